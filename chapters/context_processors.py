@@ -1,0 +1,16 @@
+from members.models import Notification
+
+
+def navigation(request):
+    """The chapter switcher and unread count for the base template (two small queries)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from chapters.access import chapters_visible_to
+
+    return {
+        "nav_chapters": lambda: list(chapters_visible_to(user).distinct().order_by("name").only("name", "slug")),
+        "nav_unread": lambda: Notification.objects.filter(user=user, read_at__isnull=True).count(),
+        "nav_chapter": getattr(request, "chapter", None),
+        "nav_access": getattr(request, "access", None),
+    }

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from chapters.demo import DEMO_PASSWORD, seed_people
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation (2 regions, 4 chapters, their members and history). Safe to run again."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            world = seed_people()
+            for step in self._steps():
+                step(world=world, stdout=self.stdout)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these (password below):"))
+        for label, email in world.logins:
+            self.stdout.write(f"  {label:<36} {email}")
+        self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
+
+    def _steps(self):
+        """Each app's demo history, in the order they build on each other."""
+        return []

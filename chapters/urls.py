@@ -1,0 +1,16 @@
+from django.urls import path
+
+from chapters import views
+
+app_name = "chapters"
+
+urlpatterns = [
+    path("", views.chapter_home, name="home"),
+    path("roster/", views.roster, name="roster"),
+    path("settings/", views.chapter_settings, name="settings"),
+    path("members/", views.members_manage, name="members"),
+    path("members/invite/", views.member_invite, name="member-invite"),
+    path("members/<int:membership_id>/", views.member_edit, name="member-edit"),
+    path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
+    path("audit/", views.chapter_audit, name="audit"),
+]

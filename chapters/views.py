@@ -1,0 +1,141 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from chapters import selectors
+from chapters.access import Need, chapter_view
+from chapters.forms import ChapterSettingsForm, InvitationForm, MembershipChangeForm
+from chapters.services import chapter_update
+from meetings.selectors import meeting_next
+from members import services as member_services
+from members.models import AuditEvent, Notification
+
+
+@login_required
+def dashboard(request):
+    chapters = list(selectors.user_chapters(user=request.user))
+    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).order_by("-created_at")[:8]
+    return render(request, "chapters/dashboard.html", {"chapters": chapters, "unread": unread})
+
+
+@chapter_view(Need.MEMBER)
+def chapter_home(request):
+    chapter = request.chapter
+    counts = selectors.chapter_counts(chapter=chapter)
+    return render(
+        request,
+        "chapters/home.html",
+        {
+            "chapter": chapter,
+            "counts": counts,
+            "health": selectors.chapter_health(counts["active"]),
+            "leadership": selectors.chapter_leadership(chapter=chapter),
+            "next_meeting": meeting_next(chapter=chapter),
+            "can_manage": request.access.is_leadership,
+        },
+    )
+
+
+@chapter_view(Need.MEMBER)
+def roster(request):
+    chapter = request.chapter
+    return render(
+        request,
+        "chapters/roster.html",
+        {
+            "chapter": chapter,
+            "roster": selectors.chapter_roster(chapter=chapter),
+            "open_classifications": selectors.chapter_open_classifications(chapter=chapter),
+            "can_manage": request.access.is_leadership,
+        },
+    )
+
+
+@chapter_view(Need.LEADERSHIP)
+def chapter_settings(request):
+    chapter = request.chapter
+    form = ChapterSettingsForm(request.POST or None, instance=chapter)
+    if request.method == "POST" and form.is_valid():
+        chapter_update(chapter=chapter, by=request.user, data=form.cleaned_data)
+        messages.success(request, "Chapter settings saved.")
+        return redirect("chapters:settings", chapter.slug)
+    if request.method == "POST":
+        chapter.refresh_from_db()  # the form's failed validation touched the instance
+    return render(request, "chapters/settings.html", {"chapter": chapter, "form": form})
+
+
+@chapter_view(Need.LEADERSHIP)
+def members_manage(request):
+    chapter = request.chapter
+    return render(
+        request,
+        "chapters/members_manage.html",
+        {
+            "chapter": chapter,
+            "roster": selectors.chapter_roster(chapter=chapter, include_departed=True),
+            "invitations": selectors.chapter_open_invitations(chapter=chapter),
+        },
+    )
+
+
+@chapter_view(Need.LEADERSHIP)
+def member_invite(request):
+    chapter = request.chapter
+    form = InvitationForm(request.POST or None, chapter=chapter)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, link = member_services.invitation_create(
+                chapter=chapter, invited_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}. Their link: {link}")
+            return redirect("chapters:members", chapter.slug)
+    return render(request, "chapters/member_invite.html", {"chapter": chapter, "form": form})
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def invitation_revoke(request, invitation_id: int):
+    invitation = get_object_or_404(request.chapter.invitations, pk=invitation_id)
+    member_services.invitation_revoke(invitation=invitation, by=request.user)
+    messages.success(request, f"Invitation of {invitation.email} withdrawn.")
+    return redirect("chapters:members", request.chapter.slug)
+
+
+@chapter_view(Need.LEADERSHIP)
+def member_edit(request, membership_id: int):
+    chapter = request.chapter
+    membership = get_object_or_404(chapter.memberships.select_related("user", "classification"), pk=membership_id)
+    form = MembershipChangeForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member_services.membership_change(membership=membership, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"{membership.user} updated.")
+            return redirect("chapters:members", chapter.slug)
+    history = AuditEvent.objects.filter(target_type="members.membership", target_id=str(membership.pk)).select_related(
+        "actor"
+    )[:20]
+    return render(
+        request, "chapters/member_edit.html",
+        {"chapter": chapter, "membership": membership, "form": form, "history": history},
+    )
+
+
+@chapter_view(Need.LEADERSHIP)
+def chapter_audit(request):
+    events = AuditEvent.objects.filter(chapter=request.chapter).select_related("actor")
+    q = request.GET.get("q", "").strip()
+    if q:
+        events = events.filter(summary__icontains=q) | events.filter(action__icontains=q)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "chapters/audit.html", {"chapter": request.chapter, "page": page, "q": q})

@@ -1,0 +1,15 @@
+"""What Celery beat runs, and when (times in UTC; each task works in each chapter's timezone).
+
+Kept in code rather than django-celery-beat: the schedule is part of the product, reviewed
+in pull requests, identical on every install, and needs no tables or admin screens.
+"""
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE = {
+    # Email for notifications whose on-commit send was lost (broker down, worker killed).
+    "notifications-send-pending": {
+        "task": "members.tasks.notifications_send_pending",
+        "schedule": crontab(minute="*/5"),
+    },
+}

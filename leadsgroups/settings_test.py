@@ -1,0 +1,9 @@
+"""Settings for the test suite: the real settings with TESTING on (fast hasher, locmem email)."""
+
+import os
+
+os.environ.setdefault("TESTING", "1")
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
+
+from leadsgroups.settings import *  # noqa: E402,F403

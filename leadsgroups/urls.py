@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from chapters import views as chapter_views
+from leadsgroups.health import healthz
+from members import views as member_views
+
+# Chapter pages: every app mounts its chapter-scoped URLs under /c/<chapter_slug>/.
+chapter_patterns = [
+    path("", include("chapters.urls")),
+]
+
+urlpatterns = [
+    path("", chapter_views.dashboard, name="dashboard"),
+    path("c/<slug:chapter_slug>/", include(chapter_patterns)),
+    path("invitations/<str:token>/", member_views.invitation_accept, name="invitation-accept"),
+    path("notifications/", member_views.notification_list, name="notifications"),
+    path("notifications/read/", member_views.notification_read, name="notifications-read"),
+    path("profile/", member_views.profile, name="profile"),
+    path("audit/", member_views.audit_global, name="audit"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,88 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        OPEN = "open", "In progress"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", "Regular"
+        ONE_OFF = "one_off", "One-off"
+
+    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    starts_at = models.DateTimeField(help_text="Stored in UTC; shown in the chapter's timezone.")
+    local_date = models.DateField(help_text="The meeting's date in the chapter's timezone.")
+    scheduled_date = models.DateField(
+        null=True, blank=True,
+        help_text="The schedule slot a regular meeting was created for; stays put when the meeting is moved.",
+    )
+    duration_minutes = models.PositiveSmallIntegerField(default=90)
+    venue = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chapter", "scheduled_date"],
+                condition=Q(kind="regular"),
+                name="meetings_meeting_one_per_schedule_slot",
+            ),
+        ]
+        indexes = [models.Index(fields=["chapter", "local_date"], name="meetings_meeting_ch_date")]
+
+    def __str__(self) -> str:
+        return f"{self.chapter} — {self.local_date:%a %d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("meetings:detail", args=[self.chapter.slug, self.pk])
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def counts_for_attendance(self) -> bool:
+        return self.status != self.Status.CANCELLED
+
+
+class Attendance(models.Model):
+    """One member's PALMS mark at one meeting."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", "Present"
+        ABSENT = "absent", "Absent"
+        LATE = "late", "Late"
+        MEDICAL = "medical", "Medical"
+        SUBSTITUTE = "substitute", "Substitute"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="attendances")
+    status = models.CharField(max_length=12, choices=Status.choices)
+    substitute_name = models.CharField(max_length=150, blank=True)
+    substitute_business = models.CharField(max_length=150, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "membership"], name="meetings_attendance_one_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} at {self.meeting}: {self.get_status_display()}"

@@ -1,0 +1,66 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from members.models import AuditEvent, Invitation, Membership, Notification, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "business_name", "is_org_admin", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_org_admin", "is_staff", "is_active"]
+    search_fields = ["email", "full_name", "business_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["full_name", "business_name", "phone", "email_muted_kinds"]}),
+        ("Access", {"fields": ["is_active", "is_org_admin", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "chapter", "classification", "role", "status", "joined_on", "renewal_due"]
+    list_filter = ["status", "role", "chapter__region", "chapter"]
+    search_fields = ["user__email", "user__full_name", "chapter__name", "classification__name"]
+    list_select_related = ["user", "chapter", "classification"]
+    autocomplete_fields = ["user"]
+    # Status and role changes need a reason and an audit record: make them in the app.
+    readonly_fields = ["role", "status", "status_note"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "chapter", "role", "classification", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    list_filter = ["chapter", "role"]
+    search_fields = ["email", "full_name"]
+    list_select_related = ["chapter", "classification"]
+    readonly_fields = ["token_hash", "accepted_at", "membership"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "kind", "chapter", "created_at", "read_at", "email_sent_at"]
+    list_filter = ["kind", "chapter"]
+    search_fields = ["title", "user__email"]
+    list_select_related = ["user", "chapter"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: audit records cannot be edited or deleted from the admin."""
+
+    list_display = ["created_at", "actor", "chapter", "action", "summary"]
+    list_filter = ["action", "chapter"]
+    search_fields = ["summary", "action", "reason", "actor__email"]
+    list_select_related = ["actor", "chapter"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,46 @@
+"""The audit trail: every consequential act is recorded here, once, never changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from members.models import AuditEvent
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)  # dates, decimals, enums: as the person reads them
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: models.Model,
+    summary: str,
+    chapter=None,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Write one audit event; call inside the transaction of the act it records."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        chapter=chapter,
+        action=action,
+        target_type=target._meta.label_lower,
+        target_id=str(target.pk),
+        summary=summary[:300],
+        before=_plain(before or {}),
+        after=_plain(after or {}),
+        reason=reason,
+    )

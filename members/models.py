@@ -1,0 +1,265 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, is_org_admin=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person; signs in with their email address."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    business_name = models.CharField(max_length=150, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
+    is_org_admin = models.BooleanField(
+        default=False, help_text="Organisation admin: oversees every chapter and reviews expulsion cases."
+    )
+    email_muted_kinds = models.JSONField(
+        default=list, blank=True, help_text="Notification kinds this person gets in the app only, not by email."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split() or [self.email])[0]
+
+    def wants_email(self, kind: str) -> bool:
+        return kind not in (self.email_muted_kinds or [])
+
+
+class Membership(models.Model):
+    """A person's seat in one chapter."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", "Member"
+        PRESIDENT = "president", "President"
+        VICE_PRESIDENT = "vice_president", "Vice-president"
+        SECRETARY_TREASURER = "secretary_treasurer", "Secretary-treasurer"
+
+    class Status(models.TextChoices):
+        APPLICANT = "applicant", "Applicant"
+        ACTIVE = "active", "Active"
+        ON_LEAVE = "on_leave", "On leave"
+        PROBATION = "probation", "Probation"
+        EXPELLED = "expelled", "Expelled"
+        RESIGNED = "resigned", "Resigned"
+
+    LEADERSHIP_ROLES = (Role.PRESIDENT, Role.VICE_PRESIDENT, Role.SECRETARY_TREASURER)
+    # Statuses that hold a seat (and a classification) and may use the chapter's pages.
+    SEATED_STATUSES = (Status.ACTIVE, Status.ON_LEAVE, Status.PROBATION)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="memberships")
+    classification = models.ForeignKey(
+        "chapters.Classification", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    )
+    business_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=24, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    joined_on = models.DateField(default=timezone.localdate)
+    renewal_due = models.DateField(null=True, blank=True)
+    left_on = models.DateField(null=True, blank=True)
+    status_note = models.CharField(max_length=300, blank=True, help_text="Why the status last changed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__full_name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "chapter"], name="members_membership_one_per_chapter"),
+            models.UniqueConstraint(
+                fields=["chapter", "classification"],
+                condition=Q(status__in=["active", "on_leave", "probation"]),
+                name="members_membership_one_seat_per_classification",
+                violation_error_message="Another member already holds this classification in the chapter.",
+            ),
+        ]
+        indexes = [models.Index(fields=["chapter", "status"], name="members_membership_ch_status")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.chapter}"
+
+    @property
+    def is_leadership(self) -> bool:
+        return self.role in self.LEADERSHIP_ROLES and self.is_seated
+
+    @property
+    def is_seated(self) -> bool:
+        return self.status in self.SEATED_STATUSES
+
+    @property
+    def display_name(self) -> str:
+        return self.user.full_name or self.user.email
+
+
+class Invitation(models.Model):
+    """An email address invited into a chapter; the link carries a token only its hash is kept of."""
+
+    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    full_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=24, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    classification = models.ForeignKey(
+        "chapters.Classification", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chapter", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="members_invitation_one_open_per_email",
+                violation_error_message="This address already has an open invitation to the chapter.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.chapter}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class Notification(models.Model):
+    """Something the app tells a person: a row first, then (unless muted) an email."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitations"
+        MEMBERSHIP = "membership", "Membership changes"
+        REFERRAL_RECEIVED = "referral_received", "Referral received"
+        REFERRAL_UPDATED = "referral_updated", "Referral updates"
+        CONSENT_ANSWERED = "consent_answered", "Prospect consent answered"
+        THANK_YOU = "thank_you", "Thank-you for closed business"
+        ONE_TO_ONE = "one_to_one", "One-to-one to confirm"
+        FINE = "fine", "Fines"
+        CASE = "case", "Expulsion cases and decisions"
+        REMINDER = "reminder", "Meeting reminders"
+        STALE_REFERRAL = "stale_referral", "Stale referral reminders"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    chapter = models.ForeignKey(
+        "chapters.Chapter", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_wanted = models.BooleanField(default=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took this email; lets a crashed send be retried."
+    )
+    dedupe_key = models.CharField(
+        max_length=120, null=True, blank=True, help_text="Makes a notice unique per person (e.g. one reminder per meeting)."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "dedupe_key"], name="members_notification_dedupe"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="members_notif_user_read"),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_wanted=True, email_sent_at__isnull=True),
+                name="members_notif_email_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One consequential act: who, when, what, before and after. Written once, never changed."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Empty when the system (a scheduled task) acted.",
+    )
+    chapter = models.ForeignKey(
+        "chapters.Chapter", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+    )
+    action = models.CharField(max_length=60, db_index=True)
+    target_type = models.CharField(max_length=60)
+    target_id = models.CharField(max_length=40)
+    summary = models.CharField(max_length=300)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit events cannot be deleted.")

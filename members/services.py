@@ -1,0 +1,193 @@
+"""Writes about people and their seats: invitations, roles, statuses."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from members.audit import audit_record
+from members.models import Invitation, Membership, Notification, User
+from members.notifications import notification_send
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def classification_is_free(*, chapter, classification, exclude_membership_id=None) -> bool:
+    if classification is None:
+        return True
+    qs = Membership.objects.filter(
+        chapter=chapter, classification=classification, status__in=Membership.SEATED_STATUSES
+    )
+    if exclude_membership_id:
+        qs = qs.exclude(pk=exclude_membership_id)
+    return not qs.exists()
+
+
+@transaction.atomic
+def invitation_create(*, chapter, email: str, full_name: str, role: str, classification, invited_by) -> tuple[Invitation, str]:
+    """Invite an address into the chapter; returns the invitation and its one-time link."""
+    email = email.strip().lower()
+    if Membership.objects.filter(chapter=chapter, user__email__iexact=email, status__in=Membership.SEATED_STATUSES).exists():
+        raise ValidationError({"email": "This person is already a member of the chapter."})
+    if not classification_is_free(chapter=chapter, classification=classification):
+        raise ValidationError({"classification": "Another member already holds this classification in the chapter."})
+    token = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                chapter=chapter, email=email, full_name=full_name.strip(), role=role, classification=classification,
+                token_hash=_token_hash(token), invited_by=invited_by,
+                expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"email": "This address already has an open invitation to the chapter."}) from exc
+    link = settings.SITE_URL + reverse("invitation-accept", args=[token])
+    audit_record(
+        actor=invited_by, action="invitation.created", target=invitation, chapter=chapter,
+        summary=f"Invited {email} as {invitation.get_role_display()}",
+        after={"email": email, "role": role, "classification": classification},
+    )
+    _invitation_email(invitation=invitation, link=link)
+    return invitation, link
+
+
+def _invitation_email(*, invitation: Invitation, link: str) -> None:
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+
+    context = {"invitation": invitation, "link": link, "org": settings.ORGANISATION_NAME}
+    message = EmailMultiAlternatives(
+        subject=f"You are invited to join {invitation.chapter}",
+        body=render_to_string("emails/invitation.txt", context),
+        to=[invitation.email],
+    )
+    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
+    transaction.on_commit(lambda: message.send(fail_silently=True))
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("chapter", "classification", "invited_by")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User | None, full_name: str = "", password: str = "") -> Membership:
+    """Turn an open invitation into a seat; creates the account when `user` is None."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError("This invitation has expired, was withdrawn or was already used.")
+    if user is None:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError("An account with this email exists: sign in first, then open the link again.")
+        user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+        _mark_email_verified(user)
+    elif user.email.lower() != invitation.email.lower():
+        raise ValidationError(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
+    if not classification_is_free(chapter=invitation.chapter, classification=invitation.classification):
+        raise ValidationError("The classification of this invitation has been taken meanwhile; ask the chapter for a new one.")
+    membership = Membership.objects.filter(user=user, chapter=invitation.chapter).first()
+    before = {"status": membership.status, "role": membership.role} if membership else {}
+    if membership is None:
+        membership = Membership(user=user, chapter=invitation.chapter)
+    membership.role = invitation.role
+    membership.status = Membership.Status.ACTIVE
+    membership.classification = invitation.classification
+    membership.joined_on = timezone.localdate()
+    membership.renewal_due = timezone.localdate() + timedelta(days=365)
+    membership.left_on = None
+    membership.save()
+    invitation.accepted_at = timezone.now()
+    invitation.membership = membership
+    invitation.save(update_fields=["accepted_at", "membership"])
+    audit_record(
+        actor=user, action="membership.joined", target=membership, chapter=invitation.chapter,
+        summary=f"{user} joined {invitation.chapter} by invitation",
+        before=before, after={"status": membership.status, "role": membership.role,
+                              "classification": membership.classification},
+    )
+    if invitation.invited_by:
+        notification_send(
+            user=invitation.invited_by, chapter=invitation.chapter, kind=Notification.Kind.INVITATION,
+            title=f"{user} accepted the invitation to {invitation.chapter}",
+            url=reverse("chapters:roster", args=[invitation.chapter.slug]),
+        )
+    return membership
+
+
+def _mark_email_verified(user: User) -> None:
+    from allauth.account.models import EmailAddress
+
+    # The invitation link reached this address, which proves it.
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, by) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(actor=by, action="invitation.revoked", target=invitation, chapter=invitation.chapter,
+                 summary=f"Withdrew the invitation of {invitation.email}")
+
+
+@transaction.atomic
+def membership_change(
+    *, membership: Membership, by, role: str | None = None, status: str | None = None,
+    classification=..., reason: str = "",
+) -> Membership:
+    """Change a seat's role, status or classification; a status change needs a reason."""
+    membership = Membership.objects.select_for_update().select_related("chapter", "user").get(pk=membership.pk)
+    before = {"role": membership.role, "status": membership.status, "classification": membership.classification}
+    if status is not None and status != membership.status and not reason.strip():
+        raise ValidationError({"reason": "Say why the status changes; the member and the audit trail see it."})
+    if role is not None:
+        membership.role = role
+    if status is not None and status != membership.status:
+        membership.status = status
+        membership.status_note = reason.strip()[:300]
+        if status in (Membership.Status.EXPELLED, Membership.Status.RESIGNED):
+            membership.left_on = timezone.localdate()
+            membership.role = Membership.Role.MEMBER  # a departing officer's office falls vacant
+    if classification is not ...:
+        membership.classification = classification
+    if membership.is_seated and not classification_is_free(
+        chapter=membership.chapter, classification=membership.classification, exclude_membership_id=membership.pk
+    ):
+        raise ValidationError({"classification": "Another member already holds this classification in the chapter."})
+    membership.save()
+    after = {"role": membership.role, "status": membership.status, "classification": membership.classification}
+    if after != before:
+        changed = ", ".join(f"{k}: {before[k]} → {after[k]}" for k in after if after[k] != before[k])
+        audit_record(
+            actor=by, action="membership.changed", target=membership, chapter=membership.chapter,
+            summary=f"{membership.user}: {changed}", before=before, after=after, reason=reason.strip(),
+        )
+        notification_send(
+            user=membership.user, chapter=membership.chapter, kind=Notification.Kind.MEMBERSHIP,
+            title=f"Your membership of {membership.chapter} changed",
+            body=f"{changed}." + (f"\nReason: {reason.strip()}" if reason.strip() else ""),
+            url=reverse("chapters:home", args=[membership.chapter.slug]),
+        )
+    return membership
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, full_name: str, business_name: str, phone: str, email_muted_kinds: list[str]) -> User:
+    user.full_name = full_name.strip()
+    user.business_name = business_name.strip()
+    user.phone = phone.strip()
+    user.email_muted_kinds = sorted(set(email_muted_kinds) & set(Notification.Kind.values))
+    user.save(update_fields=["full_name", "business_name", "phone", "email_muted_kinds"])
+    return user

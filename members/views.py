@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from members import services
+from members.forms import AcceptInvitationForm, ProfileForm
+from members.models import AuditEvent, Notification
+from members.notifications import notifications_mark_read
+
+
+def invitation_accept(request, token: str):
+    invitation = services.invitation_for_token(token)
+    if invitation is None or not invitation.is_open:
+        return render(request, "members/invitation_invalid.html", {"invitation": invitation}, status=410)
+    signed_in = request.user.is_authenticated
+    form = None if signed_in else AcceptInvitationForm(
+        request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
+    )
+    error = None
+    if request.method == "POST" and (signed_in or form.is_valid()):
+        try:
+            membership = services.invitation_accept(
+                invitation=invitation,
+                user=request.user if signed_in else None,
+                full_name="" if signed_in else form.cleaned_data["full_name"],
+                password="" if signed_in else form.cleaned_data["password1"],
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            if not signed_in:
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {membership.chapter}!")
+            return redirect("chapters:home", membership.chapter.slug)
+    return render(
+        request, "members/invitation_accept.html", {"invitation": invitation, "form": form, "error": error}
+    )
+
+
+@login_required
+def notification_list(request):
+    notifications = Notification.objects.filter(user=request.user).select_related("chapter")
+    if request.GET.get("unread"):
+        notifications = notifications.filter(read_at__isnull=True)
+    page = Paginator(notifications, 30).get_page(request.GET.get("page"))
+    return render(request, "members/notifications.html", {"page": page})
+
+
+@require_POST
+@login_required
+def notification_read(request):
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    notifications_mark_read(user=request.user, ids=ids)
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("notifications")
+
+
+@login_required
+def profile(request):
+    user = request.user
+    initial = {
+        "full_name": user.full_name, "business_name": user.business_name, "phone": user.phone,
+        "email_kinds": [k for k in Notification.Kind.values if user.wants_email(k)],
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        services.user_profile_update(
+            user=user, full_name=data["full_name"], business_name=data["business_name"], phone=data["phone"],
+            email_muted_kinds=[k for k in Notification.Kind.values if k not in data["email_kinds"]],
+        )
+        messages.success(request, "Profile saved.")
+        return redirect("profile")
+    return render(request, "members/profile.html", {"form": form})
+
+
+@login_required
+def audit_global(request):
+    """Every audit event, for organisation admins (region staff: their regions' chapters)."""
+    from chapters.access import regions_overseen_by
+
+    user = request.user
+    regions = regions_overseen_by(user)
+    if regions is not None and not regions:
+        raise PermissionDenied("Only organisation admins and region staff may read the audit trail.")
+    events = AuditEvent.objects.select_related("actor", "chapter")
+    if regions is not None:
+        events = events.filter(chapter__region_id__in=regions)
+    q = request.GET.get("q", "").strip()
+    if q:
+        events = events.filter(
+            Q(summary__icontains=q) | Q(action__icontains=q) | Q(actor__email__icontains=q) | Q(reason__icontains=q)
+        )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "members/audit.html", {"page": page, "q": q})

@@ -1,0 +1,128 @@
+"""Personas shared by every app's tests: one chapter with its people, and outsiders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from members.models import Membership
+from tests.factories import (
+    ChapterFactory,
+    MembershipFactory,
+    RegionFactory,
+    RegionStaffFactory,
+    UserFactory,
+)
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@dataclass
+class Personas:
+    """A chapter (`chapter`) with every role in it, and people outside it."""
+
+    chapter: object
+    other_chapter: object
+    president: Membership
+    vice_president: Membership
+    treasurer: Membership
+    member: Membership
+    member2: Membership
+    outsider: Membership  # president of another chapter: the strongest outside probe
+    region_staff: object  # oversees the chapter's region
+    other_region_staff: object  # oversees another region
+    org_admin: object
+
+    def user(self, who: str):
+        if who == "anon":
+            return None
+        value = getattr(self, who)
+        return getattr(value, "user", value)
+
+    def login(self, client, who: str) -> None:
+        user = self.user(who)
+        if user is not None:
+            client.force_login(user)
+
+    def url(self, name: str, *args, chapter=None) -> str:
+        return reverse(name, args=[(chapter or self.chapter).slug, *args])
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    region = RegionFactory()
+    chapter = ChapterFactory(region=region, slug="home-chapter", name="Home Chapter")
+    other = ChapterFactory(slug="other-chapter", name="Other Chapter")
+    role = Membership.Role
+    return Personas(
+        chapter=chapter,
+        other_chapter=other,
+        president=MembershipFactory(chapter=chapter, role=role.PRESIDENT, user__full_name="Paula President"),
+        vice_president=MembershipFactory(chapter=chapter, role=role.VICE_PRESIDENT, user__full_name="Victor Vice"),
+        treasurer=MembershipFactory(chapter=chapter, role=role.SECRETARY_TREASURER, user__full_name="Tess Treasurer"),
+        member=MembershipFactory(chapter=chapter, user__full_name="Mona Member"),
+        member2=MembershipFactory(chapter=chapter, user__full_name="Max Member"),
+        outsider=MembershipFactory(chapter=other, role=role.PRESIDENT, user__full_name="Otto Outsider"),
+        region_staff=RegionStaffFactory(region=region).user,
+        other_region_staff=RegionStaffFactory().user,
+        org_admin=UserFactory(is_org_admin=True, is_staff=True, full_name="Olga Admin"),
+    )
+
+
+# Browser tests -----------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium, browser tests are skipped on a newcomer's machine and fail in CI."""
+    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM) or IN_CI:
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not found: install it with `sudo apt-get install chromium`")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Drive Debian's Chromium; Playwright's own browser download does not work here."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized page (iPhone 13-ish viewport, touch)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def browser_login(page, live_server, email: str, password: str = "pw-for-tests-1") -> None:
+    """Sign in through the real allauth form."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/**")
