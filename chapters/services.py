@@ -13,7 +13,8 @@ from members.audit import audit_record
 def chapter_update(*, chapter: Chapter, by, data: dict) -> Chapter:
     """Apply validated settings to a chapter and record what changed."""
     fields = list(data)
-    before = model_to_dict(chapter, fields=fields)
+    # Read "before" from the database: a bound ModelForm has already changed the instance.
+    before = model_to_dict(Chapter.objects.get(pk=chapter.pk), fields=fields)
     for field, value in data.items():
         setattr(chapter, field, value)
     chapter.full_clean()

@@ -1,6 +1,7 @@
 """Factories for the core rows every app's tests build on (chapters, people, seats)."""
 
 import factory
+from django.utils.text import slugify
 from factory.django import DjangoModelFactory
 
 from chapters.models import Chapter, Classification, Region, RegionStaff
@@ -28,10 +29,10 @@ class ChapterFactory(DjangoModelFactory):
 class ClassificationFactory(DjangoModelFactory):
     class Meta:
         model = Classification
-        django_get_or_create = ["slug"]
+        django_get_or_create = ["name"]
 
     name = factory.Sequence(lambda n: f"Profession {n}")
-    slug = factory.Sequence(lambda n: f"profession-{n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
 
 class UserFactory(DjangoModelFactory):
@@ -42,6 +43,14 @@ class UserFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     full_name = factory.Sequence(lambda n: f"Person {n}")
     password = factory.django.Password("pw-for-tests-1")
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        """People in tests have confirmed their address (allauth asks for it at sign-in)."""
+        if create and extracted is not False:
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.get_or_create(user=obj, email=obj.email, defaults={"verified": True, "primary": True})
 
 
 class MembershipFactory(DjangoModelFactory):

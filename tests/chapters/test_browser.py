@@ -1,0 +1,42 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from members.models import Membership
+from members.services import invitation_create
+from tests.conftest import browser_login
+from tests.factories import ChapterFactory, ClassificationFactory, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_president_signs_in_and_sees_the_roster(live_server, desktop):
+    chapter = ChapterFactory(name="Riverside", slug="riverside")
+    president = MembershipFactory(chapter=chapter, role="president", user__email="pres@example.com",
+                                  user__full_name="Paula President")
+    MembershipFactory(chapter=chapter, user__full_name="Mona Member", classification__name="Florist")
+    browser_login(desktop, live_server, president.user.email)
+    desktop.get_by_role("link", name="Riverside").first.click()
+    desktop.get_by_role("navigation", name="Chapter").get_by_role("link", name="Roster").click()
+    expect(desktop).to_have_url(re.compile(r"/c/riverside/roster/$"))
+    expect(desktop.locator("table")).to_contain_text("Mona Member")
+    expect(desktop.locator("table")).to_contain_text("Florist")
+    expect(desktop.locator("table")).to_contain_text("President")
+
+
+def test_invited_person_accepts_and_lands_in_the_chapter(live_server, phone):
+    chapter = ChapterFactory(name="Harbour", slug="harbour")
+    president = MembershipFactory(chapter=chapter, role="president")
+    _, link = invitation_create(
+        chapter=chapter, email="newbie@example.com", full_name="Nina Newbie", role="member",
+        classification=ClassificationFactory(name="Photographer"), invited_by=president.user,
+    )
+    phone.goto(live_server.url + link.split("testserver", 1)[-1].replace("http://127.0.0.1:8000", ""))
+    expect(phone.get_by_role("heading", name="Join Harbour")).to_be_visible()
+    phone.get_by_label("Choose a password").fill("correct-Horse-battery-9")
+    phone.get_by_label("Password again").fill("correct-Horse-battery-9")
+    phone.get_by_role("button", name="Set password and join").click()
+    expect(phone).to_have_url(re.compile(r"/c/harbour/$"))
+    expect(phone.get_by_text("Welcome to Harbour!")).to_be_visible()
+    assert Membership.objects.get(user__email="newbie@example.com").chapter == chapter

@@ -1,0 +1,76 @@
+from chapters.models import Chapter
+from members.models import AuditEvent
+from tests.factories import MembershipFactory
+
+
+def test_roster_lists_members_with_classification_and_open_classifications(client, personas):
+    personas.login(client, "member")
+    response = client.get(personas.url("chapters:roster"))
+    body = response.content.decode()
+    assert "Paula President" in body and personas.member.classification.name in body
+    assert "Open classifications" in body
+    assert "Otto Outsider" not in body
+
+
+def test_roster_query_count_does_not_grow_with_the_chapter(client, personas, django_assert_max_num_queries):
+    personas.login(client, "member")
+    with django_assert_max_num_queries(12) as small:
+        client.get(personas.url("chapters:roster"))
+    MembershipFactory.create_batch(40, chapter=personas.chapter)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(personas.url("chapters:roster"))
+
+
+def test_settings_change_is_saved_and_audited(client, personas):
+    personas.login(client, "president")
+    data = {
+        "name": "Renamed", "timezone": "Europe/Paris", "cadence": "biweekly", "weekday": 1, "start_time": "07:30",
+        "duration_minutes": 90, "venue": "Hotel", "meal": "breakfast", "currency": "EUR", "membership_fee": "100.00",
+    }
+    assert client.post(personas.url("chapters:settings"), data).status_code == 302
+    chapter = Chapter.objects.get(pk=personas.chapter.pk)
+    assert chapter.timezone == "Europe/Paris" and chapter.cadence == "biweekly"
+    assert AuditEvent.objects.filter(action="chapter.settings_changed", chapter=chapter).exists()
+
+
+def test_settings_refuse_an_unknown_timezone_and_keep_the_input(client, personas):
+    personas.login(client, "president")
+    data = {
+        "name": "Renamed", "timezone": "Mars/Olympus", "cadence": "weekly", "weekday": 1, "start_time": "07:30",
+        "duration_minutes": 90, "venue": "", "meal": "breakfast", "currency": "EUR", "membership_fee": "-5",
+    }
+    response = client.post(personas.url("chapters:settings"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "timezone" in errors and "membership_fee" in errors
+    assert b"Mars/Olympus" in response.content
+    assert Chapter.objects.get(pk=personas.chapter.pk).name == "Home Chapter"
+
+
+def test_dashboard_lists_all_my_chapters(client, personas):
+    MembershipFactory(user=personas.member.user, chapter=personas.other_chapter)
+    personas.login(client, "member")
+    body = client.get("/").content.decode()
+    assert "Home Chapter" in body and "Other Chapter" in body
+
+
+def test_navigation_switches_between_my_chapters(client, personas):
+    MembershipFactory(user=personas.member.user, chapter=personas.other_chapter)
+    personas.login(client, "member")
+    body = client.get(personas.url("chapters:home")).content.decode()
+    assert f'href="/c/{personas.other_chapter.slug}/"' in body
+
+
+def test_region_staff_see_only_their_regions_chapters(client, personas):
+    personas.login(client, "region_staff")
+    body = client.get("/").content.decode()
+    assert "Home Chapter" in body and "Other Chapter" not in body
+
+
+def test_leadership_links_hidden_from_members(client, personas):
+    personas.login(client, "member")
+    body = client.get(personas.url("chapters:home")).content.decode()
+    assert personas.url("chapters:settings") not in body
+    personas.login(client, "president")
+    body = client.get(personas.url("chapters:home")).content.decode()
+    assert personas.url("chapters:settings") in body

@@ -1,0 +1,84 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from members.models import AuditEvent, Membership, Notification
+from members.services import membership_change
+from tests.factories import MembershipFactory
+
+
+def test_one_seated_member_per_classification_is_enforced_by_the_database(personas):
+    with pytest.raises(IntegrityError):
+        MembershipFactory(chapter=personas.chapter, classification=personas.member.classification)
+
+
+def test_a_departed_members_classification_is_free_again(personas):
+    membership_change(membership=personas.member, by=personas.president.user, status="resigned", reason="Moved away")
+    MembershipFactory(chapter=personas.chapter, classification=personas.member.classification)
+
+
+def test_status_change_needs_a_reason(personas):
+    with pytest.raises(ValidationError, match="Say why"):
+        membership_change(membership=personas.member, by=personas.president.user, status="probation")
+
+
+def test_role_change_is_audited_and_notified(personas):
+    membership_change(membership=personas.member, by=personas.president.user, role="vice_president")
+    event = AuditEvent.objects.get(action="membership.changed")
+    assert event.actor == personas.president.user
+    assert event.before["role"] == "member" and event.after["role"] == "vice_president"
+    assert Notification.objects.filter(user=personas.member.user, kind="membership").exists()
+
+
+def test_expelling_an_officer_vacates_the_office(personas):
+    m = membership_change(membership=personas.vice_president, by=personas.president.user, status="expelled", reason="x")
+    assert m.role == Membership.Role.MEMBER and m.left_on is not None
+
+
+def test_edit_form_refuses_a_held_classification_with_a_clear_message(client, personas):
+    personas.login(client, "president")
+    response = client.post(
+        personas.url("chapters:member-edit", personas.member.pk),
+        {"role": "member", "status": "active", "classification": personas.member2.classification.pk, "reason": ""},
+    )
+    assert response.status_code == 200
+    assert "already holds this classification" in response.content.decode()
+    personas.member.refresh_from_db()
+    assert personas.member.classification != personas.member2.classification
+
+
+def test_edit_form_requires_a_reason_for_status(client, personas):
+    personas.login(client, "president")
+    response = client.post(
+        personas.url("chapters:member-edit", personas.member.pk),
+        {"role": "member", "status": "on_leave", "classification": personas.member.classification.pk, "reason": ""},
+    )
+    assert "Say why the status changes" in response.content.decode()
+
+
+def test_expelled_member_loses_access(client, personas):
+    membership_change(membership=personas.member, by=personas.president.user, status="expelled", reason="x")
+    personas.login(client, "member")
+    assert client.get(personas.url("chapters:home")).status_code == 404
+
+
+def test_audit_events_cannot_be_changed_or_deleted(personas):
+    membership_change(membership=personas.member, by=personas.president.user, role="vice_president")
+    event = AuditEvent.objects.get()
+    event.summary = "tampered"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.update(summary="x")
+
+
+def test_admin_cannot_edit_or_delete_audit_events(client, personas):
+    from django.contrib.admin.sites import site
+
+    admin = site._registry[AuditEvent]
+    request = type("R", (), {"user": personas.org_admin})()
+    assert not admin.has_change_permission(request) and not admin.has_delete_permission(request)

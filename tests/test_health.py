@@ -1,0 +1,35 @@
+import os
+
+import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def test_health_reports_database_and_broker(client, db):
+    response = client.get("/healthz")
+    data = response.json()
+    assert data["database"] is True
+    if REQUIRE_SERVICES:
+        # CI points the broker at the real Redis: it must be reachable.
+        assert data["broker"] is True, "the Celery broker (Redis) is not reachable"
+        assert response.status_code == 200
+
+
+def test_health_says_503_when_the_broker_is_down(client, db, settings):
+    from leadsgroups.celery import app
+
+    old = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = old
+    assert response.status_code == 503
+    assert response.json()["broker"] is False
+
+
+@pytest.mark.skipif(not REQUIRE_SERVICES, reason="CI only: runs against the configured PostgreSQL")
+def test_ci_runs_on_postgresql(db):
+    from django.db import connection
+
+    assert connection.vendor == "postgresql", "CI must run the suite on PostgreSQL (DATABASE_URL)"
