@@ -3,9 +3,11 @@ from members.models import Notification
 
 def navigation(request):
     """The chapter switcher and unread count for the base template (two small queries)."""
+    from django.conf import settings
+
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"open_signup": settings.LEADSGROUPS_OPEN_SIGNUP}
     from chapters.access import chapters_visible_to
 
     return {

@@ -1,0 +1,87 @@
+from unittest import mock
+
+from django.core import mail
+from django.urls import reverse
+
+from members.models import Notification
+from members.notifications import notification_email_send, notification_send, notifications_pending_ids
+from members.tasks import notifications_send_pending
+
+
+def test_notice_is_a_row_first_and_email_is_queued_after_commit(personas, django_capture_on_commit_callbacks):
+    with mock.patch("members.tasks.notification_email_send_task.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            n = notification_send(user=personas.member.user, kind="fine", title="A fine", chapter=personas.chapter)
+    assert Notification.objects.filter(pk=n.pk).exists()
+    assert len(callbacks) == 1
+    delay.assert_called_once_with(n.pk)
+
+
+def test_a_broker_outage_does_not_fail_the_caller(personas, django_capture_on_commit_callbacks):
+    with mock.patch("members.tasks.notification_email_send_task.delay", side_effect=ConnectionError("down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            n = notification_send(user=personas.member.user, kind="fine", title="A fine")
+    assert n.email_sent_at is None  # the periodic sweep will send it
+
+
+def test_email_goes_out_once_with_text_and_html(personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="Fine <b>issued</b>", body="Because.")
+    assert notification_email_send(notification_id=n.pk) is True
+    assert notification_email_send(notification_id=n.pk) is False  # a second delivery sends nothing
+    assert len(mail.outbox) == 1
+    html = mail.outbox[0].alternatives[0][0]
+    assert "Fine &lt;b&gt;issued&lt;/b&gt;" in html
+
+
+def test_muted_kinds_stay_in_app_only(personas):
+    user = personas.member.user
+    user.email_muted_kinds = ["reminder"]
+    user.save()
+    n = notification_send(user=user, kind="reminder", title="Meeting tomorrow")
+    assert not n.email_wanted
+    assert notification_email_send(notification_id=n.pk) is False
+    assert mail.outbox == []
+
+
+def test_dedupe_key_makes_a_rerun_change_nothing(personas):
+    first = notification_send(user=personas.member.user, kind="reminder", title="x", dedupe_key="reminder:1")
+    second = notification_send(user=personas.member.user, kind="reminder", title="x", dedupe_key="reminder:1")
+    assert first is not None and second is None
+    assert Notification.objects.count() == 1
+
+
+def test_sweep_requeues_unsent_email(personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="x")
+    Notification.objects.filter(pk=n.pk).update(created_at=n.created_at.replace(year=2020))
+    assert notifications_pending_ids() == [n.pk]
+    with mock.patch("members.tasks.notification_email_send_task.delay") as delay:
+        assert notifications_send_pending() == 1
+    delay.assert_called_once_with(n.pk)
+
+
+def test_unread_count_in_navigation_and_mark_read(client, personas):
+    notification_send(user=personas.member.user, kind="fine", title="First")
+    notification_send(user=personas.member.user, kind="fine", title="Second")
+    personas.login(client, "member")
+    assert 'data-testid="unread-count">2<' in client.get(reverse("notifications")).content.decode()
+    client.post(reverse("notifications-read"))
+    assert "unread-count" not in client.get(reverse("notifications")).content.decode()
+
+
+def test_one_cannot_mark_another_persons_notifications(client, personas):
+    n = notification_send(user=personas.member2.user, kind="fine", title="Theirs")
+    personas.login(client, "member")
+    client.post(reverse("notifications-read"), {"id": [n.pk]})
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+def test_profile_saves_email_choices(client, personas):
+    personas.login(client, "member")
+    response = client.post(
+        reverse("profile"), {"full_name": "Mona M", "business_name": "", "phone": "", "email_kinds": ["fine"]}
+    )
+    assert response.status_code == 302
+    user = personas.member.user
+    user.refresh_from_db()
+    assert user.wants_email("fine") and not user.wants_email("reminder")
