@@ -16,14 +16,8 @@ def test_health_reports_database_and_broker(client, db):
 
 
 def test_health_says_503_when_the_broker_is_down(client, db, settings):
-    from leadsgroups.celery import app
-
-    old = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    try:
-        response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = old
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] is False
 
