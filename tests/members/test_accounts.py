@@ -1,0 +1,31 @@
+from django.core import mail
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+
+def test_sign_in_with_email_lands_on_the_dashboard(client, personas):
+    response = client.post(
+        reverse("account_login"), {"login": personas.member.user.email, "password": "pw-for-tests-1"}
+    )
+    assert response.status_code == 302 and response.url == reverse("dashboard")
+
+
+def test_unverified_address_must_be_confirmed_before_signing_in(client, db):
+    user = UserFactory(email="fresh@example.com", verified_email=False)
+    response = client.post(reverse("account_login"), {"login": user.email, "password": "pw-for-tests-1"})
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
+    assert "fresh@example.com" in mail.outbox[0].to
+
+
+def test_password_reset_sends_a_link(client, personas):
+    client.post(reverse("account_reset_password"), {"email": personas.member.user.email})
+    assert len(mail.outbox) == 1
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_sign_out(client, personas):
+    personas.login(client, "member")
+    client.post(reverse("account_logout"))
+    assert client.get(reverse("dashboard")).status_code == 302
