@@ -11,6 +11,10 @@ PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 NOTES_MAX = 2000
 
 
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> expects
+
+
 def member_label(m: Membership) -> str:
     classification = f" — {m.classification.name}" if m.classification_id else ""
     return f"{m.display_name}{classification}"
@@ -64,7 +68,8 @@ class ReferralForm(forms.Form):
         label="Did the prospect agree to be contacted?",
         choices=[(Referral.Consent.STATED, "Yes, they agreed"), (Referral.Consent.NOT_ASKED, "Not asked")],
         widget=forms.RadioSelect,
-        initial=Referral.Consent.STATED,
+        required=False,
+        help_text="Be honest: consented referrals count for more.",
     )
     temperature = forms.TypedChoiceField(
         choices=[(k, f"{k} — {v}") for k, v in TEMPERATURE_MEANINGS.items()],
@@ -109,6 +114,10 @@ class ReferralForm(forms.Form):
                 and "prospect_email" not in self.errors
             ):
                 self.add_error("prospect_phone", "Give a phone number or an email address for the prospect.")
+            if not data.get("consent") and "consent" not in self.errors:
+                self.add_error("consent", "Say whether the prospect agreed to be contacted.")
+        elif not data.get("consent"):
+            data["consent"] = Referral.Consent.STATED
         return data
 
 
@@ -126,7 +135,7 @@ class WonForm(forms.Form):
         min_value=Decimal("0"),
         max_value=MAX_CLOSED_VALUE,
     )
-    closed_on = forms.DateField(label="Date closed", widget=forms.DateInput(attrs={"type": "date"}))
+    closed_on = forms.DateField(label="Date closed", widget=_date_input())
     business_type = forms.ChoiceField(
         choices=Referral.BusinessType.choices,
         widget=forms.RadioSelect,
@@ -157,7 +166,7 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 class OneToOneForm(forms.Form):
     other = MemberChoiceField(queryset=Membership.objects.none(), label="With")
-    met_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=date.today)
+    met_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
 
     def __init__(self, *args, candidates, **kwargs):
@@ -166,9 +175,7 @@ class OneToOneForm(forms.Form):
 
 
 class EducationForm(forms.Form):
-    completed_on = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}), initial=date.today
-    )
+    completed_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today)
     title = forms.CharField(max_length=200, label="What did you learn?")
     hours = forms.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.25"), max_value=Decimal("40")
@@ -176,8 +183,8 @@ class EducationForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+    start = forms.DateField(required=False, widget=_date_input(), label="From")
+    end = forms.DateField(required=False, widget=_date_input(), label="To")
     status = forms.ChoiceField(choices=[("", "Any status"), *Referral.Status.choices], required=False)
 
     def clean(self):
