@@ -12,4 +12,9 @@ BEAT_SCHEDULE = {
         "task": "members.tasks.notifications_send_pending",
         "schedule": crontab(minute="*/5"),
     },
+    # Referrals with no update for STALE_REFERRAL_DAYS: mark stale, remind the receiver once per spell.
+    "referrals-stale-sweep": {
+        "task": "referrals.tasks.referrals_stale_sweep",
+        "schedule": crontab(hour=6, minute=15),
+    },
 }

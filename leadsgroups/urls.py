@@ -8,12 +8,14 @@ from members import views as member_views
 # Chapter pages: every app mounts its chapter-scoped URLs under /c/<chapter_slug>/.
 chapter_patterns = [
     path("", include("chapters.urls")),
+    path("", include("referrals.urls")),
 ]
 
 urlpatterns = [
     path("", chapter_views.dashboard, name="dashboard"),
     path("c/<slug:chapter_slug>/", include(chapter_patterns)),
     path("invitations/<str:token>/", member_views.invitation_accept, name="invitation-accept"),
+    path("", include("referrals.urls_global")),
     path("notifications/", member_views.notification_list, name="notifications"),
     path("notifications/read/", member_views.notification_read, name="notifications-read"),
     path("profile/", member_views.profile, name="profile"),

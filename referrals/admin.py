@@ -1,0 +1,56 @@
+from django.contrib import admin
+
+from referrals.models import ConsentRequest, EducationCredit, OneToOne, Referral, ReferralEvent, ThankYou
+
+
+class ReferralEventInline(admin.TabularInline):
+    model = ReferralEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["action", "actor", "from_status", "to_status", "note", "created_at"]
+
+
+@admin.register(Referral)
+class ReferralAdmin(admin.ModelAdmin):
+    list_display = ["pk", "chapter", "giver", "receiver", "kind", "status", "consent", "created_at"]
+    list_filter = ["status", "kind", "consent", "chapter"]
+    list_select_related = ["chapter", "giver__user", "giver__chapter", "receiver__user", "receiver__chapter"]
+    # Prospect data is changed (erased) in the app, where it is audited.
+    readonly_fields = [
+        "prospect_name",
+        "prospect_email",
+        "prospect_phone",
+        "prospect_erased_at",
+        "status",
+        "consent",
+    ]
+    raw_id_fields = ["giver", "receiver"]
+    inlines = [ReferralEventInline]
+
+
+@admin.register(ThankYou)
+class ThankYouAdmin(admin.ModelAdmin):
+    list_display = ["pk", "chapter", "giver", "receiver", "value", "closed_on", "business_type"]
+    list_filter = ["chapter", "business_type"]
+    raw_id_fields = ["referral", "giver", "receiver"]
+
+
+@admin.register(OneToOne)
+class OneToOneAdmin(admin.ModelAdmin):
+    list_display = ["pk", "chapter", "initiator", "other", "met_on", "status"]
+    list_filter = ["chapter", "status"]
+    raw_id_fields = ["initiator", "other"]
+
+
+@admin.register(EducationCredit)
+class EducationCreditAdmin(admin.ModelAdmin):
+    list_display = ["pk", "chapter", "membership", "completed_on", "title", "hours"]
+    list_filter = ["chapter"]
+    raw_id_fields = ["membership"]
+
+
+@admin.register(ConsentRequest)
+class ConsentRequestAdmin(admin.ModelAdmin):
+    list_display = ["pk", "referral", "created_at", "expires_at", "answered_at", "closed_at", "outcome"]
+    readonly_fields = ["token_hash"]
+    raw_id_fields = ["referral"]

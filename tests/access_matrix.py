@@ -35,6 +35,7 @@ class Route:
 PUBLIC = {
     "healthz",
     "invitation-accept",
+    "referral-consent",  # the prospect's consent link: the token is the only key
 }
 # Third-party URL names with their own access control (Django admin: is_staff; allauth's
 # account pages: sign-in, sign-out, password reset and email confirmation).

@@ -1,0 +1,193 @@
+"""Demo referrals: 12 weeks of referrals in every state (some stale), TYFCBs, one-to-ones, education.
+
+Idempotent: a chapter that already has referrals is left alone.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from members.models import Membership
+from referrals.models import EducationCredit, OneToOne, Referral, ReferralEvent, ThankYou
+
+S = Referral.Status
+PROSPECTS = [
+    "Hilda Brook",
+    "Omar Said",
+    "Jess Lang",
+    "Tomasz Wolak",
+    "Rita Moreno",
+    "Kwame Mensah",
+    "Lena Vogel",
+    "Arjun Rao",
+    "Nina Petrova",
+    "Colm Byrne",
+    "Sofia Ruiz",
+    "Theo Marsh",
+    "Ava Lindqvist",
+    "Yusuf Demir",
+]
+COURSES = [
+    "Networking that works",
+    "Giving a 60-second pitch",
+    "Asking for referrals",
+    "GDPR for small firms",
+    "Feature presentation skills",
+    "Following up visitors",
+]
+# The path a referral takes to each final state.
+PATHS = {
+    S.GIVEN: [S.GIVEN],
+    S.ACCEPTED: [S.GIVEN, S.ACCEPTED],
+    S.CONTACTED: [S.GIVEN, S.ACCEPTED, S.CONTACTED],
+    S.MEETING: [S.GIVEN, S.ACCEPTED, S.CONTACTED, S.MEETING],
+    S.WON: [S.GIVEN, S.ACCEPTED, S.CONTACTED, S.MEETING, S.WON],
+    S.LOST: [S.GIVEN, S.ACCEPTED, S.CONTACTED, S.LOST],
+    S.DECLINED: [S.GIVEN, S.DECLINED],
+}
+
+
+def seed_referrals(*, world, stdout=None, today=None) -> None:
+    now = timezone.now()
+    for chapter in world.chapters.values():
+        if Referral.objects.filter(chapter=chapter).exists():
+            continue
+        rng = random.Random(f"referrals-{chapter.slug}")
+        members = list(
+            Membership.objects.filter(chapter=chapter, status=Membership.Status.ACTIVE).select_related("user")
+        )
+        if len(members) < 3:
+            continue
+        local_today = today or timezone.localdate(timezone=chapter.tz)
+        count = 0
+        for week in range(12, 0, -1):
+            for _ in range(max(3, len(members) // 3)):
+                giver, receiver = rng.sample(members, 2)
+                day = local_today - timedelta(days=7 * week - rng.randint(0, 6))
+                created = datetime.combine(
+                    day, time(rng.randint(7, 18), rng.randint(0, 59)), tzinfo=chapter.tz
+                )
+                age = (now - created).days
+                final = _final_state(rng, age)
+                _referral(rng, chapter, giver, receiver, created, final, now)
+                count += 1
+        for _ in range(len(members)):
+            a, b = rng.sample(members, 2)
+            met_on = local_today - timedelta(days=rng.randint(1, 84))
+            status = (
+                OneToOne.Status.PENDING
+                if met_on > local_today - timedelta(days=10)
+                else rng.choice(
+                    [OneToOne.Status.CONFIRMED] * 5 + [OneToOne.Status.PENDING, OneToOne.Status.DECLINED]
+                )
+            )
+            OneToOne.objects.get_or_create(
+                initiator=a,
+                other=b,
+                met_on=met_on,
+                defaults={
+                    "chapter": chapter,
+                    "status": status,
+                    "notes": "Coffee; learned about their best clients.",
+                    "answered_at": now if status != OneToOne.Status.PENDING else None,
+                },
+            )
+        for m in rng.sample(members, max(1, len(members) // 2)):
+            EducationCredit.objects.create(
+                chapter=chapter,
+                membership=m,
+                completed_on=local_today - timedelta(days=rng.randint(1, 84)),
+                title=rng.choice(COURSES),
+                hours=Decimal(rng.choice(["1", "1.5", "2", "3", "6"])),
+            )
+        if stdout is not None:
+            stdout.write(f"  {chapter.name}: {count} referrals, one-to-ones and education credits")
+
+
+def _final_state(rng, age_days: int):
+    if age_days < 7:
+        return rng.choice([S.GIVEN, S.GIVEN, S.ACCEPTED, S.CONTACTED, S.DECLINED])
+    if age_days < 30:
+        return rng.choice([S.GIVEN, S.ACCEPTED, S.CONTACTED, S.MEETING, S.WON, S.LOST, S.DECLINED])
+    return rng.choice([S.WON, S.WON, S.WON, S.LOST, S.LOST, S.MEETING, S.DECLINED, S.CONTACTED, S.ACCEPTED])
+
+
+def _referral(rng, chapter, giver, receiver, created, final, now):
+    inside = rng.random() < 0.25
+    name = rng.choice(PROSPECTS)
+    referral = Referral.objects.create(
+        chapter=chapter,
+        giver=giver,
+        receiver=receiver,
+        kind=Referral.Kind.INSIDE if inside else Referral.Kind.OUTSIDE,
+        prospect_name="" if inside else name,
+        prospect_email="" if inside else f"{name.split()[0].lower()}@example.com",
+        prospect_phone="" if inside or rng.random() < 0.3 else f"+44 7700 9{rng.randint(10000, 99999)}",
+        consent=Referral.Consent.STATED
+        if inside
+        else rng.choice(
+            [
+                Referral.Consent.STATED,
+                Referral.Consent.STATED,
+                Referral.Consent.CONFIRMED,
+                Referral.Consent.NOT_ASKED,
+            ]
+        ),
+        temperature=rng.randint(1, 5),
+        notes=rng.choice(
+            ["", "Needs it before the end of the quarter.", "Call after 5pm.", "Mention my name."]
+        ),
+    )
+    path = PATHS[final]
+    at = created
+    events = [
+        ReferralEvent(
+            referral=referral,
+            action=ReferralEvent.Action.CREATED,
+            actor=giver.user,
+            to_status=S.GIVEN,
+            created_at=created,
+        )
+    ]
+    for old, new in zip(path, path[1:], strict=False):
+        at = min(at + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8)), now)
+        events.append(
+            ReferralEvent(
+                referral=referral,
+                action=ReferralEvent.Action.STATUS,
+                actor=receiver.user,
+                from_status=old,
+                to_status=new,
+                created_at=at,
+                note="Already has a supplier" if new == S.DECLINED else "",
+            )
+        )
+    ReferralEvent.objects.bulk_create(events)
+    fields = {"created_at": created, "status": final, "status_changed_at": at}
+    if final == S.DECLINED:
+        fields["decline_reason"] = "Already has a supplier"
+    if final in Referral.OPEN_STATUSES and now - at > timedelta(days=14):
+        fields["stale_since"] = at + timedelta(days=14)  # the demo's stale referrals
+    if final == S.WON:
+        local = timezone.localtime(at, chapter.tz).date()
+        value = Decimal(rng.choice([250, 480, 900, 1200, 2500, 4800, 12000]))
+        fields.update(
+            closed_value=value,
+            closed_on=local,
+            business_type=rng.choice([Referral.BusinessType.NEW] * 3 + [Referral.BusinessType.REPEAT]),
+        )
+        ThankYou.objects.create(
+            chapter=chapter,
+            referral=referral,
+            giver=giver,
+            receiver=receiver,
+            value=value,
+            closed_on=local,
+            business_type=fields["business_type"],
+            created_at=at,
+        )
+    Referral.objects.filter(pk=referral.pk).update(**fields)

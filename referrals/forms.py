@@ -1,0 +1,194 @@
+import re
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+
+from members.models import Membership
+from referrals.models import MAX_CLOSED_VALUE, TEMPERATURE_MEANINGS, Referral
+
+PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
+NOTES_MAX = 2000
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> expects
+
+
+def member_label(m: Membership) -> str:
+    classification = f" — {m.classification.name}" if m.classification_id else ""
+    return f"{m.display_name}{classification}"
+
+
+class ReceiverField(forms.CharField):
+    """A member picked by typing a name or classification (with a datalist), or by id from a plain select."""
+
+    def __init__(self, *, candidates, **kwargs):
+        self.candidates = list(candidates)
+        super().__init__(max_length=200, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value).strip()
+        if value.isdigit():
+            for m in self.candidates:
+                if m.pk == int(value):
+                    return m
+            raise forms.ValidationError("Choose an active member of this chapter (not yourself).")
+        exact = [m for m in self.candidates if member_label(m).casefold() == value.casefold()]
+        if len(exact) == 1:
+            return exact[0]
+        needle = value.casefold()
+        found = [
+            m
+            for m in self.candidates
+            if needle in m.display_name.casefold()
+            or (m.classification_id and needle in m.classification.name.casefold())
+        ]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise forms.ValidationError(
+                "No active member of this chapter matches that (you cannot pass a referral to yourself)."
+            )
+        names = ", ".join(member_label(m) for m in found[:5])
+        raise forms.ValidationError(f"Several members match: {names}. Type more of the name.")
+
+
+class ReferralForm(forms.Form):
+    receiver = ReceiverField(
+        candidates=[], label="To", help_text="Type a name or a classification, then pick from the list."
+    )
+    kind = forms.ChoiceField(
+        choices=Referral.Kind.choices, widget=forms.RadioSelect, initial=Referral.Kind.OUTSIDE
+    )
+    prospect_name = forms.CharField(label="Prospect's name", max_length=150, required=False)
+    prospect_phone = forms.CharField(label="Phone", max_length=40, required=False)
+    prospect_email = forms.EmailField(label="Email", required=False)
+    consent = forms.ChoiceField(
+        label="Did the prospect agree to be contacted?",
+        choices=[(Referral.Consent.STATED, "Yes, they agreed"), (Referral.Consent.NOT_ASKED, "Not asked")],
+        widget=forms.RadioSelect,
+        required=False,
+        help_text="Be honest: consented referrals count for more.",
+    )
+    temperature = forms.TypedChoiceField(
+        choices=[(k, f"{k} — {v}") for k, v in TEMPERATURE_MEANINGS.items()],
+        coerce=int,
+        widget=forms.RadioSelect,
+        initial=3,
+        label="Temperature",
+    )
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=NOTES_MAX,
+        help_text=f"Anything the receiver should know (at most {NOTES_MAX} characters).",
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = list(candidates)
+        field = self.fields["receiver"]
+        field.candidates = self.candidates
+        field.widget.attrs.update({"list": "receiver-options", "autocomplete": "off", "autofocus": True})
+        self.fields["prospect_phone"].widget.attrs.update({"type": "tel", "autocomplete": "off"})
+        self.fields["prospect_email"].widget.attrs.update({"autocomplete": "off"})
+
+    def clean_prospect_phone(self):
+        phone = self.cleaned_data["prospect_phone"].strip()
+        if phone and (not PHONE_RE.match(phone) or sum(c.isdigit() for c in phone) < 6):
+            raise forms.ValidationError(
+                "Enter a phone number: digits, spaces and + ( ) - only, at least 6 digits."
+            )
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == Referral.Kind.OUTSIDE:
+            if not data.get("prospect_name", "").strip() and "prospect_name" not in self.errors:
+                self.add_error("prospect_name", "Who is the prospect?")
+            if (
+                not data.get("prospect_phone")
+                and not data.get("prospect_email")
+                and "prospect_phone" not in self.errors
+                and "prospect_email" not in self.errors
+            ):
+                self.add_error("prospect_phone", "Give a phone number or an email address for the prospect.")
+            if not data.get("consent") and "consent" not in self.errors:
+                self.add_error("consent", "Say whether the prospect agreed to be contacted.")
+        elif not data.get("consent"):
+            data["consent"] = Referral.Consent.STATED
+        return data
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(choices=Referral.Status.choices)
+    note = forms.CharField(max_length=300, required=False)
+    reason = forms.CharField(max_length=300, required=False, label="Why do you decline it?")
+
+
+class WonForm(forms.Form):
+    value = forms.DecimalField(
+        label="Value of the business closed",
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=MAX_CLOSED_VALUE,
+    )
+    closed_on = forms.DateField(label="Date closed", widget=_date_input())
+    business_type = forms.ChoiceField(
+        choices=Referral.BusinessType.choices,
+        widget=forms.RadioSelect,
+        initial=Referral.BusinessType.NEW,
+        label="New or repeat business?",
+    )
+    note = forms.CharField(max_length=300, required=False, label="Note for the giver")
+
+    def __init__(self, *args, currency: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if currency:
+            self.fields["value"].label = f"Value of the business closed ({currency})"
+        self.fields["value"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        label="Who asked for the erasure, and how?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return member_label(obj)
+
+
+class OneToOneForm(forms.Form):
+    other = MemberChoiceField(queryset=Membership.objects.none(), label="With")
+    met_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["other"].queryset = candidates
+
+
+class EducationForm(forms.Form):
+    completed_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today)
+    title = forms.CharField(max_length=200, label="What did you learn?")
+    hours = forms.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.25"), max_value=Decimal("40")
+    )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(required=False, widget=_date_input(), label="From")
+    end = forms.DateField(required=False, widget=_date_input(), label="To")
+    status = forms.ChoiceField(choices=[("", "Any status"), *Referral.Status.choices], required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", "The end comes before the start.")
+        return data

@@ -1,0 +1,524 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from chapters.access import Need, chapter_view
+from members.models import Membership
+from referrals import selectors, services
+from referrals.forms import (
+    EducationForm,
+    EraseForm,
+    OneToOneForm,
+    PeriodForm,
+    ReferralForm,
+    StatusForm,
+    WonForm,
+    member_label,
+)
+from referrals.models import TEMPERATURE_MEANINGS, Referral
+
+
+def _seat(request) -> Membership:
+    """The person's own seat in the chapter; oversight without a seat cannot give or receive."""
+    membership = request.access.membership
+    if membership is None:
+        raise PermissionDenied("Only members with a seat in this chapter can do this.")
+    return membership
+
+
+def _referral(request, referral_id) -> Referral:
+    return get_object_or_404(
+        request.chapter.referrals.select_related(
+            "giver__user", "receiver__user", "giver__classification", "receiver__classification"
+        ),
+        pk=referral_id,
+    )
+
+
+def _with_privacy(request, referrals):
+    referrals = list(referrals)
+    for r in referrals:
+        r.can_see = selectors.referral_can_see_prospect(request.access, r)
+        r.chapter = request.chapter  # spare get_absolute_url a query per row
+    return referrals
+
+
+def _message(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# Giving ---------------------------------------------------------------------------------------
+
+
+@login_required
+def referral_new_any(request):
+    """The navigation's "Log a referral": straight to the form of the person's chapter (or let them pick)."""
+    seats = list(
+        Membership.objects.filter(user=request.user, status__in=Membership.SEATED_STATUSES)
+        .select_related("chapter")
+        .order_by("chapter__name")
+    )
+    wanted = request.GET.get("chapter", "")
+    for seat in seats:
+        if seat.chapter.slug == wanted:
+            return redirect("referrals:new", seat.chapter.slug)
+    if len(seats) == 1:
+        return redirect("referrals:new", seats[0].chapter.slug)
+    if not seats:
+        messages.info(request, "You need a seat in a chapter to log a referral.")
+        return redirect("dashboard")
+    return render(request, "referrals/choose_chapter.html", {"seats": seats})
+
+
+@chapter_view(Need.MEMBER)
+def referral_new(request):
+    chapter = request.chapter
+    giver = _seat(request)
+    candidates = services.receiver_candidates(chapter=chapter, giver=giver)
+    form = ReferralForm(request.POST or None, candidates=candidates)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            referral = services.referral_give(
+                chapter=chapter,
+                giver=giver,
+                receiver=data["receiver"],
+                kind=data["kind"],
+                prospect_name=data["prospect_name"],
+                prospect_email=data["prospect_email"],
+                prospect_phone=data["prospect_phone"],
+                consent=data["consent"],
+                temperature=data["temperature"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Referral passed to {referral.receiver.display_name}.")
+            return redirect("referrals:detail", chapter.slug, referral.pk)
+    return render(
+        request,
+        "referrals/referral_new.html",
+        {
+            "chapter": chapter,
+            "form": form,
+            "candidates": [(m.pk, member_label(m)) for m in form.candidates],
+            "temperatures": TEMPERATURE_MEANINGS,
+        },
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+# Lists ----------------------------------------------------------------------------------------
+
+
+def _list(request, box: str):
+    chapter = request.chapter
+    form = PeriodForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    kwargs = {"status": filters.get("status", ""), "start": filters.get("start"), "end": filters.get("end")}
+    me = request.access.membership
+    if box == "inbox":
+        qs = selectors.referral_inbox(chapter=chapter, membership=_seat(request), **kwargs)
+    elif box == "outbox":
+        qs = selectors.referral_outbox(chapter=chapter, membership=_seat(request), **kwargs)
+    else:
+        qs = selectors.referral_chapter_list(chapter=chapter, **kwargs)
+    referrals = _with_privacy(request, qs[:200])
+    return render(
+        request,
+        "referrals/referral_list.html",
+        {
+            "chapter": chapter,
+            "referrals": referrals,
+            "box": box,
+            "form": form,
+            "me": me,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@chapter_view(Need.MEMBER)
+def inbox(request):
+    return _list(request, "inbox")
+
+
+@chapter_view(Need.MEMBER)
+def outbox(request):
+    return _list(request, "outbox")
+
+
+@chapter_view(Need.MEMBER)
+def chapter_list(request):
+    return _list(request, "all")
+
+
+# One referral ---------------------------------------------------------------------------------
+
+
+@chapter_view(Need.MEMBER)
+def referral_detail(request, referral_id):
+    referral = _referral(request, referral_id)
+    referral.chapter = request.chapter
+    can_see = selectors.referral_can_see_prospect(request.access, referral)
+    me = request.access.membership
+    return render(
+        request,
+        "referrals/referral_detail.html",
+        {
+            "chapter": request.chapter,
+            "r": referral,
+            "can_see": can_see,
+            "me": me,
+            "events": referral.events.select_related("actor") if can_see else [],
+            "is_receiver": me is not None and me.pk == referral.receiver_id,
+            "can_ask_consent": me is not None
+            and me.pk == referral.giver_id
+            and referral.kind == Referral.Kind.OUTSIDE
+            and bool(referral.prospect_email)
+            and referral.consent not in (Referral.Consent.CONFIRMED, Referral.Consent.DECLINED),
+            "open_request": referral.consent_requests.filter(closed_at__isnull=True).first()
+            if can_see
+            else None,
+            "can_erase": request.access.is_leadership and not referral.is_erased,
+            "thank_you": getattr(referral, "thank_you", None)
+            if referral.status == Referral.Status.WON
+            else None,
+        },
+    )
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def referral_status(request, referral_id):
+    referral = _referral(request, referral_id)
+    me = _seat(request)
+    if me.pk != referral.receiver_id:
+        raise PermissionDenied("Only the member who received this referral can change its status.")
+    form = StatusForm(request.POST)
+    error = None
+    if not form.is_valid():
+        error = "Choose a status to move the referral to."
+    elif form.cleaned_data["to"] == Referral.Status.WON:
+        url = reverse("referrals:won", args=[request.chapter.slug, referral.pk])
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    else:
+        try:
+            referral = services.referral_move(
+                referral=referral,
+                by=me,
+                to=form.cleaned_data["to"],
+                note=form.cleaned_data["note"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            error = _message(exc)
+    if request.htmx:
+        # The card swaps itself in place; an error is shown inside it (htmx does not swap 4xx bodies).
+        referral = _with_privacy(request, [_referral(request, referral_id)])[0]
+        return render(
+            request,
+            "referrals/referral_list.html#referral-card",
+            {"chapter": request.chapter, "r": referral, "me": me, "box": "inbox", "error": error},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
+    return redirect("referrals:detail", request.chapter.slug, referral.pk)
+
+
+@chapter_view(Need.MEMBER)
+def referral_won(request, referral_id):
+    referral = _referral(request, referral_id)
+    me = _seat(request)
+    if me.pk != referral.receiver_id:
+        raise PermissionDenied("Only the member who received this referral can record closed business.")
+    chapter = request.chapter
+    form = WonForm(
+        request.POST or None,
+        currency=chapter.currency,
+        initial={"closed_on": timezone.localdate(timezone=chapter.tz)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.referral_move(
+                referral=referral,
+                by=me,
+                to=Referral.Status.WON,
+                note=data["note"],
+                value=data["value"],
+                closed_on=data["closed_on"],
+                business_type=data["business_type"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and "to" in exc.error_dict:
+                form.add_error(None, exc.error_dict["to"])
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"Closed business recorded; {referral.giver.display_name} has been thanked."
+            )
+            return redirect("referrals:detail", chapter.slug, referral.pk)
+    return render(
+        request,
+        "referrals/referral_won.html",
+        {"chapter": chapter, "r": referral, "form": form},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def consent_request(request, referral_id):
+    referral = _referral(request, referral_id)
+    try:
+        services.consent_request_send(referral=referral, by=_seat(request))
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, "We emailed the prospect a link to confirm or decline.")
+    return redirect("referrals:detail", request.chapter.slug, referral.pk)
+
+
+@chapter_view(Need.LEADERSHIP)
+def referral_erase(request, referral_id):
+    referral = _referral(request, referral_id)
+    form = EraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_prospect_erase(
+                referral=referral, access=request.access, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "The prospect's name and contact details were erased.")
+            return redirect("referrals:detail", request.chapter.slug, referral.pk)
+    return render(
+        request, "referrals/referral_erase.html", {"chapter": request.chapter, "r": referral, "form": form}
+    )
+
+
+# Stats and export -----------------------------------------------------------------------------
+
+
+def _period(request):
+    start, end = selectors.default_period(request.chapter)
+    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    if form.is_valid():
+        start = form.cleaned_data.get("start") or start
+        end = form.cleaned_data.get("end") or end
+    return form, start, end
+
+
+@chapter_view(Need.MEMBER)
+def stats(request):
+    chapter = request.chapter
+    form, start, end = _period(request)
+    rows, total = selectors.chapter_stats(chapter=chapter, start=start, end=end)
+    me = request.access.membership
+    mine = next((s for s in rows if me and s.membership.pk == me.pk), None)
+    order = request.GET.get("by", "given")
+    return render(
+        request,
+        "referrals/stats.html",
+        {
+            "chapter": chapter,
+            "form": form,
+            "start": start,
+            "end": end,
+            "mine": mine,
+            "total": total,
+            "board": selectors.leaderboard(rows, by=order),
+            "by": order,
+        },
+    )
+
+
+def csv_safe(value) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+@chapter_view(Need.MEMBER)
+def referral_export(request):
+    chapter = request.chapter
+    form = PeriodForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.referral_chapter_list(
+        chapter=chapter, status=filters.get("status", ""), start=filters.get("start"), end=filters.get("end")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="referrals-{chapter.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "id",
+            "date",
+            "giver",
+            "receiver",
+            "kind",
+            "status",
+            "temperature",
+            "consent",
+            "closed value",
+            "currency",
+            "closed on",
+            "business type",
+            "prospect name",
+            "prospect email",
+            "prospect phone",
+        ]
+    )
+    for r in qs.iterator(chunk_size=500):
+        can_see = selectors.referral_can_see_prospect(request.access, r)
+        writer.writerow(
+            [
+                csv_safe(v)
+                for v in (
+                    r.pk,
+                    timezone.localtime(r.created_at, chapter.tz).date().isoformat(),
+                    r.giver.display_name,
+                    r.receiver.display_name,
+                    r.kind,
+                    r.status,
+                    r.temperature,
+                    r.consent,
+                    r.closed_value or "",
+                    chapter.currency,
+                    r.closed_on or "",
+                    r.business_type,
+                    r.prospect_name if can_see else "",
+                    r.prospect_email if can_see else "",
+                    r.prospect_phone if can_see else "",
+                )
+            ]
+        )
+    return response
+
+
+# One-to-ones and education --------------------------------------------------------------------
+
+
+@chapter_view(Need.MEMBER)
+def one_to_ones(request):
+    chapter = request.chapter
+    me = _seat(request)
+    candidates = services.receiver_candidates(chapter=chapter, giver=me)
+    form = OneToOneForm(
+        request.POST or None,
+        candidates=candidates,
+        initial={"met_on": timezone.localdate(timezone=chapter.tz)},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.one_to_one_record(
+                chapter=chapter, by=me, other=data["other"], met_on=data["met_on"], notes=data["notes"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, f"One-to-one recorded; {data['other'].display_name} will be asked to confirm."
+            )
+            return redirect("referrals:one-to-ones", chapter.slug)
+    mine = selectors.one_to_ones_of(chapter=chapter, membership=me)[:100]
+    return render(
+        request,
+        "referrals/one_to_ones.html",
+        {"chapter": chapter, "form": form, "items": mine, "me": me},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def one_to_one_answer(request, one_to_one_id):
+    one = get_object_or_404(request.chapter.one_to_ones, pk=one_to_one_id)
+    try:
+        services.one_to_one_answer(
+            one_to_one=one, by=_seat(request), confirm=request.POST.get("answer") == "confirm"
+        )
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, "Thanks, noted.")
+    return redirect("referrals:one-to-ones", request.chapter.slug)
+
+
+@chapter_view(Need.MEMBER)
+def education(request):
+    chapter = request.chapter
+    me = _seat(request)
+    form = EducationForm(
+        request.POST or None, initial={"completed_on": timezone.localdate(timezone=chapter.tz)}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.education_credit_record(
+                chapter=chapter,
+                by=me,
+                completed_on=data["completed_on"],
+                title=data["title"],
+                hours=data["hours"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Education credit recorded.")
+            return redirect("referrals:education", chapter.slug)
+    items = selectors.education_credits_of(chapter=chapter, membership=me)[:100]
+    return render(
+        request,
+        "referrals/education.html",
+        {"chapter": chapter, "form": form, "items": items},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+# The prospect's consent page (public: the token is the only key) ------------------------------
+
+
+def consent_page(request, token: str):
+    consent_request = services.consent_request_for_token(token)
+    if consent_request is None:
+        return render(request, "referrals/consent_invalid.html", status=410)
+    answered = None
+    if request.method == "POST":
+        answer = request.POST.get("answer", "")
+        try:
+            consent_request = services.consent_answer(token=token, answer=answer)
+        except ValidationError as exc:
+            messages.error(request, _message(exc))
+        else:
+            answered = consent_request.outcome
+    referral = consent_request.referral
+    return render(
+        request,
+        "referrals/consent_page.html",
+        {
+            "cr": consent_request,
+            "answered": answered,
+            "giver": referral.giver.display_name,
+            "receiver": referral.receiver.display_name,
+            "receiver_business": referral.receiver.business_name or referral.receiver.user.business_name,
+            "chapter_name": referral.chapter.name,
+        },
+    )

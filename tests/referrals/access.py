@@ -1,0 +1,58 @@
+"""Referral pages in the permission matrix.
+
+The matrix's referral is given by `member` to `president`; so `member` is the giver, `president` the
+receiver, and the other in-chapter personas are third parties (leadership or not).
+"""
+
+from tests.access_matrix import LEADERSHIP, MEMBERS, OVERSIGHT, SIGNED_IN, Route
+
+# People with a seat in the chapter: oversight staff without one cannot give, receive or log.
+SEATED = MEMBERS - OVERSIGHT
+
+
+def _referral(p):
+    from tests.referrals.factories import ReferralFactory
+
+    return ReferralFactory(giver=p.member, receiver=p.president, consent="not_asked")
+
+
+def _one_to_one(p):
+    from tests.referrals.factories import OneToOneFactory
+
+    return OneToOneFactory(initiator=p.member, other=p.president)
+
+
+ROUTES = {
+    "referral-new": Route(SIGNED_IN, chapter_scoped=False),
+    "referrals:new": Route(SEATED),
+    "referrals:inbox": Route(SEATED),
+    "referrals:outbox": Route(SEATED),
+    "referrals:chapter-list": Route(MEMBERS),
+    "referrals:stats": Route(MEMBERS),
+    "referrals:export": Route(MEMBERS),
+    "referrals:detail": Route(MEMBERS, kwargs=lambda p: {"referral_id": _referral(p).pk}),
+    "referrals:status": Route(
+        frozenset({"president"}),
+        method="post",
+        kwargs=lambda p: {"referral_id": _referral(p).pk},
+        data=lambda p: {"to": "accepted"},
+    ),
+    "referrals:won": Route(frozenset({"president"}), kwargs=lambda p: {"referral_id": _referral(p).pk}),
+    "referrals:consent-request": Route(
+        frozenset({"member"}), method="post", kwargs=lambda p: {"referral_id": _referral(p).pk}
+    ),
+    "referrals:erase": Route(
+        LEADERSHIP,
+        method="post",
+        kwargs=lambda p: {"referral_id": _referral(p).pk},
+        data=lambda p: {"reason": "The prospect phoned the president"},
+    ),
+    "referrals:one-to-ones": Route(SEATED),
+    "referrals:one-to-one-answer": Route(
+        frozenset({"president"}),
+        method="post",
+        kwargs=lambda p: {"one_to_one_id": _one_to_one(p).pk},
+        data=lambda p: {"answer": "confirm"},
+    ),
+    "referrals:education": Route(SEATED),
+}

@@ -1,0 +1,171 @@
+"""Giving and the lifecycle: who may do what, and what each step records."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from members.models import Membership, Notification
+from referrals import services
+from referrals.models import Referral, ReferralEvent, ThankYou
+from tests.factories import MembershipFactory
+from tests.referrals.factories import ReferralFactory
+
+S = Referral.Status
+
+
+def _give(p, **kw):
+    args = dict(
+        chapter=p.chapter,
+        giver=p.member,
+        receiver=p.member2,
+        kind="outside",
+        prospect_name="Petra",
+        prospect_email="petra@example.com",
+        consent="stated",
+        temperature=4,
+    )
+    args.update(kw)
+    return services.referral_give(**args)
+
+
+def test_give_records_referral_history_and_notifies_receiver(personas):
+    referral = _give(personas)
+    assert referral.status == S.GIVEN
+    assert referral.events.get().action == ReferralEvent.Action.CREATED
+    notice = Notification.objects.get(user=personas.member2.user)
+    assert notice.kind == Notification.Kind.REFERRAL_RECEIVED
+    assert "petra" not in (notice.title + notice.body).lower()  # no prospect data in emails
+
+
+def test_cannot_give_to_oneself(personas):
+    with pytest.raises(ValidationError):
+        _give(personas, receiver=personas.member)
+
+
+def test_cannot_give_to_another_chapters_member(personas):
+    with pytest.raises(ValidationError):
+        _give(personas, receiver=personas.outsider)
+
+
+def test_cannot_give_to_inactive_member(personas):
+    gone = MembershipFactory(chapter=personas.chapter, status=Membership.Status.RESIGNED)
+    with pytest.raises(ValidationError):
+        _give(personas, receiver=gone)
+
+
+def test_outside_referral_needs_a_way_to_reach_the_prospect(personas):
+    with pytest.raises(ValidationError):
+        _give(personas, prospect_email="", prospect_phone="")
+
+
+def test_inside_referral_counts_as_consented(personas):
+    referral = _give(personas, kind="inside", prospect_name="", prospect_email="", consent="not_asked")
+    assert referral.consent == Referral.Consent.STATED
+
+
+def _walk(referral, by, *steps):
+    for step in steps:
+        referral = services.referral_move(referral=referral, by=by, to=step)
+    return referral
+
+
+def test_receiver_walks_referral_to_won_and_giver_gets_tyfcb(personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2)
+    referral = _walk(referral, personas.member2, S.ACCEPTED, S.CONTACTED, S.MEETING)
+    today = timezone.localdate()
+    referral = services.referral_move(
+        referral=referral,
+        by=personas.member2,
+        to=S.WON,
+        value=Decimal("1250.50"),
+        closed_on=today,
+        business_type="new",
+    )
+    assert referral.status == S.WON and referral.closed_value == Decimal("1250.50")
+    thank_you = ThankYou.objects.get(referral=referral)
+    assert thank_you.giver == personas.member and thank_you.value == Decimal("1250.50")
+    assert Notification.objects.filter(user=personas.member.user, kind=Notification.Kind.THANK_YOU).exists()
+    history = list(referral.events.filter(action="status").values_list("from_status", "to_status"))
+    assert history == [
+        ("given", "accepted"),
+        ("accepted", "contacted"),
+        ("contacted", "meeting"),
+        ("meeting", "won"),
+    ]
+
+
+def test_only_the_receiver_moves_a_referral(personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2)
+    for who in (personas.member, personas.president):
+        with pytest.raises(PermissionDenied):
+            services.referral_move(referral=referral, by=who, to=S.ACCEPTED)
+
+
+@pytest.mark.parametrize(
+    "start,to",
+    [
+        (S.GIVEN, S.WON),
+        (S.GIVEN, S.MEETING),
+        (S.WON, S.LOST),
+        (S.DECLINED, S.ACCEPTED),
+        (S.MEETING, S.GIVEN),
+        (S.LOST, S.WON),
+    ],
+)
+def test_invalid_jumps_are_refused_with_a_clear_message(personas, start, to):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status=start)
+    with pytest.raises(ValidationError) as exc:
+        services.referral_move(
+            referral=referral,
+            by=personas.member2,
+            to=to,
+            value=Decimal(1),
+            closed_on=timezone.localdate(),
+            business_type="new",
+        )
+    assert "cannot become" in str(exc.value)
+    referral.refresh_from_db()
+    assert referral.status == start
+
+
+def test_decline_needs_a_reason(personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2)
+    with pytest.raises(ValidationError):
+        services.referral_move(referral=referral, by=personas.member2, to=S.DECLINED, reason="  ")
+    referral = services.referral_move(
+        referral=referral, by=personas.member2, to=S.DECLINED, reason="Not my area"
+    )
+    assert referral.decline_reason == "Not my area"
+
+
+@pytest.mark.parametrize(
+    "value,days,field",
+    [
+        (Decimal("-1"), 0, "value"),
+        (Decimal("10000000.01"), 0, "value"),
+        (None, 0, "value"),
+        (Decimal("10"), -1, "closed_on"),
+    ],
+)
+def test_won_refuses_bad_value_or_future_date(personas, value, days, field):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status=S.MEETING)
+    with pytest.raises(ValidationError) as exc:
+        services.referral_move(
+            referral=referral,
+            by=personas.member2,
+            to=S.WON,
+            value=value,
+            closed_on=timezone.localdate() - timedelta(days=days),
+            business_type="new",
+        )
+    assert field in exc.value.error_dict
+    assert not ThankYou.objects.exists()
+
+
+def test_update_clears_stale_mark(personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, stale_since=timezone.now())
+    referral = services.referral_move(referral=referral, by=personas.member2, to=S.ACCEPTED)
+    assert referral.stale_since is None

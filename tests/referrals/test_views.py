@@ -1,0 +1,290 @@
+"""The referral pages: logging, inline errors, htmx status changes, privacy per role, CSV."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from members.models import Membership
+from referrals.models import Referral
+from tests.factories import MembershipFactory
+from tests.referrals.factories import ReferralFactory
+
+GOOD = {
+    "receiver": "Max Member",
+    "kind": "outside",
+    "prospect_name": "Petra Prospect",
+    "prospect_phone": "+44 7700 900123",
+    "prospect_email": "",
+    "consent": "stated",
+    "temperature": "4",
+    "notes": "Call after 5",
+}
+
+
+def _post(client, personas, who="member", **changes):
+    personas.login(client, who)
+    return client.post(personas.url("referrals:new"), {**GOOD, **changes})
+
+
+def test_member_logs_a_referral_by_typing_a_name(client, personas):
+    response = _post(client, personas)
+    referral = Referral.objects.get()
+    assert response.status_code == 302 and response.url == personas.url("referrals:detail", referral.pk)
+    assert referral.receiver == personas.member2 and referral.giver == personas.member
+    assert referral.temperature == 4 and referral.prospect_phone == "+44 7700 900123"
+
+
+def test_receiver_can_be_found_by_classification_or_id(client, personas):
+    _post(client, personas, receiver=personas.member2.classification.name)
+    _post(client, personas, receiver=str(personas.president.pk), prospect_name="Second")
+    assert list(Referral.objects.order_by("pk").values_list("receiver", flat=True)) == [
+        personas.member2.pk,
+        personas.president.pk,
+    ]
+
+
+@pytest.mark.parametrize(
+    "changes,field",
+    [
+        ({"receiver": "Mona Member"}, "receiver"),  # oneself
+        ({"receiver": "Otto Outsider"}, "receiver"),  # another chapter
+        ({"receiver": "999999"}, "receiver"),  # foreign id
+        ({"prospect_phone": "call me", "prospect_email": ""}, "prospect_phone"),
+        ({"prospect_phone": "", "prospect_email": "not-an-email"}, "prospect_email"),
+        ({"prospect_phone": "", "prospect_email": ""}, "prospect_phone"),
+        ({"prospect_name": ""}, "prospect_name"),
+        ({"temperature": "9"}, "temperature"),
+        ({"consent": ""}, "consent"),
+        ({"notes": "x" * 2001}, "notes"),
+    ],
+)
+def test_bad_input_is_refused_inline_and_nothing_typed_is_lost(client, personas, changes, field):
+    response = _post(client, personas, **changes)
+    assert response.status_code == 422
+    assert field in response.context["form"].errors
+    assert not Referral.objects.exists()
+    assert b"Petra Prospect" in response.content or changes.get("prospect_name") == ""  # typed text is kept
+    assert b"+44 7700 900123" in response.content or "prospect_phone" in changes
+
+
+def test_foreign_membership_id_is_refused(client, personas):
+    response = _post(client, personas, receiver=str(personas.outsider.pk))
+    assert response.status_code == 422 and not Referral.objects.exists()
+
+
+def test_inactive_receiver_is_refused(client, personas):
+    gone = MembershipFactory(
+        chapter=personas.chapter, status=Membership.Status.EXPELLED, user__full_name="Gone Guy"
+    )
+    response = _post(client, personas, receiver=str(gone.pk))
+    assert response.status_code == 422 and not Referral.objects.exists()
+
+
+def test_hostile_html_is_escaped(client, personas):
+    _post(client, personas, prospect_name="<script>alert(1)</script>", notes="<img src=x onerror=alert(1)>")
+    referral = Referral.objects.get()
+    response = client.get(personas.url("referrals:detail", referral.pk))
+    assert b"<script>alert(1)" not in response.content and b"&lt;script&gt;" in response.content
+    assert b"<img src=x" not in response.content
+
+
+def test_global_new_goes_to_the_single_chapter(client, personas):
+    personas.login(client, "member")
+    response = client.get(reverse("referral-new"))
+    assert response.url == personas.url("referrals:new")
+
+
+def test_global_new_lets_a_two_chapter_member_choose(client, personas):
+    MembershipFactory(chapter=personas.other_chapter, user=personas.member.user)
+    personas.login(client, "member")
+    response = client.get(reverse("referral-new"))
+    assert response.status_code == 200 and b"Other Chapter" in response.content
+    picked = client.get(reverse("referral-new") + "?chapter=other-chapter")
+    assert picked.url == personas.url("referrals:new", chapter=personas.other_chapter)
+
+
+def test_navigation_has_the_log_a_referral_button(client, personas):
+    personas.login(client, "member")
+    page = client.get(personas.url("chapters:home")).content.decode()
+    assert f'href="{personas.url("referrals:new")}"' in page
+
+
+def test_htmx_status_change_swaps_the_card(client, personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2)
+    personas.login(client, "member2")
+    response = client.post(
+        personas.url("referrals:status", referral.pk), {"to": "accepted"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.strip().startswith(f'<article class="referral-card" id="referral-{referral.pk}"')
+    assert "Accepted" in body and "<html" not in body
+    referral.refresh_from_db()
+    assert referral.status == "accepted"
+
+
+def test_htmx_invalid_jump_shows_message_in_the_card(client, personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2)
+    personas.login(client, "member2")
+    response = client.post(
+        personas.url("referrals:status", referral.pk), {"to": "meeting"}, HTTP_HX_REQUEST="true"
+    )
+    assert b"cannot become" in response.content
+
+
+def test_won_page_records_value_and_shows_tyfcb(client, personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status="meeting")
+    personas.login(client, "member2")
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=personas.chapter.tz).isoformat()
+    bad = client.post(
+        personas.url("referrals:won", referral.pk),
+        {"value": "-5", "closed_on": today, "business_type": "new"},
+    )
+    assert bad.status_code == 422
+    client.post(
+        personas.url("referrals:won", referral.pk),
+        {"value": "1200", "closed_on": today, "business_type": "new"},
+    )
+    personas.login(client, "member")
+    page = client.get(personas.url("referrals:detail", referral.pk))
+    assert b"1200.00 GBP" in page.content
+
+
+def test_inbox_puts_stale_and_new_first(client, personas):
+    from django.utils import timezone
+
+    done = ReferralFactory(giver=personas.member, receiver=personas.member2, status="won")
+    new = ReferralFactory(giver=personas.member, receiver=personas.member2)
+    stale = ReferralFactory(
+        giver=personas.member, receiver=personas.member2, status="contacted", stale_since=timezone.now()
+    )
+    personas.login(client, "member2")
+    ids = [r.pk for r in client.get(personas.url("referrals:inbox")).context["referrals"]]
+    assert ids == [stale.pk, new.pk, done.pk]
+
+
+def test_inbox_filters_by_status(client, personas):
+    ReferralFactory(giver=personas.member, receiver=personas.member2, status="won")
+    lost = ReferralFactory(giver=personas.member, receiver=personas.member2, status="lost")
+    personas.login(client, "member2")
+    ids = [r.pk for r in client.get(personas.url("referrals:inbox") + "?status=lost").context["referrals"]]
+    assert ids == [lost.pk]
+
+
+# Privacy ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "who,sees",
+    [
+        ("member", True),
+        ("member2", True),
+        ("president", True),
+        ("treasurer", True),
+        ("org_admin", True),
+        ("region_staff", True),
+    ],
+)
+def test_prospect_contact_on_detail_page_per_role(client, personas, who, sees):
+    """The referral goes from member to member2; leadership sees it too; a third member does not (below)."""
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, notes="secret note")
+    personas.login(client, who)
+    content = client.get(personas.url("referrals:detail", referral.pk)).content
+    for secret in (b"Petra Prospect", b"petra@prospect.example", b"7700 900123", b"secret note"):
+        assert (secret in content) is sees
+
+
+def test_third_member_never_sees_contact_data_anywhere(client, personas):
+    third = MembershipFactory(chapter=personas.chapter, user__full_name="Theo Third")
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, notes="secret note")
+    client.force_login(third.user)
+    pages = [
+        personas.url("referrals:detail", referral.pk),
+        personas.url("referrals:chapter-list"),
+        personas.url("referrals:stats"),
+        personas.url("referrals:export"),
+    ]
+    for url in pages:
+        content = client.get(url).content
+        assert content, url
+        for secret in (b"Petra", b"petra@prospect.example", b"7700", b"secret note"):
+            assert secret not in content, (url, secret)
+
+
+def test_outsider_gets_404_for_referral_and_export(client, personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2)
+    personas.login(client, "outsider")
+    assert client.get(personas.url("referrals:detail", referral.pk)).status_code == 404
+    assert client.get(personas.url("referrals:export")).status_code == 404
+    other = personas.url("referrals:detail", referral.pk, chapter=personas.other_chapter)
+    assert client.get(other).status_code == 404
+
+
+def _csv(client, personas):
+    response = client.get(personas.url("referrals:export"))
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.DictReader(io.StringIO(response.content.decode())))
+
+
+def test_csv_has_contact_data_for_leadership_only(client, personas):
+    ReferralFactory(giver=personas.member, receiver=personas.member2)
+    personas.login(client, "president")
+    (row,) = _csv(client, personas)
+    assert row["prospect name"] == "Petra Prospect" and row["prospect email"] == "petra@prospect.example"
+    personas.login(client, "vice_president")
+    assert _csv(client, personas)[0]["prospect phone"] == "'+44 7700 900123"  # a leading + is neutralised
+
+
+def test_csv_gives_a_third_member_counts_only(client, personas):
+    third = MembershipFactory(chapter=personas.chapter)
+    ReferralFactory(giver=personas.member, receiver=personas.member2, closed_value=300, status="won")
+    client.force_login(third.user)
+    (row,) = _csv(client, personas)
+    assert row["prospect name"] == row["prospect email"] == row["prospect phone"] == ""
+    assert row["status"] == "won" and row["closed value"] == "300.00"
+
+
+def test_csv_is_formula_safe(client, personas):
+    personas.member.user.full_name = '=HYPERLINK("http://evil")'
+    personas.member.user.save()
+    ReferralFactory(
+        giver=personas.member,
+        receiver=personas.member2,
+        prospect_name="@SUM(A1)",
+        prospect_phone="+44 1",
+        prospect_email="",
+    )
+    personas.login(client, "president")
+    (row,) = _csv(client, personas)
+    assert row["giver"].startswith("'=") and row["prospect name"] == "'@SUM(A1)"
+    assert row["prospect phone"] == "'+44 1"
+
+
+def test_export_query_count_does_not_grow(client, personas, django_assert_max_num_queries):
+    personas.login(client, "president")
+    ReferralFactory.create_batch(2, giver=personas.member, receiver=personas.member2)
+    with django_assert_max_num_queries(12) as small:
+        client.get(personas.url("referrals:export"))
+    for _ in range(15):
+        ReferralFactory(giver=MembershipFactory(chapter=personas.chapter), receiver=personas.member2)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(personas.url("referrals:export"))
+
+
+@pytest.mark.parametrize("page", ["referrals:inbox", "referrals:chapter-list", "referrals:outbox"])
+def test_list_query_count_does_not_grow(client, personas, django_assert_max_num_queries, page):
+    personas.login(client, "member2")
+    ReferralFactory.create_batch(2, giver=personas.member, receiver=personas.member2)
+    ReferralFactory(giver=personas.member2, receiver=personas.member)
+    with django_assert_max_num_queries(20) as small:
+        client.get(personas.url(page))
+    for _ in range(12):
+        giver = MembershipFactory(chapter=personas.chapter)
+        ReferralFactory(giver=giver, receiver=personas.member2)
+        ReferralFactory(giver=personas.member2, receiver=giver)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get(personas.url(page))
