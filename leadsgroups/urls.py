@@ -3,16 +3,19 @@ from django.urls import include, path
 
 from chapters import views as chapter_views
 from leadsgroups.health import healthz
+from meetings import views as meeting_views
 from members import views as member_views
 
 # Chapter pages: every app mounts its chapter-scoped URLs under /c/<chapter_slug>/.
 chapter_patterns = [
     path("", include("chapters.urls")),
+    path("meetings/", include("meetings.urls")),
 ]
 
 urlpatterns = [
     path("", chapter_views.dashboard, name="dashboard"),
     path("c/<slug:chapter_slug>/", include(chapter_patterns)),
+    path("calendar/<str:token>.ics", meeting_views.calendar_feed, name="calendar-feed"),
     path("invitations/<str:token>/", member_views.invitation_accept, name="invitation-accept"),
     path("notifications/", member_views.notification_list, name="notifications"),
     path("notifications/read/", member_views.notification_read, name="notifications-read"),

@@ -35,6 +35,7 @@ class Route:
 PUBLIC = {
     "healthz",
     "invitation-accept",
+    "calendar-feed",  # token-authenticated iCalendar feed (meetings)
 }
 # Third-party URL names with their own access control (Django admin: is_staff; allauth's
 # account pages: sign-in, sign-out, password reset and email confirmation).
