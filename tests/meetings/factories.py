@@ -10,14 +10,14 @@ from tests.factories import ChapterFactory, MembershipFactory
 
 
 class MeetingFactory(DjangoModelFactory):
-    """A regular meeting on its own schedule slot (a day apart per meeting, from 2026-01-07 on)."""
+    """A regular meeting on its own schedule slot, from today on (a day apart per meeting)."""
 
     class Meta:
         model = Meeting
 
     chapter = factory.SubFactory(ChapterFactory)
     kind = Meeting.Kind.REGULAR
-    local_date = factory.Sequence(lambda n: date(2026, 1, 7) + timedelta(days=n))
+    local_date = factory.Sequence(lambda n: date.today() + timedelta(days=n))
     scheduled_date = factory.LazyAttribute(lambda o: o.local_date if o.kind == Meeting.Kind.REGULAR else None)
     starts_at = factory.LazyAttribute(
         lambda o: datetime.combine(o.local_date, time(7, 0), tzinfo=o.chapter.tz)
