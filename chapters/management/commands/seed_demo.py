@@ -19,4 +19,6 @@ class Command(BaseCommand):
 
     def _steps(self):
         """Each app's demo history, in the order they build on each other."""
-        return []
+        from meetings import demo as meetings_demo
+
+        return [meetings_demo.step]
