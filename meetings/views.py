@@ -155,7 +155,9 @@ def meeting_cancel(request, meeting_id: int):
 def _roll_response(request, meeting, membership, error: str = "") -> HttpResponse:
     """The member's row, and the counts swapped out of band, for htmx."""
     roll = selectors.meeting_roll_call(meeting=meeting)
-    row = next(r for r in roll.expected + roll.on_leave if r.membership.pk == membership.pk)
+    row = next((r for r in roll.expected + roll.on_leave if r.membership.pk == membership.pk), None)
+    if row is None:  # a departed member with no mark: there is no row to redraw
+        return HttpResponse(error or "This person has no seat in the chapter.", status=422)
     context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts,
                "can_edit": True, "error": error}
     html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection, connections, reset_queries
 from django.test.utils import CaptureQueriesContext
 
 from meetings import services
@@ -147,6 +147,7 @@ def _page_queries(client, personas, extra_members):
     VisitorFactory.create_batch(3, meeting=meeting, invited_by=members[0])
     personas.login(client, "president")
     url = personas.url("meetings:detail", meeting.pk)
+    reset_queries()  # the capture reads a bounded log: start it empty
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
@@ -171,3 +172,11 @@ def test_roll_call_mark_response_queries_are_flat(client, personas, django_asser
     personas.login(client, "president")
     with django_assert_max_num_queries(16):
         client.post(_mark_url(personas, meeting, personas.member), {"status": "present"}, HTTP_HX_REQUEST="true")
+
+
+def test_marking_a_departed_member_is_refused_without_an_error_page(client, personas, meeting):
+    gone = MembershipFactory(chapter=personas.chapter, status="resigned")
+    personas.login(client, "president")
+    response = client.post(_mark_url(personas, meeting, gone), {"status": "present"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and b"no seat" in response.content
+    assert not Attendance.objects.exists()
