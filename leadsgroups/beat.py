@@ -12,6 +12,11 @@ BEAT_SCHEDULE = {
         "task": "members.tasks.notifications_send_pending",
         "schedule": crontab(minute="*/5"),
     },
+    # Each chapter's meetings for the next 8 weeks (idempotent: one meeting per schedule slot).
+    "meetings-schedule": {
+        "task": "meetings.tasks.meetings_schedule_all",
+        "schedule": crontab(hour=2, minute=15),
+    },
     # Referrals with no update for STALE_REFERRAL_DAYS: mark stale, remind the receiver once per spell.
     "referrals-stale-sweep": {
         "task": "referrals.tasks.referrals_stale_sweep",

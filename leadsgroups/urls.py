@@ -3,17 +3,20 @@ from django.urls import include, path
 
 from chapters import views as chapter_views
 from leadsgroups.health import healthz
+from meetings import views as meeting_views
 from members import views as member_views
 
 # Chapter pages: every app mounts its chapter-scoped URLs under /c/<chapter_slug>/.
 chapter_patterns = [
     path("", include("chapters.urls")),
+    path("meetings/", include("meetings.urls")),
     path("", include("referrals.urls")),
 ]
 
 urlpatterns = [
     path("", chapter_views.dashboard, name="dashboard"),
     path("c/<slug:chapter_slug>/", include(chapter_patterns)),
+    path("calendar/<str:token>.ics", meeting_views.calendar_feed, name="calendar-feed"),
     path("invitations/<str:token>/", member_views.invitation_accept, name="invitation-accept"),
     path("", include("referrals.urls_global")),
     path("notifications/", member_views.notification_list, name="notifications"),

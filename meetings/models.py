@@ -86,3 +86,109 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.membership} at {self.meeting}: {self.get_status_display()}"
+
+
+class Visitor(models.Model):
+    """A guest at one meeting, credited to the member who invited them."""
+
+    class FollowUp(models.TextChoices):
+        NEW = "new", "Not yet contacted"
+        THANKED = "thanked", "Thanked"
+        INTERESTED = "interested", "Interested"
+        APPLIED = "applied", "Applied"
+        NOT_INTERESTED = "not_interested", "Not interested"
+
+    # Statuses that still need someone to act: the follow-up list shows these.
+    AWAITING = (FollowUp.NEW, FollowUp.THANKED, FollowUp.INTERESTED)
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="visitors")
+    name = models.CharField(max_length=150)
+    business = models.CharField(max_length=150, blank=True)
+    classification = models.ForeignKey(
+        "chapters.Classification", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    invited_by = models.ForeignKey(
+        "members.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="visitors_invited",
+        help_text="The member credited with the visit.",
+    )
+    follow_up = models.CharField(max_length=16, choices=FollowUp.choices, default=FollowUp.NEW)
+    notes = models.TextField(blank=True)
+    applicant_membership = models.ForeignKey(
+        "members.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits",
+        help_text="The applicant seat this visitor became.",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting__starts_at", "name"]
+        indexes = [models.Index(fields=["follow_up"], name="meetings_visitor_follow_up")]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.meeting}"
+
+    @property
+    def awaits_follow_up(self) -> bool:
+        return self.follow_up in self.AWAITING
+
+
+class Presentation(models.Model):
+    """A slot on a meeting's run sheet: a feature presentation or the education moment."""
+
+    class Kind(models.TextChoices):
+        FEATURE = "feature", "Feature presentation"
+        EDUCATION = "education", "Education moment"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="presentations")
+    presenter = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="presentations")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FEATURE)
+    topic = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting__starts_at", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "presenter", "kind"], name="meetings_presentation_once_per_kind",
+                violation_error_message="This member already has this slot at the meeting.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.presenter} at {self.meeting}"
+
+
+class Testimonial(models.Model):
+    """Something a member said at a meeting about another member's work."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="testimonials")
+    given_by = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="testimonials_given")
+    about = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="testimonials_received")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting__starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(given_by=models.F("about")), name="meetings_testimonial_not_about_oneself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_by} about {self.about}"
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar address: whoever holds the token sees their meetings."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now=True, help_text="When the token was last (re)issued.")
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.user}"

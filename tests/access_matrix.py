@@ -35,6 +35,7 @@ class Route:
 PUBLIC = {
     "healthz",
     "invitation-accept",
+    "calendar-feed",  # token-authenticated iCalendar feed (meetings)
     "referral-consent",  # the prospect's consent link: the token is the only key
 }
 # Third-party URL names with their own access control (Django admin: is_staff; allauth's

@@ -19,6 +19,7 @@ class Command(BaseCommand):
 
     def _steps(self):
         """Each app's demo history, in the order they build on each other."""
+        from meetings import demo as meetings_demo
         from referrals.demo import seed_referrals
 
-        return [seed_referrals]
+        return [meetings_demo.step, seed_referrals]

@@ -1,0 +1,50 @@
+"""iCalendar rendering of meetings for calendar apps (times local to each chapter, with TZID)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+
+def calendar_render(*, meetings, user) -> bytes:
+    """A VCALENDAR of the meetings; a cancelled meeting stays in it as STATUS:CANCELLED."""
+    cal = Calendar()
+    cal.add("prodid", f"-//{settings.ORGANISATION_NAME}//Leadsgroups meetings//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"{settings.ORGANISATION_NAME} meetings")
+    now = timezone.now()
+    first = last = None
+    for meeting in meetings:
+        chapter = meeting.chapter
+        start = meeting.starts_at.astimezone(chapter.tz)
+        event = Event()
+        event.add("uid", f"meeting-{meeting.pk}@{settings.SITE_URL.split('://')[-1]}")
+        event.add("dtstamp", now)
+        event.add("dtstart", start)
+        event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
+        title = f"{chapter.name} meeting"
+        if meeting.status == meeting.Status.CANCELLED:
+            title = f"Cancelled: {title}"
+            event.add("status", "CANCELLED")
+        else:
+            event.add("status", "CONFIRMED")
+        event.add("summary", title)
+        if meeting.venue:
+            event.add("location", meeting.venue)
+        description = f"{chapter.get_meal_display()} meeting of {chapter.name}."
+        if meeting.cancel_reason:
+            description += f"\nCancelled: {meeting.cancel_reason}"
+        event.add("description", description)
+        event.add("url", settings.SITE_URL + meeting.get_absolute_url())
+        event.add("sequence", 1 if meeting.status == meeting.Status.CANCELLED else 0)
+        cal.add_component(event)
+        first = min(first or start.date(), start.date())
+        last = max(last or start.date(), start.date())
+    if first is not None:
+        cal.add_missing_timezones(first_date=first - timedelta(days=366), last_date=last + timedelta(days=366))
+    return cal.to_ical()

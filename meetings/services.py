@@ -1,0 +1,443 @@
+"""Writes about meetings: the schedule, roll call, closing, visitors, the run sheet, calendar feeds."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from chapters.models import Chapter
+from meetings.models import Attendance, CalendarFeed, Meeting, Presentation, Testimonial, Visitor
+from members.audit import audit_record
+from members.models import Membership, Notification, User
+from members.notifications import notification_send
+
+log = logging.getLogger(__name__)
+
+SCHEDULE_WEEKS = 8
+# Members whose seat counts at a meeting's roll call (on leave: shown apart, never marked absent).
+EXPECTED_STATUSES = (Membership.Status.ACTIVE, Membership.Status.PROBATION)
+
+
+# Schedule ----------------------------------------------------------------------------------------
+
+
+def meeting_local_start(*, chapter: Chapter, local_date: date, local_time: time) -> datetime:
+    """The UTC instant of a local date and wall-clock time in the chapter's timezone."""
+    # zoneinfo applies the offset in force on that date, so 07:00 stays 07:00 across a DST change.
+    return datetime.combine(local_date, local_time, tzinfo=chapter.tz).astimezone(UTC)
+
+
+def _biweekly_anchor(*, chapter: Chapter, first: date) -> date:
+    """The slot that fixes a bi-weekly chapter's rhythm: its latest regular meeting, else the first slot."""
+    last = (
+        Meeting.objects.filter(chapter=chapter, kind=Meeting.Kind.REGULAR, scheduled_date__isnull=False)
+        .order_by("-scheduled_date")
+        .values_list("scheduled_date", flat=True)
+        .first()
+    )
+    if last is None:
+        return first
+    return last + timedelta(days=chapter.weekday - last.weekday())  # same week, today's weekday
+
+
+def schedule_slots(*, chapter: Chapter, start: date, weeks: int = SCHEDULE_WEEKS) -> list[date]:
+    """Local dates the chapter meets on from `start` (inclusive) for `weeks` weeks."""
+    first = start + timedelta(days=(chapter.weekday - start.weekday()) % 7)
+    end = start + timedelta(weeks=weeks)
+    step = 7
+    if chapter.cadence == Chapter.Cadence.BIWEEKLY:
+        step = 14
+        anchor = _biweekly_anchor(chapter=chapter, first=first)
+        if ((first - anchor).days // 7) % 2:
+            first += timedelta(days=7)
+    slots = []
+    day = first
+    while day < end:
+        slots.append(day)
+        day += timedelta(days=step)
+    return slots
+
+
+def meetings_schedule(*, chapter: Chapter, today: date | None = None, weeks: int = SCHEDULE_WEEKS) -> int:
+    """Create the chapter's regular meetings for the coming weeks; returns how many were new."""
+    if chapter.status == Chapter.Status.CLOSED:
+        return 0
+    today = today or timezone.localdate(timezone=chapter.tz)
+    slots = schedule_slots(chapter=chapter, start=today, weeks=weeks)
+    existing = set(
+        Meeting.objects.filter(chapter=chapter, kind=Meeting.Kind.REGULAR, scheduled_date__in=slots).values_list(
+            "scheduled_date", flat=True
+        )
+    )
+    new = [
+        Meeting(
+            chapter=chapter, kind=Meeting.Kind.REGULAR, scheduled_date=day, local_date=day,
+            starts_at=meeting_local_start(chapter=chapter, local_date=day, local_time=chapter.start_time),
+            duration_minutes=chapter.duration_minutes, venue=chapter.venue,
+        )
+        for day in slots
+        if day not in existing
+    ]
+    # A second worker may insert the same slot meanwhile: the partial unique constraint
+    # meetings_meeting_one_per_schedule_slot turns that into a no-op instead of a duplicate.
+    Meeting.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def _meeting_for_update(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("chapter").get(pk=meeting.pk)
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, by, reason: str) -> Meeting:
+    """Cancel a meeting (a holiday); it then counts for nobody's attendance."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the meeting is cancelled; members see it."})
+    meeting = _meeting_for_update(meeting)
+    if meeting.status == Meeting.Status.CLOSED:
+        raise ValidationError("A closed meeting cannot be cancelled.")
+    before = {"status": meeting.status}
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.cancel_reason = reason[:300]
+    meeting.save(update_fields=["status", "cancel_reason"])
+    audit_record(
+        actor=by, action="meeting.cancelled", target=meeting, chapter=meeting.chapter,
+        summary=f"Cancelled the meeting of {meeting.local_date:%d %b %Y}", before=before,
+        after={"status": meeting.status}, reason=reason,
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_move(*, meeting: Meeting, by, local_date: date, local_time: time, venue: str) -> Meeting:
+    """Move a meeting; its schedule slot stays, so the schedule does not recreate it."""
+    meeting = _meeting_for_update(meeting)
+    if meeting.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
+        raise ValidationError(f"A {meeting.get_status_display().lower()} meeting cannot be moved.")
+    chapter = meeting.chapter
+    before = {"starts_at": meeting.starts_at.astimezone(chapter.tz).isoformat(), "venue": meeting.venue}
+    meeting.local_date = local_date
+    meeting.starts_at = meeting_local_start(chapter=chapter, local_date=local_date, local_time=local_time)
+    meeting.venue = venue.strip()
+    meeting.save(update_fields=["local_date", "starts_at", "venue"])
+    after = {"starts_at": meeting.starts_at.astimezone(chapter.tz).isoformat(), "venue": meeting.venue}
+    audit_record(
+        actor=by, action="meeting.moved", target=meeting, chapter=chapter,
+        summary=f"Moved a meeting to {local_date:%d %b %Y} {local_time:%H:%M}", before=before, after=after,
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_add(*, chapter: Chapter, by, local_date: date, local_time: time, venue: str,
+                duration_minutes: int | None = None) -> Meeting:
+    """Add a one-off meeting outside the schedule."""
+    meeting = Meeting.objects.create(
+        chapter=chapter, kind=Meeting.Kind.ONE_OFF, local_date=local_date,
+        starts_at=meeting_local_start(chapter=chapter, local_date=local_date, local_time=local_time),
+        duration_minutes=duration_minutes or chapter.duration_minutes, venue=venue.strip(),
+    )
+    audit_record(
+        actor=by, action="meeting.added", target=meeting, chapter=chapter,
+        summary=f"Added a one-off meeting on {local_date:%d %b %Y} {local_time:%H:%M}",
+        after={"venue": meeting.venue},
+    )
+    return meeting
+
+
+# Roll call -----------------------------------------------------------------------------------------
+
+
+def _check_mark(*, meeting: Meeting, membership: Membership, status: str, substitute_name: str) -> None:
+    if membership.chapter_id != meeting.chapter_id or membership.status not in Membership.SEATED_STATUSES:
+        raise ValidationError("This person has no seat in the chapter.")
+    if status not in Attendance.Status.values:
+        raise ValidationError({"status": "Choose present, late, absent, medical or substitute."})
+    if status == Attendance.Status.SUBSTITUTE:
+        if not substitute_name:
+            raise ValidationError({"substitute_name": "Enter the substitute's name."})
+        # DOMAIN: a substitute must not be a member of the same chapter.
+        if Membership.objects.filter(
+            chapter_id=meeting.chapter_id, status__in=Membership.SEATED_STATUSES, user__full_name__iexact=substitute_name
+        ).exists():
+            raise ValidationError({"substitute_name": "A substitute cannot be a member of this chapter."})
+
+
+def attendance_mark(
+    *, meeting: Meeting, membership: Membership, status: str, by,
+    substitute_name: str = "", substitute_business: str = "",
+) -> Attendance:
+    """Record one member's PALMS mark during roll call; the latest mark wins."""
+    substitute_name, substitute_business = substitute_name.strip(), substitute_business.strip()
+    _check_mark(meeting=meeting, membership=membership, status=status, substitute_name=substitute_name)
+    if status != Attendance.Status.SUBSTITUTE:
+        substitute_name = substitute_business = ""
+    with transaction.atomic():
+        # Locking the meeting row orders marks against a close: none slips in after it.
+        locked = _meeting_for_update(meeting)
+        if locked.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
+            raise ValidationError(
+                f"The meeting is {locked.get_status_display().lower()}: marks can no longer change."
+            )
+        # Two leaders may tap the same row at once: an upsert on the unique (meeting, membership)
+        # constraint lets both succeed, and the later write is the state that stays.
+        Attendance.objects.bulk_create(
+            [Attendance(meeting=meeting, membership=membership, status=status, substitute_name=substitute_name,
+                        substitute_business=substitute_business, recorded_by=by)],
+            update_conflicts=True,
+            unique_fields=["meeting", "membership"],
+            update_fields=["status", "substitute_name", "substitute_business", "recorded_by", "recorded_at"],
+        )
+        if locked.status == Meeting.Status.SCHEDULED:
+            Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.OPEN)
+    meeting.status = Meeting.Status.OPEN
+    return Attendance.objects.get(meeting=meeting, membership=membership)
+
+
+@transaction.atomic
+def attendance_correct(
+    *, meeting: Meeting, membership: Membership, status: str, by, reason: str,
+    substitute_name: str = "", substitute_business: str = "",
+) -> Attendance:
+    """Change a mark after the meeting was closed; needs a reason and goes on the audit trail."""
+    reason, substitute_name = reason.strip(), substitute_name.strip()
+    substitute_business = substitute_business.strip()
+    meeting = _meeting_for_update(meeting)
+    if meeting.status != Meeting.Status.CLOSED:
+        raise ValidationError("Only a closed meeting's marks are corrected; use roll call until it is closed.")
+    if not reason:
+        raise ValidationError({"reason": "Say why the mark is corrected; the audit trail keeps it."})
+    _check_mark(meeting=meeting, membership=membership, status=status, substitute_name=substitute_name)
+    if status != Attendance.Status.SUBSTITUTE:
+        substitute_name = substitute_business = ""
+    row = Attendance.objects.select_for_update().filter(meeting=meeting, membership=membership).first()
+    before = (
+        {"status": row.status, "substitute_name": row.substitute_name, "substitute_business": row.substitute_business}
+        if row else {"status": None}
+    )
+    if row is None:
+        row = Attendance(meeting=meeting, membership=membership)
+    row.status, row.substitute_name, row.substitute_business = status, substitute_name, substitute_business
+    row.recorded_by = by
+    row.save()
+    after = {"status": status, "substitute_name": substitute_name, "substitute_business": substitute_business}
+    audit_record(
+        actor=by, action="attendance.corrected", target=row, chapter=meeting.chapter,
+        summary=f"Corrected {membership.display_name} at {meeting.local_date:%d %b %Y}: "
+                f"{before['status'] or 'unmarked'} → {status}",
+        before=before, after=after, reason=reason,
+    )
+    return row
+
+
+def meeting_unmarked(*, meeting: Meeting):
+    """Members expected at the meeting who have no mark yet: closing records them absent."""
+    return (
+        Membership.objects.filter(
+            chapter_id=meeting.chapter_id, status__in=EXPECTED_STATUSES, joined_on__lte=meeting.local_date
+        )
+        .exclude(attendances__meeting=meeting)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+@transaction.atomic
+def meeting_close(*, meeting: Meeting, by) -> Meeting:
+    """Lock the meeting's figures: unmarked members become absent, the figures turn final."""
+    meeting = _meeting_for_update(meeting)  # a concurrent mark waits for, then sees, the close
+    if meeting.status == Meeting.Status.CLOSED:
+        return meeting  # closing twice changes nothing
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("A cancelled meeting cannot be closed.")
+    unmarked = list(meeting_unmarked(meeting=meeting))
+    Attendance.objects.bulk_create(
+        [Attendance(meeting=meeting, membership=m, status=Attendance.Status.ABSENT, recorded_by=by) for m in unmarked],
+        ignore_conflicts=True,
+    )
+    meeting.status = Meeting.Status.CLOSED
+    meeting.closed_at = timezone.now()
+    meeting.closed_by = by
+    meeting.save(update_fields=["status", "closed_at", "closed_by"])
+    audit_record(
+        actor=by, action="meeting.closed", target=meeting, chapter=meeting.chapter,
+        summary=f"Closed the meeting of {meeting.local_date:%d %b %Y}; {len(unmarked)} unmarked recorded absent",
+        after={"absent_by_close": [m.display_name for m in unmarked]},
+    )
+    meeting_after_close_queue(meeting=meeting)
+    return meeting
+
+
+def meeting_after_close_queue(*, meeting: Meeting) -> None:
+    """THE place where work that follows a closed meeting is queued, once the close is committed.
+
+    Add further after-close tasks here (e.g. rule enforcement) so they run exactly when the
+    figures become final; each must be idempotent, as a meeting's close may be retried.
+    """
+    meeting_id = meeting.pk
+
+    def _dispatch() -> None:
+        from meetings.tasks import meeting_visitor_followups_task
+
+        try:
+            meeting_visitor_followups_task.delay(meeting_id)
+        except Exception:  # noqa: BLE001 - a broker outage must never fail the close
+            log.warning("Broker unavailable; after-close work of meeting %s not queued", meeting_id)
+
+    transaction.on_commit(_dispatch)
+
+
+def meeting_visitor_followups(*, meeting: Meeting) -> int:
+    """Ask each inviting member to follow up their visitors of a closed meeting; safe to rerun."""
+    sent = 0
+    visitors = meeting.visitors.filter(follow_up__in=Visitor.AWAITING, invited_by__isnull=False).select_related(
+        "invited_by__user", "meeting__chapter"
+    )
+    for visitor in visitors:
+        chapter = visitor.meeting.chapter
+        notice = notification_send(
+            user=visitor.invited_by.user, chapter=chapter, kind=Notification.Kind.REMINDER,
+            title=f"Follow up with your visitor {visitor.name}",
+            body=f"{visitor.name} visited {chapter} on {visitor.meeting.local_date:%d %b %Y}. "
+                 "Thank them and ask whether they would like to apply.",
+            url=reverse("meetings:visitors", args=[chapter.slug]),
+            dedupe_key=f"visitor-followup-{visitor.pk}",
+        )
+        sent += notice is not None
+    return sent
+
+
+# Visitors ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def visitor_add(
+    *, meeting: Meeting, by, name: str, business: str = "", classification=None, email: str = "",
+    phone: str = "", invited_by: Membership | None = None, notes: str = "",
+) -> Visitor:
+    """Record a guest at a meeting, credited to the member who invited them."""
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ValidationError("The meeting is cancelled.")
+    if invited_by is not None and invited_by.chapter_id != meeting.chapter_id:
+        raise ValidationError({"invited_by": "The inviting member must belong to this chapter."})
+    return Visitor.objects.create(
+        meeting=meeting, name=name.strip(), business=business.strip(), classification=classification,
+        email=email.strip().lower(), phone=phone.strip(), invited_by=invited_by, notes=notes.strip(), recorded_by=by,
+    )
+
+
+@transaction.atomic
+def visitor_follow_up(*, visitor: Visitor, by, follow_up: str, notes: str) -> Visitor:
+    """Record where the follow-up of a visitor stands."""
+    if follow_up not in Visitor.FollowUp.values:
+        raise ValidationError({"follow_up": "Choose a follow-up status."})
+    visitor.follow_up = follow_up
+    visitor.notes = notes.strip()
+    visitor.save(update_fields=["follow_up", "notes"])
+    return visitor
+
+
+@transaction.atomic
+def visitor_convert(*, visitor: Visitor, by) -> Membership:
+    """Make a visitor a membership applicant of the chapter, keeping the link between the two."""
+    visitor = Visitor.objects.select_for_update().select_related("meeting__chapter").get(pk=visitor.pk)
+    chapter = visitor.meeting.chapter
+    if visitor.applicant_membership_id:
+        return visitor.applicant_membership
+    if not visitor.email:
+        raise ValidationError({"email": "Add the visitor's email address first: it becomes their sign-in."})
+    user = User.objects.filter(email__iexact=visitor.email).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=visitor.email, full_name=visitor.name, business_name=visitor.business, phone=visitor.phone
+        )  # no usable password: they sign in once invited or through a password reset
+    membership = Membership.objects.filter(user=user, chapter=chapter).first()
+    if membership is not None and membership.is_seated:
+        raise ValidationError("This person already has a seat in the chapter.")
+    if membership is None:
+        membership = Membership(user=user, chapter=chapter)
+    membership.status = Membership.Status.APPLICANT
+    membership.role = Membership.Role.MEMBER
+    membership.classification = visitor.classification
+    membership.business_name = visitor.business
+    membership.status_note = f"Applied after visiting on {visitor.meeting.local_date:%d %b %Y}"
+    membership.left_on = None
+    try:
+        with transaction.atomic():
+            membership.save()
+    except IntegrityError as exc:
+        raise ValidationError("This person could not be made an applicant; check their seat.") from exc
+    visitor.applicant_membership = membership
+    visitor.follow_up = Visitor.FollowUp.APPLIED
+    visitor.save(update_fields=["applicant_membership", "follow_up"])
+    audit_record(
+        actor=by, action="visitor.converted", target=membership, chapter=chapter,
+        summary=f"{visitor.name} became an applicant after visiting",
+        after={"status": membership.status, "classification": membership.classification, "visitor": visitor.pk},
+    )
+    return membership
+
+
+# Run sheet -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def presentation_add(*, meeting: Meeting, presenter: Membership, kind: str, topic: str, by) -> Presentation:
+    """Put a member on a meeting's run sheet (feature presentation or education moment)."""
+    if presenter.chapter_id != meeting.chapter_id:
+        raise ValidationError({"presenter": "The presenter must belong to this chapter."})
+    if meeting.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
+        raise ValidationError({"meeting": "Choose a meeting that is still to come."})
+    try:
+        with transaction.atomic():
+            return Presentation.objects.create(meeting=meeting, presenter=presenter, kind=kind, topic=topic.strip())
+    except IntegrityError as exc:
+        raise ValidationError({"presenter": "This member already has this slot at the meeting."}) from exc
+
+
+@transaction.atomic
+def presentation_remove(*, presentation: Presentation, by) -> None:
+    presentation.delete()
+
+
+@transaction.atomic
+def testimonial_add(*, meeting: Meeting, given_by: Membership, about: Membership, text: str, by) -> Testimonial:
+    """Record a testimonial given at the meeting."""
+    if given_by.pk == about.pk:
+        raise ValidationError({"about": "A testimonial is about another member."})
+    if given_by.chapter_id != meeting.chapter_id or about.chapter_id != meeting.chapter_id:
+        raise ValidationError("Both members must belong to this chapter.")
+    if not text.strip():
+        raise ValidationError({"text": "Write what was said."})
+    return Testimonial.objects.create(meeting=meeting, given_by=given_by, about=about, text=text.strip())
+
+
+# Calendar feed ---------------------------------------------------------------------------------------
+
+
+def calendar_feed_for(*, user) -> CalendarFeed:
+    """The person's calendar feed, issued on first use."""
+    feed = CalendarFeed.objects.filter(user=user).first()
+    if feed is not None:
+        return feed
+    try:
+        with transaction.atomic():
+            return CalendarFeed.objects.create(user=user, token=secrets.token_urlsafe(32))
+    except IntegrityError:  # issued by a parallel request
+        return CalendarFeed.objects.get(user=user)
+
+
+@transaction.atomic
+def calendar_feed_reset(*, user) -> CalendarFeed:
+    """Issue a new token; the old address stops working at once."""
+    feed = calendar_feed_for(user=user)
+    feed.token = secrets.token_urlsafe(32)
+    feed.save(update_fields=["token", "created_at"])
+    return feed

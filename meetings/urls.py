@@ -1,0 +1,32 @@
+from django.urls import path
+
+from meetings import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", views.meeting_list, name="list"),
+    path("next/", views.meeting_next, name="next"),
+    path("add/", views.meeting_add, name="add"),
+    path("<int:meeting_id>/", views.meeting_detail, name="detail"),
+    path("<int:meeting_id>/move/", views.meeting_move, name="move"),
+    path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
+    path("<int:meeting_id>/close/", views.meeting_close, name="close"),
+    path("<int:meeting_id>/attendance/<int:membership_id>/", views.attendance_mark, name="attendance-mark"),
+    path(
+        "<int:meeting_id>/attendance/<int:membership_id>/correct/", views.attendance_correct,
+        name="attendance-correct",
+    ),
+    path("<int:meeting_id>/visitors/add/", views.visitor_add, name="visitor-add"),
+    path("<int:meeting_id>/testimonials/add/", views.testimonial_add, name="testimonial-add"),
+    path("visitors/", views.visitor_list, name="visitors"),
+    path("visitors/<int:visitor_id>/", views.visitor_edit, name="visitor-edit"),
+    path("visitors/<int:visitor_id>/convert/", views.visitor_convert, name="visitor-convert"),
+    path("rota/", views.rota, name="rota"),
+    path("rota/<int:presentation_id>/remove/", views.presentation_remove, name="presentation-remove"),
+    path("my-attendance/", views.my_attendance, name="my-attendance"),
+    path("report/", views.attendance_report, name="report"),
+    path("report.csv", views.attendance_report_csv, name="report-csv"),
+    path("calendar/", views.calendar_settings, name="calendar"),
+    path("calendar/reset/", views.calendar_reset, name="calendar-reset"),
+]

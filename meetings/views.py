@@ -1,0 +1,453 @@
+import csv
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from chapters.access import Need, chapter_view
+from meetings import selectors, services
+from meetings.calendar import calendar_render
+from meetings.forms import (
+    CancelForm,
+    CorrectionForm,
+    FollowUpForm,
+    MarkForm,
+    MeetingTimeForm,
+    PresentationForm,
+    ReportRangeForm,
+    TestimonialForm,
+    VisitorForm,
+)
+from meetings.models import CalendarFeed, Meeting
+
+
+def _meeting(request, meeting_id: int) -> Meeting:
+    return get_object_or_404(request.chapter.meetings.select_related("closed_by"), pk=meeting_id)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _local(meeting: Meeting, chapter):
+    return meeting.starts_at.astimezone(chapter.tz)
+
+
+# Lists and the meeting page ------------------------------------------------------------------------
+
+
+@chapter_view(Need.MEMBER)
+def meeting_list(request):
+    chapter = request.chapter
+    membership = request.access.membership
+    return render(request, "meetings/meeting_list.html", {
+        "chapter": chapter,
+        "upcoming": selectors.meetings_upcoming(chapter=chapter),
+        "past": selectors.meetings_past(chapter=chapter),
+        "my_next": selectors.presentation_next(membership=membership) if membership else None,
+        "can_edit": request.access.is_leadership,
+    })
+
+
+@chapter_view(Need.MEMBER)
+def meeting_next(request):
+    meeting = selectors.meeting_next(chapter=request.chapter)
+    if meeting is None:
+        messages.info(request, "No meeting is scheduled yet.")
+        return redirect("meetings:list", request.chapter.slug)
+    return redirect("meetings:detail", request.chapter.slug, meeting.pk)
+
+
+@chapter_view(Need.MEMBER)
+def meeting_detail(request, meeting_id: int):
+    chapter = request.chapter
+    meeting = _meeting(request, meeting_id)
+    can_edit = request.access.is_leadership
+    roll = selectors.meeting_roll_call(meeting=meeting)
+    me = request.access.membership
+    my_row = next((r for r in roll.expected + roll.on_leave if me and r.membership.pk == me.pk), None)
+    context = {
+        "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter), "can_edit": can_edit,
+        "roll": roll, "counts": roll.counts, "my_row": my_row,
+        "run": selectors.meeting_run_sheet(meeting=meeting),
+        "visitors": selectors.meeting_visitors(meeting=meeting),
+        "agenda": selectors.AGENDA, "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+        "statuses": selectors.STATUSES,
+    }
+    if can_edit:
+        context["visitor_form"] = VisitorForm(chapter=chapter, prefix="visitor")
+        context["testimonial_form"] = TestimonialForm(chapter=chapter, prefix="testimonial")
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+# Schedule changes --------------------------------------------------------------------------------------
+
+
+@chapter_view(Need.LEADERSHIP)
+def meeting_add(request):
+    chapter = request.chapter
+    form = MeetingTimeForm(request.POST or None, initial={"local_time": chapter.start_time, "venue": chapter.venue})
+    if request.method == "POST" and form.is_valid():
+        meeting = services.meeting_add(chapter=chapter, by=request.user, **form.cleaned_data)
+        messages.success(request, "One-off meeting added.")
+        return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {"chapter": chapter, "form": form, "title": "Add a one-off meeting"})
+
+
+@chapter_view(Need.LEADERSHIP)
+def meeting_move(request, meeting_id: int):
+    chapter = request.chapter
+    meeting = _meeting(request, meeting_id)
+    local = _local(meeting, chapter)
+    form = MeetingTimeForm(
+        request.POST or None,
+        initial={"local_date": local.date(), "local_time": local.time(), "venue": meeting.venue},
+    )
+    cancel_form = CancelForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_move(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Meeting moved.")
+            return redirect(meeting)
+    return render(request, "meetings/meeting_form.html", {
+        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form,
+        "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
+    })
+
+
+@chapter_view(Need.LEADERSHIP)
+def meeting_cancel(request, meeting_id: int):
+    chapter = request.chapter
+    meeting = _meeting(request, meeting_id)
+    cancel_form = CancelForm(request.POST or None)
+    if request.method == "POST" and cancel_form.is_valid():
+        try:
+            services.meeting_cancel(meeting=meeting, by=request.user, reason=cancel_form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors(cancel_form, exc)
+        else:
+            messages.success(request, "Meeting cancelled; it counts for nobody's attendance.")
+            return redirect(meeting)
+    local = _local(meeting, chapter)
+    form = MeetingTimeForm(initial={"local_date": local.date(), "local_time": local.time(), "venue": meeting.venue})
+    return render(request, "meetings/meeting_form.html", {
+        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form,
+        "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
+    })
+
+
+# Roll call ---------------------------------------------------------------------------------------------
+
+
+def _roll_response(request, meeting, membership, error: str = "") -> HttpResponse:
+    """The member's row, and the counts swapped out of band, for htmx."""
+    roll = selectors.meeting_roll_call(meeting=meeting)
+    row = next((r for r in roll.expected + roll.on_leave if r.membership.pk == membership.pk), None)
+    if row is None:  # a departed member with no mark: there is no row to redraw
+        return HttpResponse(error or "This person has no seat in the chapter.", status=422)
+    context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts,
+               "can_edit": True, "error": error}
+    html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)
+    html += render_to_string("meetings/meeting_detail.html#roll-counts", {**context, "oob": True}, request=request)
+    return HttpResponse(html)
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def attendance_mark(request, meeting_id: int, membership_id: int):
+    meeting = _meeting(request, meeting_id)
+    membership = get_object_or_404(request.chapter.memberships.select_related("user"), pk=membership_id)
+    form = MarkForm(request.POST)
+    error = ""
+    if form.is_valid():
+        try:
+            services.attendance_mark(meeting=meeting, membership=membership, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    if request.htmx:
+        return _roll_response(request, meeting, membership, error)
+    if error:
+        messages.error(request, f"{membership.display_name}: {error}")
+    return redirect(f"{meeting.get_absolute_url()}#roll-{membership.pk}")
+
+
+@chapter_view(Need.LEADERSHIP)
+def attendance_correct(request, meeting_id: int, membership_id: int):
+    chapter = request.chapter
+    meeting = _meeting(request, meeting_id)
+    membership = get_object_or_404(chapter.memberships.select_related("user"), pk=membership_id)
+    current = meeting.attendances.filter(membership=membership).first()
+    initial = {"status": current.status, "substitute_name": current.substitute_name,
+               "substitute_business": current.substitute_business} if current else {}
+    form = CorrectionForm(request.POST or None, initial=initial)
+    if not meeting.is_closed:
+        messages.info(request, "The meeting is not closed yet: change marks in the roll call.")
+        return redirect(meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attendance_correct(meeting=meeting, membership=membership, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"{membership.display_name}'s mark corrected; the audit trail has it.")
+            return redirect(meeting)
+    return render(request, "meetings/attendance_correct.html", {
+        "chapter": chapter, "meeting": meeting, "membership": membership, "current": current, "form": form,
+    })
+
+
+@chapter_view(Need.LEADERSHIP)
+def meeting_close(request, meeting_id: int):
+    chapter = request.chapter
+    meeting = _meeting(request, meeting_id)
+    if meeting.is_closed:
+        messages.info(request, "This meeting is already closed.")
+        return redirect(meeting)
+    if request.method == "POST":
+        try:
+            services.meeting_close(meeting=meeting, by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Meeting closed: its figures are final.")
+        return redirect(meeting)
+    return render(request, "meetings/meeting_close.html", {
+        "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter),
+        "unmarked": list(services.meeting_unmarked(meeting=meeting)),
+    })
+
+
+# Visitors ----------------------------------------------------------------------------------------------
+
+
+@chapter_view(Need.LEADERSHIP)
+def visitor_add(request, meeting_id: int):
+    chapter = request.chapter
+    meeting = _meeting(request, meeting_id)
+    form = VisitorForm(request.POST or None, chapter=chapter, prefix="visitor")
+    if request.method == "POST" and form.is_valid():
+        try:
+            visitor = services.visitor_add(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Visitor {visitor.name} added.")
+            return redirect(f"{meeting.get_absolute_url()}#visitors")
+    return render(request, "meetings/visitor_form.html", {"chapter": chapter, "meeting": meeting, "form": form})
+
+
+@chapter_view(Need.LEADERSHIP)
+def visitor_list(request):
+    chapter = request.chapter
+    return render(request, "meetings/visitor_list.html", {
+        "chapter": chapter,
+        "awaiting": selectors.visitors_awaiting_follow_up(chapter=chapter),
+        "done": selectors.visitors_recent(chapter=chapter),
+        "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+    })
+
+
+def _visitor(request, visitor_id: int):
+    from meetings.models import Visitor
+
+    return get_object_or_404(
+        Visitor.objects.filter(meeting__chapter=request.chapter).select_related(
+            "meeting", "classification", "invited_by__user", "applicant_membership__user"
+        ),
+        pk=visitor_id,
+    )
+
+
+@chapter_view(Need.LEADERSHIP)
+def visitor_edit(request, visitor_id: int):
+    chapter = request.chapter
+    visitor = _visitor(request, visitor_id)
+    form = FollowUpForm(request.POST or None, instance=visitor)
+    if request.method == "POST" and form.is_valid():
+        services.visitor_follow_up(visitor=visitor, by=request.user, **form.cleaned_data)
+        messages.success(request, f"Follow-up of {visitor.name} saved.")
+        return redirect("meetings:visitors", chapter.slug)
+    if request.method == "POST":
+        visitor.refresh_from_db()
+    selectors.visitors_flagged(chapter=chapter, visitors=[visitor])
+    return render(request, "meetings/visitor_edit.html", {
+        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+    })
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def visitor_convert(request, visitor_id: int):
+    visitor = _visitor(request, visitor_id)
+    try:
+        membership = services.visitor_convert(visitor=visitor, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
+    messages.success(request, f"{membership.display_name} is now an applicant of the chapter.")
+    return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
+
+
+# Run sheet ---------------------------------------------------------------------------------------------
+
+
+@chapter_view(Need.MEMBER)
+def rota(request):
+    chapter = request.chapter
+    can_edit = request.access.is_leadership
+    form = PresentationForm(request.POST or None, chapter=chapter) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            return HttpResponse("Only leadership fills the rota.", status=403)
+        if form.is_valid():
+            try:
+                services.presentation_add(by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "Added to the run sheet.")
+                return redirect("meetings:rota", chapter.slug)
+    me = request.access.membership
+    return render(request, "meetings/rota.html", {
+        "chapter": chapter, "form": form, "can_edit": can_edit,
+        "meetings": selectors.meetings_upcoming(chapter=chapter, limit=10),
+        "my_next": selectors.presentation_next(membership=me) if me else None,
+    })
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def presentation_remove(request, presentation_id: int):
+    from meetings.models import Presentation
+
+    presentation = get_object_or_404(Presentation.objects.filter(meeting__chapter=request.chapter), pk=presentation_id)
+    services.presentation_remove(presentation=presentation, by=request.user)
+    messages.success(request, "Removed from the run sheet.")
+    return redirect("meetings:rota", request.chapter.slug)
+
+
+@chapter_view(Need.LEADERSHIP)
+def testimonial_add(request, meeting_id: int):
+    chapter = request.chapter
+    meeting = _meeting(request, meeting_id)
+    form = TestimonialForm(request.POST or None, chapter=chapter, prefix="testimonial")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.testimonial_add(meeting=meeting, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Testimonial recorded.")
+            return redirect(f"{meeting.get_absolute_url()}#testimonials")
+    return render(request, "meetings/testimonial_form.html", {"chapter": chapter, "meeting": meeting, "form": form})
+
+
+# Attendance history ------------------------------------------------------------------------------------
+
+
+@chapter_view(Need.MEMBER)
+def my_attendance(request):
+    chapter = request.chapter
+    membership = request.access.membership
+    context = {"chapter": chapter, "membership": membership, "statuses": selectors.STATUSES}
+    if membership is not None:
+        context.update(selectors.member_attendance(membership=membership))
+        context["my_next"] = selectors.presentation_next(membership=membership)
+    return render(request, "meetings/my_attendance.html", context)
+
+
+def _report_range(request):
+    today = timezone.localdate(timezone=request.chapter.tz)
+    default = {"start": today - timedelta(weeks=12), "end": today}
+    form = ReportRangeForm(request.GET if "start" in request.GET else None, initial=default)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["start"], form.cleaned_data["end"]
+    return form, default["start"], default["end"]
+
+
+@chapter_view(Need.LEADERSHIP)
+def attendance_report(request):
+    chapter = request.chapter
+    form, start, end = _report_range(request)
+    report = selectors.attendance_report(chapter=chapter, start=start, end=end)
+    return render(request, "meetings/report.html", {
+        "chapter": chapter, "form": form, "start": start, "end": end, "statuses": selectors.STATUSES, **report,
+    })
+
+
+def csv_safe(value) -> str:
+    """Neutralise a spreadsheet formula: a cell starting with = + - @ gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+CODES = {"present": "P", "absent": "A", "late": "L", "medical": "M", "substitute": "S"}
+
+
+@chapter_view(Need.LEADERSHIP)
+def attendance_report_csv(request):
+    chapter = request.chapter
+    _, start, end = _report_range(request)
+    report = selectors.attendance_report(chapter=chapter, start=start, end=end)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}-{start}-{end}.csv"'
+    writer = csv.writer(response)
+    header = ["Member", "Classification", "Status"]
+    header += [f"{m.local_date:%Y-%m-%d}{'' if m.is_closed else ' (provisional)'}" for m in report["meetings"]]
+    header += [s.label for s in selectors.STATUSES] + ["Visitors invited"]
+    writer.writerow(header)
+    for line in report["lines"]:
+        m = line.membership
+        row = [m.display_name, m.classification or "", m.get_status_display()]
+        row += [CODES[c.status] if c else "" for c in line.cells]
+        row += [line.totals[s.value] for s in selectors.STATUSES] + [line.visitors]
+        writer.writerow([csv_safe(v) for v in row])
+    return response
+
+
+# Calendar ----------------------------------------------------------------------------------------------
+
+
+@chapter_view(Need.MEMBER)
+def calendar_settings(request):
+    feed = services.calendar_feed_for(user=request.user)
+    url = request.build_absolute_uri(reverse("calendar-feed", args=[feed.token]))
+    return render(request, "meetings/calendar.html", {
+        "chapter": request.chapter, "feed": feed, "feed_url": url,
+        "webcal_url": "webcal://" + url.split("://", 1)[1],
+    })
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def calendar_reset(request):
+    services.calendar_feed_reset(user=request.user)
+    messages.success(request, "New calendar address issued; the old one no longer works.")
+    return redirect("meetings:calendar", request.chapter.slug)
+
+
+def calendar_feed(request, token: str):
+    """The iCalendar feed behind a private token: public, so calendar apps can subscribe."""
+    feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    if feed is None:
+        raise Http404("No such calendar.")
+    meetings = selectors.calendar_meetings(user=feed.user)
+    response = HttpResponse(calendar_render(meetings=meetings, user=feed.user), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+

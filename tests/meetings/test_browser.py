@@ -1,0 +1,68 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from meetings.models import Attendance, Meeting, Visitor
+from tests.conftest import browser_login
+from tests.factories import ChapterFactory, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_president_runs_roll_call_on_a_phone(live_server, phone):
+    chapter = ChapterFactory(name="Riverside", slug="riverside")
+    president = MembershipFactory(chapter=chapter, role="president", user__email="pres@example.com",
+                                  user__full_name="Paula President")
+    members = [MembershipFactory(chapter=chapter, user__full_name=f"Member {n}") for n in range(1, 7)]
+    starts = timezone.now() + timedelta(hours=1)
+    meeting = Meeting.objects.create(chapter=chapter, starts_at=starts, local_date=starts.astimezone(chapter.tz).date(),
+                                     scheduled_date=starts.astimezone(chapter.tz).date(), venue="Quay Hotel")
+
+    browser_login(phone, live_server, president.user.email)
+    phone.goto(f"{live_server.url}/c/riverside/")
+    phone.get_by_role("navigation", name="Chapter").get_by_role("link", name="Next meeting").click()
+    expect(phone).to_have_url(re.compile(rf"/c/riverside/meetings/{meeting.pk}/$"))
+    phone.evaluate("window.__samePage = true")
+
+    for member, label in zip(members[:4], ["Present", "Present", "Late", "Present"], strict=True):
+        row = phone.locator(f"#roll-{member.pk}")
+        row.get_by_role("button", name=label, exact=True).tap()
+        expect(phone.locator(f"#roll-{member.pk}")).to_have_attribute("data-status", label.lower())
+    sub_row = phone.locator(f"#roll-{members[4].pk}")
+    sub_row.locator("summary").tap()
+    sub_row.get_by_label("Substitute's name").fill("Sam Stand-in")
+    sub_row.get_by_label("Substitute's business").fill("Stand-in Plumbing")
+    sub_row.get_by_role("button", name="Mark substitute").tap()
+    expect(phone.locator(f"#roll-{members[4].pk}")).to_have_attribute("data-status", "substitute")
+    expect(phone.locator(f"#roll-{members[4].pk}")).to_contain_text("Sam Stand-in")
+    expect(phone.get_by_test_id("count-present")).to_have_text("3")
+    expect(phone.get_by_test_id("count-late")).to_have_text("1")
+    expect(phone.get_by_test_id("count-substitute")).to_have_text("1")
+    expect(phone.get_by_test_id("count-unmarked")).to_have_text("2")  # the president and member 6
+    assert phone.evaluate("window.__samePage") is True  # htmx swapped rows; the page never reloaded
+
+    visitors = phone.locator("#visitors")
+    visitors.get_by_text("Add a visitor").tap()
+    visitors.get_by_label("Name").fill("Vera Visitor")
+    visitors.get_by_label("Business").fill("Vera's Bakes")
+    visitors.get_by_label("Invited by").select_option(label="Member 1")
+    visitors.get_by_role("button", name="Add visitor").tap()
+    expect(phone.locator("#visitors")).to_contain_text("Vera Visitor")
+
+    phone.get_by_test_id("close-meeting").tap()
+    expect(phone.get_by_test_id("unmarked")).to_contain_text("Paula President")
+    expect(phone.get_by_test_id("unmarked")).to_contain_text("Member 6")
+    phone.get_by_test_id("confirm-close").tap()
+    expect(phone.get_by_test_id("meeting-status")).to_have_text("Closed")
+    expect(phone.get_by_text("Final figures")).to_be_visible()
+
+    meeting.refresh_from_db()
+    assert meeting.status == "closed" and meeting.closed_by == president.user
+    marks = dict(Attendance.objects.filter(meeting=meeting).values_list("membership__user__full_name", "status"))
+    assert marks == {"Member 1": "present", "Member 2": "present", "Member 3": "late", "Member 4": "present",
+                     "Member 5": "substitute", "Member 6": "absent", "Paula President": "absent"}
+    assert Attendance.objects.get(meeting=meeting, membership=members[4]).substitute_name == "Sam Stand-in"
+    assert Visitor.objects.get(meeting=meeting).invited_by == members[0]

@@ -1,0 +1,108 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from meetings import services, tasks
+from meetings.models import Attendance, Meeting
+from members.models import AuditEvent, Notification
+from tests.factories import MembershipFactory
+from tests.meetings.factories import AttendanceFactory, MeetingFactory, VisitorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting(personas):
+    return MeetingFactory(chapter=personas.chapter)
+
+
+def test_close_preview_lists_the_unmarked_before_confirming(client, personas, meeting):
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="present")
+    MembershipFactory(chapter=personas.chapter, status="on_leave", user__full_name="Lena Leave")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:close", meeting.pk)).content.decode()
+    unmarked = html.split('data-testid="unmarked"', 1)[1].split("</ul>", 1)[0]
+    assert "Max Member" in unmarked and "Paula President" in unmarked
+    assert "Mona Member" not in unmarked and "Lena Leave" not in unmarked
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.SCHEDULED  # a preview changes nothing
+
+
+def test_closing_records_unmarked_as_absent_and_locks(client, personas, meeting, django_capture_on_commit_callbacks):
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="late")
+    leave = MembershipFactory(chapter=personas.chapter, status="on_leave")
+    personas.login(client, "president")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(personas.url("meetings:close", meeting.pk))
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CLOSED and meeting.closed_by == personas.president.user
+    assert meeting.closed_at is not None
+    marks = dict(Attendance.objects.filter(meeting=meeting).values_list("membership_id", "status"))
+    assert marks[personas.member.pk] == "late"
+    assert marks[personas.member2.pk] == marks[personas.president.pk] == "absent"
+    assert leave.pk not in marks
+    assert len(callbacks) == 1  # the after-close work, queued once the close is committed
+    assert AuditEvent.objects.filter(action="meeting.closed", target_id=str(meeting.pk)).exists()
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    assert "Final figures" in html and "Provisional figures" not in html and 'name="status"' not in html
+
+
+def test_closing_twice_changes_nothing(personas, meeting):
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    first = list(Attendance.objects.values_list("pk", "status"))
+    services.meeting_close(meeting=meeting, by=personas.vice_president.user)
+    meeting.refresh_from_db()
+    assert list(Attendance.objects.values_list("pk", "status")) == first
+    assert meeting.closed_by == personas.president.user
+
+
+def test_cancelled_meeting_cannot_be_closed_and_counts_for_nobody(personas, meeting):
+    services.meeting_cancel(meeting=meeting, by=personas.president.user, reason="Holiday")
+    with pytest.raises(ValidationError):
+        services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert not Attendance.objects.exists()
+
+
+def test_correction_after_close_needs_a_reason(client, personas, meeting):
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    personas.login(client, "vice_president")
+    url = personas.url("meetings:attendance-correct", meeting.pk, personas.member.pk)
+    response = client.post(url, {"status": "medical", "reason": ""})
+    assert response.status_code == 200 and b"This field is required" in response.content
+    assert Attendance.objects.get(meeting=meeting, membership=personas.member).status == "absent"
+
+
+def test_correction_is_recorded_with_who_when_before_and_after(client, personas, meeting):
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    personas.login(client, "vice_president")
+    url = personas.url("meetings:attendance-correct", meeting.pk, personas.member.pk)
+    response = client.post(url, {"status": "medical", "reason": "Hospital letter arrived"})
+    assert response.status_code == 302
+    row = Attendance.objects.get(meeting=meeting, membership=personas.member)
+    assert row.status == "medical"
+    event = AuditEvent.objects.get(action="attendance.corrected")
+    assert event.actor == personas.vice_president.user and event.chapter == personas.chapter
+    assert event.before["status"] == "absent" and event.after["status"] == "medical"
+    assert event.reason == "Hospital letter arrived" and event.created_at is not None
+
+
+def test_correction_is_refused_before_close(personas, meeting):
+    with pytest.raises(ValidationError):
+        services.attendance_correct(meeting=meeting, membership=personas.member, status="present",
+                                    by=personas.president.user, reason="x")
+
+
+def test_member_cannot_close(client, personas, meeting):
+    personas.login(client, "member")
+    assert client.post(personas.url("meetings:close", meeting.pk)).status_code == 403
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED
+
+
+def test_after_close_task_asks_inviting_members_to_follow_up_once(personas, meeting):
+    VisitorFactory(meeting=meeting, invited_by=personas.member, name="Vera Visitor")
+    VisitorFactory(meeting=meeting, invited_by=None)
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert tasks.meeting_visitor_followups_task(meeting.pk) == 1
+    assert tasks.meeting_visitor_followups_task(meeting.pk) == 0
+    notice = Notification.objects.get(user=personas.member.user)
+    assert "Vera Visitor" in notice.title

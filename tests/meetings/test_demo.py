@@ -1,0 +1,28 @@
+import pytest
+from django.core.management import call_command
+
+from meetings import models as mm
+from meetings.models import Attendance, Meeting, Presentation, Visitor
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_writes_closed_history_and_upcoming_meetings_once(capsys):
+    call_command("seed_demo")
+    counts = [m.objects.count() for m in (Meeting, Attendance, Visitor, Presentation, mm.Testimonial)]
+    call_command("seed_demo")
+    assert [m.objects.count() for m in (Meeting, Attendance, Visitor, Presentation, mm.Testimonial)] == counts
+    riverside = Meeting.objects.filter(chapter__slug="riverside")
+    assert riverside.filter(status="closed").count() == 11 and riverside.filter(status="cancelled").count() == 1
+    assert riverside.filter(status="scheduled").count() >= 8
+    assert Meeting.objects.filter(chapter__slug="harbour", status="closed").count() == 6  # bi-weekly
+    marks = Attendance.objects.filter(meeting__chapter__slug="riverside")
+    statuses = set(marks.values_list("status", flat=True))
+    assert statuses == {"present", "late", "absent", "medical", "substitute"}
+    assert marks.filter(status="present").count() > marks.count() * 0.6
+    # Someone misses often enough for the absence rules to find them.
+    from django.db.models import Count
+
+    worst = marks.filter(status="absent").values("membership").annotate(n=Count("pk")).order_by("-n").first()
+    assert worst["n"] >= 3
+    assert Visitor.objects.filter(name="Abigail Stone", meeting__chapter__slug="riverside").count() == 3

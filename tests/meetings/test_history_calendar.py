@@ -1,0 +1,173 @@
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from icalendar import Calendar
+
+from meetings import selectors, services
+from meetings.models import CalendarFeed
+from meetings.views import csv_safe
+from tests.factories import ChapterFactory, MembershipFactory
+from tests.meetings.factories import AttendanceFactory, MeetingFactory, VisitorFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 25)
+
+
+def _past(chapter, days_ago, **kw):
+    return MeetingFactory(chapter=chapter, local_date=TODAY - timedelta(days=days_ago), **kw)
+
+
+def test_member_totals_over_six_and_twelve_months(personas):
+    member = personas.member
+    member.joined_on = TODAY - timedelta(days=800)
+    member.save()
+    AttendanceFactory(meeting=_past(personas.chapter, 10, status="closed"), membership=member, status="absent")
+    AttendanceFactory(meeting=_past(personas.chapter, 17, status="closed"), membership=member, status="present")
+    AttendanceFactory(meeting=_past(personas.chapter, 250, status="closed"), membership=member, status="absent")
+    AttendanceFactory(meeting=_past(personas.chapter, 300, status="closed"), membership=member, status="medical")
+    AttendanceFactory(meeting=_past(personas.chapter, 400, status="closed"), membership=member, status="absent")
+    AttendanceFactory(meeting=_past(personas.chapter, 24, status="cancelled"), membership=member, status="absent")
+    record = selectors.member_attendance(membership=member, today=TODAY)
+    assert record["totals"]["6"] == {"present": 1, "absent": 1, "late": 0, "medical": 0, "substitute": 0}
+    assert record["totals"]["12"] == {"present": 1, "absent": 2, "late": 0, "medical": 1, "substitute": 0}
+    assert len(record["rows"]) == 4 and not record["provisional"]
+
+
+def test_my_attendance_page_marks_open_meetings_provisional(client, personas):
+    meeting = MeetingFactory(chapter=personas.chapter, local_date=date.today())
+    services.attendance_mark(meeting=meeting, membership=personas.member, status="late", by=personas.president.user)
+    VisitorFactory(meeting=meeting, invited_by=personas.member)
+    personas.login(client, "member")
+    html = client.get(personas.url("meetings:my-attendance")).content.decode()
+    assert 'data-testid="t6-late">1<' in html and "provisional" in html
+    assert "Visitors you invited in the last 12 months: <strong>1</strong>" in html
+
+
+def test_region_staff_without_a_seat_sees_an_explanation(client, personas):
+    personas.login(client, "region_staff")
+    assert b"no seat in it" in client.get(personas.url("meetings:my-attendance")).content
+
+
+def _report_data(personas, members):
+    meetings = [_past(personas.chapter, d, status="closed") for d in (21, 14, 7)]  # oldest first, as the grid
+    extra = MembershipFactory.create_batch(members, chapter=personas.chapter)
+    for m in meetings:
+        for member in extra:
+            AttendanceFactory(meeting=m, membership=member, status="present")
+    return meetings
+
+
+def test_report_grid_and_totals(client, personas):
+    meetings = _report_data(personas, 2)
+    AttendanceFactory(meeting=meetings[0], membership=personas.member, status="absent")
+    AttendanceFactory(meeting=meetings[1], membership=personas.member, status="substitute", substitute_name="S")
+    cancelled = _past(personas.chapter, 28, status="cancelled")
+    report = selectors.attendance_report(chapter=personas.chapter, start=TODAY - timedelta(days=30), end=TODAY)
+    assert report["meetings"] == meetings and cancelled not in report["meetings"]
+    line = next(line for line in report["lines"] if line.membership == personas.member)
+    assert [c.status if c else None for c in line.cells] == ["absent", "substitute", None]
+    assert line.totals["absent"] == 1 and line.totals["substitute"] == 1
+
+
+def test_report_page_queries_do_not_grow_with_members(client, personas):
+    personas.login(client, "president")
+    url = personas.url("meetings:report") + f"?start={TODAY - timedelta(days=30)}&end={TODAY}"
+    _report_data(personas, 5)
+    reset_queries()  # the capture reads a bounded log: start it empty
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    MembershipFactory.create_batch(40, chapter=personas.chapter)
+    reset_queries()  # the capture reads a bounded log: start it empty
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(small) == len(large)
+
+
+def test_report_range_errors_are_shown(client, personas):
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:report") + "?start=2026-05-01&end=2026-04-01").content.decode()
+    assert "The end comes after the start" in html
+
+
+def test_csv_export_lists_the_grid_and_neutralises_formulas(client, personas):
+    meetings = _report_data(personas, 0)
+    evil = MembershipFactory(chapter=personas.chapter, user__full_name="=HYPERLINK(\"http://x\")")
+    AttendanceFactory(meeting=meetings[0], membership=evil, status="late")
+    personas.login(client, "treasurer")
+    response = client.get(personas.url("meetings:report-csv") + f"?start={TODAY - timedelta(days=30)}&end={TODAY}")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:3] == ["Member", "Classification", "Status"] and len(rows[0]) == 3 + 3 + 5 + 1
+    evil_row = next(r for r in rows if "HYPERLINK" in r[0])
+    assert evil_row[0].startswith("'=") and evil_row[3:6] == ["L", "", ""]
+
+
+@pytest.mark.parametrize("value,expected", [("=1+1", "'=1+1"), ("+44", "'+44"), ("-3", "'-3"), ("@SUM", "'@SUM"),
+                                            ("Plain", "Plain"), (5, "5")])
+def test_csv_safe(value, expected):
+    assert csv_safe(value) == expected
+
+
+def test_member_cannot_export(client, personas):
+    personas.login(client, "member")
+    assert client.get(personas.url("meetings:report-csv")).status_code == 403
+
+
+# Calendar feed -------------------------------------------------------------------------------------
+
+
+def _feed(client, user):
+    token = services.calendar_feed_for(user=user).token
+    client.logout()
+    return client.get(reverse("calendar-feed", args=[token]))
+
+
+def test_feed_lists_upcoming_meetings_of_all_my_chapters_in_local_time(client, personas):
+    upcoming = MeetingFactory(chapter=personas.chapter, local_date=date.today() + timedelta(days=3), venue="Quay Hotel")
+    other = ChapterFactory(name="Harbour", timezone="America/New_York")
+    MembershipFactory(chapter=other, user=personas.member.user)
+    harbour = MeetingFactory(chapter=other, local_date=date.today() + timedelta(days=5))
+    cancelled = MeetingFactory(chapter=personas.chapter, local_date=date.today() + timedelta(days=10),
+                               status="cancelled", cancel_reason="Holiday")
+    MeetingFactory(chapter=personas.other_chapter)  # not mine
+    response = _feed(client, personas.member.user)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
+    cal = Calendar.from_ical(response.content)
+    events = {str(e["uid"]).split("@")[0]: e for e in cal.walk("VEVENT")}
+    assert set(events) == {f"meeting-{m.pk}" for m in (upcoming, harbour, cancelled)}
+    ev = events[f"meeting-{upcoming.pk}"]
+    assert ev["location"] == "Quay Hotel"
+    assert ev.decoded("dtstart") == upcoming.starts_at
+    assert ev["dtstart"].params["TZID"] == "Europe/London"
+    assert events[f"meeting-{harbour.pk}"]["dtstart"].params["TZID"] == "America/New_York"
+    assert events[f"meeting-{cancelled.pk}"]["status"] == "CANCELLED"
+    assert {tz["tzid"] for tz in cal.walk("VTIMEZONE")} == {"Europe/London", "America/New_York"}
+
+
+def test_bad_token_gets_404(client, db):
+    assert client.get(reverse("calendar-feed", args=["not-a-token"])).status_code == 404
+
+
+def test_reset_issues_a_new_token_and_the_old_one_stops_working(client, personas):
+    old = services.calendar_feed_for(user=personas.member.user).token
+    personas.login(client, "member")
+    page = client.get(personas.url("meetings:calendar")).content.decode()
+    assert old in page
+    client.post(personas.url("meetings:calendar-reset"))
+    new = CalendarFeed.objects.get(user=personas.member.user).token
+    assert new != old
+    assert client.get(reverse("calendar-feed", args=[old])).status_code == 404
+    assert client.get(reverse("calendar-feed", args=[new])).status_code == 200
+
+
+def test_feed_of_a_deactivated_user_is_gone(client, personas):
+    token = services.calendar_feed_for(user=personas.member.user).token
+    personas.member.user.is_active = False
+    personas.member.user.save()
+    assert client.get(reverse("calendar-feed", args=[token])).status_code == 404

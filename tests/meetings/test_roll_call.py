@@ -1,0 +1,182 @@
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, connections, reset_queries
+from django.test.utils import CaptureQueriesContext
+
+from meetings import services
+from meetings.models import Attendance, Meeting
+from tests.factories import MembershipFactory
+from tests.meetings.factories import AttendanceFactory, MeetingFactory, VisitorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def meeting(personas):
+    return MeetingFactory(chapter=personas.chapter)
+
+
+def _mark_url(personas, meeting, membership):
+    return personas.url("meetings:attendance-mark", meeting.pk, membership.pk)
+
+
+def test_tap_marks_a_member_and_returns_the_row_and_live_counts(client, personas, meeting):
+    personas.login(client, "vice_president")
+    response = client.post(_mark_url(personas, meeting, personas.member), {"status": "late"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'id="roll-{personas.member.pk}"' in html and 'data-status="late"' in html
+    assert 'id="roll-counts" class="roll-counts" hx-swap-oob="true"' in html
+    assert 'data-testid="count-late">1<' in html
+    row = Attendance.objects.get(meeting=meeting, membership=personas.member)
+    assert row.status == "late" and row.recorded_by == personas.vice_president.user
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.OPEN
+
+
+def test_plain_form_post_works_without_javascript(client, personas, meeting):
+    personas.login(client, "president")
+    response = client.post(_mark_url(personas, meeting, personas.member), {"status": "present"})
+    assert response.status_code == 302 and response.url.endswith(f"#roll-{personas.member.pk}")
+    assert Attendance.objects.get(meeting=meeting, membership=personas.member).status == "present"
+
+
+def test_member_cannot_mark_others(client, personas, meeting):
+    personas.login(client, "member")
+    response = client.post(_mark_url(personas, meeting, personas.member2), {"status": "absent"})
+    assert response.status_code == 403
+    assert not Attendance.objects.exists()
+
+
+def test_member_sees_counts_and_own_mark_but_no_roll_call_buttons(client, personas, meeting):
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="medical")
+    personas.login(client, "member")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    assert "Your mark:" in html and "Medical" in html and "Provisional figures" in html
+    assert 'name="status"' not in html
+
+
+def test_substitute_needs_a_name_and_keeps_name_and_business(client, personas, meeting):
+    personas.login(client, "president")
+    url = _mark_url(personas, meeting, personas.member)
+    response = client.post(url, {"status": "substitute", "substitute_name": ""}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Enter the substitute" in response.content.decode()
+    assert not Attendance.objects.exists()
+    client.post(url, {"status": "substitute", "substitute_name": "Sam Stand-in", "substitute_business": "Stand-in Ltd"},
+                HTTP_HX_REQUEST="true")
+    row = Attendance.objects.get()
+    assert (row.status, row.substitute_name, row.substitute_business) == ("substitute", "Sam Stand-in", "Stand-in Ltd")
+
+
+def test_substitute_cannot_be_a_member_of_the_chapter(personas, meeting):
+    with pytest.raises(ValidationError):
+        services.attendance_mark(meeting=meeting, membership=personas.member, status="substitute",
+                                 substitute_name="max member", by=personas.president.user)
+
+
+def test_later_mark_replaces_the_earlier_one(personas, meeting):
+    for status in ("present", "late", "absent"):
+        services.attendance_mark(meeting=meeting, membership=personas.member, status=status,
+                                 by=personas.president.user)
+    assert Attendance.objects.get(meeting=meeting, membership=personas.member).status == "absent"
+    assert Attendance.objects.count() == 1
+
+
+def test_two_leaders_marking_the_same_row_end_in_one_row_with_a_state(personas, meeting):
+    """Sequential upserts on SQLite; see the threaded test for PostgreSQL."""
+    services.attendance_mark(meeting=meeting, membership=personas.member, status="late", by=personas.president.user)
+    services.attendance_mark(meeting=meeting, membership=personas.member, status="present",
+                             by=personas.vice_president.user)
+    row = Attendance.objects.get(meeting=meeting, membership=personas.member)
+    assert (row.status, row.recorded_by) == ("present", personas.vice_president.user)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads need a database with real concurrency")
+def test_concurrent_marks_on_postgresql_both_succeed_without_error(personas):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def mark(status, leader):
+        try:
+            barrier.wait()
+            services.attendance_mark(meeting=meeting, membership=personas.member, status=status, by=leader.user)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=mark, args=("late", personas.president)),
+               threading.Thread(target=mark, args=("present", personas.vice_president))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    row = Attendance.objects.get(meeting=meeting, membership=personas.member)
+    assert row.status in ("late", "present")
+    assert row.recorded_by_id == {"late": personas.president.user_id, "present": personas.vice_president.user_id}[
+        row.status]
+
+
+def test_members_on_leave_are_shown_apart_and_not_counted_as_expected(client, personas, meeting):
+    MembershipFactory(chapter=personas.chapter, status="on_leave", user__full_name="Lena Leave")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    roll, leave = html.split("<h3>On leave", 1)
+    assert "Lena Leave" in leave and "Lena Leave" not in roll
+    assert 'data-testid="count-unmarked">5<' in html  # the five active personas
+
+
+def test_closed_meeting_refuses_roll_call_marks(personas, meeting):
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    with pytest.raises(ValidationError):
+        services.attendance_mark(meeting=meeting, membership=personas.member, status="present",
+                                 by=personas.president.user)
+
+
+def _page_queries(client, personas, extra_members):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    members = MembershipFactory.create_batch(extra_members, chapter=personas.chapter)
+    for m in members[::2]:
+        AttendanceFactory(meeting=meeting, membership=m, status="present")
+    MembershipFactory.create_batch(2, chapter=personas.chapter, status="on_leave")
+    VisitorFactory.create_batch(3, meeting=meeting, invited_by=members[0])
+    personas.login(client, "president")
+    url = personas.url("meetings:detail", meeting.pk)
+    reset_queries()  # the capture reads a bounded log: start it empty
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('class="roll-row"') == extra_members + 5 + 2
+    return len(ctx.captured_queries)
+
+
+def test_roll_call_page_queries_do_not_grow_with_members(client, personas, django_db_blocker):
+    small = _page_queries(client, personas, 10)
+    from members.models import Membership
+
+    Membership.objects.filter(chapter=personas.chapter, role="member").exclude(
+        pk__in=[personas.member.pk, personas.member2.pk]).delete()
+    large = _page_queries(client, personas, 60)
+    assert small == large, f"{small} queries for 10 members, {large} for 60"
+    assert large <= 20  # measured: 20 for both (session, user, chapter, seat, meeting, marks, roster, run sheet, visitors, forms, nav)
+
+
+def test_roll_call_mark_response_queries_are_flat(client, personas, django_assert_max_num_queries):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    MembershipFactory.create_batch(40, chapter=personas.chapter)
+    personas.login(client, "president")
+    with django_assert_max_num_queries(16):
+        client.post(_mark_url(personas, meeting, personas.member), {"status": "present"}, HTTP_HX_REQUEST="true")
+
+
+def test_marking_a_departed_member_is_refused_without_an_error_page(client, personas, meeting):
+    gone = MembershipFactory(chapter=personas.chapter, status="resigned")
+    personas.login(client, "president")
+    response = client.post(_mark_url(personas, meeting, gone), {"status": "present"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and b"no seat" in response.content
+    assert not Attendance.objects.exists()

@@ -1,0 +1,163 @@
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from meetings import models as meeting_models
+from meetings import selectors, services
+from meetings.models import Presentation, Visitor
+from members.models import AuditEvent, Membership, User
+from tests.factories import ClassificationFactory
+from tests.meetings.factories import MeetingFactory, PresentationFactory, VisitorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_leader_adds_a_visitor_credited_to_the_inviting_member(client, personas):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    personas.login(client, "president")
+    response = client.post(personas.url("meetings:visitor-add", meeting.pk), {
+        "visitor-name": "Vera Visitor", "visitor-business": "Vera's Bakes", "visitor-email": "Vera@Example.com",
+        "visitor-invited_by": personas.member.pk,
+    })
+    assert response.status_code == 302
+    visitor = Visitor.objects.get()
+    assert visitor.invited_by == personas.member and visitor.email == "vera@example.com"
+    assert visitor.follow_up == Visitor.FollowUp.NEW
+
+
+def test_visitor_form_errors_keep_what_was_typed(client, personas):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    personas.login(client, "president")
+    response = client.post(personas.url("meetings:visitor-add", meeting.pk), {
+        "visitor-name": "", "visitor-business": "Typed Business Ltd", "visitor-email": "not-an-email",
+    })
+    assert response.status_code == 200
+    assert b"Typed Business Ltd" in response.content and b"Enter a valid email address" in response.content
+    assert not Visitor.objects.exists()
+
+
+def test_visitor_in_a_held_classification_is_flagged(personas):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    held = VisitorFactory(meeting=meeting, classification=personas.member.classification)
+    free = VisitorFactory(meeting=meeting, classification=ClassificationFactory())
+    flagged = {v.pk: v for v in selectors.meeting_visitors(meeting=meeting)}
+    assert flagged[held.pk].classification_held and not flagged[free.pk].classification_held
+
+
+def test_visitor_past_the_allowed_visits_is_flagged(personas):
+    assert selectors.MAX_VISITS_BEFORE_APPLYING == 2
+    meetings = [MeetingFactory(chapter=personas.chapter) for _ in range(3)]
+    VisitorFactory(meeting=meetings[0], name="Repeat Rita", email="rita@example.com")
+    VisitorFactory(meeting=meetings[1], name="Rita R.", email="RITA@example.com")  # same email
+    third = VisitorFactory(meeting=meetings[2], name="R. Rita", email="rita@example.com")
+    other = VisitorFactory(meeting=meetings[2], name="Someone Else", email="else@example.com")
+    flagged = {v.pk: v for v in selectors.meeting_visitors(meeting=meetings[2])}
+    assert flagged[third.pk].visit_number == 3 and flagged[third.pk].over_visit_limit
+    assert flagged[other.pk].visit_number == 1 and not flagged[other.pk].over_visit_limit
+    by_name = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter), name="repeat RITA", email="")
+    (flagged,) = [v for v in selectors.meeting_visitors(meeting=by_name.meeting)]
+    assert flagged.visit_number == 2  # the same name as the first visit
+
+
+def test_visits_in_another_chapter_do_not_count(personas):
+    VisitorFactory(meeting=MeetingFactory(chapter=personas.other_chapter), email="x@example.com")
+    VisitorFactory(meeting=MeetingFactory(chapter=personas.other_chapter), email="x@example.com")
+    mine = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter), email="x@example.com")
+    (flagged,) = selectors.meeting_visitors(meeting=mine.meeting)
+    assert flagged.visit_number == 1
+
+
+def test_follow_up_list_shows_only_visitors_awaiting_follow_up(client, personas):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    waiting = VisitorFactory(meeting=meeting, name="Walt Waiting", follow_up="interested")
+    VisitorFactory(meeting=meeting, name="Nora Nope", follow_up="not_interested")
+    VisitorFactory(meeting=MeetingFactory(chapter=personas.other_chapter), name="Olly Other")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:visitors")).content.decode()
+    table = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "Walt Waiting" in table and "Nora Nope" not in table and "Olly Other" not in html
+    response = client.post(personas.url("meetings:visitor-edit", waiting.pk), {"follow_up": "thanked", "notes": "Called"})
+    assert response.status_code == 302
+    waiting.refresh_from_db()
+    assert (waiting.follow_up, waiting.notes) == ("thanked", "Called")
+
+
+def test_converting_a_visitor_makes_an_applicant_and_keeps_the_link(client, personas):
+    classification = ClassificationFactory(name="Bakery")
+    visitor = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter), name="Vera Visitor",
+                             email="vera@example.com", classification=classification)
+    personas.login(client, "president")
+    assert client.post(personas.url("meetings:visitor-convert", visitor.pk)).status_code == 302
+    visitor.refresh_from_db()
+    membership = visitor.applicant_membership
+    assert membership.status == Membership.Status.APPLICANT and membership.chapter == personas.chapter
+    assert membership.user == User.objects.get(email="vera@example.com") and membership.user.full_name == "Vera Visitor"
+    assert membership.classification == classification and visitor.follow_up == "applied"
+    assert AuditEvent.objects.filter(action="visitor.converted").exists()
+    # Converting again changes nothing.
+    assert services.visitor_convert(visitor=visitor, by=personas.president.user) == membership
+    assert Membership.objects.filter(user__email="vera@example.com").count() == 1
+
+
+def test_converting_needs_an_email_and_refuses_a_seated_member(personas):
+    visitor = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter), email="")
+    with pytest.raises(ValidationError):
+        services.visitor_convert(visitor=visitor, by=personas.president.user)
+    visitor.email = personas.member.user.email
+    visitor.save()
+    with pytest.raises(ValidationError):
+        services.visitor_convert(visitor=visitor, by=personas.president.user)
+
+
+def test_leadership_fills_the_rota_and_members_see_when_they_are_next(client, personas):
+    upcoming = MeetingFactory(chapter=personas.chapter, local_date=date.today() + timedelta(days=400))
+    personas.login(client, "president")
+    response = client.post(personas.url("meetings:rota"), {
+        "meeting": upcoming.pk, "presenter": personas.member.pk, "kind": "feature", "topic": "Floristry for events",
+    })
+    assert response.status_code == 302
+    assert Presentation.objects.get().presenter == personas.member
+    client.force_login(personas.member.user)
+    html = client.get(personas.url("meetings:rota")).content.decode()
+    assert "You are next" in html and "Floristry for events" in html
+    assert client.post(personas.url("meetings:rota"), {}).status_code == 403
+
+
+def test_rota_refuses_a_duplicate_slot_with_an_inline_error(client, personas):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    PresentationFactory(meeting=meeting, presenter=personas.member, kind="education")
+    personas.login(client, "president")
+    response = client.post(personas.url("meetings:rota"), {
+        "meeting": meeting.pk, "presenter": personas.member.pk, "kind": "education", "topic": "Typed topic",
+    })
+    assert response.status_code == 200 and b"already has this slot" in response.content
+    assert b"Typed topic" in response.content
+
+
+def test_meeting_page_shows_the_agenda_with_run_sheet_and_testimonials(client, personas):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    PresentationFactory(meeting=meeting, presenter=personas.member, kind="education", topic="Cash flow")
+    PresentationFactory(meeting=meeting, presenter=personas.member2, kind="feature", topic="Our new van")
+    personas.login(client, "president")
+    response = client.post(personas.url("meetings:testimonial-add", meeting.pk), {
+        "testimonial-given_by": personas.member.pk, "testimonial-about": personas.member2.pk,
+        "testimonial-text": "Max fixed our boiler the same day.",
+    })
+    assert response.status_code == 302 and meeting_models.Testimonial.objects.count() == 1
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    agenda = html.split('id="agenda"', 1)[1].split("</section>", 1)[0]
+    for label in ("Open networking", "Education moment", "Member pitches", "Feature presentations",
+                  "Visitors introduce themselves", "Referral passing", "Testimonials", "Announcements"):
+        assert label in agenda
+    assert "Cash flow" in agenda and "Our new van" in agenda and "Mona Member about Max Member" in agenda
+
+
+def test_testimonial_about_oneself_is_refused(client, personas):
+    meeting = MeetingFactory(chapter=personas.chapter)
+    personas.login(client, "president")
+    response = client.post(personas.url("meetings:testimonial-add", meeting.pk), {
+        "testimonial-given_by": personas.member.pk, "testimonial-about": personas.member.pk,
+        "testimonial-text": "Self praise",
+    })
+    assert response.status_code == 200 and b"about another member" in response.content
