@@ -12,4 +12,16 @@ BEAT_SCHEDULE = {
         "task": "members.tasks.notifications_send_pending",
         "schedule": crontab(minute="*/5"),
     },
+    # Daily rule enforcement, one task per chapter: quota periods that ended (in chapter time),
+    # rolling windows, and meetings whose close-time task was lost. Reruns issue nothing twice.
+    "enforcement-sweep": {
+        "task": "enforcement.tasks.enforcement_sweep",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    # Meeting reminders: chapters whose reminder hour (ENFORCEMENT_REMINDER_HOUR, chapter time)
+    # has come and that meet tomorrow; later runs that evening are no-ops (one per member per meeting).
+    "enforcement-reminders": {
+        "task": "enforcement.tasks.reminders_sweep",
+        "schedule": crontab(minute=0),
+    },
 }

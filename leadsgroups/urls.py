@@ -8,6 +8,7 @@ from members import views as member_views
 # Chapter pages: every app mounts its chapter-scoped URLs under /c/<chapter_slug>/.
 chapter_patterns = [
     path("", include("chapters.urls")),
+    path("", include("enforcement.urls")),
 ]
 
 urlpatterns = [

@@ -19,4 +19,6 @@ class Command(BaseCommand):
 
     def _steps(self):
         """Each app's demo history, in the order they build on each other."""
-        return []
+        from enforcement.demo import step as enforcement_step
+
+        return [enforcement_step]
