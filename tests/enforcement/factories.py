@@ -39,6 +39,7 @@ class AttendanceFactory(DjangoModelFactory):
 class ReferralFactory(DjangoModelFactory):
     class Meta:
         model = Referral
+        skip_postgeneration_save = True
 
     giver = factory.SubFactory(MembershipFactory)
     chapter = factory.LazyAttribute(lambda o: o.giver.chapter)
