@@ -10,8 +10,10 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
+from django.utils.text import slugify
 
 from chapters.models import Chapter, Classification, Region, RegionStaff
+from chapters.professions import PROFESSIONS
 from members.models import Membership, User
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -79,6 +81,8 @@ def seed_people(*, today: date | None = None) -> DemoWorld:
         world.staff[slug] = staff
     world.logins.append(("Region staff (North)", world.staff["north"].email))
 
+    for profession in PROFESSIONS:  # normally there since the first migration; restored if deleted
+        Classification.objects.get_or_create(name=profession, defaults={"slug": slugify(profession)})
     classifications = list(Classification.objects.order_by("name"))
     for (slug, name, region, tz, cadence, weekday, start, venue, meal, currency, fee, size) in CHAPTERS:
         chapter, _ = Chapter.objects.get_or_create(

@@ -22,4 +22,16 @@ BEAT_SCHEDULE = {
         "task": "referrals.tasks.referrals_stale_sweep",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Daily rule enforcement, one task per chapter: quota periods that ended (in chapter time),
+    # rolling windows, and meetings whose close-time task was lost. Reruns issue nothing twice.
+    "enforcement-sweep": {
+        "task": "enforcement.tasks.enforcement_sweep",
+        "schedule": crontab(minute=30, hour=2),
+    },
+    # Meeting reminders: chapters whose reminder hour (ENFORCEMENT_REMINDER_HOUR, chapter time)
+    # has come and that meet tomorrow; later runs that evening are no-ops (one per member per meeting).
+    "enforcement-reminders": {
+        "task": "enforcement.tasks.reminders_sweep",
+        "schedule": crontab(minute=0),
+    },
 }

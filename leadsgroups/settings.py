@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "chapters",
     "meetings",
     "referrals",
+    "enforcement",
 ]
 
 MIDDLEWARE = [
@@ -226,3 +227,7 @@ if env.bool("TESTING", default=False):
 
 STALE_REFERRAL_DAYS = env.int("STALE_REFERRAL_DAYS", default=14)
 NOTIFICATION_EMAIL_RETRY_AFTER = timedelta(minutes=2)
+# Rule enforcement: the local hour (chapter time) the day before a meeting when reminders go out,
+# and how far back a run looks for meetings and quota periods not yet judged.
+ENFORCEMENT_REMINDER_HOUR = env.int("ENFORCEMENT_REMINDER_HOUR", default=17)
+ENFORCEMENT_LOOKBACK_DAYS = env.int("ENFORCEMENT_LOOKBACK_DAYS", default=183)

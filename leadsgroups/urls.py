@@ -11,6 +11,7 @@ chapter_patterns = [
     path("", include("chapters.urls")),
     path("meetings/", include("meetings.urls")),
     path("", include("referrals.urls")),
+    path("", include("enforcement.urls")),
 ]
 
 urlpatterns = [

@@ -281,12 +281,16 @@ def meeting_after_close_queue(*, meeting: Meeting) -> None:
     Add further after-close tasks here (e.g. rule enforcement) so they run exactly when the
     figures become final; each must be idempotent, as a meeting's close may be retried.
     """
-    meeting_id = meeting.pk
+    meeting_id, chapter_id = meeting.pk, meeting.chapter_id
 
     def _dispatch() -> None:
+        from enforcement.tasks import chapter_enforce_task
         from meetings.tasks import meeting_visitor_followups_task
 
         try:
+            # The figures are final now: judge the chapter's attendance rules at once. If this
+            # is lost, the daily enforcement sweep judges the meeting all the same.
+            chapter_enforce_task.delay(chapter_id)
             meeting_visitor_followups_task.delay(meeting_id)
         except Exception:  # noqa: BLE001 - a broker outage must never fail the close
             log.warning("Broker unavailable; after-close work of meeting %s not queued", meeting_id)

@@ -106,3 +106,52 @@ def test_after_close_task_asks_inviting_members_to_follow_up_once(personas, meet
     assert tasks.meeting_visitor_followups_task(meeting.pk) == 0
     notice = Notification.objects.get(user=personas.member.user)
     assert "Vera Visitor" in notice.title
+
+
+def test_closing_queues_rule_enforcement_for_the_chapter(personas, meeting, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    with mock.patch("enforcement.tasks.chapter_enforce_task.delay") as enforce:
+        with mock.patch("meetings.tasks.meeting_visitor_followups_task.delay"):
+            with django_capture_on_commit_callbacks(execute=True):
+                services.meeting_close(meeting=meeting, by=personas.president.user)
+    enforce.assert_called_once_with(personas.chapter.pk)
+
+
+def test_closing_fines_the_member_over_the_absence_limit(personas, django_capture_on_commit_callbacks):
+    """End to end: the close's on-commit task runs the real evaluation."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from enforcement.models import Fine
+    from tests.enforcement.factories import ChapterRulesFactory
+
+    today = timezone.localdate()
+    ChapterRulesFactory(chapter=personas.chapter, effective_from=today - timedelta(days=60), absences_allowed=1,
+                        fine_absence="10.00", grace_days=0)
+    personas.chapter.memberships.update(joined_on=today - timedelta(days=365))
+    meetings = [MeetingFactory(chapter=personas.chapter, local_date=today - timedelta(days=d)) for d in (21, 14, 7)]
+    for m in meetings[:-1]:
+        AttendanceFactory(meeting=m, membership=personas.member, status="absent")
+        services.meeting_close(meeting=m, by=personas.president.user)
+    with mock_delay_runs_now():
+        with django_capture_on_commit_callbacks(execute=True):
+            services.meeting_close(meeting=meetings[-1], by=personas.president.user)  # Mona unmarked: absent
+    fines = Fine.objects.filter(membership=personas.member, kind="absence")
+    assert fines.count() == 2  # absences 2 and 3 are over the limit of 1
+
+
+def mock_delay_runs_now():
+    """Run the after-close tasks in-process, as a worker would."""
+    from contextlib import ExitStack
+    from unittest import mock
+
+    from enforcement import tasks as enforcement_tasks
+
+    stack = ExitStack()
+    stack.enter_context(mock.patch.object(
+        enforcement_tasks.chapter_enforce_task, "delay", side_effect=lambda cid: enforcement_tasks.chapter_enforce_task(cid)
+    ))
+    stack.enter_context(mock.patch.object(tasks.meeting_visitor_followups_task, "delay"))
+    return stack

@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def _steps(self):
         """Each app's demo history, in the order they build on each other."""
+        from enforcement.demo import step as enforcement_step
         from meetings import demo as meetings_demo
         from referrals.demo import seed_referrals
 
-        return [meetings_demo.step, seed_referrals]
+        # Meetings and referrals first: enforcement evaluates their history.
+        return [meetings_demo.step, seed_referrals, enforcement_step]

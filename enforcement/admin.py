@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from enforcement.models import ChapterRules, ExpulsionCase, Fine, RulesLimits
+
+
+@admin.register(RulesLimits)
+class RulesLimitsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "absences_allowed_max", "referral_quota_max", "fine_max", "expulsion_violations_min"]
+    list_select_related = ["region"]
+
+
+@admin.register(ChapterRules)
+class ChapterRulesAdmin(admin.ModelAdmin):
+    """Read-only: versions are made by chapter leadership through the rules page (never edited)."""
+
+    list_display = ["chapter", "number", "effective_from", "absences_allowed", "referral_quota", "created_by"]
+    list_filter = ["chapter"]
+    list_select_related = ["chapter", "created_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Fine)
+class FineAdmin(admin.ModelAdmin):
+    list_display = ["membership", "chapter", "kind", "period_start", "amount", "currency", "status"]
+    list_filter = ["status", "kind", "chapter"]
+    list_select_related = ["membership__user", "chapter"]
+    readonly_fields = [f.name for f in Fine._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ExpulsionCase)
+class ExpulsionCaseAdmin(admin.ModelAdmin):
+    list_display = ["membership", "chapter", "status", "opened_at", "decision"]
+    list_filter = ["status", "chapter"]
+    list_select_related = ["membership__user", "chapter"]
+    readonly_fields = ["chapter", "membership", "rules", "opened_at", "explanation", "evidence", "fines"]
+
+    def has_add_permission(self, request):
+        return False

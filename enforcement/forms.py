@@ -1,0 +1,79 @@
+from django import forms
+from django.utils import timezone
+
+from enforcement.limits import rules_limit_errors
+from enforcement.models import ChapterRules, Fine
+
+WEIGHT_HELP = "0 = does not count, 0.5 = half an absence, 1 = a full absence."
+
+
+class RulesForm(forms.ModelForm):
+    """A new rules version: starts today or later, within the limits the organisation sets."""
+
+    class Meta:
+        model = ChapterRules
+        fields = ["effective_from", *ChapterRules.RULE_FIELDS, "reason"]
+        widgets = {
+            "effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "late_weight": forms.NumberInput(attrs={"step": "0.25", "min": "0", "max": "1"}),
+            "medical_weight": forms.NumberInput(attrs={"step": "0.25", "min": "0", "max": "1"}),
+            "substitute_weight": forms.NumberInput(attrs={"step": "0.25", "min": "0", "max": "1"}),
+        }
+        labels = {
+            "effective_from": "In force from",
+            "absence_window": "Absence window",
+            "window_months": "Rolling window (months)",
+            "fixed_start_month": "Fixed windows start in month",
+            "late_weight": "A late arrival counts as",
+            "medical_weight": "A medical absence counts as",
+            "substitute_weight": "A substitute counts as",
+            "medical_allowed": "Medical absences allowed per window",
+            "substitutes_allowed": "Substitutes allowed per window",
+            "referral_quota": "Referral quota",
+            "quota_period": "Quota per",
+            "quota_counts": "What counts toward the quota",
+            "fine_absence": "Fine per absence over the limit",
+            "fine_late": "Fine per late arrival",
+            "fine_quota": "Fine per missed quota period",
+            "grace_days": "Grace period for new members (days)",
+            "exempt_on_leave": "Members on leave are exempt",
+            "expulsion_violations": "Expulsion candidate after … violations",
+            "expulsion_months": "… within (months)",
+            "reason": "Why the change",
+        }
+        help_texts = {"late_weight": WEIGHT_HELP, "medical_weight": WEIGHT_HELP, "substitute_weight": WEIGHT_HELP}
+
+    def __init__(self, *args, chapter, limits, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chapter = chapter
+        self.limits = limits
+        self.today = timezone.now().astimezone(chapter.tz).date()
+        self.fields["reason"].required = True
+        for name in ("fine_absence", "fine_late", "fine_quota"):
+            self.fields[name].help_text = f"In {chapter.currency}; at most {limits.fine_max}."
+
+    def clean_effective_from(self):
+        day = self.cleaned_data["effective_from"]
+        if day < self.today:
+            raise forms.ValidationError("A new version cannot start in the past: the past is never edited.")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        for field, message in rules_limit_errors(limits=self.limits, data=data, currency=self.chapter.currency).items():
+            self.add_error(field, message)
+        return data
+
+
+class FineResolveForm(forms.Form):
+    status = forms.ChoiceField(choices=[(Fine.Status.PAID, "Paid"), (Fine.Status.WAIVED, "Waived")])
+    reason = forms.CharField(
+        max_length=300, required=False, widget=forms.TextInput(),
+        help_text="Required to waive; the member and the audit trail see it.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == Fine.Status.WAIVED and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the fine is waived.")
+        return data

@@ -1,0 +1,44 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from chapters.models import Chapter
+from enforcement.services import chapter_enforce
+
+
+class Command(BaseCommand):
+    help = "Evaluate chapter rules now and issue due fines and expulsion cases (the same as the Celery tasks)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--chapter", help="Slug of one chapter (default: every active chapter).")
+        parser.add_argument("--dry-run", action="store_true", help="Print what would be issued; change nothing.")
+
+    def handle(self, *args, chapter=None, dry_run=False, **options):
+        chapters = Chapter.objects.filter(status=Chapter.Status.ACTIVE).order_by("slug")
+        if chapter:
+            chapters = Chapter.objects.filter(slug=chapter)
+            if not chapters.exists():
+                raise CommandError(f"No chapter with slug {chapter!r}.")
+        verb = "would issue" if dry_run else "issued"
+        totals = [0, 0]
+        for c in chapters:
+            result = chapter_enforce(chapter=c, dry_run=dry_run)
+            findings = result.evaluation.findings if dry_run else result.fines
+            cases = result.evaluation.cases if dry_run else result.cases
+            self.stdout.write(
+                f"{c.slug}: {verb} {len(findings)} fine(s), {len(cases)} case(s); "
+                f"{result.evaluation.already_issued} already issued"
+            )
+            if dry_run:
+                for f in findings:
+                    self.stdout.write(f"  fine  {f.membership.display_name}: {f.summary}")
+            else:
+                for fine in result.fines:
+                    what = "warning" if fine.is_warning else f"{fine.amount} {fine.currency}"
+                    self.stdout.write(
+                        f"  fine  #{fine.pk} {fine.membership.display_name}: {fine.get_kind_display()}, "
+                        f"{fine.period_start}: {what}"
+                    )
+            for case in cases:
+                self.stdout.write(f"  case  {case.membership.display_name}" + ("" if dry_run else f" (#{case.pk})"))
+            totals[0] += len(findings)
+            totals[1] += len(cases)
+        self.stdout.write(self.style.SUCCESS(f"Done: {verb} {totals[0]} fine(s) and {totals[1]} case(s)."))

@@ -1,0 +1,252 @@
+"""Chapter rules (versioned), the bounds admins put on them, and what enforcing them produces."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+WEIGHT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+MONEY = dict(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+
+
+class RulesLimits(models.Model):
+    """Bounds an admin sets on what chapter leadership may choose; one row per region plus one default.
+
+    Kept on their own model (not on Region) so that chapters without a region and the whole
+    organisation share one default row, and a region overrides it only where it differs.
+    """
+
+    region = models.OneToOneField(
+        "chapters.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="rules_limits",
+        help_text="Empty: the organisation-wide default, used for chapters whose region has no row.",
+    )
+    absences_allowed_max = models.PositiveSmallIntegerField(default=6)
+    window_months_max = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1)])
+    substitutes_allowed_max = models.PositiveSmallIntegerField(default=6)
+    medical_allowed_max = models.PositiveSmallIntegerField(default=8, help_text="Meetings of medical leave.")
+    referral_quota_max = models.PositiveSmallIntegerField(default=10)
+    fine_max = models.DecimalField(default=Decimal("50.00"), help_text="Largest amount for any one fine.", **MONEY)
+    grace_days_max = models.PositiveSmallIntegerField(default=180)
+    expulsion_violations_min = models.PositiveSmallIntegerField(
+        default=2, validators=[MinValueValidator(1)], help_text="Leadership may not make expulsion easier than this."
+    )
+
+    class Meta:
+        verbose_name = "rules limits"
+        verbose_name_plural = "rules limits"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region"], condition=Q(region__isnull=True), name="enforcement_ruleslimits_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Limits for {self.region or 'every region'}"
+
+
+class ChapterRules(models.Model):
+    """One version of a chapter's rules, in force from `effective_from` until the next version."""
+
+    class Window(models.TextChoices):
+        ROLLING = "rolling", "Rolling window of months"
+        QUARTER = "quarter", "Fixed quarters"
+        HALF = "half", "Fixed half-years"
+
+    class QuotaPeriod(models.TextChoices):
+        WEEK = "week", "Week (Monday to Sunday)"
+        MONTH = "month", "Calendar month"
+        MEETING = "meeting", "Meeting (since the previous meeting)"
+
+    class QuotaCounts(models.TextChoices):
+        ALL = "all", "Every referral given"
+        CONSENTED = "consented", "Only referrals whose prospect consented"
+        MEETING = "meeting", "Only referrals that reached a meeting"
+        WON = "won", "Only referrals that closed business"
+
+    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="rules_versions")
+    number = models.PositiveIntegerField(help_text="Version number within the chapter: 1, 2, 3 …")
+    effective_from = models.DateField(help_text="Local date in the chapter's timezone from which this version applies.")
+    currency = models.CharField(max_length=3, help_text="The chapter's currency when the version was made.")
+
+    absence_window = models.CharField(max_length=10, choices=Window.choices, default=Window.ROLLING)
+    window_months = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1)], help_text="Length of the rolling window."
+    )
+    fixed_start_month = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="Month a fixed quarter or half-year starts in (1 = January: Jan–Jun / Jul–Dec).",
+    )
+    absences_allowed = models.PositiveSmallIntegerField(default=3)
+    late_weight = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0.50"), validators=WEIGHT_VALIDATORS,
+        help_text="How much of an absence a late arrival counts as (0 = not at all, 1 = a full absence).",
+    )
+    medical_weight = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0"), validators=WEIGHT_VALIDATORS
+    )
+    substitute_weight = models.DecimalField(
+        max_digits=3, decimal_places=2, default=Decimal("0"), validators=WEIGHT_VALIDATORS
+    )
+    substitutes_allowed = models.PositiveSmallIntegerField(
+        default=3, help_text="Substitutes per window; each one beyond counts as a full absence."
+    )
+    medical_allowed = models.PositiveSmallIntegerField(
+        default=8, help_text="Medical marks per window; each one beyond counts as a full absence."
+    )
+    referral_quota = models.PositiveSmallIntegerField(default=0, help_text="0 means no referral quota.")
+    quota_period = models.CharField(max_length=10, choices=QuotaPeriod.choices, default=QuotaPeriod.MONTH)
+    quota_counts = models.CharField(max_length=10, choices=QuotaCounts.choices, default=QuotaCounts.ALL)
+    fine_absence = models.DecimalField(default=Decimal("0.00"), help_text="Per absence over the limit.", **MONEY)
+    fine_late = models.DecimalField(default=Decimal("0.00"), help_text="Per late arrival (0 = none).", **MONEY)
+    fine_quota = models.DecimalField(default=Decimal("0.00"), help_text="Per period the quota is missed.", **MONEY)
+    grace_days = models.PositiveSmallIntegerField(
+        default=90, help_text="New members are not held to the rules for this many days after joining."
+    )
+    exempt_on_leave = models.BooleanField(default=True, help_text="Members on leave are not held to the rules.")
+    expulsion_violations = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1)],
+        help_text="Violations (absence or quota fines not waived) that make a member an expulsion candidate …",
+    )
+    expulsion_months = models.PositiveSmallIntegerField(
+        default=6, validators=[MinValueValidator(1)], help_text="… within this many months."
+    )
+
+    reason = models.CharField(max_length=300, blank=True, help_text="Why the rules changed (shown in the history).")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # The fields a new version copies and the form edits (everything but bookkeeping).
+    RULE_FIELDS = (
+        "absence_window", "window_months", "fixed_start_month", "absences_allowed", "late_weight",
+        "medical_weight", "substitute_weight", "substitutes_allowed", "medical_allowed", "referral_quota",
+        "quota_period", "quota_counts", "fine_absence", "fine_late", "fine_quota", "grace_days",
+        "exempt_on_leave", "expulsion_violations", "expulsion_months",
+    )
+
+    class Meta:
+        ordering = ["chapter", "effective_from", "number"]
+        verbose_name = "chapter rules version"
+        constraints = [
+            models.UniqueConstraint(fields=["chapter", "number"], name="enforcement_rules_version_number_unique"),
+        ]
+        indexes = [models.Index(fields=["chapter", "effective_from"], name="enforcement_rules_ch_from")]
+
+    def __str__(self) -> str:
+        return f"{self.chapter} rules v{self.number} from {self.effective_from}"
+
+
+class Fine(models.Model):
+    """A violation of a rules version for one period, with its evidence; a zero amount is a warning."""
+
+    class Kind(models.TextChoices):
+        ABSENCE = "absence", "Absence over the limit"
+        LATE = "late", "Late arrival"
+        QUOTA = "quota", "Referral quota missed"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Unpaid"
+        PAID = "paid", "Paid"
+        WAIVED = "waived", "Waived"
+
+    # Kinds that count toward the expulsion threshold (a late fee is a fee, not a violation).
+    VIOLATION_KINDS = (Kind.ABSENCE, Kind.QUOTA)
+
+    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="fines")
+    membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="fines")
+    rules = models.ForeignKey(ChapterRules, on_delete=models.PROTECT, related_name="fines")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    period_start = models.DateField(help_text="Local date: the meeting's date, or the first day of the quota period.")
+    period_end = models.DateField(help_text="Local date: last day of the period (inclusive).")
+    meeting = models.ForeignKey(
+        "meetings.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="fines"
+    )
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    explanation = models.TextField(help_text="The evidence and the arithmetic, in plain language.")
+    evidence = models.JSONField(default=dict, help_text="The same evidence, structured.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolution_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period_start", "-pk"]
+        constraints = [
+            # A rerun, a duplicate delivery or a second worker can never fine the same thing twice.
+            models.UniqueConstraint(
+                fields=["membership", "kind", "period_start"], name="enforcement_fine_one_per_period"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="enforcement_fine_amount_not_negative"),
+        ]
+        indexes = [models.Index(fields=["chapter", "status"], name="enforcement_fine_ch_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.membership} · {self.period_start}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("enforcement:fine-detail", args=[self.chapter.slug, self.pk])
+
+    @property
+    def is_warning(self) -> bool:
+        return self.amount == 0
+
+
+class ExpulsionCase(models.Model):
+    """A member who crossed the chapter's expulsion threshold; reviewed and decided by an admin."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DECIDED = "decided", "Decided"
+
+    class Decision(models.TextChoices):
+        EXPEL = "expel", "Expel"
+        PROBATION = "probation", "Probation"
+        DISMISS = "dismiss", "Dismiss"
+
+    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="expulsion_cases")
+    membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="expulsion_cases")
+    rules = models.ForeignKey(ChapterRules, on_delete=models.PROTECT, related_name="expulsion_cases")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    fines = models.ManyToManyField(Fine, related_name="expulsion_cases", blank=True)
+    explanation = models.TextField()
+    evidence = models.JSONField(default=dict)
+    # Review (issue #7): appeal, the president's recommendation, the admin's decision.
+    appeal_deadline = models.DateTimeField(null=True, blank=True)
+    appeal_text = models.TextField(blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    president_recommendation = models.TextField(blank=True)
+    recommended_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership"], condition=Q(status="open"), name="enforcement_case_one_open_per_membership"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | ~Q(decision=""), name="enforcement_case_decided_has_decision"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case #{self.pk}: {self.membership}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("enforcement:case-detail", args=[self.chapter.slug, self.pk])

@@ -1,0 +1,235 @@
+"""Reads about rules, standings, fines and cases, shaped for their pages and emails."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+
+from enforcement.evaluation import (
+    NOT_PRESENT,
+    QUALITY,
+    QUALITY_WORDS,
+    Mark,
+    RulesBook,
+    absence_standing,
+    window_months,
+    window_words,
+)
+from enforcement.formatting import money, num, weight_words
+from enforcement.models import ChapterRules, ExpulsionCase, Fine
+from enforcement.periods import Period, add_months, month_of, week_of
+from meetings.models import Attendance, Meeting
+from members.models import Membership
+from referrals.models import Referral
+
+ACTION_NEEDED = (Referral.Status.GIVEN, Referral.Status.ACCEPTED, Referral.Status.CONTACTED, Referral.Status.MEETING)
+
+
+def rules_in_force(*, chapter, day: date) -> ChapterRules | None:
+    return (
+        ChapterRules.objects.filter(chapter=chapter, effective_from__lte=day)
+        .order_by("-effective_from", "-number")
+        .first()
+    )
+
+
+def rules_history(*, chapter):
+    return ChapterRules.objects.filter(chapter=chapter).select_related("created_by").order_by("-effective_from", "-number")
+
+
+def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
+    """The rules as (topic, sentence) pairs a member reads on the rules page."""
+    c = rules.currency
+    out = [
+        ("Absences", f"Up to {rules.absences_allowed} absence{'s' if rules.absences_allowed != 1 else ''} "
+                     f"{window_words(rules)}."),
+        ("Late arrival", f"A late arrival {weight_words(rules.late_weight)}."),
+        ("Medical", f"A medical absence {weight_words(rules.medical_weight)}; up to {rules.medical_allowed} per "
+                    f"window, each one beyond counts as a full absence."),
+        ("Substitutes", f"Sending a substitute {weight_words(rules.substitute_weight)}; up to "
+                        f"{rules.substitutes_allowed} per window, each one beyond counts as a full absence."),
+    ]
+    if rules.referral_quota:
+        per = ChapterRules.QuotaPeriod(rules.quota_period).label.lower()
+        out.append(("Referrals", f"At least {rules.referral_quota} per {per}; {QUALITY_WORDS[rules.quota_counts]}."))
+    else:
+        out.append(("Referrals", "No referral quota."))
+    fines = []
+    if rules.fine_absence:
+        fines.append(f"{money(rules.fine_absence, c)} per absence over the limit")
+    if rules.fine_late:
+        fines.append(f"{money(rules.fine_late, c)} per late arrival")
+    if rules.fine_quota:
+        fines.append(f"{money(rules.fine_quota, c)} per period the referral quota is missed")
+    out.append(("Fines", ("; ".join(fines) + ".") if fines else "No fines: violations are recorded as warnings."))
+    out.append(("New members", f"Not held to the rules for their first {rules.grace_days} days."))
+    out.append(("Leave", "Members on leave are not held to the rules." if rules.exempt_on_leave
+                else "Members on leave are held to the rules like everyone else."))
+    out.append(("Expulsion", f"{rules.expulsion_violations} violations (absences over the limit or missed quotas, "
+                             f"not waived) within {rules.expulsion_months} months make a member an expulsion "
+                             f"candidate, reviewed by an admin."))
+    return out
+
+
+# Standing ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Standing:
+    absences: Decimal
+    absences_allowed: int | None
+    window: Period | None
+    referrals: int
+    quota: int
+    quota_period: Period | None
+    quota_words: str
+    open_fines: Decimal
+    open_fines_count: int
+    currency: str
+
+    @property
+    def over_absences(self) -> bool:
+        return self.absences_allowed is not None and self.absences > self.absences_allowed
+
+    @property
+    def absences_text(self) -> str:
+        if self.absences_allowed is None:
+            return "No attendance rule yet."
+        return f"{num(self.absences)} of {self.absences_allowed} absences allowed ({self.window.label()})"
+
+    @property
+    def referrals_text(self) -> str:
+        if not self.quota:
+            return f"{self.referrals} referral{'s' if self.referrals != 1 else ''} given; no quota."
+        return f"{self.referrals} of {self.quota} referrals ({self.quota_period.label()})"
+
+    @property
+    def fines_text(self) -> str:
+        if not self.open_fines_count:
+            return "No unpaid fines."
+        return f"{self.open_fines_count} unpaid, {money(self.open_fines, self.currency)} in all"
+
+
+def _current_quota_period(rules: ChapterRules, chapter, today: date) -> Period:
+    if rules.quota_period == ChapterRules.QuotaPeriod.WEEK:
+        return week_of(today)
+    if rules.quota_period == ChapterRules.QuotaPeriod.MONTH:
+        return month_of(today)
+    last = (
+        Meeting.objects.filter(chapter=chapter, local_date__lt=today)
+        .exclude(status=Meeting.Status.CANCELLED)
+        .order_by("-local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+    return Period((last or today - timedelta(days=7)) + timedelta(days=1), today)
+
+
+def member_standings(*, chapter, memberships: list[Membership], today: date) -> dict[int, Standing]:
+    """Each member's standing today: absences in the window, referrals this period, unpaid fines. Flat queries."""
+    book = RulesBook(list(ChapterRules.objects.filter(chapter=chapter)))  # query: rules
+    rules = book.at(today) if book else None
+    ids = [m.pk for m in memberships]
+    marks: dict[int, list[Mark]] = defaultdict(list)
+    if rules is not None:
+        since = add_months(today, -max(window_months(v) for v in book.versions))
+        for mid, meeting_id, day, status in (
+            Attendance.objects.filter(
+                membership_id__in=ids, meeting__status=Meeting.Status.CLOSED, meeting__local_date__range=(since, today),
+                status__in=NOT_PRESENT,
+            )
+            .order_by("meeting__local_date", "meeting_id")
+            .values_list("membership_id", "meeting_id", "meeting__local_date", "status")
+        ):  # query: marks
+            marks[mid].append(Mark(mid, meeting_id, day, status))
+    quota_period = _current_quota_period(rules, chapter, today) if rules and rules.referral_quota else month_of(today)
+    lo, hi = quota_period.utc_bounds(chapter.tz)
+    quality = QUALITY[rules.quota_counts] if rules and rules.referral_quota else {}
+    referrals = dict(
+        Referral.objects.filter(giver_id__in=ids, created_at__gte=lo, created_at__lt=hi, **quality)
+        .values("giver_id").annotate(n=Count("pk")).values_list("giver_id", "n")
+    )  # query: referrals this period, counted per member
+    fines = {
+        r["membership_id"]: r
+        for r in Fine.objects.filter(membership_id__in=ids, status=Fine.Status.OPEN)
+        .values("membership_id").annotate(total=Sum("amount"), n=Count("pk"))
+    }  # query: unpaid fines per member
+    out = {}
+    for m in memberships:
+        absences, _, window = absence_standing(membership=m, marks=marks[m.pk], book=book, day=today) if rules else (
+            Decimal(0), None, None)
+        f = fines.get(m.pk, {})
+        out[m.pk] = Standing(
+            absences=absences, absences_allowed=rules.absences_allowed if rules else None, window=window,
+            referrals=referrals.get(m.pk, 0), quota=rules.referral_quota if rules else 0,
+            quota_period=quota_period, quota_words=QUALITY_WORDS[rules.quota_counts] if rules else "",
+            open_fines=f.get("total") or Decimal(0), open_fines_count=f.get("n", 0),
+            currency=chapter.currency,
+        )
+    return out
+
+
+def reminder_contexts(*, meeting: Meeting, memberships: list[Membership], today: date) -> dict[int, dict]:
+    """What each member's reminder says: the meeting, their standing, referrals waiting for them."""
+    chapter = meeting.chapter
+    standings = member_standings(chapter=chapter, memberships=memberships, today=today)
+    waiting: dict[int, list[dict]] = defaultdict(list)
+    for r in (
+        Referral.objects.filter(receiver_id__in=[m.pk for m in memberships], status__in=ACTION_NEEDED)
+        .order_by("created_at")
+        .values("pk", "receiver_id", "created_at", "status", "giver__user__full_name", "giver__user__email")
+    ):  # query: referrals received that need action
+        r["giver"] = r["giver__user__full_name"] or r["giver__user__email"]
+        r["status_label"] = Referral.Status(r["status"]).label
+        r["local_date"] = r["created_at"].astimezone(chapter.tz).date()
+        waiting[r["receiver_id"]].append(r)
+    starts = meeting.starts_at.astimezone(chapter.tz)
+    meeting_url = reverse("chapters:home", args=[chapter.slug])
+    out = {}
+    for m in memberships:
+        out[m.pk] = {
+            "title": f"Tomorrow: {chapter.name}, {starts:%a %-d %b} at {starts:%H:%M}",
+            "chapter": chapter, "meeting": meeting, "starts": starts,
+            "venue": meeting.venue or chapter.venue, "membership": m, "standing": standings[m.pk],
+            "waiting": waiting[m.pk], "meeting_url": meeting_url,
+            "my_fines_url": reverse("enforcement:my-fines", args=[chapter.slug]),
+        }
+    return out
+
+
+# Fines and cases --------------------------------------------------------------------------------
+
+
+def chapter_fines(*, chapter, status: str | None = None):
+    qs = Fine.objects.filter(chapter=chapter).select_related("membership__user", "rules")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-period_start", "membership__user__full_name", "-pk")
+
+
+def fines_totals(qs) -> dict:
+    """Unpaid, paid and waived totals of a set of fines, in one query."""
+    return qs.order_by().aggregate(
+        open=Sum("amount", filter=Q(status=Fine.Status.OPEN), default=Decimal(0)),
+        paid=Sum("amount", filter=Q(status=Fine.Status.PAID), default=Decimal(0)),
+        waived=Sum("amount", filter=Q(status=Fine.Status.WAIVED), default=Decimal(0)),
+        open_count=Count("pk", filter=Q(status=Fine.Status.OPEN)),
+    )
+
+
+def membership_fines(*, membership):
+    return Fine.objects.filter(membership=membership).select_related("rules").order_by("-period_start", "-pk")
+
+
+def chapter_cases(*, chapter):
+    return (
+        ExpulsionCase.objects.filter(chapter=chapter)
+        .select_related("membership__user", "rules")
+        .annotate(fine_count=Count("fines"))
+        .order_by("-opened_at", "-pk")
+    )

@@ -1,0 +1,68 @@
+"""Celery tasks of rule enforcement: thin, idempotent, one chapter per task.
+
+acks_late and reject_on_worker_lost are on for every task (settings): a task is acknowledged
+only when done and requeued if its worker dies; every service here is safe to run again.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from chapters.models import Chapter
+from enforcement import services
+
+# Transient database trouble (a restart, a failover, a lock timeout) is retried with backoff.
+RETRY = dict(
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=5, retry_backoff_max=300, retry_jitter=True,
+    max_retries=6, acks_late=True, reject_on_worker_lost=True,
+)
+
+
+@shared_task(**RETRY, soft_time_limit=120, time_limit=180)
+def chapter_enforce_task(chapter_id: int) -> dict:
+    """Evaluate one chapter's rules and issue fines and cases (after a meeting closes, and daily)."""
+    chapter = Chapter.objects.filter(pk=chapter_id).first()
+    if chapter is None:
+        return {"fines": 0, "cases": 0}
+    result = services.chapter_enforce(chapter=chapter)
+    return {"fines": len(result.fines), "cases": len(result.cases)}
+
+
+@shared_task(**RETRY, soft_time_limit=60, time_limit=90)
+def enforcement_sweep() -> int:
+    """Daily: one enforcement task per active chapter, so the work spreads across workers."""
+    ids = list(Chapter.objects.filter(status=Chapter.Status.ACTIVE).values_list("pk", flat=True))
+    for pk in ids:
+        chapter_enforce_task.delay(pk)
+    return len(ids)
+
+
+@shared_task(**RETRY, soft_time_limit=120, time_limit=180)
+def chapter_reminders_task(chapter_id: int) -> int:
+    chapter = Chapter.objects.filter(pk=chapter_id).first()
+    return services.chapter_send_reminders(chapter=chapter) if chapter else 0
+
+
+@shared_task(**RETRY, soft_time_limit=60, time_limit=90)
+def reminders_sweep() -> int:
+    """Hourly: a reminders task for each chapter whose reminder hour has come and that meets tomorrow.
+
+    Running every hour from the reminder hour to midnight (chapter time) catches a missed run;
+    the dedupe keys make every later run a no-op.
+    """
+    due = services.chapters_due_reminders(now=timezone.now())
+    for pk in due:
+        chapter_reminders_task.delay(pk)
+    for pk in services.reminders_email_pending_ids():
+        reminder_email_send_task.delay(pk)
+    return len(due)
+
+
+@shared_task(
+    autoretry_for=(OperationalError, ConnectionError, OSError), retry_backoff=True, max_retries=5,
+    soft_time_limit=60, time_limit=90,
+)
+def reminder_email_send_task(notification_id: int) -> bool:
+    return services.reminder_email_send(notification_id=notification_id)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from enforcement import views
+
+app_name = "enforcement"
+
+urlpatterns = [
+    path("rules/", views.rules, name="rules"),
+    path("rules/change/", views.rules_edit, name="rules-edit"),
+    path("rules/preview/", views.preview, name="preview"),
+    path("fines/", views.fines, name="fines"),
+    path("fines/mine/", views.my_fines, name="my-fines"),
+    path("fines/<int:fine_id>/", views.fine_detail, name="fine-detail"),
+    path("fines/<int:fine_id>/resolve/", views.fine_resolve, name="fine-resolve"),
+    path("cases/", views.cases, name="cases"),
+    path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
+]

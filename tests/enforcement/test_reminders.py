@@ -1,0 +1,110 @@
+"""Weekly reminders: the day before, at the chapter's reminder hour, once per member per meeting."""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core import mail
+
+from enforcement import services
+from members.models import Membership, Notification
+from referrals.models import Referral
+from tests.enforcement.factories import FineFactory, MeetingFactory, ReferralFactory
+
+MEETING_DAY = date(2026, 3, 4)  # a Wednesday
+
+
+@pytest.fixture
+def setup(world, settings):
+    settings.ENFORCEMENT_REMINDER_HOUR = 17
+    ann, bob = world.member("Ann Able"), world.member("Bob Baker")
+    world.member("Lee Leave", status=Membership.Status.ON_LEAVE)
+    world.chapter.venue = "The Riverside Hotel"
+    world.chapter.save()
+    world.rules(absences_allowed=3, referral_quota=2)
+    world.meeting(date(2026, 2, 11), {"Ann Able": "absent", "Bob Baker": "present"})
+    world.meeting(date(2026, 2, 18), {"Ann Able": "late", "Bob Baker": "present"})
+    meeting = MeetingFactory(chapter=world.chapter, local_date=MEETING_DAY, status="scheduled", venue="",
+                             starts_at=datetime.combine(MEETING_DAY, time(7, 0), tzinfo=world.chapter.tz))
+    ReferralFactory(giver=bob, receiver=ann, at=world.at(date(2026, 3, 2)), status=Referral.Status.GIVEN)
+    ReferralFactory(giver=bob, receiver=ann, at=world.at(date(2026, 3, 1)), status=Referral.Status.WON)  # done
+    ReferralFactory(giver=ann, receiver=bob, at=world.at(date(2026, 3, 2)))
+    FineFactory(membership=ann, rules=world.chapter.rules_versions.get(), amount=Decimal("10.00"))
+    return world, meeting
+
+
+def _at(world, day, hour):
+    return datetime.combine(day, time(hour, 5), tzinfo=world.chapter.tz)
+
+
+def test_reminders_go_out_the_day_before_once_the_reminder_hour_has_come(setup):
+    world, meeting = setup
+    assert services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 16)) == 0
+    assert services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 2), 18)) == 0
+    assert services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 17)) == 2
+    assert set(Notification.objects.filter(kind="reminder").values_list("user__full_name", flat=True)) == {
+        "Ann Able", "Bob Baker"
+    }  # not the member on leave
+
+
+def test_a_reminder_is_sent_once_per_member_per_meeting(setup):
+    world, meeting = setup
+    now = _at(world, date(2026, 3, 3), 17)
+    services.chapter_send_reminders(chapter=world.chapter, now=now)
+    assert services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 20)) == 0
+    assert Notification.objects.filter(kind="reminder", dedupe_key=f"reminder:{meeting.pk}").count() == 2
+
+
+def test_reminder_says_when_where_the_standing_and_what_waits(setup):
+    world, meeting = setup
+    services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 17))
+    notice = Notification.objects.get(kind="reminder", user__full_name="Ann Able")
+    assert notice.title == f"Tomorrow: {world.chapter.name}, Wed 4 Mar at 07:00"
+    body = notice.body
+    assert "Wednesday 4 March at 07:00, at The Riverside Hotel" in body
+    assert "Absences: 1.5 of 3 absences allowed" in body
+    assert "Referrals: 1 of 2 referrals (1 Mar 2026 – 31 Mar 2026)" in body
+    assert "Fines: 1 unpaid, £10.00 in all" in body
+    assert "Referrals waiting for you (1)" in body and "From Bob Baker, 2 Mar: given" in body
+
+
+def test_reminder_email_has_text_and_html_parts(setup, django_capture_on_commit_callbacks):
+    world, meeting = setup
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 17))
+    assert len(callbacks) == 2
+    notice = Notification.objects.get(kind="reminder", user__full_name="Ann Able")
+    with time_machine.travel(_at(world, date(2026, 3, 3), 17), tick=False):  # the task runs moments later
+        assert services.reminder_email_send(notification_id=notice.pk) is True
+        assert services.reminder_email_send(notification_id=notice.pk) is False  # claimed and sent: never twice
+    [message] = mail.outbox
+    assert message.to == [notice.user.email]
+    assert "meets tomorrow" in message.body and "Absences: 1.5 of 3" in message.body
+    html, mime = message.alternatives[0]
+    assert mime == "text/html" and "<strong>Wednesday 4 March at 07:00</strong>" in html
+    assert "Turn off reminder emails" in html
+
+
+def test_members_who_turned_off_reminder_email_still_get_the_notice(setup, django_capture_on_commit_callbacks):
+    world, meeting = setup
+    user = world.members["Ann Able"].user
+    user.email_muted_kinds = ["reminder"]
+    user.save()
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 17))
+    notice = Notification.objects.get(kind="reminder", user=user)
+    assert notice.email_wanted is False
+    assert len(callbacks) == 1  # Bob's email only
+    assert services.reminder_email_send(notification_id=notice.pk) is False
+    assert mail.outbox == []
+
+
+def test_the_hourly_sweep_finds_chapters_whose_hour_has_come(setup):
+    world, meeting = setup
+    from tests.factories import ChapterFactory
+
+    ChapterFactory(timezone="America/New_York")  # no meeting tomorrow
+    assert services.chapters_due_reminders(now=_at(world, date(2026, 3, 3), 16)) == []
+    assert services.chapters_due_reminders(now=_at(world, date(2026, 3, 3), 17)) == [world.chapter.pk]
+    assert services.chapters_due_reminders(now=_at(world, date(2026, 3, 3), 23)) == [world.chapter.pk]
