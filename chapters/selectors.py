@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, Q
 
 from chapters.models import Chapter, Classification
@@ -72,3 +74,75 @@ def user_chapters(*, user):
         .annotate(active_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE)))
         .order_by("name")
     )
+
+
+@dataclass(frozen=True)
+class Attention:
+    chapter: Chapter
+    text: str
+    url: str
+
+
+def dashboard_attention(*, user, chapters: list[Chapter]) -> list[Attention]:
+    """What needs the person's attention across their chapters, in a fixed number of queries."""
+    from django.db.models import Sum
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from enforcement.models import ExpulsionCase, Fine
+    from meetings.models import Meeting, Visitor
+    from referrals.models import OneToOne, Referral
+
+    seats = {seat.pk: (chapter, seat) for chapter in chapters for seat in getattr(chapter, "my_seats", [])}
+    led = [c for c in chapters if any(s.is_leadership for s in getattr(c, "my_seats", []))]
+    items: list[Attention] = []
+
+    def add(chapter, text, name, *args):
+        items.append(Attention(chapter, text, reverse(name, args=[chapter.slug, *args])))
+
+    needing = (
+        Referral.objects.filter(receiver__in=seats, status__in=Referral.OPEN_STATUSES)
+        .filter(Q(status=Referral.Status.GIVEN) | Q(stale_since__isnull=False))
+        .values("receiver").annotate(n=Count("pk"))
+    )
+    for row in needing:
+        add(seats[row["receiver"]][0], f"{row['n']} referral(s) received need your action", "referrals:inbox")
+    to_confirm = (
+        OneToOne.objects.filter(other__in=seats, status=OneToOne.Status.PENDING).values("other").annotate(n=Count("pk"))
+    )
+    for row in to_confirm:
+        add(seats[row["other"]][0], f"{row['n']} one-to-one(s) to confirm", "referrals:one-to-ones")
+    fines = (
+        Fine.objects.filter(membership__in=seats, status=Fine.Status.OPEN, amount__gt=0)
+        .values("membership", "currency").annotate(total=Sum("amount"), n=Count("pk"))
+    )
+    for row in fines:
+        add(seats[row["membership"]][0], f"{row['n']} unpaid fine(s): {row['total']:.2f} {row['currency']}",
+            "enforcement:my-fines")
+    for case in ExpulsionCase.objects.filter(membership__in=seats, status=ExpulsionCase.Status.OPEN):
+        add(seats[case.membership_id][0], "An expulsion case about you is open: read it and appeal",
+            "enforcement:case-detail", case.pk)
+    if led:
+        by_slug = {c.pk: c for c in led}
+        cutoff = timezone.now() - timezone.timedelta(hours=3)
+        unclosed = (
+            Meeting.objects.filter(chapter__in=led, starts_at__lt=cutoff)
+            .exclude(status__in=[Meeting.Status.CLOSED, Meeting.Status.CANCELLED])
+            .order_by("starts_at")
+        )
+        for meeting in unclosed:
+            add(by_slug[meeting.chapter_id], f"Close the meeting of {meeting.local_date:%a %d %b} to make its figures final",
+                "meetings:detail", meeting.pk)
+        visitors = (
+            Visitor.objects.filter(meeting__chapter__in=led, follow_up__in=Visitor.AWAITING)
+            .values("meeting__chapter").annotate(n=Count("pk"))
+        )
+        for row in visitors:
+            add(by_slug[row["meeting__chapter"]], f"{row['n']} visitor(s) await follow-up", "meetings:visitors")
+        cases = (
+            ExpulsionCase.objects.filter(chapter__in=led, status=ExpulsionCase.Status.OPEN)
+            .values("chapter").annotate(n=Count("pk"))
+        )
+        for row in cases:
+            add(by_slug[row["chapter"]], f"{row['n']} open expulsion case(s)", "enforcement:cases")
+    return items

@@ -18,7 +18,10 @@ from members.models import AuditEvent, Notification
 def dashboard(request):
     chapters = list(selectors.user_chapters(user=request.user))
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True).order_by("-created_at")[:8]
-    return render(request, "chapters/dashboard.html", {"chapters": chapters, "unread": unread})
+    attention = selectors.dashboard_attention(user=request.user, chapters=chapters)
+    return render(
+        request, "chapters/dashboard.html", {"chapters": chapters, "unread": unread, "attention": attention}
+    )
 
 
 @chapter_view(Need.MEMBER)

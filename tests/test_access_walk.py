@@ -61,12 +61,14 @@ def test_outsiders_get_404(client, personas, name, who):
     assert _request(client, personas, name, who).status_code == 404
 
 
-@pytest.mark.parametrize("name", CHAPTER_NAMES)
+# Chapter URLs that carry object ids besides the chapter's slug.
+OBJECT_NAMES = [n for n in CHAPTER_NAMES if PATTERNS[n][0].count("<") > 1]
+
+
+@pytest.mark.parametrize("name", OBJECT_NAMES)
 def test_objects_of_a_chapter_are_not_reachable_through_another(client, personas, name):
-    """A member of the other chapter puts this chapter's object ids under their own slug."""
+    """A leader of the other chapter puts this chapter's object ids under their own slug."""
     kwargs = ROUTES[name].kwargs(personas)
-    if not kwargs:
-        pytest.skip("no object ids in this URL")
     response = _request(client, personas, name, "outsider", chapter=personas.other_chapter, kwargs=kwargs)
     assert response.status_code == 404
 

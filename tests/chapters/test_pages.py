@@ -74,3 +74,35 @@ def test_leadership_links_hidden_from_members(client, personas):
     personas.login(client, "president")
     body = client.get(personas.url("chapters:home")).content.decode()
     assert personas.url("chapters:settings") in body
+
+
+def test_dashboard_lists_what_needs_attention_in_flat_queries(client, personas, django_assert_max_num_queries):
+    from referrals.models import Referral
+    from tests.enforcement.factories import FineFactory
+    from tests.meetings.factories import VisitorFactory
+    from tests.referrals.factories import ReferralFactory
+
+    ReferralFactory(chapter=personas.chapter, giver=personas.member2, receiver=personas.president,
+                    status=Referral.Status.GIVEN)
+    FineFactory(membership=personas.president, amount="10.00", currency="GBP")
+    VisitorFactory(meeting__chapter=personas.chapter)
+    personas.login(client, "president")
+    with django_assert_max_num_queries(20) as small:
+        body = client.get("/").content.decode()
+    attention = body.split('data-testid="attention"', 1)[1].split("</ul>", 1)[0]
+    assert "1 referral(s) received need your action" in attention
+    assert "1 unpaid fine(s): 10.00 GBP" in attention, attention
+    assert "1 visitor(s) await follow-up" in attention
+    for _ in range(4):
+        ReferralFactory(chapter=personas.chapter, giver=personas.member2, receiver=personas.president)
+        VisitorFactory(meeting__chapter=personas.chapter)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        client.get("/")
+
+
+def test_member_sees_no_leadership_items(client, personas):
+    from tests.meetings.factories import VisitorFactory
+
+    VisitorFactory(meeting__chapter=personas.chapter)
+    personas.login(client, "member")
+    assert "await follow-up" not in client.get("/").content.decode()
