@@ -25,7 +25,7 @@ from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period, add_months, month_of, week_of
 from meetings.models import Attendance, Meeting
 from members.models import Membership
-from referrals.models import Referral
+from referrals.models import OneToOne, Referral
 
 ACTION_NEEDED = (Referral.Status.GIVEN, Referral.Status.ACCEPTED, Referral.Status.CONTACTED, Referral.Status.MEETING)
 
@@ -188,8 +188,20 @@ def reminder_contexts(*, meeting: Meeting, memberships: list[Membership], today:
         r["status_label"] = Referral.Status(r["status"]).label
         r["local_date"] = r["created_at"].astimezone(chapter.tz).date()
         waiting[r["receiver_id"]].append(r)
+    to_confirm: dict[int, list[dict]] = defaultdict(list)
+    for o in (
+        OneToOne.objects.filter(other_id__in=[m.pk for m in memberships], status=OneToOne.Status.PENDING)
+        .order_by("met_on")
+        .values("other_id", "met_on", "initiator__user__full_name", "initiator__user__email")
+    ):  # query: one-to-ones waiting for this member's confirmation
+        o["with"] = o["initiator__user__full_name"] or o["initiator__user__email"]
+        to_confirm[o["other_id"]].append(o)
+    presentations = [  # query: the meeting's run sheet
+        {"kind": p.get_kind_display(), "who": p.presenter.display_name, "topic": p.topic, "presenter_id": p.presenter_id}
+        for p in meeting.presentations.select_related("presenter__user").order_by("kind", "pk")
+    ]
     starts = meeting.starts_at.astimezone(chapter.tz)
-    meeting_url = reverse("chapters:home", args=[chapter.slug])
+    meeting_url = reverse("meetings:detail", args=[chapter.slug, meeting.pk])
     out = {}
     for m in memberships:
         out[m.pk] = {
@@ -197,6 +209,9 @@ def reminder_contexts(*, meeting: Meeting, memberships: list[Membership], today:
             "chapter": chapter, "meeting": meeting, "starts": starts,
             "venue": meeting.venue or chapter.venue, "membership": m, "standing": standings[m.pk],
             "waiting": waiting[m.pk], "meeting_url": meeting_url,
+            "presentations": presentations, "presenting": [p for p in presentations if p["presenter_id"] == m.pk],
+            "one_to_ones": to_confirm[m.pk],
+            "one_to_ones_url": reverse("referrals:one-to-ones", args=[chapter.slug]),
             "my_fines_url": reverse("enforcement:my-fines", args=[chapter.slug]),
         }
     return out

@@ -108,3 +108,21 @@ def test_the_hourly_sweep_finds_chapters_whose_hour_has_come(setup):
     assert services.chapters_due_reminders(now=_at(world, date(2026, 3, 3), 16)) == []
     assert services.chapters_due_reminders(now=_at(world, date(2026, 3, 3), 17)) == [world.chapter.pk]
     assert services.chapters_due_reminders(now=_at(world, date(2026, 3, 3), 23)) == [world.chapter.pk]
+
+
+def test_reminder_lists_the_run_sheet_and_one_to_ones_to_confirm(setup):
+    from meetings.models import Presentation
+    from referrals.models import OneToOne
+
+    world, meeting = setup
+    ann = Membership.objects.get(user__full_name="Ann Able")
+    bob = Membership.objects.get(user__full_name="Bob Baker")
+    Presentation.objects.create(meeting=meeting, presenter=ann, kind=Presentation.Kind.FEATURE, topic="Tax <tips>")
+    OneToOne.objects.create(chapter=world.chapter, initiator=bob, other=ann, met_on=date(2026, 2, 27))
+    services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 17))
+    ann_body = Notification.objects.get(kind="reminder", user=ann.user).body
+    assert "You are presenting: feature presentation (Tax <tips>)." in ann_body
+    assert "One-to-ones to confirm (1)" in ann_body and "With Bob Baker on 27 Feb" in ann_body
+    bob_body = Notification.objects.get(kind="reminder", user=bob.user).body
+    assert "Feature presentation: Ann Able" in bob_body and "You are presenting" not in bob_body
+    assert "One-to-ones to confirm" not in bob_body
