@@ -24,7 +24,7 @@ from enforcement.periods import local_today
 from meetings.models import Meeting
 from members.audit import audit_record
 from members.models import Membership, Notification
-from members.notifications import notification_send
+from members.notifications import notification_email_claim, notification_email_sent, notification_send
 
 log = logging.getLogger(__name__)
 
@@ -293,16 +293,9 @@ def reminder_email_send(*, notification_id: int) -> bool:
     """Send one reminder's email at most once (claimed like every notification email); True if sent now."""
     from django.core.mail import EmailMultiAlternatives
 
-    now = timezone.now()
-    stale = now - settings.NOTIFICATION_EMAIL_RETRY_AFTER
-    claimed = (
-        Notification.objects.filter(pk=notification_id, email_wanted=True, email_sent_at__isnull=True,
-                                    kind=Notification.Kind.REMINDER)
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale))
-        .update(email_claimed_at=now)
-    )
-    if not claimed:
+    if not notification_email_claim(notification_id=notification_id, kind=Notification.Kind.REMINDER):
         return False
+    now = timezone.now()
     n = Notification.objects.select_related("user", "chapter").get(pk=notification_id)
     meeting = Meeting.objects.filter(chapter=n.chapter, pk=int(n.dedupe_key.split(":")[1])).first()
     membership = Membership.objects.filter(chapter=n.chapter, user=n.user).select_related("user").first()
@@ -320,7 +313,7 @@ def reminder_email_send(*, notification_id: int) -> bool:
     )
     message.attach_alternative(render_to_string("emails/reminder.html", context), "text/html")
     message.send()
-    Notification.objects.filter(pk=notification_id).update(email_sent_at=timezone.now())
+    notification_email_sent(notification_id=notification_id)
     return True
 
 

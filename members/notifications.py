@@ -55,16 +55,7 @@ def notification_send(
 
 def notification_email_send(*, notification_id: int) -> bool:
     """Send one notification's email, at most once; True if it was sent now."""
-    now = timezone.now()
-    stale_claim = now - settings.NOTIFICATION_EMAIL_RETRY_AFTER
-    # Claim the row with a conditional update so two workers never both send it; a claim
-    # older than the retry window belongs to a worker that died and may be taken over.
-    claimed = (
-        Notification.objects.filter(pk=notification_id, email_wanted=True, email_sent_at__isnull=True)
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale_claim))
-        .update(email_claimed_at=now)
-    )
-    if not claimed:
+    if not notification_email_claim(notification_id=notification_id):
         return False
     notification = Notification.objects.select_related("user", "chapter").get(pk=notification_id)
     context = {"n": notification, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
@@ -75,8 +66,28 @@ def notification_email_send(*, notification_id: int) -> bool:
     )
     message.attach_alternative(render_to_string("emails/notification.html", context), "text/html")
     message.send()
-    Notification.objects.filter(pk=notification_id).update(email_sent_at=timezone.now())
+    notification_email_sent(notification_id=notification_id)
     return True
+
+
+def notification_email_claim(*, notification_id: int, **only) -> bool:
+    """Take a notification's unsent email for this worker; False if it is sent or another worker has it.
+
+    A conditional update claims the row, so two workers never both send it; a claim older than
+    the retry window belongs to a worker that died and may be taken over. `only` narrows the row
+    (e.g. `kind=...`).
+    """
+    now = timezone.now()
+    stale_claim = now - settings.NOTIFICATION_EMAIL_RETRY_AFTER
+    return bool(
+        Notification.objects.filter(pk=notification_id, email_wanted=True, email_sent_at__isnull=True, **only)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale_claim))
+        .update(email_claimed_at=now)
+    )
+
+
+def notification_email_sent(*, notification_id: int) -> None:
+    Notification.objects.filter(pk=notification_id).update(email_sent_at=timezone.now())
 
 
 def notifications_pending_ids(*, older_than_seconds: int = 60) -> list[int]:

@@ -7,44 +7,33 @@ import factory
 from factory.django import DjangoModelFactory
 
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
-from meetings.models import Attendance, Meeting
+from meetings.models import Meeting
 from referrals.models import Referral
 from tests.factories import ChapterFactory, MembershipFactory
+from tests.meetings import factories as meeting_factories
+from tests.referrals import factories as referral_factories
 
 
-class MeetingFactory(DjangoModelFactory):
-    """A closed regular meeting on `local_date` at the chapter's start time (chapter time)."""
+class MeetingFactory(meeting_factories.MeetingFactory):
+    """A closed regular meeting a week apart from Wed 7 Jan 2026, at the chapter's start time: the history rules read."""
 
-    class Meta:
-        model = Meeting
-
-    chapter = factory.SubFactory(ChapterFactory)
     local_date = factory.Sequence(lambda n: date(2026, 1, 7) + timedelta(days=7 * n))
-    scheduled_date = factory.LazyAttribute(lambda o: o.local_date)
     starts_at = factory.LazyAttribute(
         lambda o: datetime.combine(o.local_date, o.chapter.start_time or time(7), tzinfo=o.chapter.tz)
     )
     status = Meeting.Status.CLOSED
 
 
-class AttendanceFactory(DjangoModelFactory):
-    class Meta:
-        model = Attendance
-
+class AttendanceFactory(meeting_factories.AttendanceFactory):
     meeting = factory.SubFactory(MeetingFactory)
-    membership = factory.SubFactory(MembershipFactory, chapter=factory.SelfAttribute("..meeting.chapter"))
-    status = Attendance.Status.PRESENT
 
 
-class ReferralFactory(DjangoModelFactory):
+class ReferralFactory(referral_factories.ReferralFactory):
+    """A referral whose prospect confirmed consent; `at=` backdates it."""
+
     class Meta:
-        model = Referral
         skip_postgeneration_save = True
 
-    giver = factory.SubFactory(MembershipFactory)
-    chapter = factory.LazyAttribute(lambda o: o.giver.chapter)
-    receiver = factory.SubFactory(MembershipFactory, chapter=factory.SelfAttribute("..giver.chapter"))
-    prospect_name = "Pat Prospect"
     consent = Referral.Consent.CONFIRMED
 
     @factory.post_generation
