@@ -35,6 +35,7 @@ def meeting_next(*, chapter) -> Meeting | None:
     return (
         Meeting.objects.filter(chapter=chapter, starts_at__gte=cutoff)
         .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("chapter")  # its URL needs the chapter's slug
         .order_by("starts_at")
         .first()
     )
@@ -45,6 +46,7 @@ def meetings_upcoming(*, chapter, limit: int = 10):
     return (
         Meeting.objects.filter(chapter=chapter, starts_at__gte=cutoff)
         .exclude(status=Meeting.Status.CLOSED)
+        .select_related("chapter")
         .prefetch_related(Prefetch("presentations", queryset=Presentation.objects.select_related("presenter__user")))
         .order_by("starts_at")[:limit]
     )
@@ -55,6 +57,7 @@ def meetings_past(*, chapter, limit: int = 12):
     return (
         Meeting.objects.filter(chapter=chapter)
         .filter(Q(starts_at__lt=cutoff) | Q(status=Meeting.Status.CLOSED))
+        .select_related("chapter")
         .annotate(
             marked=Count("attendances"),
             present=Count("attendances", filter=Q(attendances__status__in=["present", "late", "substitute"])),
@@ -264,6 +267,7 @@ def attendance_report(*, chapter, start: date, end: date) -> dict:
     meetings = list(
         Meeting.objects.filter(chapter=chapter, local_date__gte=start, local_date__lte=end)
         .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("chapter")
         .order_by("starts_at")
     )
     marks = {

@@ -171,3 +171,25 @@ def test_feed_of_a_deactivated_user_is_gone(client, personas):
     personas.member.user.is_active = False
     personas.member.user.save()
     assert client.get(reverse("calendar-feed", args=[token])).status_code == 404
+
+
+def _count_queries(client, url):
+    reset_queries()  # the capture reads a bounded log: start it empty
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize("page", ["meetings:list", "meetings:report"])
+def test_meeting_pages_queries_do_not_grow_with_meetings(client, personas, page):
+    personas.login(client, "president")
+    url = personas.url(page) + f"?start={TODAY - timedelta(days=120)}&end={TODAY}"
+    for d in (7, 14):
+        _past(personas.chapter, d, status="closed")
+    MeetingFactory(chapter=personas.chapter, local_date=TODAY + timedelta(days=7))
+    small = _count_queries(client, url)
+    for d in range(21, 120, 7):
+        _past(personas.chapter, d, status="closed")
+    for d in (14, 21, 28):
+        MeetingFactory(chapter=personas.chapter, local_date=TODAY + timedelta(days=d))
+    assert _count_queries(client, url) == small

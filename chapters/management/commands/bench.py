@@ -16,14 +16,36 @@ from django.urls import NoReverseMatch, reverse
 from chapters.models import Chapter
 from members.models import Membership, User
 
-# (label, url name, needs leadership). Pages of apps not installed are skipped.
+
+def _none(chapter):
+    return []
+
+
+def _next_meeting(chapter):
+    from meetings.selectors import meeting_next
+
+    meeting = meeting_next(chapter=chapter)
+    return [meeting.pk] if meeting else None
+
+
+# (label, url name, extra URL args from the chapter or None for a global page).
 PAGES = [
-    ("dashboard", "dashboard", False),
-    ("chapter home", "chapters:home", False),
-    ("roster", "chapters:roster", False),
-    ("members (leadership)", "chapters:members", True),
-    ("audit (leadership)", "chapters:audit", True),
-    ("notifications", "notifications", False),
+    ("dashboard", "dashboard", None),
+    ("chapter home", "chapters:home", _none),
+    ("roster", "chapters:roster", _none),
+    ("members (leadership)", "chapters:members", _none),
+    ("audit (leadership)", "chapters:audit", _none),
+    ("meeting: live roll call", "meetings:detail", _next_meeting),
+    ("meetings list", "meetings:list", _none),
+    ("attendance report", "meetings:report", _none),
+    ("visitor follow-up", "meetings:visitors", _none),
+    ("referrals inbox", "referrals:inbox", _none),
+    ("referrals: chapter list", "referrals:chapter-list", _none),
+    ("referral stats", "referrals:stats", _none),
+    ("rules", "enforcement:rules", _none),
+    ("rules preview", "enforcement:preview", _none),
+    ("fines (leadership)", "enforcement:fines", _none),
+    ("notifications", "notifications", None),
 ]
 
 
@@ -48,9 +70,12 @@ class Command(BaseCommand):
         seated = chapter.memberships.filter(status__in=Membership.SEATED_STATUSES).count()
         self.stdout.write(f"Chapter {chapter.slug}: {seated} seated members; acting as {user.email}")
         self.stdout.write(f"{'page':<34}{'status':>7}{'queries':>9}{'median ms':>11}{'max ms':>9}")
-        for label, name, _leadership in self._pages(chapter):
+        for label, name, extra in PAGES:
+            args = None if extra is None else extra(chapter)
+            if extra is not None and args is None:
+                continue  # nothing to show (e.g. no meeting scheduled)
             try:
-                url = reverse(name, args=[chapter.slug]) if ":" in name and not name.startswith("admin") else reverse(name)
+                url = reverse(name) if extra is None else reverse(name, args=[chapter.slug, *args])
             except NoReverseMatch:
                 continue
             timings = []
@@ -65,6 +90,3 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{label:<34}{status:>7}{queries:>9}{statistics.median(timings):>11.1f}{max(timings):>9.1f}"
             )
-
-    def _pages(self, chapter):
-        return PAGES
