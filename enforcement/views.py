@@ -156,7 +156,10 @@ def fine_resolve(request, fine_id: int):
 @chapter_view(Need.LEADERSHIP)
 def cases(request):
     chapter = request.chapter
-    return render(request, "enforcement/cases.html", {"chapter": chapter, "cases": selectors.chapter_cases(chapter=chapter)})
+    return render(
+        request, "enforcement/cases.html",
+        {"chapter": chapter, "cases": selectors.chapter_cases(chapter=chapter), "can_open_queue": request.access.is_oversight},
+    )
 
 
 def _case_for(request, case_id: int) -> ExpulsionCase:
