@@ -40,10 +40,17 @@ class FineAdmin(admin.ModelAdmin):
 
 @admin.register(ExpulsionCase)
 class ExpulsionCaseAdmin(admin.ModelAdmin):
-    list_display = ["membership", "chapter", "status", "opened_at", "decision"]
-    list_filter = ["status", "chapter"]
+    """Read-only: recommendations, appeals and decisions are made on the case page, with their audit events."""
+
+    list_display = ["membership", "chapter", "status", "opened_at", "appeal_deadline", "decision"]
+    list_filter = ["status", "decision", "chapter"]
     list_select_related = ["membership__user", "chapter"]
-    readonly_fields = ["chapter", "membership", "rules", "opened_at", "explanation", "evidence", "fines"]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,4 +1,5 @@
-"""Demo step: rules for each demo chapter, then the real evaluation over the chapter's history."""
+"""Demo step: rules for each demo chapter, the real evaluation over the chapter's history, then the review
+of the cases it opened (one awaiting an appeal, one appealed and ready, one decided)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from enforcement.models import ChapterRules
+from enforcement import review
+from enforcement.evaluation import expulsion_since, violations_on_record
+from enforcement.models import ChapterRules, ExpulsionCase
+from enforcement.periods import local_today
 from enforcement.services import chapter_enforce, rules_create
 from meetings.models import Attendance, Meeting
+from meetings.services import attendance_correct
 from members.models import Membership
 
 FINES = {"GBP": Decimal("10.00"), "USD": Decimal("15.00"), "EUR": Decimal("10.00")}
@@ -51,6 +56,90 @@ def step(*, world, stdout) -> None:
             f"  {chapter.name}: rules v{chapter.rules_versions.count()}, "
             f"{len(result.fines)} fine(s) and {len(result.cases)} expulsion case(s) issued"
         )
+    _review(world=world, stdout=stdout, now=now)
+
+
+# Case review: one case awaiting the member's appeal, one appealed and ready, one decided ----------
+
+
+def _review(*, world, stdout, now) -> None:
+    """Walk the cases the evaluation opened through the review services. Idempotent: looks at what is there."""
+    chapters = list(world.chapters.values())
+    cases = ExpulsionCase.objects.filter(chapter__in=chapters)
+    if cases.count() < 3:
+        _one_more_case(chapters=chapters, world=world, now=now)
+    decided = cases.filter(status=ExpulsionCase.Status.DECIDED).exists()
+    open_cases = list(
+        cases.filter(status=ExpulsionCase.Status.OPEN).select_related("membership__user", "chapter").order_by("opened_at", "pk")
+    )
+    waiting = [c for c in open_cases if not c.appealed_at and not c.appeal_waived_at]
+    ready = [c for c in open_cases if c.appealed_at or c.appeal_waived_at]
+    if not decided and len(waiting) > 1:
+        case = waiting.pop(0)
+        _recommend(case, ExpulsionCase.Recommendation.PROBATION,
+                   "A good member whose work took them away this autumn; I would give a chance.")
+        review.case_appeal(
+            case=case, by=case.membership.user, waive_rest=True,
+            text="I was on a long contract abroad from October and could not send a substitute every week. "
+                 "It is over now and I will be at every meeting.",
+        )
+        review.case_decide(
+            case=case, by=world.admin, decision=ExpulsionCase.Decision.PROBATION,
+            reason="The absences are real, but the reason has ended and the president vouches for the member.",
+            probation_until=local_today(case.chapter.tz, now) + timedelta(days=90),
+            conditions="No unexcused absence and the referral quota met every month until then.",
+        )
+        stdout.write(f"  Case of {case.membership.display_name}: decided (probation)")
+    if not ready and len(waiting) > 1:
+        case = waiting.pop(0)
+        _recommend(case, ExpulsionCase.Recommendation.EXPEL, "Missed meetings without a word; the seat is needed.")
+        review.case_appeal(
+            case=case, by=case.membership.user, waive_rest=True,
+            text="My mother was in hospital and I did not think to tell anyone. I am sorry; please keep my seat.",
+        )
+        stdout.write(f"  Case of {case.membership.display_name}: appealed, ready for a decision")
+    for case in waiting:
+        stdout.write(f"  Case of {case.membership.display_name}: awaiting the member's appeal")
+
+
+def _recommend(case, recommendation, note) -> None:
+    president = Membership.objects.filter(
+        chapter=case.chapter, role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
+    ).exclude(pk=case.membership_id).select_related("user").first()
+    if president is not None:
+        review.case_recommend(case=case, by=president.user, recommendation=recommendation, note=note)
+
+
+def _one_more_case(*, chapters, world, now) -> None:
+    """The demo's history opens too few cases: the vice-president corrects a roll call after close
+    (a member marked present had left before the meeting began) until the evaluation opens one more."""
+    for chapter in chapters:
+        if ExpulsionCase.objects.filter(chapter=chapter).exists():
+            continue
+        today = local_today(chapter.tz, now)
+        rules = chapter.rules_versions.order_by("-effective_from", "-number").first()
+        if rules is None:
+            continue
+        on_record = violations_on_record(chapter=chapter, since=expulsion_since(rules, today))
+        if not on_record:
+            continue
+        membership_id = max(on_record, key=lambda pk: (len(on_record[pk]), -pk))
+        membership = Membership.objects.get(pk=membership_id)
+        vp = Membership.objects.filter(chapter=chapter, role=Membership.Role.VICE_PRESIDENT).select_related("user").first()
+        last_fine = on_record[membership_id][-1]["date"]
+        present = (
+            Attendance.objects.filter(
+                membership=membership, status=Attendance.Status.PRESENT, meeting__status=Meeting.Status.CLOSED,
+                meeting__local_date__gt=last_fine,
+            ).select_related("meeting").order_by("meeting__local_date")
+        )
+        for row in present[:4]:
+            attendance_correct(
+                meeting=row.meeting, membership=membership, status=Attendance.Status.ABSENT,
+                by=vp.user if vp else None, reason="Left before the meeting began; marked present by mistake.",
+            )
+            if chapter_enforce(chapter=chapter, now=now).cases:
+                return
 
 
 def _history(chapter, today) -> None:

@@ -518,6 +518,31 @@ def _counts(referral: dict, counts: str) -> bool:
 # Expulsion cases ------------------------------------------------------------------------------
 
 
+def expulsion_since(rules: ChapterRules, today: date) -> date:
+    """Violations after this local date count toward the expulsion threshold on `today`."""
+    return add_months(today, -rules.expulsion_months)
+
+
+def violations_on_record(*, chapter, since: date, membership_ids=None) -> dict[int, list[dict]]:
+    """Issued violations that count toward expulsion, per member, oldest first: absence and quota
+    fines (warnings included) after `since`, not waived, not weighed in an earlier case. One query.
+
+    The evaluation opens cases from these; the standing page shows the same count.
+    """
+    qs = Fine.objects.filter(
+        chapter=chapter, kind__in=Fine.VIOLATION_KINDS, period_start__gt=since, expulsion_cases__isnull=True,
+    ).exclude(status=Fine.Status.WAIVED)
+    if membership_ids is not None:
+        qs = qs.filter(membership_id__in=list(membership_ids))
+    out: dict[int, list[dict]] = defaultdict(list)
+    for fine in qs.order_by("period_start").values("pk", "membership_id", "kind", "period_start", "amount", "currency"):
+        out[fine["membership_id"]].append(
+            {"fine_id": fine["pk"], "kind": fine["kind"], "date": fine["period_start"],
+             "amount": fine["amount"], "currency": fine["currency"]}
+        )
+    return out
+
+
 def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandidate], set[int]]:
     rules = book.at(today)
     open_ids = set(
@@ -527,21 +552,8 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
     )  # query: open cases
     if rules is None:
         return [], open_ids
-    since = add_months(today, -rules.expulsion_months)
-    violations: dict[int, list[dict]] = defaultdict(list)
-    # Violations not waived and not already weighed in an earlier case.
-    for fine in (
-        Fine.objects.filter(
-            chapter=chapter, kind__in=Fine.VIOLATION_KINDS, period_start__gt=since, expulsion_cases__isnull=True,
-        )
-        .exclude(status=Fine.Status.WAIVED)
-        .order_by("period_start")
-        .values("pk", "membership_id", "kind", "period_start", "amount", "currency")
-    ):  # query: violations already on record
-        violations[fine["membership_id"]].append(
-            {"fine_id": fine["pk"], "kind": fine["kind"], "date": fine["period_start"],
-             "amount": fine["amount"], "currency": fine["currency"]}
-        )
+    since = expulsion_since(rules, today)
+    violations = violations_on_record(chapter=chapter, since=since)  # query: violations already on record
     for f in new_findings:
         if f.kind in Fine.VIOLATION_KINDS and f.period.start > since:
             violations[f.membership.pk].append(

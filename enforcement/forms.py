@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 
 from enforcement.limits import rules_limit_errors
-from enforcement.models import ChapterRules, Fine
+from enforcement.models import ChapterRules, ExpulsionCase, Fine
 
 WEIGHT_HELP = "0 = does not count, 0.5 = half an absence, 1 = a full absence."
 
@@ -76,4 +76,59 @@ class FineResolveForm(forms.Form):
         data = super().clean()
         if data.get("status") == Fine.Status.WAIVED and not (data.get("reason") or "").strip():
             self.add_error("reason", "Say why the fine is waived.")
+        return data
+
+
+# Expulsion-case review ----------------------------------------------------------------------------
+
+
+class RecommendForm(forms.Form):
+    recommendation = forms.ChoiceField(
+        choices=ExpulsionCase.Recommendation.choices, widget=forms.RadioSelect, label="You recommend"
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=3000, label="Why",
+        help_text="The member and the admin who decides read it.",
+    )
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), max_length=6000, label="Your appeal",
+        help_text="What happened, and anything the admin should weigh before deciding.",
+    )
+    waive_rest = forms.BooleanField(
+        required=False, label="I have said all I want to say: the case may be decided before the deadline",
+    )
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=ExpulsionCase.Decision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=6000, label="Written reason",
+        help_text="Required. The member, the president and the audit trail read it.",
+    )
+    probation_until = forms.DateField(
+        required=False, label="Probation ends on (last day)",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    conditions = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=3000, label="Probation conditions",
+        help_text="What the member must do during probation.",
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == ExpulsionCase.Decision.PROBATION:
+            until = data.get("probation_until")
+            if until is None and "probation_until" not in self.errors:
+                self.add_error("probation_until", "Give the last day of probation.")
+            elif until is not None and until <= self.today:
+                self.add_error("probation_until", "Probation must end after today.")
+            if not (data.get("conditions") or "").strip():
+                self.add_error("conditions", "Say what the member must do during probation.")
         return data

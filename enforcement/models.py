@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,9 +10,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 WEIGHT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
+
 MONEY = dict(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+
+
+def appeal_days() -> int:
+    """Days a member has to appeal an expulsion case (setting EXPULSION_APPEAL_DAYS)."""
+    return getattr(settings, "EXPULSION_APPEAL_DAYS", 14)
 
 
 class RulesLimits(models.Model):
@@ -213,6 +222,11 @@ class ExpulsionCase(models.Model):
         PROBATION = "probation", "Probation"
         DISMISS = "dismiss", "Dismiss"
 
+    class Recommendation(models.TextChoices):
+        KEEP = "keep", "Keep the seat"
+        PROBATION = "probation", "Probation"
+        EXPEL = "expel", "Expel"
+
     chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="expulsion_cases")
     membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="expulsion_cases")
     rules = models.ForeignKey(ChapterRules, on_delete=models.PROTECT, related_name="expulsion_cases")
@@ -225,14 +239,28 @@ class ExpulsionCase(models.Model):
     appeal_deadline = models.DateTimeField(null=True, blank=True)
     appeal_text = models.TextField(blank=True)
     appealed_at = models.DateTimeField(null=True, blank=True)
-    president_recommendation = models.TextField(blank=True)
+    appeal_waived_at = models.DateTimeField(
+        null=True, blank=True, help_text="The member said they will not appeal (further): a decision may come at once."
+    )
+    recommendation = models.CharField(
+        max_length=10, choices=Recommendation.choices, blank=True, help_text="What the president recommends."
+    )
+    president_recommendation = models.TextField(blank=True, help_text="The president's note on the recommendation.")
     recommended_at = models.DateTimeField(null=True, blank=True)
+    recommended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    probation_until = models.DateField(
+        null=True, blank=True, help_text="Local date: the last day of probation; lifted by the daily task after it."
+    )
+    probation_conditions = models.TextField(blank=True)
+    probation_lifted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -244,9 +272,28 @@ class ExpulsionCase(models.Model):
                 condition=Q(status="open") | ~Q(decision=""), name="enforcement_case_decided_has_decision"
             ),
         ]
+        indexes = [models.Index(fields=["status", "opened_at"], name="enforcement_case_status_opened")]
 
     def __str__(self) -> str:
         return f"Case #{self.pk}: {self.membership}"
 
+    def save(self, *args, **kwargs):
+        if self.appeal_deadline is None:
+            # Every case gives the member time to answer, however it was created.
+            self.appeal_deadline = (self.opened_at or timezone.now()) + timedelta(days=appeal_days())
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("enforcement:case-detail", args=[self.chapter.slug, self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def appeal_open(self, now: datetime) -> bool:
+        """The member may still write an appeal (or waive it)."""
+        return self.is_open and not self.appealed_at and not self.appeal_waived_at and now < self.appeal_deadline
+
+    def decidable(self, now: datetime) -> bool:
+        """An admin may decide: the appeal deadline has passed, or the member waived the rest of it."""
+        return self.is_open and (self.appeal_waived_at is not None or now >= self.appeal_deadline)

@@ -169,7 +169,9 @@ def case_open(*, candidate: CaseCandidate, issued: dict, presidents: list[Member
     url = case.get_absolute_url()
     notification_send(
         user=m.user, kind=Notification.Kind.CASE, title="Your membership is under review",
-        body=candidate.explanation + "\n\nAn admin will review the case; you will be able to respond.",
+        body=candidate.explanation + f"\n\nYou may write an appeal on the case page until "
+        f"{case.appeal_deadline.astimezone(m.chapter.tz):%-d %b %Y %H:%M}; an admin decides after that, "
+        "with a written reason.",
         url=url, chapter=m.chapter, dedupe_key=f"case:{case.pk}",
     )
     for president in presidents:

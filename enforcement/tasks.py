@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from chapters.models import Chapter
-from enforcement import services
+from enforcement import review, services
 
 # Transient database trouble (a restart, a failover, a lock timeout) is retried with backoff.
 RETRY = dict(
@@ -66,3 +66,18 @@ def reminders_sweep() -> int:
 )
 def reminder_email_send_task(notification_id: int) -> bool:
     return services.reminder_email_send(notification_id=notification_id)
+
+
+@shared_task(**RETRY, soft_time_limit=60, time_limit=90)
+def probation_lift_task(case_id: int) -> bool:
+    """Lift one ended probation (status back to active); a rerun finds it lifted and does nothing."""
+    return review.probation_lift(case_id=case_id)
+
+
+@shared_task(**RETRY, soft_time_limit=60, time_limit=90)
+def probations_lift_sweep() -> int:
+    """Daily: a lift task for each probation whose last day has passed (chapter time)."""
+    ids = review.probations_due(now=timezone.now())
+    for pk in ids:
+        probation_lift_task.delay(pk)
+    return len(ids)

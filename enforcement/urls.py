@@ -14,4 +14,10 @@ urlpatterns = [
     path("fines/<int:fine_id>/resolve/", views.fine_resolve, name="fine-resolve"),
     path("cases/", views.cases, name="cases"),
     path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
+    path("cases/<int:case_id>/recommend/", views.case_recommend, name="case-recommend"),
+    path("cases/<int:case_id>/appeal/", views.case_appeal, name="case-appeal"),
+    path("cases/<int:case_id>/waive/", views.case_waive, name="case-waive"),
+    path("cases/<int:case_id>/decide/", views.case_decide, name="case-decide"),
+    path("standing/", views.standing, name="standing"),
+    path("standing/<int:membership_id>/", views.standing_member, name="standing-member"),
 ]

@@ -1,14 +1,15 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from chapters.access import Need, chapter_view
-from enforcement import selectors, services
-from enforcement.forms import FineResolveForm, RulesForm
+from chapters.access import Need, chapter_view, regions_overseen_by
+from enforcement import review, review_selectors, selectors, services
+from enforcement.forms import AppealForm, DecideForm, FineResolveForm, RecommendForm, RulesForm
 from enforcement.limits import rules_limits_for
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 
@@ -155,19 +156,186 @@ def fine_resolve(request, fine_id: int):
 @chapter_view(Need.LEADERSHIP)
 def cases(request):
     chapter = request.chapter
-    return render(request, "enforcement/cases.html", {"chapter": chapter, "cases": selectors.chapter_cases(chapter=chapter)})
+    return render(
+        request, "enforcement/cases.html",
+        {"chapter": chapter, "cases": selectors.chapter_cases(chapter=chapter), "can_open_queue": request.access.is_oversight},
+    )
 
 
-@chapter_view(Need.MEMBER)
-def case_detail(request, case_id: int):
+def _case_for(request, case_id: int) -> ExpulsionCase:
+    """A case of this chapter that the person may read: the member it is about, leadership, overseers."""
     case = get_object_or_404(
-        request.chapter.expulsion_cases.select_related("membership__user", "rules", "decided_by"), pk=case_id
+        request.chapter.expulsion_cases.select_related(
+            "membership__user", "membership__classification", "rules", "decided_by", "recommended_by"
+        ),
+        pk=case_id,
     )
     own = request.access.membership is not None and case.membership_id == request.access.membership.pk
     if not (own or request.access.is_leadership):
         raise Http404("No such case.")
-    fines = case.fines.select_related("rules").order_by("period_start")
+    case.chapter = request.chapter
+    return case
+
+
+def _case_context(request, case: ExpulsionCase, **forms) -> dict:
+    now = timezone.now()
+    user = request.user
+    can_appeal = review.is_case_member(user, case) and case.appeal_open(now)
+    can_recommend = case.is_open and review.is_case_president(user, case)
+    can_decide = case.is_open and review.can_decide(user, case)
+    return {
+        "chapter": request.chapter, "case": case, "is_open": case.is_open, "now": now,
+        "evidence": review_selectors.case_evidence(case=case),
+        "deadline": case.appeal_deadline.astimezone(request.chapter.tz),
+        "decidable": case.decidable(now), "is_member": review.is_case_member(user, case),
+        "can_appeal": can_appeal, "can_recommend": can_recommend, "can_decide": can_decide,
+        "appeal_form": forms.get("appeal_form") or (AppealForm() if can_appeal else None),
+        "recommend_form": forms.get("recommend_form") or (
+            RecommendForm(initial={"recommendation": case.recommendation, "note": case.president_recommendation})
+            if can_recommend else None
+        ),
+        "decide_form": forms.get("decide_form") or (DecideForm(today=_today(request.chapter)) if can_decide else None),
+        "can_open_queue": request.access.is_oversight,
+    }
+
+
+@chapter_view(Need.MEMBER)
+def case_detail(request, case_id: int):
+    case = _case_for(request, case_id)
+    return render(request, "enforcement/case_detail.html", _case_context(request, case))
+
+
+def _case_act(request, case, form_name, form, act):
+    """Run a case service for a valid form; on a refusal show the case page again with the errors (422)."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            return None
+    return render(request, "enforcement/case_detail.html", _case_context(request, case, **{form_name: form}), status=422)
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def case_recommend(request, case_id: int):
+    case = _case_for(request, case_id)
+    if not review.is_case_president(request.user, case):
+        raise PermissionDenied("Only the chapter's president recommends.")
+    form = RecommendForm(request.POST)
+    failed = _case_act(request, case, "recommend_form", form, lambda d: review.case_recommend(
+        case=case, by=request.user, recommendation=d["recommendation"], note=d["note"]))
+    if failed:
+        return failed
+    messages.success(request, "Your recommendation is recorded; the member and the reviewing admins have been told.")
+    return redirect("enforcement:case-detail", request.chapter.slug, case.pk)
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def case_appeal(request, case_id: int):
+    case = _case_for(request, case_id)
+    if not review.is_case_member(request.user, case):
+        raise PermissionDenied("Only the member the case is about may appeal.")
+    form = AppealForm(request.POST)
+    failed = _case_act(request, case, "appeal_form", form, lambda d: review.case_appeal(
+        case=case, by=request.user, text=d["text"], waive_rest=d["waive_rest"]))
+    if failed:
+        return failed
+    messages.success(request, "Your appeal is recorded. The admin reads it before deciding.")
+    return redirect("enforcement:case-detail", request.chapter.slug, case.pk)
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def case_waive(request, case_id: int):
+    case = _case_for(request, case_id)
+    if not review.is_case_member(request.user, case):
+        raise PermissionDenied("Only the member the case is about may waive the appeal.")
+    try:
+        review.case_appeal_waive(case=case, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Noted: the case may now be decided without waiting for the deadline.")
+    return redirect("enforcement:case-detail", request.chapter.slug, case.pk)
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def case_decide(request, case_id: int):
+    case = _case_for(request, case_id)
+    if not review.can_decide(request.user, case):
+        raise PermissionDenied("Only organisation admins and staff of the chapter's region decide cases.")
+    form = DecideForm(request.POST, today=_today(request.chapter))
+    failed = _case_act(request, case, "decide_form", form, lambda d: review.case_decide(
+        case=case, by=request.user, decision=d["decision"], reason=d["reason"],
+        probation_until=d.get("probation_until"), conditions=d.get("conditions") or ""))
+    if failed:
+        return failed
+    case.refresh_from_db()
+    messages.success(request, f"Case decided: {case.get_decision_display().lower()}. The member and the president "
+                              "have been told.")
+    return redirect("enforcement:case-detail", request.chapter.slug, case.pk)
+
+
+@login_required
+def case_queue(request):
+    """Open expulsion cases across the chapters the person oversees, oldest first."""
+    regions = regions_overseen_by(request.user)
+    if regions is not None and not regions:
+        raise PermissionDenied("Only organisation admins and region staff review expulsion cases.")
+    now = timezone.now()
+    filters = review_selectors.QueueFilters.from_query(request.GET)
+    page = Paginator(review_selectors.case_queue(user=request.user, filters=filters, now=now), 50).get_page(
+        request.GET.get("page")
+    )
+    region_choices, chapter_choices = review_selectors.queue_scope(user=request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
-        request, "enforcement/case_detail.html",
-        {"chapter": request.chapter, "case": case, "fines": fines, "is_open": case.status == ExpulsionCase.Status.OPEN},
+        request, "enforcement/case_queue.html",
+        {"page": page, "rows": review_selectors.queue_rows(page.object_list, now=now), "filters": filters,
+         "regions": region_choices, "chapters": chapter_choices, "ages": review_selectors.AGES,
+         "stages": review_selectors.STAGES, "statuses": review_selectors.STATUSES, "query": query.urlencode()},
+    )
+
+
+# Standing --------------------------------------------------------------------------------------
+
+
+@chapter_view(Need.MEMBER)
+def standing(request):
+    """The person's own standing in the chapter."""
+    membership = request.access.membership
+    if membership is None:
+        return render(request, "enforcement/standing.html", {"chapter": request.chapter, "membership": None})
+    return _standing_render(request, membership, own=True)
+
+
+@chapter_view(Need.MEMBER)
+def standing_member(request, membership_id: int):
+    """A member's standing, for chapter leadership and overseers (and the member themself)."""
+    membership = get_object_or_404(request.chapter.memberships.select_related("user", "classification"),
+                                   pk=membership_id)
+    own = request.access.membership is not None and membership.pk == request.access.membership.pk
+    if not (own or request.access.is_leadership):
+        raise PermissionDenied("Only chapter leadership and admins see another member's standing.")
+    return _standing_render(request, membership, own=own)
+
+
+def _standing_render(request, membership, *, own: bool):
+    membership.chapter = request.chapter
+    today = _today(request.chapter)
+    page = review_selectors.member_standing_page(membership=membership, today=today)
+    return render(
+        request, "enforcement/standing.html",
+        {"chapter": request.chapter, "membership": membership, "own": own, "page": page, "s": page.standing,
+         "today": today,
+         "deadline": page.open_case.appeal_deadline.astimezone(request.chapter.tz) if page.open_case else None},
     )

@@ -34,4 +34,10 @@ BEAT_SCHEDULE = {
         "task": "enforcement.tasks.reminders_sweep",
         "schedule": crontab(minute=0),
     },
+    # Probation decided on an expulsion case whose last day has passed (chapter time): back to active,
+    # audited, member and president told. Idempotent: a lifted case is marked and skipped.
+    "enforcement-probations-lift": {
+        "task": "enforcement.tasks.probations_lift_sweep",
+        "schedule": crontab(minute=45, hour=2),
+    },
 }

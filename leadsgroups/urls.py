@@ -20,6 +20,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", meeting_views.calendar_feed, name="calendar-feed"),
     path("invitations/<str:token>/", member_views.invitation_accept, name="invitation-accept"),
     path("", include("referrals.urls_global")),
+    path("", include("enforcement.urls_global")),
     path("notifications/", member_views.notification_list, name="notifications"),
     path("notifications/read/", member_views.notification_read, name="notifications-read"),
     path("profile/", member_views.profile, name="profile"),

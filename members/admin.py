@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from members.audit import audit_record
 from members.models import AuditEvent, Invitation, Membership, Notification, User
 
 
@@ -28,6 +29,31 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     # Status and role changes need a reason and an audit record: make them in the app.
     readonly_fields = ["role", "status", "status_note"]
+
+    # Seats added, edited or removed here still go on the audit trail.
+    def save_model(self, request, obj, form, change):
+        before = {k: form.initial.get(k) for k in form.changed_data} if change else {}
+        super().save_model(request, obj, form, change)
+        if change and not form.changed_data:
+            return
+        audit_record(
+            actor=request.user, action="membership.admin_changed" if change else "membership.admin_added",
+            target=obj, chapter=obj.chapter,
+            summary=f"{obj.user} {'edited' if change else 'added'} in the Django admin",
+            before=before, after={k: form.cleaned_data.get(k) for k in form.changed_data},
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="membership.admin_deleted", target=obj, chapter=obj.chapter,
+                     summary=f"{obj.user} removed in the Django admin", before={"status": obj.status, "role": obj.role})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset.select_related("user", "chapter"):
+            audit_record(actor=request.user, action="membership.admin_deleted", target=obj, chapter=obj.chapter,
+                         summary=f"{obj.user} removed in the Django admin",
+                         before={"status": obj.status, "role": obj.role})
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Invitation)

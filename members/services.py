@@ -145,9 +145,12 @@ def invitation_revoke(*, invitation: Invitation, by) -> None:
 @transaction.atomic
 def membership_change(
     *, membership: Membership, by, role: str | None = None, status: str | None = None,
-    classification=..., reason: str = "",
+    classification=..., reason: str = "", notify: bool = True,
 ) -> Membership:
-    """Change a seat's role, status or classification; a status change needs a reason."""
+    """Change a seat's role, status or classification; a status change needs a reason.
+
+    `notify=False` when the caller tells the member itself (an expulsion decision says more).
+    """
     membership = Membership.objects.select_for_update().select_related("chapter", "user").get(pk=membership.pk)
     before = {"role": membership.role, "status": membership.status, "classification": membership.classification}
     if status is not None and status != membership.status and not reason.strip():
@@ -174,12 +177,13 @@ def membership_change(
             actor=by, action="membership.changed", target=membership, chapter=membership.chapter,
             summary=f"{membership.user}: {changed}", before=before, after=after, reason=reason.strip(),
         )
-        notification_send(
-            user=membership.user, chapter=membership.chapter, kind=Notification.Kind.MEMBERSHIP,
-            title=f"Your membership of {membership.chapter} changed",
-            body=f"{changed}." + (f"\nReason: {reason.strip()}" if reason.strip() else ""),
-            url=reverse("chapters:home", args=[membership.chapter.slug]),
-        )
+        if notify:
+            notification_send(
+                user=membership.user, chapter=membership.chapter, kind=Notification.Kind.MEMBERSHIP,
+                title=f"Your membership of {membership.chapter} changed",
+                body=f"{changed}." + (f"\nReason: {reason.strip()}" if reason.strip() else ""),
+                url=reverse("chapters:home", args=[membership.chapter.slug]),
+            )
     return membership
 
 

@@ -1,4 +1,4 @@
-from tests.access_matrix import LEADERSHIP, MEMBERS, Route
+from tests.access_matrix import LEADERSHIP, MEMBERS, OVERSIGHT, Route
 
 ROUTES = {
     "enforcement:rules": Route(MEMBERS),
@@ -14,6 +14,26 @@ ROUTES = {
     ),
     "enforcement:cases": Route(LEADERSHIP),
     "enforcement:case-detail": Route(MEMBERS, kwargs=lambda p: {"case_id": _case(p).pk}),
+    # The case is about `member`: only the president recommends, only the member appeals or waives,
+    # only overseers decide (the member waived, so the decision may be made at once).
+    "enforcement:case-recommend": Route(
+        frozenset({"president"}), method="post", kwargs=lambda p: {"case_id": _case(p).pk},
+        data=lambda p: {"recommendation": "probation", "note": "Missed meetings while ill."},
+    ),
+    "enforcement:case-appeal": Route(
+        frozenset({"member"}), method="post", kwargs=lambda p: {"case_id": _case(p).pk},
+        data=lambda p: {"text": "I was in hospital."},
+    ),
+    "enforcement:case-waive": Route(frozenset({"member"}), method="post", kwargs=lambda p: {"case_id": _case(p).pk}),
+    "enforcement:case-decide": Route(
+        OVERSIGHT, method="post", kwargs=lambda p: {"case_id": _waived_case(p).pk},
+        data=lambda p: {"decision": "dismiss", "reason": "The absences were medical."},
+    ),
+    "enforcement:standing": Route(MEMBERS),
+    "enforcement:standing-member": Route(LEADERSHIP, kwargs=lambda p: {"membership_id": p.member2.pk}),
+    # The review queue spans chapters: org admins see all, region staff their regions (the other
+    # region's staff see an empty queue); everyone else is refused.
+    "case-queue": Route(OVERSIGHT | {"other_region_staff"}, chapter_scoped=False),
 }
 
 
@@ -27,3 +47,11 @@ def _case(p):
     from tests.enforcement.factories import ExpulsionCaseFactory
 
     return ExpulsionCaseFactory(membership=p.member)
+
+
+def _waived_case(p):
+    from django.utils import timezone
+
+    from tests.enforcement.factories import ExpulsionCaseFactory
+
+    return ExpulsionCaseFactory(membership=p.member, appeal_waived_at=timezone.now())

@@ -1,0 +1,347 @@
+"""Writes of the expulsion-case review: the president's recommendation, the member's appeal, the decision,
+and lifting probation that has ended.
+
+Who may do what is checked here as well as in the views, so a task, a command or a future API
+cannot bypass it: the member (only) appeals, the chapter's president (not about themself)
+recommends, organisation admins and staff of the chapter's region (not about themself) decide.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chapters.models import RegionStaff
+from enforcement.models import ExpulsionCase
+from enforcement.periods import local_today
+from members.audit import audit_record
+from members.models import Membership, Notification, User
+from members.notifications import notification_send
+from members.services import membership_change
+
+# Who may act on a case -------------------------------------------------------------------------
+
+
+def oversees(user, chapter) -> bool:
+    """An organisation admin, or staff of the chapter's region."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_org_admin:
+        return True
+    return chapter.region_id is not None and RegionStaff.objects.filter(user=user, region_id=chapter.region_id).exists()
+
+
+def is_case_member(user, case: ExpulsionCase) -> bool:
+    return getattr(user, "is_authenticated", False) and case.membership.user_id == user.pk
+
+
+def is_case_president(user, case: ExpulsionCase) -> bool:
+    """The chapter's seated president, unless the case is about them."""
+    if not getattr(user, "is_authenticated", False) or is_case_member(user, case):
+        return False
+    return Membership.objects.filter(
+        chapter_id=case.chapter_id, user=user, role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
+    ).exists()
+
+
+def can_decide(user, case: ExpulsionCase) -> bool:
+    return oversees(user, case.chapter) and not is_case_member(user, case)
+
+
+# Recipients ------------------------------------------------------------------------------------
+
+
+def _presidents(case: ExpulsionCase) -> list[User]:
+    return [
+        m.user for m in Membership.objects.filter(
+            chapter_id=case.chapter_id, role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
+        ).exclude(pk=case.membership_id).select_related("user")
+    ]
+
+
+def _overseers(case: ExpulsionCase) -> list[User]:
+    who = Q(is_org_admin=True)
+    if case.chapter.region_id is not None:
+        who |= Q(region_roles__region_id=case.chapter.region_id)
+    return list(User.objects.filter(who, is_active=True).exclude(pk=case.membership.user_id).distinct())
+
+
+def _tell(users, *, case: ExpulsionCase, title: str, body: str, key: str | None) -> None:
+    seen = set()
+    for user in users:
+        if user.pk in seen:
+            continue
+        seen.add(user.pk)
+        notification_send(
+            user=user, kind=Notification.Kind.CASE, title=title, body=body, url=case.get_absolute_url(),
+            chapter=case.chapter, dedupe_key=key,
+        )
+
+
+def _locked(case: ExpulsionCase) -> ExpulsionCase:
+    """The case row locked for the rest of the transaction, so two people acting at once act in turn."""
+    return ExpulsionCase.objects.select_for_update().select_related("membership__user", "chapter").get(pk=case.pk)
+
+
+def _require_open(case: ExpulsionCase) -> None:
+    if not case.is_open:
+        raise ValidationError("This case has been decided; nothing more can be added to it.")
+
+
+# Recommendation ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_recommend(*, case: ExpulsionCase, by, recommendation: str, note: str) -> ExpulsionCase:
+    """The president recommends keep, probation or expel, with a note; a later one replaces it (both audited)."""
+    case = _locked(case)
+    if not is_case_president(by, case):
+        raise PermissionDenied("Only the chapter's president recommends, and never about their own case.")
+    _require_open(case)
+    note = note.strip()
+    if recommendation not in ExpulsionCase.Recommendation.values:
+        raise ValidationError({"recommendation": "Choose keep, probation or expel."})
+    if not note:
+        raise ValidationError({"note": "Say why; the member and the admin who decides read it."})
+    before = {"recommendation": case.recommendation, "note": case.president_recommendation}
+    case.recommendation, case.president_recommendation = recommendation, note
+    case.recommended_at, case.recommended_by = timezone.now(), by
+    case.save(update_fields=["recommendation", "president_recommendation", "recommended_at", "recommended_by"])
+    label = case.get_recommendation_display()
+    who = case.membership.display_name
+    audit_record(
+        actor=by, action="case.recommended", target=case, chapter=case.chapter,
+        summary=f"President recommends for {who}: {label}",
+        before=before if before["recommendation"] else {}, after={"recommendation": recommendation, "note": note},
+        reason=note,
+    )
+    body = f"{by}: {label}.\n{note}"
+    _tell([case.membership.user], case=case, title="The president has recommended on your case", body=body, key=None)
+    _tell(_overseers(case), case=case, title=f"Recommendation on the case of {who}: {label}", body=body, key=None)
+    return case
+
+
+# Appeal ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_appeal(
+    *, case: ExpulsionCase, by, text: str, waive_rest: bool = False, now: datetime | None = None
+) -> ExpulsionCase:
+    """The member writes their appeal before the deadline; `waive_rest` lets the case be decided at once."""
+    now = now or timezone.now()
+    case = _locked(case)
+    if not is_case_member(by, case):
+        raise PermissionDenied("Only the member the case is about may appeal.")
+    _require_open(case)
+    if case.appealed_at:
+        raise ValidationError("You have already appealed; the admin will read it.")
+    if case.appeal_waived_at:
+        raise ValidationError("You said you would not appeal; the case is with the admin.")
+    if now >= case.appeal_deadline:
+        raise ValidationError("The deadline for an appeal has passed.")
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": "Write your appeal: what happened, and anything the admin should know."})
+    case.appeal_text, case.appealed_at = text, now
+    fields = ["appeal_text", "appealed_at"]
+    if waive_rest:
+        case.appeal_waived_at = now
+        fields.append("appeal_waived_at")
+    case.save(update_fields=fields)
+    who = case.membership.display_name
+    audit_record(
+        actor=by, action="case.appealed", target=case, chapter=case.chapter,
+        summary=f"{who} appealed" + (" and asked for a decision without waiting for the deadline" if waive_rest else ""),
+        after={"appealed_at": now, "waived_rest": waive_rest, "chars": len(text)}, reason=text,
+    )
+    ready = " The member asked for a decision without waiting for the deadline." if waive_rest else ""
+    _tell(
+        [*_presidents(case), *_overseers(case)], case=case, title=f"{who} appealed the expulsion case",
+        body=text + ("\n\n" + ready.strip() if ready else ""), key=f"case-appeal:{case.pk}",
+    )
+    return case
+
+
+@transaction.atomic
+def case_appeal_waive(*, case: ExpulsionCase, by, now: datetime | None = None) -> ExpulsionCase:
+    """The member gives up the rest of the appeal time; the case may be decided at once."""
+    now = now or timezone.now()
+    case = _locked(case)
+    if not is_case_member(by, case):
+        raise PermissionDenied("Only the member the case is about may waive the appeal.")
+    _require_open(case)
+    if case.appeal_waived_at:
+        return case  # said so already
+    if not case.appealed_at and now >= case.appeal_deadline:
+        raise ValidationError("The deadline for an appeal has passed already; nothing to waive.")
+    case.appeal_waived_at = now
+    case.save(update_fields=["appeal_waived_at"])
+    who = case.membership.display_name
+    audit_record(
+        actor=by, action="case.appeal_waived", target=case, chapter=case.chapter,
+        summary=f"{who} waived the appeal time", after={"appeal_waived_at": now},
+    )
+    _tell(
+        _overseers(case), case=case, title=f"The case of {who} is ready for a decision",
+        body=f"{who} will not appeal (further); the case may be decided now.", key=f"case-waived:{case.pk}",
+    )
+    return case
+
+
+# Decision --------------------------------------------------------------------------------------
+
+
+DECISION_TITLES = {
+    ExpulsionCase.Decision.EXPEL: "Decision on your case: expelled",
+    ExpulsionCase.Decision.PROBATION: "Decision on your case: probation",
+    ExpulsionCase.Decision.DISMISS: "Decision on your case: dismissed",
+}
+
+
+@transaction.atomic
+def case_decide(
+    *, case: ExpulsionCase, by, decision: str, reason: str, probation_until: date | None = None,
+    conditions: str = "", now: datetime | None = None,
+) -> ExpulsionCase:
+    """Decide an open case once the appeal time is over (or waived), with a written reason.
+
+    Expel ends the membership (status expelled, which frees the classification); probation puts
+    the membership on probation until `probation_until` (a local date, the last day) on the
+    conditions given; dismiss leaves the membership as it is. The member and the president are told.
+    """
+    now = now or timezone.now()
+    case = _locked(case)
+    if not can_decide(by, case):
+        raise PermissionDenied("Only organisation admins and staff of the chapter's region decide, never about themself.")
+    _require_open(case)
+    if not case.decidable(now):
+        raise ValidationError(
+            f"The member may appeal until {case.appeal_deadline.astimezone(case.chapter.tz):%-d %b %Y %H:%M}; "
+            "decide after that, unless they waive it."
+        )
+    reason, conditions = reason.strip(), conditions.strip()
+    errors = {}
+    if decision not in ExpulsionCase.Decision.values:
+        errors["decision"] = "Choose expel, probation or dismiss."
+    if not reason:
+        errors["reason"] = "Write the reason; the member, the president and the audit trail read it."
+    today = local_today(case.chapter.tz, now)
+    if decision == ExpulsionCase.Decision.PROBATION:
+        if probation_until is None:
+            errors["probation_until"] = "Give the last day of probation."
+        elif probation_until <= today:
+            errors["probation_until"] = "Probation must end after today."
+        if not conditions:
+            errors["conditions"] = "Say what the member must do during probation."
+    membership = case.membership
+    if decision in (ExpulsionCase.Decision.EXPEL, ExpulsionCase.Decision.PROBATION) and not membership.is_seated:
+        errors["decision"] = (
+            f"The member's status is {membership.get_status_display().lower()}: only dismissal is possible."
+        )
+    if errors:
+        raise ValidationError(errors)
+    who = membership.display_name
+    if decision == ExpulsionCase.Decision.EXPEL:
+        membership = membership_change(
+            membership=membership, by=by, status=Membership.Status.EXPELLED, notify=False,
+            reason=f"Expelled after expulsion case #{case.pk}: {reason}",
+        )
+    elif decision == ExpulsionCase.Decision.PROBATION:
+        membership = membership_change(
+            membership=membership, by=by, status=Membership.Status.PROBATION, notify=False,
+            reason=f"Probation until {probation_until:%-d %b %Y} after expulsion case #{case.pk}: {conditions}",
+        )
+    case.status, case.decision, case.decision_reason = ExpulsionCase.Status.DECIDED, decision, reason
+    case.decided_at, case.decided_by = now, by
+    if decision == ExpulsionCase.Decision.PROBATION:
+        case.probation_until, case.probation_conditions = probation_until, conditions
+    case.save(update_fields=[
+        "status", "decision", "decision_reason", "decided_at", "decided_by", "probation_until", "probation_conditions",
+    ])
+    after = {"decision": decision, "membership_status": membership.status}
+    if decision == ExpulsionCase.Decision.PROBATION:
+        after.update(probation_until=probation_until, conditions=conditions)
+    audit_record(
+        actor=by, action="case.decided", target=case, chapter=case.chapter,
+        summary=f"Case of {who} decided: {case.get_decision_display().lower()}",
+        before={"status": ExpulsionCase.Status.OPEN}, after=after, reason=reason,
+    )
+    body = _decision_words(case, membership) + f"\n\nReason: {reason}"
+    _tell([membership.user], case=case, title=DECISION_TITLES[decision], body=body, key=f"case-decided:{case.pk}")
+    _tell(
+        _presidents(case), case=case, title=f"Case of {who} decided: {case.get_decision_display().lower()}",
+        body=body, key=f"case-decided:{case.pk}",
+    )
+    return case
+
+
+def _decision_words(case: ExpulsionCase, membership: Membership) -> str:
+    if case.decision == ExpulsionCase.Decision.EXPEL:
+        return (f"The membership of {membership.display_name} in {case.chapter} has ended (expelled); "
+                "the classification is open to a new member.")
+    if case.decision == ExpulsionCase.Decision.PROBATION:
+        return (f"{membership.display_name} is on probation until {case.probation_until:%-d %b %Y}.\n"
+                f"Conditions: {case.probation_conditions}")
+    return f"The case of {membership.display_name} is dismissed; the membership continues as before."
+
+
+# Probation that has ended ------------------------------------------------------------------------
+
+
+def probations_due(*, now: datetime | None = None) -> list[int]:
+    """Ids of decided probation cases whose last day has passed in the chapter's timezone and not yet lifted."""
+    now = now or timezone.now()
+    rows = ExpulsionCase.objects.filter(
+        decision=ExpulsionCase.Decision.PROBATION, probation_lifted_at__isnull=True,
+        probation_until__lt=now.date() + timedelta(days=1),  # UTC date + 1 bounds every timezone
+    ).values_list("pk", "probation_until", "chapter__timezone")
+    return sorted(pk for pk, until, tz in rows if local_today(zoneinfo.ZoneInfo(tz), now) > until)
+
+
+@transaction.atomic
+def probation_lift(*, case_id: int, now: datetime | None = None) -> bool:
+    """Lift one ended probation: status back to active, audit, tell the member and the president. Idempotent."""
+    now = now or timezone.now()
+    case = _locked(ExpulsionCase(pk=case_id))
+    if case.probation_lifted_at or case.decision != ExpulsionCase.Decision.PROBATION:
+        return False  # lifted by an earlier run
+    if local_today(case.chapter.tz, now) <= case.probation_until:
+        return False
+    # A later probation decision for the same seat still running keeps the member on probation.
+    later = ExpulsionCase.objects.filter(
+        membership_id=case.membership_id, decision=ExpulsionCase.Decision.PROBATION, decided_at__gt=case.decided_at,
+        probation_lifted_at__isnull=True,
+    ).exists()
+    case.probation_lifted_at = now
+    case.save(update_fields=["probation_lifted_at"])
+    membership = Membership.objects.get(pk=case.membership_id)
+    who = case.membership.display_name
+    if membership.status != Membership.Status.PROBATION or later:
+        audit_record(
+            actor=None, action="case.probation_ended", target=case, chapter=case.chapter,
+            summary=f"Probation of {who} ended on {case.probation_until:%-d %b %Y}; status left as "
+                    f"{membership.get_status_display().lower()}" + (" (a later probation runs)" if later else ""),
+            after={"membership_status": membership.status},
+        )
+        return True
+    membership_change(
+        membership=membership, by=None, status=Membership.Status.ACTIVE, notify=False,
+        reason=f"Probation ended on {case.probation_until:%-d %b %Y} (expulsion case #{case.pk})",
+    )
+    audit_record(
+        actor=None, action="case.probation_lifted", target=case, chapter=case.chapter,
+        summary=f"Probation of {who} lifted: ended {case.probation_until:%-d %b %Y}",
+        before={"membership_status": Membership.Status.PROBATION}, after={"membership_status": Membership.Status.ACTIVE},
+    )
+    body = f"The probation of {who} ended on {case.probation_until:%-d %b %Y}; the membership is active again."
+    _tell([case.membership.user], case=case, title="Your probation has ended", body=body,
+          key=f"probation-lifted:{case.pk}")
+    _tell(_presidents(case), case=case, title=f"Probation of {who} has ended", body=body,
+          key=f"probation-lifted:{case.pk}")
+    return True

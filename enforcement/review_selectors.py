@@ -1,0 +1,274 @@
+"""Reads for the expulsion-case review (the queue and the case's evidence) and the member standing page."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+
+from chapters.access import regions_overseen_by
+from chapters.models import Chapter, Region
+from enforcement.evaluation import NOT_PRESENT, RulesBook, expulsion_since, violations_on_record
+from enforcement.formatting import money, num
+from enforcement.models import ChapterRules, ExpulsionCase, Fine
+from enforcement.periods import Period
+from enforcement.selectors import Standing, fines_totals, member_standings
+from meetings.models import Attendance, Meeting
+from referrals.models import Referral
+
+# The queue -------------------------------------------------------------------------------------
+
+AGES = [(7, "Older than a week"), (14, "Older than 2 weeks"), (30, "Older than a month"), (90, "Older than 3 months")]
+STAGES = [
+    ("appeal", "Waiting for the member's appeal"),
+    ("ready", "Ready for a decision"),
+]
+STATUSES = [("open", "Open"), ("decided", "Decided"), ("all", "All")]
+
+
+@dataclass
+class QueueFilters:
+    status: str = "open"
+    region: int | None = None
+    chapter: int | None = None
+    age: int | None = None
+    stage: str = ""
+
+    @classmethod
+    def from_query(cls, params) -> QueueFilters:
+        def as_int(name, allowed=None):
+            value = params.get(name, "")
+            if not value.isdigit():
+                return None
+            value = int(value)
+            return value if allowed is None or value in allowed else None
+
+        status = params.get("status", "open")
+        stage = params.get("stage", "")
+        return cls(
+            status=status if status in dict(STATUSES) else "open",
+            region=as_int("region"), chapter=as_int("chapter"), age=as_int("age", dict(AGES)),
+            stage=stage if stage in dict(STAGES) else "",
+        )
+
+
+def queue_scope(*, user) -> tuple[list[Region], list[Chapter]]:
+    """Regions and chapters whose cases the person reviews (for the filters)."""
+    regions = regions_overseen_by(user)
+    region_qs = Region.objects.all() if regions is None else Region.objects.filter(pk__in=regions)
+    chapter_qs = Chapter.objects.all() if regions is None else Chapter.objects.filter(region_id__in=regions)
+    return list(region_qs.order_by("name")), list(chapter_qs.order_by("name"))
+
+
+def case_queue(*, user, filters: QueueFilters, now: datetime):
+    """Cases the person reviews, oldest first: every chapter for an org admin, their regions' for region staff."""
+    regions = regions_overseen_by(user)
+    qs = ExpulsionCase.objects.select_related("membership__user", "chapter__region")
+    if regions is not None:
+        qs = qs.filter(chapter__region_id__in=regions)
+    if filters.status != "all":
+        qs = qs.filter(status=filters.status)
+    if filters.region:
+        qs = qs.filter(chapter__region_id=filters.region)
+    if filters.chapter:
+        qs = qs.filter(chapter_id=filters.chapter)
+    if filters.age:
+        qs = qs.filter(opened_at__lte=now - timedelta(days=filters.age))
+    if filters.stage == "appeal":
+        qs = qs.filter(status=ExpulsionCase.Status.OPEN, appeal_deadline__gt=now, appeal_waived_at__isnull=True)
+    elif filters.stage == "ready":
+        qs = qs.filter(Q(appeal_deadline__lte=now) | Q(appeal_waived_at__isnull=False), status=ExpulsionCase.Status.OPEN)
+    return qs.order_by("opened_at", "pk")
+
+
+def queue_rows(cases, *, now: datetime) -> list[dict]:
+    """What each queue row shows, from the case row alone (no query per case)."""
+    rows = []
+    for case in cases:
+        kinds = Counter(v["kind"] for v in case.evidence.get("violations", []))
+        violations = ", ".join(
+            f"{n} {Fine.Kind(k).label.lower()}" for k, n in sorted(kinds.items())
+        ) or "—"
+        if case.status == ExpulsionCase.Status.DECIDED:
+            stage = f"Decided: {case.get_decision_display().lower()}"
+        elif case.decidable(now):
+            stage = "Ready for a decision"
+        else:
+            stage = f"Appeal open until {case.appeal_deadline.astimezone(case.chapter.tz):%-d %b %Y}"
+        rows.append({
+            "case": case, "age_days": (now - case.opened_at).days, "violations": violations,
+            "violation_count": sum(kinds.values()), "appealed": bool(case.appealed_at),
+            "waived": bool(case.appeal_waived_at), "stage": stage, "ready": case.decidable(now),
+        })
+    return rows
+
+
+# The case's evidence -----------------------------------------------------------------------------
+
+
+@dataclass
+class CaseEvidence:
+    window: Period
+    meetings_held: int
+    marks: list[dict]
+    quota_periods: list[dict]
+    referrals: list[dict]
+    fines: list[Fine]
+    totals: dict
+    earlier: list[ExpulsionCase]
+    case_fine_ids: set[int] = field(default_factory=set)
+
+
+def case_window(case: ExpulsionCase) -> Period:
+    """The local dates the case weighed: after `since` up to the day it opened."""
+    tz = case.chapter.tz
+    opened = case.opened_at.astimezone(tz).date()
+    since = case.evidence.get("since")
+    start = date.fromisoformat(since) + timedelta(days=1) if since else opened - timedelta(days=183)
+    return Period(start, opened)
+
+
+def case_evidence(*, case: ExpulsionCase) -> CaseEvidence:
+    """The raw records behind a case: marks, quota periods, referrals given, fines, earlier cases. Flat queries."""
+    chapter, membership = case.chapter, case.membership
+    window = case_window(case)
+    held = Meeting.objects.filter(
+        chapter=chapter, status=Meeting.Status.CLOSED, local_date__range=(window.start, window.end)
+    ).count()  # query: meetings held in the window
+    fines = list(
+        Fine.objects.filter(membership=membership).select_related("rules", "meeting").order_by("period_start", "pk")
+    )  # query: every fine of the member
+    case_fine_ids = set(case.fines.values_list("pk", flat=True))  # query: the fines the case weighed
+    fined_meetings = {f.meeting_id: f for f in fines if f.kind == Fine.Kind.ABSENCE and f.meeting_id}
+    weights = {}
+    for f in fines:
+        for m in f.evidence.get("marks", []) if f.kind == Fine.Kind.ABSENCE else []:
+            weights[m["meeting_id"]] = m.get("weight")
+    marks = [
+        {"date": day, "status": Attendance.Status(status).label, "meeting_id": meeting_id,
+         "weight": weights.get(meeting_id), "fine": fined_meetings.get(meeting_id)}
+        for meeting_id, day, status in Attendance.objects.filter(
+            membership=membership, meeting__status=Meeting.Status.CLOSED,
+            meeting__local_date__range=(window.start, window.end), status__in=NOT_PRESENT,
+        ).order_by("meeting__local_date").values_list("meeting_id", "meeting__local_date", "status")
+    ]  # query: the member's marks other than present
+    quota_periods = []
+    for f in fines:
+        if f.kind != Fine.Kind.QUOTA:
+            continue
+        ev = f.evidence
+        quota_periods.append({
+            "fine": f, "period": Period(f.period_start, f.period_end), "counted": len(ev.get("counted", [])),
+            "not_counted": ev.get("not_counted", 0), "quota": ev.get("quota"), "in_case": f.pk in case_fine_ids,
+        })
+    lo, hi = window.utc_bounds(chapter.tz)
+    referrals = [
+        {**r, "local_date": r["created_at"].astimezone(chapter.tz).date(),
+         "receiver": r["receiver__user__full_name"] or r["receiver__user__email"],
+         "status_label": Referral.Status(r["status"]).label, "consent_label": Referral.Consent(r["consent"]).label}
+        for r in Referral.objects.filter(giver=membership, created_at__gte=lo, created_at__lt=hi)
+        .order_by("created_at")
+        .values("pk", "created_at", "status", "consent", "receiver__user__full_name", "receiver__user__email")
+    ]  # query: referrals the member gave in the window
+    earlier = list(
+        ExpulsionCase.objects.filter(membership=membership).exclude(pk=case.pk).select_related("decided_by")
+        .order_by("-opened_at")
+    )  # query: the member's other cases
+    return CaseEvidence(
+        window=window, meetings_held=held, marks=marks, quota_periods=quota_periods, referrals=referrals,
+        fines=fines, totals=fines_totals(Fine.objects.filter(membership=membership)),  # query: totals
+        earlier=earlier, case_fine_ids=case_fine_ids,
+    )
+
+
+# Member standing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Warning:
+    level: str  # "ok", "warn" or "bad"
+    topic: str
+    text: str
+
+
+@dataclass
+class StandingPage:
+    standing: Standing
+    rules: ChapterRules | None
+    violations: list[dict]
+    violations_threshold: int | None
+    violations_since: date | None
+    warnings: list[Warning]
+    fines: list[Fine]
+    totals: dict
+    open_case: ExpulsionCase | None
+    cases: list[ExpulsionCase]
+
+
+def member_standing_page(*, membership, today: date) -> StandingPage:
+    """A member's standing with the very figures enforcement uses: `member_standings` for absences,
+    referrals and unpaid fines; `violations_on_record` for the count toward the expulsion threshold."""
+    chapter = membership.chapter
+    standing = member_standings(chapter=chapter, memberships=[membership], today=today)[membership.pk]
+    book = RulesBook(list(ChapterRules.objects.filter(chapter=chapter)))  # query: rules versions
+    rules = book.at(today) if book else None
+    violations, threshold, since = [], None, None
+    if rules is not None:
+        since = expulsion_since(rules, today)
+        violations = violations_on_record(chapter=chapter, since=since, membership_ids=[membership.pk])[membership.pk]
+    fines = list(Fine.objects.filter(membership=membership).select_related("rules").order_by("-period_start", "-pk"))
+    cases = list(membership.expulsion_cases.select_related("decided_by").order_by("-opened_at"))
+    open_case = next((c for c in cases if c.is_open), None)
+    if rules is not None:
+        threshold = rules.expulsion_violations
+    return StandingPage(
+        standing=standing, rules=rules, violations=violations, violations_threshold=threshold,
+        violations_since=since, warnings=standing_warnings(standing, rules, violations, open_case, today),
+        fines=fines, totals=fines_totals(Fine.objects.filter(membership=membership)), open_case=open_case,
+        cases=cases,
+    )
+
+
+def standing_warnings(standing: Standing, rules, violations, open_case, today: date) -> list[Warning]:
+    """How close the member is to each threshold, in words."""
+    out = []
+    if standing.absences_allowed is not None:
+        left = standing.absences_allowed - standing.absences
+        if left < 0:
+            out.append(Warning("bad", "Absences", f"{num(-left)} over the limit of {standing.absences_allowed} "
+                                                  f"({standing.window.label()}): each further absence is fined."))
+        elif left == 0:
+            out.append(Warning("warn", "Absences", f"At the limit of {standing.absences_allowed}: the next absence "
+                                                   "goes over it and is fined."))
+        elif left <= 1:
+            out.append(Warning("warn", "Absences", f"{num(left)} absence left before the limit."))
+        else:
+            out.append(Warning("ok", "Absences", f"{num(left)} absences left before the limit."))
+    if standing.quota:
+        short = standing.quota - standing.referrals
+        end = standing.quota_period.end
+        if short > 0:
+            days = (end - today).days + 1
+            out.append(Warning("warn", "Referrals", f"{short} more referral{'s' if short != 1 else ''} needed by "
+                                                    f"{end:%-d %b %Y} ({days} day{'s' if days != 1 else ''} left)."))
+        else:
+            out.append(Warning("ok", "Referrals", "Quota met for this period."))
+    if rules is not None:
+        n, limit = len(violations), rules.expulsion_violations
+        if open_case is not None:
+            out.append(Warning("bad", "Expulsion", "An expulsion case is open; see it below."))
+        elif n >= limit:
+            out.append(Warning("bad", "Expulsion", f"{n} violations of {limit}: the next evaluation opens a case."))
+        elif n == limit - 1:
+            out.append(Warning("warn", "Expulsion", f"{n} violation{'s' if n != 1 else ''} of {limit} within "
+                                                    f"{rules.expulsion_months} months: one more opens an expulsion case."))
+        else:
+            out.append(Warning("ok", "Expulsion", f"{n} violation{'s' if n != 1 else ''} of {limit} within "
+                                                  f"{rules.expulsion_months} months."))
+    if standing.open_fines_count:
+        out.append(Warning("warn", "Fines", f"{standing.open_fines_count} unpaid: "
+                                            f"{money(standing.open_fines, standing.currency)}."))
+    return out
+

@@ -1,0 +1,158 @@
+"""The member standing page: the figures the enforcement works with, for the member, leadership and admins."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from enforcement import services
+from enforcement.evaluation import chapter_evaluate
+from enforcement.models import ChapterRules, Fine
+from meetings.models import Attendance
+from members.models import Membership
+from referrals.models import Referral
+from tests.enforcement.factories import (
+    AttendanceFactory,
+    ChapterRulesFactory,
+    ExpulsionCaseFactory,
+    MeetingFactory,
+    ReferralFactory,
+)
+
+FEB_28 = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
+MAR_1 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+MARKS = {date(2026, 1, 7): "absent", date(2026, 1, 14): "absent", date(2026, 1, 21): "late", date(2026, 2, 4): "absent"}
+
+
+@pytest.fixture
+def history(personas, time_machine):
+    """Mona: 3 absences and a late arrival (3.5 against 2 allowed), 1 counted referral in January and 1 in
+    February against a quota of 2 consented a month; 4 violations make an expulsion candidate."""
+    time_machine.move_to(FEB_28)
+    Membership.objects.filter(chapter=personas.chapter).update(joined_on=date(2024, 1, 1))
+    ChapterRulesFactory(
+        chapter=personas.chapter, effective_from=date(2026, 1, 1), absences_allowed=2, late_weight=Decimal("0.5"),
+        fine_absence=Decimal("10.00"),
+        referral_quota=2, quota_period=ChapterRules.QuotaPeriod.MONTH, quota_counts=ChapterRules.QuotaCounts.CONSENTED,
+        fine_quota=Decimal("5.00"), expulsion_violations=4, expulsion_months=6,
+    )
+    for i in range(8):
+        day = date(2026, 1, 7) + timedelta(days=7 * i)
+        meeting = MeetingFactory(chapter=personas.chapter, local_date=day)
+        AttendanceFactory(meeting=meeting, membership=personas.member, status=MARKS.get(day, Attendance.Status.PRESENT))
+        AttendanceFactory(meeting=meeting, membership=personas.member2)
+    give = dict(giver=personas.member, receiver=personas.member2)
+    ReferralFactory(**give, at=datetime(2026, 1, 12, 9, tzinfo=UTC))
+    ReferralFactory(**give, at=datetime(2026, 2, 10, 9, tzinfo=UTC))
+    ReferralFactory(**give, consent=Referral.Consent.NOT_ASKED, at=datetime(2026, 2, 11, 9, tzinfo=UTC))
+    for i in range(2):  # Max meets the quota
+        ReferralFactory(giver=personas.member2, receiver=personas.member, at=datetime(2026, 1, 5 + i, tzinfo=UTC))
+        ReferralFactory(giver=personas.member2, receiver=personas.member, at=datetime(2026, 2, 5 + i, tzinfo=UTC))
+    result = services.chapter_enforce(chapter=personas.chapter, now=FEB_28)
+    quota_jan = next(f for f in result.fines if f.kind == Fine.Kind.QUOTA and f.membership == personas.member)
+    services.fine_resolve(fine=quota_jan, by=personas.treasurer.user, status=Fine.Status.PAID)
+    return result
+
+
+def page(client, personas, who="member", membership=None):
+    personas.login(client, who)
+    url = personas.url("enforcement:standing-member", membership.pk) if membership else personas.url("enforcement:standing")
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+def test_standing_figures_equal_the_enforcements(client, personas, history):
+    response = page(client, personas)
+    s, p = response.context["s"], response.context["page"]
+    fines = {(f.kind, f.period_start): f for f in history.fines}
+    # Absences: the total the last absence fine was computed from (nothing has happened since).
+    last_absence = fines[(Fine.Kind.ABSENCE, date(2026, 2, 4))]
+    assert s.absences == Decimal(last_absence.evidence["total"]) == Decimal("3.5")
+    assert s.absences_allowed == last_absence.evidence["allowed"] == 2
+    # Referrals this month: what the evaluation counts for February once it has ended.
+    feb = next(f for f in chapter_evaluate(chapter=personas.chapter, today=date(2026, 3, 1)).findings
+               if f.kind == Fine.Kind.QUOTA and f.membership == personas.member)
+    assert s.referrals == len(feb.evidence["counted"]) == 1 and s.quota == feb.evidence["quota"] == 2
+    # Balance: the unpaid fines enforcement issued (January's quota fine was paid).
+    unpaid = sum(f.amount for f in history.fines if f.membership == personas.member) - Decimal("5.00")
+    assert s.open_fines == unpaid == Decimal("15.00") and s.open_fines_count == 2
+    # Violations: the very ones the evaluation weighs for a case once February's quota fine is added.
+    mine = sorted((f for f in history.fines if f.membership == personas.member and f.kind in Fine.VIOLATION_KINDS),
+                  key=lambda f: f.period_start)
+    assert [v["fine_id"] for v in p.violations] == [f.pk for f in mine]
+    assert p.violations_threshold == 4
+    [candidate] = [c for c in chapter_evaluate(chapter=personas.chapter, today=date(2026, 3, 1)).cases
+                   if c.membership == personas.member]
+    assert [v["fine_id"] for v in candidate.violations if v["fine_id"]] == [v["fine_id"] for v in p.violations]
+    assert len(candidate.violations) == len(p.violations) + 1 == 4
+
+
+def test_standing_page_shows_the_figures_and_warnings(client, personas, history):
+    html = page(client, personas).content.decode()
+    assert "3.5 / 2" in html and "1 / 2" in html and "£15.00" in html and "3 / 4" in html
+    assert "1.5 over the limit of 2" in html
+    assert "1 more referral needed by 28 Feb 2026 (1 day left)" in html
+    assert "3 violations of 4 within 6 months: one more opens an expulsion case" in html
+
+
+def test_an_open_case_shows_with_its_deadline(client, personas, history, time_machine):
+    time_machine.move_to(MAR_1)
+    result = services.chapter_enforce(chapter=personas.chapter, now=MAR_1)
+    [case] = [c for c in result.cases if c.membership_id == personas.member.pk]
+    html = page(client, personas).content.decode()
+    deadline = case.appeal_deadline.astimezone(personas.chapter.tz)
+    assert 'id="standing-case"' in html and f"{deadline:%-d %b %Y}" in html
+    assert "An expulsion case is open" in html
+
+
+def test_a_member_with_no_data_sees_no_warnings_but_their_figures(client, personas):
+    html = page(client, personas, "member2").content.decode()
+    assert "No attendance rule yet." in html and "No rules in force yet." in html
+
+
+@pytest.mark.parametrize("who", ["president", "vice_president", "treasurer", "region_staff", "org_admin"])
+def test_leadership_and_admins_see_a_members_standing(client, personas, history, who):
+    response = page(client, personas, who, membership=personas.member)
+    assert response.context["s"].absences == Decimal("3.5")
+    assert "Standing: Mona Member" in response.content.decode()
+
+
+def test_a_member_cannot_see_another_members_standing(client, personas):
+    personas.login(client, "member2")
+    assert client.get(personas.url("enforcement:standing-member", personas.member.pk)).status_code == 403
+
+
+def test_a_member_may_open_their_own_standing_by_id(client, personas):
+    response = page(client, personas, "member", membership=personas.member)
+    assert "My standing" in response.content.decode()
+
+
+def test_overseers_without_a_seat_get_a_pointer_not_an_error(client, personas):
+    personas.login(client, "org_admin")
+    response = client.get(personas.url("enforcement:standing"))
+    assert response.status_code == 200 and "no seat" in response.content.decode()
+
+
+def test_another_chapters_member_is_not_reachable(client, personas):
+    personas.login(client, "president")
+    assert client.get(personas.url("enforcement:standing-member", personas.outsider.pk)).status_code == 404
+
+
+def test_standing_query_count_does_not_grow(client, personas, history, django_assert_max_num_queries):
+    personas.login(client, "president")
+    url = personas.url("enforcement:standing-member", personas.member.pk)
+    with django_assert_max_num_queries(40) as small:
+        client.get(url)
+    meetings = []
+    for i in range(10):
+        meetings.append(MeetingFactory(chapter=personas.chapter, local_date=date(2025, 10, 1) + timedelta(days=7 * i)))
+        AttendanceFactory(meeting=meetings[-1], membership=personas.member, status=Attendance.Status.ABSENT)
+        ReferralFactory(giver=personas.member, receiver=personas.member2, at=timezone.now() - timedelta(hours=i + 1))
+        ExpulsionCaseFactory(membership=personas.member, rules=history.fines[0].rules, status="decided",
+                             decision="dismiss")
+    services.chapter_enforce(chapter=personas.chapter, now=FEB_28)
+    with django_assert_max_num_queries(40) as large:
+        client.get(url)
+    assert len(large.captured_queries) == len(small.captured_queries)
