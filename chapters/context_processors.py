@@ -13,6 +13,8 @@ def navigation(request):
     return {
         "nav_chapters": lambda: list(chapters_visible_to(user).distinct().order_by("name").only("name", "slug")),
         "nav_unread": lambda: Notification.objects.filter(user=user, read_at__isnull=True).count(),
+        # Organisation admins and region staff review cases and read the audit trail.
+        "nav_oversight": lambda: user.is_org_admin or user.region_roles.exists(),
         "nav_chapter": getattr(request, "chapter", None),
         "nav_access": getattr(request, "access", None),
     }
