@@ -100,6 +100,8 @@ def _review(*, world, stdout, now) -> None:
         stdout.write(f"  Case of {case.membership.display_name}: appealed, ready for a decision")
     for case in waiting:
         stdout.write(f"  Case of {case.membership.display_name}: awaiting the member's appeal")
+    if waiting:
+        world.logins.append((f"Member with a case to appeal ({waiting[0].chapter.name})", waiting[0].membership.user.email))
 
 
 def _recommend(case, recommendation, note) -> None:

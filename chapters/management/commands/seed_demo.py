@@ -13,8 +13,9 @@ class Command(BaseCommand):
             for step in self._steps():
                 step(world=world, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these (password below):"))
+        width = max(len(label) for label, _ in world.logins)
         for label, email in world.logins:
-            self.stdout.write(f"  {label:<36} {email}")
+            self.stdout.write(f"  {label:<{width}}  {email}")
         self.stdout.write(f"  Password for every demo login: {DEMO_PASSWORD}")
 
     def _steps(self):
