@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import RegionStaff
@@ -77,8 +78,10 @@ def _tell(users, *, case: ExpulsionCase, title: str, body: str, key: str | None)
         if user.pk in seen:
             continue
         seen.add(user.pk)
+        # The member's link works even after an expulsion takes their seat (and chapter pages) away.
+        url = reverse("my-case", args=[case.pk]) if user.pk == case.membership.user_id else case.get_absolute_url()
         notification_send(
-            user=user, kind=Notification.Kind.CASE, title=title, body=body, url=case.get_absolute_url(),
+            user=user, kind=Notification.Kind.CASE, title=title, body=body, url=url,
             chapter=case.chapter, dedupe_key=key,
         )
 

@@ -6,4 +6,5 @@ from enforcement import views
 
 urlpatterns = [
     path("cases/", views.case_queue, name="case-queue"),
+    path("my-cases/<int:case_id>/", views.my_case, name="my-case"),
 ]

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from chapters.access import Need, chapter_view, regions_overseen_by
+from chapters.access import Need, access_for, chapter_view, regions_overseen_by
 from enforcement import review, review_selectors, selectors, services
 from enforcement.forms import AppealForm, DecideForm, FineResolveForm, RecommendForm, RulesForm
 from enforcement.limits import rules_limits_for
@@ -339,3 +339,15 @@ def _standing_render(request, membership, *, own: bool):
          "today": today,
          "deadline": page.open_case.appeal_deadline.astimezone(request.chapter.tz) if page.open_case else None},
     )
+
+
+@login_required
+def my_case(request, case_id: int):
+    """A case as its member reads it, even after losing the seat (an expelled member still sees why)."""
+    case = get_object_or_404(
+        ExpulsionCase.objects.select_related("chapter", "membership__user", "rules", "decided_by"),
+        pk=case_id, membership__user=request.user,
+    )
+    if access_for(request.user, case.chapter) is not None:
+        return redirect(case.get_absolute_url())  # still seated: the full case page, with the appeal form
+    return render(request, "enforcement/case_letter.html", {"case": case})

@@ -34,6 +34,8 @@ ROUTES = {
     # The review queue spans chapters: org admins see all, region staff their regions (the other
     # region's staff see an empty queue); everyone else is refused.
     "case-queue": Route(OVERSIGHT | {"other_region_staff"}, chapter_scoped=False),
+    # The member's own case, readable even without a seat; everyone else gets 404.
+    "my-case": Route(frozenset({"member"}), chapter_scoped=False, kwargs=lambda p: {"case_id": _case(p).pk}),
 }
 
 

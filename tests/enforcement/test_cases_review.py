@@ -290,3 +290,32 @@ def test_region_staff_of_a_chapter_without_region_do_not_oversee(db):
     staff = RegionStaffFactory().user
     assert not review.can_decide(staff, case)
     assert review.can_decide(UserFactory(is_org_admin=True), case)
+
+
+def test_an_expelled_member_still_reads_the_decision(client, personas):
+    from django.urls import reverse
+
+    from enforcement import review
+    from members.models import Notification
+    from tests.enforcement.factories import ExpulsionCaseFactory
+
+    case = ExpulsionCaseFactory(membership=personas.member)
+    review.case_appeal_waive(case=case, by=personas.member.user)
+    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Nine absences in a row.")
+    notice = Notification.objects.filter(user=personas.member.user, kind="case").order_by("-pk").first()
+    assert notice.url == reverse("my-case", args=[case.pk])
+    personas.login(client, "member")
+    assert client.get(case.get_absolute_url()).status_code == 404  # the chapter's pages are closed now
+    body = client.get(notice.url).content.decode()
+    assert "Decision: Expel" in body and "Nine absences in a row." in body
+
+
+def test_a_seated_member_is_sent_to_the_full_case_page(client, personas):
+    from django.urls import reverse
+
+    from tests.enforcement.factories import ExpulsionCaseFactory
+
+    case = ExpulsionCaseFactory(membership=personas.member)
+    personas.login(client, "member")
+    response = client.get(reverse("my-case", args=[case.pk]))
+    assert response.status_code == 302 and response.url == case.get_absolute_url()
