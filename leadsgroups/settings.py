@@ -4,7 +4,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LEADSGROUPS_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -15,11 +14,10 @@ if (BASE_DIR / ".env").exists():
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-_DEV_SECRET = "dev-only-insecure-secret-key-not-for-production-use-0123456789"
-SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
-if not SECRET_KEY:
-    # Production refuses to boot with a guessable key.
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (or set DEBUG=1 for development).")
+# Without SECRET_KEY, management commands (migrate, makemigrations, check) still run; the web
+# server and Celery refuse to start with this key unless DEBUG is on (leadsgroups/serving.py).
+DEV_SECRET_KEY = "django-insecure-dev-only-secret-key-not-for-production-0123456789"  # check --deploy flags it
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEV_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
