@@ -28,7 +28,11 @@ def _crawl(client, start="/", limit=400):
             continue
         if response.status_code == 302 or "html" not in response.get("Content-Type", ""):
             continue
-        for href in LINK.findall(response.content.decode()):
+        html = response.content.decode()
+        title = html.split("<title>", 1)[-1].split("</title>", 1)[0]
+        if "<" in title or not title.strip():
+            failures.append((url, f"bad <title>: {title[:80]!r}"))
+        for href in LINK.findall(html):
             href = urldefrag(href.replace("&amp;", "&"))[0]
             parsed = urlparse(href)
             if parsed.scheme or parsed.netloc or not href.startswith("/") or href.startswith(SKIP):

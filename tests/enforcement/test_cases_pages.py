@@ -245,3 +245,14 @@ def test_case_page_query_count_does_not_grow_with_the_record(client, personas, o
     with django_assert_max_num_queries(40) as large:
         client.get(case_url(personas, opened))
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+def test_case_page_title_is_plain_text(client, personas):
+    from tests.enforcement.factories import ExpulsionCaseFactory
+
+    case = ExpulsionCaseFactory(membership=personas.member)
+    personas.login(client, "org_admin")
+    html = client.get(case.get_absolute_url()).content.decode()
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and "Mona Member" in title
+    assert html.count('id="decide"') <= 1
