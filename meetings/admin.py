@@ -9,6 +9,9 @@ class MeetingAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "chapter"]
     list_select_related = ["chapter"]
     date_hierarchy = "local_date"
+    search_fields = ["chapter__name", "venue"]
+    # Closing, cancelling and moving go through the app, where they are audited and figures lock.
+    readonly_fields = ["status", "cancel_reason", "closed_at", "closed_by"]
 
 
 @admin.register(Attendance)
@@ -17,12 +20,24 @@ class AttendanceAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     list_select_related = ["meeting__chapter", "membership__user", "membership__chapter"]
     raw_id_fields = ["meeting", "membership", "recorded_by"]
+    search_fields = ["membership__user__full_name", "membership__user__email", "substitute_name"]
+
+    # Roll call and corrections (with their reason and audit record) happen in the app only.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Visitor)
 class VisitorAdmin(admin.ModelAdmin):
     list_display = ["name", "business", "meeting", "invited_by", "follow_up"]
     list_filter = ["follow_up"]
+    search_fields = ["name", "business", "email"]
     list_select_related = ["meeting__chapter", "invited_by__user", "invited_by__chapter"]
     raw_id_fields = ["meeting", "invited_by", "applicant_membership", "recorded_by"]
 

@@ -31,3 +31,20 @@ def test_region_staff_without_staff_flag_cannot_use_the_admin(client, demo):
     client.force_login(User.objects.get(email="director.north@demo.leadsgroups.org"))
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_attendance_and_meeting_status_cannot_be_changed_behind_the_audit(client, demo):
+    from meetings.models import Attendance, Meeting
+
+    client.force_login(User.objects.get(email="admin@demo.leadsgroups.org"))
+    mark = Attendance.objects.exclude(status="medical").first()
+    url = reverse("admin:meetings_attendance_change", args=[mark.pk])
+    response = client.post(url, {"meeting": mark.meeting_id, "membership": mark.membership_id, "status": "medical"})
+    assert response.status_code == 403
+    assert Attendance.objects.get(pk=mark.pk).status == mark.status
+    meeting = Meeting.objects.filter(status="closed").first()
+    url = reverse("admin:meetings_meeting_change", args=[meeting.pk])
+    client.post(url, {"chapter": meeting.chapter_id, "kind": meeting.kind, "starts_at_0": meeting.local_date,
+                      "starts_at_1": "07:00", "local_date": meeting.local_date, "duration_minutes": 90,
+                      "status": "scheduled"})
+    assert Meeting.objects.get(pk=meeting.pk).status == "closed"
