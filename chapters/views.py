@@ -17,7 +17,10 @@ from members.models import AuditEvent, Notification
 @login_required
 def dashboard(request):
     chapters = list(selectors.user_chapters(user=request.user))
-    unread = Notification.objects.filter(user=request.user, read_at__isnull=True).order_by("-created_at")[:8]
+    unread = (
+        Notification.objects.filter(user=request.user, read_at__isnull=True).select_related("chapter")
+        .order_by("-created_at")[:8]
+    )
     attention = selectors.dashboard_attention(user=request.user, chapters=chapters)
     return render(
         request, "chapters/dashboard.html", {"chapters": chapters, "unread": unread, "attention": attention}

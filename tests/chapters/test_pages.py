@@ -93,9 +93,12 @@ def test_dashboard_lists_what_needs_attention_in_flat_queries(client, personas, 
     assert "1 referral(s) received need your action" in attention
     assert "1 unpaid fine(s): 10.00 GBP" in attention, attention
     assert "1 visitor(s) await follow-up" in attention
-    for _ in range(4):
+    from members.notifications import notification_send
+
+    for n in range(4):
         ReferralFactory(chapter=personas.chapter, giver=personas.member2, receiver=personas.president)
         VisitorFactory(meeting__chapter=personas.chapter)
+        notification_send(user=personas.president.user, chapter=personas.chapter, kind="fine", title=f"n{n}")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/")
 
