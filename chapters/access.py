@@ -45,6 +45,22 @@ class ChapterAccess:
     def is_president(self) -> bool:
         return bool(self.membership and self.membership.is_seated and self.membership.role == Membership.Role.PRESIDENT)
 
+    @property
+    def can_appoint_officers(self) -> bool:
+        """Who may give or take a role: the president, or region staff and organisation admins."""
+        return self.is_president or self.is_oversight
+
+    def can_manage_membership(self, target: Membership) -> bool:
+        """Leadership manages members' seats, but nobody their own, and only the president or
+        oversight that of an officer (so no officer can remove or demote another)."""
+        if not self.is_leadership:
+            return False
+        if self.membership is not None and target.pk == self.membership.pk:
+            return self.is_oversight
+        if target.role != Membership.Role.MEMBER:
+            return self.can_appoint_officers
+        return True
+
     def can(self, need: Need) -> bool:
         if need is Need.OVERSIGHT:
             return self.is_oversight

@@ -23,11 +23,14 @@ class InvitationForm(forms.Form):
         help_text="Only classifications nobody holds in the chapter are offered.",
     )
 
-    def __init__(self, *args, chapter, **kwargs):
+    def __init__(self, *args, chapter, can_appoint: bool, **kwargs):
         super().__init__(*args, **kwargs)
         from chapters.selectors import chapter_open_classifications
 
         self.fields["classification"].queryset = chapter_open_classifications(chapter=chapter)
+        if not can_appoint:  # officers are appointed by the president or an admin
+            self.fields["role"].choices = [(Membership.Role.MEMBER, Membership.Role.MEMBER.label)]
+            self.fields["role"].help_text = "Only the president or an admin invites officers."
 
 
 class MembershipChangeForm(forms.Form):
@@ -39,13 +42,18 @@ class MembershipChangeForm(forms.Form):
         help_text="Required when the status changes; the member sees it.",
     )
 
-    def __init__(self, *args, membership: Membership, **kwargs):
+    def __init__(self, *args, membership: Membership, can_appoint: bool, **kwargs):
         kwargs.setdefault(
             "initial",
             {"role": membership.role, "status": membership.status, "classification": membership.classification},
         )
         super().__init__(*args, **kwargs)
         self.membership = membership
+        if not can_appoint:  # the role stays as it is: the president or an admin appoints officers
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = "Only the president or an admin changes roles."
+        else:
+            self.fields["role"].help_text = "Making someone president hands the presidency over: the current president becomes a member."
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -90,17 +90,18 @@ def members_manage(request):
 @chapter_view(Need.LEADERSHIP)
 def member_invite(request):
     chapter = request.chapter
-    form = InvitationForm(request.POST or None, chapter=chapter)
+    form = InvitationForm(request.POST or None, chapter=chapter, can_appoint=request.access.can_appoint_officers)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, link = member_services.invitation_create(
+            invitation, _link = member_services.invitation_create(
                 chapter=chapter, invited_by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}. Their link: {link}")
+            # The link goes to the invitee only: whoever holds it sets the account's password.
+            messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("chapters:members", chapter.slug)
     return render(request, "chapters/member_invite.html", {"chapter": chapter, "form": form})
 
@@ -118,7 +119,11 @@ def invitation_revoke(request, invitation_id: int):
 def member_edit(request, membership_id: int):
     chapter = request.chapter
     membership = get_object_or_404(chapter.memberships.select_related("user", "classification"), pk=membership_id)
-    form = MembershipChangeForm(request.POST or None, membership=membership)
+    if not request.access.can_manage_membership(membership):
+        raise PermissionDenied("Only the president or an admin changes an officer's seat, and nobody changes their own.")
+    form = MembershipChangeForm(
+        request.POST or None, membership=membership, can_appoint=request.access.can_appoint_officers
+    )
     if request.method == "POST" and form.is_valid():
         try:
             member_services.membership_change(membership=membership, by=request.user, **form.cleaned_data)

@@ -110,6 +110,12 @@ class Membership(models.Model):
                 name="members_membership_one_seat_per_classification",
                 violation_error_message="Another member already holds this classification in the chapter.",
             ),
+            models.UniqueConstraint(
+                fields=["chapter"],
+                condition=Q(role="president", status__in=["active", "on_leave", "probation"]),
+                name="members_membership_one_president",
+                violation_error_message="The chapter already has a president.",
+            ),
         ]
         indexes = [models.Index(fields=["chapter", "status"], name="members_membership_ch_status")]
 

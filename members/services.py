@@ -99,6 +99,8 @@ def invitation_accept(*, invitation: Invitation, user: User | None, full_name: s
         raise ValidationError("The classification of this invitation has been taken meanwhile; ask the chapter for a new one.")
     membership = Membership.objects.filter(user=user, chapter=invitation.chapter).first()
     before = {"status": membership.status, "role": membership.role} if membership else {}
+    if invitation.role == Membership.Role.PRESIDENT:
+        _presidency_hand_over(chapter=invitation.chapter, to=membership, by=invitation.invited_by)
     if membership is None:
         membership = Membership(user=user, chapter=invitation.chapter)
     membership.role = invitation.role
@@ -124,6 +126,30 @@ def invitation_accept(*, invitation: Invitation, user: User | None, full_name: s
             url=reverse("chapters:roster", args=[invitation.chapter.slug]),
         )
     return membership
+
+
+def _presidency_hand_over(*, chapter, to: Membership | None, by) -> None:
+    """A chapter has one president: the sitting one becomes a member when another is appointed."""
+    sitting = (
+        Membership.objects.select_for_update()
+        .filter(chapter=chapter, role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES)
+        .exclude(pk=getattr(to, "pk", None))
+        .select_related("user")
+    )
+    for old in sitting:
+        old.role = Membership.Role.MEMBER
+        old.save(update_fields=["role"])
+        audit_record(
+            actor=by, action="membership.changed", target=old, chapter=chapter,
+            summary=f"{old.user}: role: president → member (presidency handed over)",
+            before={"role": Membership.Role.PRESIDENT}, after={"role": Membership.Role.MEMBER},
+        )
+        notification_send(
+            user=old.user, chapter=chapter, kind=Notification.Kind.MEMBERSHIP,
+            title=f"You handed the presidency of {chapter} over",
+            body="Another member has been appointed president; you are now a member of the chapter.",
+            url=reverse("chapters:home", args=[chapter.slug]),
+        )
 
 
 def _mark_email_verified(user: User) -> None:
@@ -156,6 +182,8 @@ def membership_change(
     if status is not None and status != membership.status and not reason.strip():
         raise ValidationError({"reason": "Say why the status changes; the member and the audit trail see it."})
     if role is not None:
+        if role == Membership.Role.PRESIDENT and membership.role != role:
+            _presidency_hand_over(chapter=membership.chapter, to=membership, by=by)
         membership.role = role
     if status is not None and status != membership.status:
         membership.status = status

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -123,3 +124,17 @@ def test_invited_classification_taken_meanwhile_is_refused_on_accept(personas):
 def test_open_signup_is_off_by_default(client, db):
     response = client.get(reverse("account_signup"))
     assert b"Sign Up Closed" in response.content or response.status_code in (302, 403)
+
+
+def test_accepting_a_presidency_invitation_hands_the_presidency_over(personas):
+    invitation, _ = _invite(personas, role="president")
+    membership = invitation_accept(invitation=invitation, user=None, full_name="New Pres", password="a-long-Passphrase-9")
+    personas.president.refresh_from_db()
+    assert membership.role == "president" and personas.president.role == "member"
+
+
+def test_the_inviter_is_not_shown_the_secret_link(client, personas):
+    personas.login(client, "president")
+    response = client.post(personas.url("chapters:member-invite"), {"email": "n@example.com", "role": "member"}, follow=True)
+    assert "Invitation sent to n@example.com" in response.content.decode()
+    assert not re.search(r"/invitations/[\w-]{20,}/", response.content.decode())  # no token anywhere

@@ -82,3 +82,61 @@ def test_admin_cannot_edit_or_delete_audit_events(client, personas):
     admin = site._registry[AuditEvent]
     request = type("R", (), {"user": personas.org_admin})()
     assert not admin.has_change_permission(request) and not admin.has_delete_permission(request)
+
+
+def _edit(client, personas, who, target, **data):
+    personas.login(client, who)
+    base = {"role": target.role, "status": target.status, "classification": target.classification.pk, "reason": "x"}
+    return client.post(personas.url("chapters:member-edit", target.pk), {**base, **data})
+
+
+def test_an_officer_cannot_change_their_own_seat(client, personas):
+    response = _edit(client, personas, "treasurer", personas.treasurer, role="president")
+    assert response.status_code == 403
+    personas.treasurer.refresh_from_db()
+    assert personas.treasurer.role == "secretary_treasurer"
+
+
+def test_an_officer_cannot_demote_or_expel_the_president(client, personas):
+    response = _edit(client, personas, "vice_president", personas.president, status="expelled", reason="coup")
+    assert response.status_code == 403
+    personas.president.refresh_from_db()
+    assert personas.president.status == "active" and personas.president.role == "president"
+
+
+def test_only_the_president_or_an_admin_gives_roles(client, personas):
+    _edit(client, personas, "vice_president", personas.member, role="vice_president")
+    personas.member.refresh_from_db()
+    assert personas.member.role == "member"  # the role field is fixed for a vice-president
+    _edit(client, personas, "president", personas.member, role="secretary_treasurer")
+    personas.member.refresh_from_db()
+    assert personas.member.role == "secretary_treasurer"
+
+
+def test_officers_still_manage_ordinary_members(client, personas):
+    response = _edit(client, personas, "vice_president", personas.member, status="on_leave", reason="Surgery")
+    assert response.status_code == 302
+    personas.member.refresh_from_db()
+    assert personas.member.status == "on_leave"
+
+
+def test_appointing_a_president_hands_the_presidency_over(client, personas):
+    _edit(client, personas, "org_admin", personas.member, role="president")
+    personas.member.refresh_from_db()
+    personas.president.refresh_from_db()
+    assert personas.member.role == "president" and personas.president.role == "member"
+    assert AuditEvent.objects.filter(target_id=str(personas.president.pk), summary__contains="handed over").exists()
+
+
+def test_a_chapter_has_one_president_in_the_database(personas):
+    with pytest.raises(IntegrityError):
+        MembershipFactory(chapter=personas.chapter, role="president")
+
+
+def test_only_the_president_or_an_admin_invites_officers(client, personas):
+    personas.login(client, "vice_president")
+    response = client.post(personas.url("chapters:member-invite"), {"email": "x@example.com", "role": "president"})
+    assert response.status_code == 200 and "role" in response.context["form"].errors
+    personas.login(client, "president")
+    response = client.post(personas.url("chapters:member-invite"), {"email": "x@example.com", "role": "vice_president"})
+    assert response.status_code == 302
