@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.models import Chapter, RegionStaff
 from members.models import Membership
@@ -112,6 +113,11 @@ def chapter_view(need: Need = Need.MEMBER):
         @wraps(view)
         def wrapper(request, chapter_slug, *args, **kwargs):
             if not request.user.is_authenticated:
+                if getattr(request, "htmx", False):
+                    # A live fragment must not swap a sign-in page into the page: send the whole
+                    # browser to sign in, then back to the page the person was on.
+                    back = request.htmx.current_url_abs_path or request.get_full_path()
+                    return HttpResponseClientRedirect(redirect_to_login(back).url)
                 return redirect_to_login(request.get_full_path())
             access = get_chapter_for_user(request, chapter_slug, need)
             request.chapter = access.chapter

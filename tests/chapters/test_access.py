@@ -25,3 +25,10 @@ def test_an_officer_on_probation_keeps_the_seat_but_an_expelled_one_has_no_acces
 def test_inactive_accounts_have_no_access(personas):
     personas.member.user.is_active = False
     assert access_for(personas.member.user, personas.chapter) is None
+
+
+def test_htmx_request_after_sign_out_redirects_the_whole_page(client, personas):
+    url = personas.url("chapters:roster")
+    response = client.get(url, headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{url}"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/accounts/login/?next={url}"
