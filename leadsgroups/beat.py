@@ -38,6 +38,6 @@ BEAT_SCHEDULE = {
     # audited, member and president told. Idempotent: a lifted case is marked and skipped.
     "enforcement-probations-lift": {
         "task": "enforcement.tasks.probations_lift_sweep",
-        "schedule": crontab(minute=45, hour=2),
+        "schedule": crontab(minute=45),  # hourly: each chapter's midnight comes at its own hour
     },
 }

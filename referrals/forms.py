@@ -1,14 +1,27 @@
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from members.models import Membership
 from referrals.models import MAX_CLOSED_VALUE, TEMPERATURE_MEANINGS, Referral
 
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,25}$")
 NOTES_MAX = 2000
+
+
+# Report periods stay within dates the app can do arithmetic on (9999-12-31 + 1 day overflows).
+PERIOD_BOUNDS = [MinValueValidator(date(2000, 1, 1)), MaxValueValidator(date(2100, 12, 31))]
+# How far back a one-to-one or an education credit may be recorded.
+BACKDATE_LIMIT = timedelta(days=365)
+
+
+def _not_long_ago(value: date) -> date:
+    if value < date.today() - BACKDATE_LIMIT:
+        raise forms.ValidationError("That is more than a year ago: record only what happened in the last year.")
+    return value
 
 
 def _date_input():
@@ -166,7 +179,7 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 class OneToOneForm(forms.Form):
     other = MemberChoiceField(queryset=Membership.objects.none(), label="With")
-    met_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today)
+    met_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today, validators=[_not_long_ago])
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
 
     def __init__(self, *args, candidates, **kwargs):
@@ -175,7 +188,7 @@ class OneToOneForm(forms.Form):
 
 
 class EducationForm(forms.Form):
-    completed_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today)
+    completed_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today, validators=[_not_long_ago])
     title = forms.CharField(max_length=200, label="What did you learn?")
     hours = forms.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.25"), max_value=Decimal("40")
@@ -183,8 +196,8 @@ class EducationForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = forms.DateField(required=False, widget=_date_input(), label="From")
-    end = forms.DateField(required=False, widget=_date_input(), label="To")
+    start = forms.DateField(required=False, widget=_date_input(), label="From", validators=PERIOD_BOUNDS)
+    end = forms.DateField(required=False, widget=_date_input(), label="To", validators=PERIOD_BOUNDS)
     status = forms.ChoiceField(choices=[("", "Any status"), *Referral.Status.choices], required=False)
 
     def clean(self):

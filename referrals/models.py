@@ -146,8 +146,8 @@ class ReferralEvent(models.Model):
         related_name="+",
         help_text="Empty when the prospect (through the consent link) or the system acted.",
     )
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, blank=True)
+    from_status = models.CharField(max_length=10, blank=True, choices=Referral.Status.choices)
+    to_status = models.CharField(max_length=10, blank=True, choices=Referral.Status.choices)
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -47,10 +47,16 @@ def _url(referral: Referral) -> str:
     return reverse("referrals:detail", args=[referral.chapter.slug, referral.pk])
 
 
+# A member on leave is not passing or taking business meanwhile; probation still does.
+RECEIVING_STATUSES = (Membership.Status.ACTIVE, Membership.Status.PROBATION)
+CONSENT_REQUESTS_MAX = 3
+CONSENT_REQUEST_INTERVAL = timedelta(days=1)
+
+
 def receiver_candidates(*, chapter, giver: Membership):
-    """Who may receive a referral from `giver`: seated members of the same chapter, never the giver."""
+    """Who may receive a referral from `giver`: active members of the same chapter (not on leave), never the giver."""
     return (
-        Membership.objects.filter(chapter=chapter, status__in=Membership.SEATED_STATUSES)
+        Membership.objects.filter(chapter=chapter, status__in=RECEIVING_STATUSES)
         .exclude(pk=giver.pk)
         .select_related("user", "classification")
         .order_by("user__full_name", "user__email")
@@ -62,7 +68,9 @@ def _check_receiver(*, chapter, giver: Membership, receiver: Membership) -> None
         raise ValidationError({"receiver": "You cannot pass a referral to yourself."})
     if receiver.chapter_id != chapter.pk:
         raise ValidationError({"receiver": "The receiver must be a member of this chapter."})
-    if receiver.status not in Membership.SEATED_STATUSES:
+    if receiver.status == Membership.Status.ON_LEAVE:
+        raise ValidationError({"receiver": "The receiver is on leave: pass the referral when they are back."})
+    if receiver.status not in RECEIVING_STATUSES:
         raise ValidationError({"receiver": "The receiver is no longer an active member of the chapter."})
 
 
@@ -242,9 +250,9 @@ def _thank_you_record(*, referral: Referral) -> ThankYou:
         user=referral.giver.user,
         chapter=referral.chapter,
         kind=Notification.Kind.THANK_YOU,
-        title=f"Thank you for closed business: {referral.closed_value} {referral.chapter.currency}",
+        title=f"Thank you for closed business: {referral.closed_value:,.2f} {referral.chapter.currency}",
         body=f"{referral.receiver.display_name} closed {referral.get_business_type_display().lower()} "
-        f"worth {referral.closed_value} {referral.chapter.currency} from your referral.",
+        f"worth {referral.closed_value:,.2f} {referral.chapter.currency} from your referral.",
         url=_url(referral),
         dedupe_key=f"thank-you:{referral.pk}",
     )
@@ -304,6 +312,12 @@ def consent_request_send(*, referral: Referral, by: Membership) -> tuple[Consent
     if referral.consent in (Consent.CONFIRMED, Consent.DECLINED):
         raise ValidationError("The prospect has already answered.")
     now = timezone.now()
+    # The prospect is not a member: never let a giver flood their inbox.
+    sent = referral.consent_requests.order_by("-created_at").values_list("created_at", flat=True)
+    if len(sent) >= CONSENT_REQUESTS_MAX:
+        raise ValidationError(f"The prospect has been asked {len(sent)} times already; ask them in person instead.")
+    if sent and sent[0] > now - CONSENT_REQUEST_INTERVAL:
+        raise ValidationError("The prospect was asked less than a day ago: give them time to answer.")
     referral.consent_requests.filter(closed_at__isnull=True).update(
         closed_at=now, outcome=ConsentRequest.Outcome.REPLACED
     )

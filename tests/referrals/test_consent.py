@@ -112,8 +112,12 @@ def test_wrong_token_is_refused(client, personas, referral, django_capture_on_co
 
 
 def test_a_new_link_replaces_the_old_one(client, personas, referral, django_capture_on_commit_callbacks):
+    import time_machine
+    from django.utils import timezone
+
     old = _send(personas, referral, django_capture_on_commit_callbacks)
-    _send(personas, referral, django_capture_on_commit_callbacks)
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=2)):  # a day must pass between asks
+        _send(personas, referral, django_capture_on_commit_callbacks)
     assert client.get(reverse("referral-consent", args=[old])).status_code == 410
 
 

@@ -169,3 +169,67 @@ def test_update_clears_stale_mark(personas):
     referral = ReferralFactory(giver=personas.member, receiver=personas.member2, stale_since=timezone.now())
     referral = services.referral_move(referral=referral, by=personas.member2, to=S.ACCEPTED)
     assert referral.stale_since is None
+
+
+def test_a_member_on_leave_cannot_receive_a_referral(personas):
+    from django.core.exceptions import ValidationError
+
+    from referrals import services
+
+    personas.member2.status = "on_leave"
+    personas.member2.save()
+    assert personas.member2 not in services.receiver_candidates(chapter=personas.chapter, giver=personas.member)
+    with pytest.raises(ValidationError, match="on leave"):
+        services.referral_give(
+            chapter=personas.chapter, giver=personas.member, receiver=personas.member2, kind="outside",
+            prospect_name="P", prospect_email="p@example.com", prospect_phone="", consent="stated", temperature=3,
+            notes="",
+        )
+
+
+def test_the_prospect_is_asked_at_most_once_a_day_and_three_times_in_all(personas):
+    import time_machine
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from referrals import services
+    from tests.referrals.factories import ReferralFactory
+
+    referral = ReferralFactory(chapter=personas.chapter, giver=personas.member, receiver=personas.member2,
+                               consent="not_asked")
+    services.consent_request_send(referral=referral, by=personas.member)
+    with pytest.raises(ValidationError, match="less than a day ago"):
+        services.consent_request_send(referral=referral, by=personas.member)
+    for days in (2, 4):
+        with time_machine.travel(timezone.now() + timezone.timedelta(days=days)):
+            services.consent_request_send(referral=referral, by=personas.member)
+    with time_machine.travel(timezone.now() + timezone.timedelta(days=6)):
+        with pytest.raises(ValidationError, match="asked 3 times"):
+            services.consent_request_send(referral=referral, by=personas.member)
+
+
+@pytest.mark.parametrize("page", ["referrals:stats", "referrals:inbox", "referrals:outbox", "referrals:chapter-list",
+                                  "referrals:export"])
+def test_far_future_dates_in_a_period_are_refused_not_a_crash(client, personas, page):
+    personas.login(client, "member")
+    response = client.get(personas.url(page), {"start": "2026-01-01", "end": "9999-12-31"})
+    assert response.status_code < 500
+
+
+def test_thank_you_notice_shows_money_with_two_decimals(personas):
+    from referrals import services
+    from tests.referrals.factories import ReferralFactory
+
+    referral = ReferralFactory(chapter=personas.chapter, giver=personas.member, receiver=personas.member2,
+                               status="meeting")
+    services.referral_move(referral=referral, by=personas.member2, to="won", value=Decimal("1E+5"),
+                           closed_on=timezone.localdate(), business_type="new")
+    notice = Notification.objects.get(user=personas.member.user, kind="thank_you")
+    assert "100,000.00" in notice.title and "E+" not in notice.title + notice.body
+
+
+def test_a_one_to_one_from_long_ago_is_refused_inline(client, personas):
+    personas.login(client, "member")
+    response = client.post(personas.url("referrals:one-to-ones"),
+                           {"other": personas.member2.pk, "met_on": "1900-01-01", "notes": ""})
+    assert "more than a year ago" in response.content.decode()
