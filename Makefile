@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
-DEV_ENV := DEBUG=1
 PORT ?= 8000
+# Links in emails and the calendar feed point at the port the app really runs on.
+DEV_ENV := DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 
 .PHONY: run test install lint check bench lock vendor clean
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -84,7 +84,9 @@ class Chapter(models.Model):
     cadence = models.CharField(max_length=10, choices=Cadence.choices, default=Cadence.WEEKLY)
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, default=Weekday.WEDNESDAY)
     start_time = models.TimeField(default=time(7, 0), help_text="Local time in the chapter's timezone.")
-    duration_minutes = models.PositiveSmallIntegerField(default=90, validators=[MinValueValidator(15)])
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(15), MaxValueValidator(12 * 60)], help_text="15 minutes to 12 hours."
+    )
     venue = models.CharField(max_length=200, blank=True)
     meal = models.CharField(max_length=10, choices=Meal.choices, default=Meal.BREAKFAST)
     currency = models.CharField(

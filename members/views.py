@@ -22,6 +22,13 @@ def invitation_accept(request, token: str):
         request.POST or None, email=invitation.email, initial={"full_name": invitation.full_name}
     )
     error = None
+    if signed_in and request.user.email.lower() != invitation.email.lower():
+        error = (f"This invitation is for {invitation.email}; you are signed in as {request.user.email}. "
+                 "Sign out first if the invitation is yours.")
+        return render(
+            request, "members/invitation_accept.html",
+            {"invitation": invitation, "form": None, "error": error, "wrong_account": True},
+        )
     if request.method == "POST" and (signed_in or form.is_valid()):
         try:
             membership = services.invitation_accept(

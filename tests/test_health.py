@@ -27,3 +27,12 @@ def test_ci_runs_on_postgresql(db):
     from django.db import connection
 
     assert connection.vendor == "postgresql", "CI must run the suite on PostgreSQL (DATABASE_URL)"
+
+
+def test_refusals_render_in_the_site_layout(client, personas):
+    personas.login(client, "member")
+    forbidden = client.get(personas.url("chapters:settings"))
+    assert forbidden.status_code == 403
+    assert "You cannot do that here" in forbidden.content.decode() and 'aria-label="Main"' in forbidden.content.decode()
+    missing = client.get("/c/no-such-chapter/")
+    assert missing.status_code == 404 and "Page not found" in missing.content.decode()

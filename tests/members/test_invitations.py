@@ -77,6 +77,8 @@ def test_weak_password_is_refused_inline_and_keeps_the_name(client, personas):
 def test_signed_in_person_with_another_email_cannot_take_the_seat(client, personas):
     _, link = _invite(personas)
     client.force_login(personas.outsider.user)
+    page = client.get(reverse("invitation-accept", args=[_token(link)])).content.decode()
+    assert "This invitation is for newbie@example.com" in page and "Join the chapter" not in page
     response = client.post(reverse("invitation-accept", args=[_token(link)]))
     assert "This invitation is for newbie@example.com" in response.content.decode()
     assert not Membership.objects.filter(chapter=personas.chapter, user=personas.outsider.user).exists()
