@@ -1,7 +1,13 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+
+# Leadership may start the roll call this long before a meeting starts, to mark arrivals at the venue.
+ROLL_CALL_OPENS_BEFORE = timedelta(hours=2)
 
 
 class Meeting(models.Model):
@@ -57,6 +63,20 @@ class Meeting(models.Model):
     @property
     def counts_for_attendance(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+    @property
+    def roll_call_opens_at(self):
+        return self.starts_at - ROLL_CALL_OPENS_BEFORE
+
+    @property
+    def roll_call_is_open(self) -> bool:
+        """Marks may be recorded: from shortly before the start (closed and cancelled aside)."""
+        return timezone.now() >= self.roll_call_opens_at
+
+    @property
+    def has_started(self) -> bool:
+        """A meeting can be closed once it has started, never ahead of time."""
+        return timezone.now() >= self.starts_at
 
 
 class Attendance(models.Model):

@@ -69,6 +69,12 @@ def meetings_past(*, chapter, limit: int = 12):
 # Roll call ---------------------------------------------------------------------------------------
 
 
+def joined_by_start(meeting: Meeting) -> Q:
+    """Memberships that had begun when the meeting started: whoever joins later that day is not expected."""
+    # joined_on is only a date: on the meeting's own day, the seat's creation time decides.
+    return Q(joined_on__lt=meeting.local_date) | Q(joined_on=meeting.local_date, created_at__lte=meeting.starts_at)
+
+
 @dataclass
 class RollCallRow:
     membership: Membership
@@ -106,8 +112,7 @@ def meeting_roll_call(*, meeting: Meeting) -> RollCall:
     members = (
         Membership.objects.filter(chapter_id=meeting.chapter_id)
         .filter(
-            Q(status__in=Membership.SEATED_STATUSES, joined_on__lte=meeting.local_date)
-            | Q(pk__in=list(marks))
+            (Q(status__in=Membership.SEATED_STATUSES) & joined_by_start(meeting)) | Q(pk__in=list(marks))
         )
         .select_related("user", "classification")
         .order_by("user__full_name", "user__email")

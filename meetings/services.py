@@ -12,7 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Chapter
-from meetings.models import Attendance, CalendarFeed, Meeting, Presentation, Testimonial, Visitor
+from meetings.models import (
+    ROLL_CALL_OPENS_BEFORE,
+    Attendance,
+    CalendarFeed,
+    Meeting,
+    Presentation,
+    Testimonial,
+    Visitor,
+)
+from meetings.selectors import joined_by_start
 from members.audit import audit_record
 from members.models import Membership, Notification, User
 from members.notifications import notification_send
@@ -186,6 +195,12 @@ def attendance_mark(
             raise ValidationError(
                 f"The meeting is {locked.get_status_display().lower()}: marks can no longer change."
             )
+        if not locked.roll_call_is_open:
+            opens = locked.roll_call_opens_at.astimezone(locked.chapter.tz)
+            hours = int(ROLL_CALL_OPENS_BEFORE.total_seconds() // 3600)
+            raise ValidationError(
+                f"Roll call opens {hours} hours before the meeting starts, at {opens:%H:%M} on {opens:%a %-d %b %Y}."
+            )
         # Two leaders may tap the same row at once: an upsert on the unique (meeting, membership)
         # constraint lets both succeed, and the later write is the state that stays.
         Attendance.objects.bulk_create(
@@ -240,9 +255,8 @@ def attendance_correct(
 def meeting_unmarked(*, meeting: Meeting):
     """Members expected at the meeting who have no mark yet: closing records them absent."""
     return (
-        Membership.objects.filter(
-            chapter_id=meeting.chapter_id, status__in=EXPECTED_STATUSES, joined_on__lte=meeting.local_date
-        )
+        Membership.objects.filter(chapter_id=meeting.chapter_id, status__in=EXPECTED_STATUSES)
+        .filter(joined_by_start(meeting))
         .exclude(attendances__meeting=meeting)
         .select_related("user")
         .order_by("user__full_name", "user__email")
@@ -257,6 +271,11 @@ def meeting_close(*, meeting: Meeting, by) -> Meeting:
         return meeting  # closing twice changes nothing
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("A cancelled meeting cannot be closed.")
+    if not meeting.has_started:
+        start = meeting.starts_at.astimezone(meeting.chapter.tz)
+        raise ValidationError(
+            f"The meeting has not started yet: it can be closed from {start:%H:%M} on {start:%a %-d %b %Y}."
+        )
     unmarked = list(meeting_unmarked(meeting=meeting))
     Attendance.objects.bulk_create(
         [Attendance(meeting=meeting, membership=m, status=Attendance.Status.ABSENT, recorded_by=by) for m in unmarked],

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -14,10 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_president_runs_roll_call_on_a_phone(live_server, phone):
     chapter = ChapterFactory(name="Riverside", slug="riverside")
+    long_ago = date(2020, 1, 1)
     president = MembershipFactory(chapter=chapter, role="president", user__email="pres@example.com",
-                                  user__full_name="Paula President")
-    members = [MembershipFactory(chapter=chapter, user__full_name=f"Member {n}") for n in range(1, 7)]
-    starts = timezone.now() + timedelta(hours=1)
+                                  user__full_name="Paula President", joined_on=long_ago)
+    members = [MembershipFactory(chapter=chapter, user__full_name=f"Member {n}", joined_on=long_ago)
+               for n in range(1, 7)]
+    starts = timezone.now() - timedelta(minutes=10)  # under way: roll call and closing are open
     meeting = Meeting.objects.create(chapter=chapter, starts_at=starts, local_date=starts.astimezone(chapter.tz).date(),
                                      scheduled_date=starts.astimezone(chapter.tz).date(), venue="Quay Hotel")
 
