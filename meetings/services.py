@@ -125,6 +125,33 @@ def meeting_cancel(*, meeting: Meeting, by, reason: str) -> Meeting:
 
 
 @transaction.atomic
+def meeting_reinstate(*, meeting: Meeting, by) -> Meeting:
+    """Undo a cancellation made by mistake: the meeting takes place and counts for attendance again."""
+    meeting = _meeting_for_update(meeting)
+    if meeting.status != Meeting.Status.CANCELLED:
+        raise ValidationError("Only a cancelled meeting can be reinstated.")
+    before = {"status": meeting.status, "cancel_reason": meeting.cancel_reason}
+    # Marks recorded before the cancellation are kept: the roll call carries on from them.
+    meeting.status = Meeting.Status.OPEN if meeting.attendances.exists() else Meeting.Status.SCHEDULED
+    meeting.cancel_reason = ""
+    meeting.save(update_fields=["status", "cancel_reason"])
+    audit_record(
+        actor=by, action="meeting.reinstated", target=meeting, chapter=meeting.chapter,
+        summary=f"Reinstated the cancelled meeting of {meeting.local_date:%d %b %Y}", before=before,
+        after={"status": meeting.status},
+    )
+    return meeting
+
+
+def _refuse_if_cancelled(meeting: Meeting) -> Meeting:
+    """The meeting's row, locked so a cancellation cannot slip in meanwhile; refused when cancelled."""
+    locked = _meeting_for_update(meeting)
+    if locked.status == Meeting.Status.CANCELLED:
+        raise ValidationError("The meeting is cancelled: nothing can be added to it.")
+    return locked
+
+
+@transaction.atomic
 def meeting_move(*, meeting: Meeting, by, local_date: date, local_time: time, venue: str) -> Meeting:
     """Move a meeting; its schedule slot stays, so the schedule does not recreate it."""
     meeting = _meeting_for_update(meeting)
@@ -346,8 +373,7 @@ def visitor_add(
     phone: str = "", invited_by: Membership | None = None, notes: str = "",
 ) -> Visitor:
     """Record a guest at a meeting, credited to the member who invited them."""
-    if meeting.status == Meeting.Status.CANCELLED:
-        raise ValidationError("The meeting is cancelled.")
+    meeting = _refuse_if_cancelled(meeting)
     if invited_by is not None and invited_by.chapter_id != meeting.chapter_id:
         raise ValidationError({"invited_by": "The inviting member must belong to this chapter."})
     return Visitor.objects.create(
@@ -416,6 +442,7 @@ def presentation_add(*, meeting: Meeting, presenter: Membership, kind: str, topi
     """Put a member on a meeting's run sheet (feature presentation or education moment)."""
     if presenter.chapter_id != meeting.chapter_id:
         raise ValidationError({"presenter": "The presenter must belong to this chapter."})
+    meeting = _meeting_for_update(meeting)
     if meeting.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
         raise ValidationError({"meeting": "Choose a meeting that is still to come."})
     try:
@@ -439,6 +466,7 @@ def testimonial_add(*, meeting: Meeting, given_by: Membership, about: Membership
         raise ValidationError("Both members must belong to this chapter.")
     if not text.strip():
         raise ValidationError({"text": "Write what was said."})
+    meeting = _refuse_if_cancelled(meeting)
     return Testimonial.objects.create(meeting=meeting, given_by=given_by, about=about, text=text.strip())
 
 

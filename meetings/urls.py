@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:meeting_id>/", views.meeting_detail, name="detail"),
     path("<int:meeting_id>/move/", views.meeting_move, name="move"),
     path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
+    path("<int:meeting_id>/reinstate/", views.meeting_reinstate, name="reinstate"),
     path("<int:meeting_id>/close/", views.meeting_close, name="close"),
     path("<int:meeting_id>/attendance/<int:membership_id>/", views.attendance_mark, name="attendance-mark"),
     path(

@@ -149,6 +149,19 @@ def meeting_cancel(request, meeting_id: int):
     })
 
 
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def meeting_reinstate(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    try:
+        services.meeting_reinstate(meeting=meeting, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Meeting reinstated: it takes place and counts for attendance again.")
+    return redirect(meeting)
+
+
 # Roll call ---------------------------------------------------------------------------------------------
 
 
