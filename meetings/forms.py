@@ -52,7 +52,9 @@ class MarkForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("status") == Attendance.Status.SUBSTITUTE and not (data.get("substitute_name") or "").strip():
+        # A name the field itself refused (too long) has its own error already: no second, wrong one.
+        if (data.get("status") == Attendance.Status.SUBSTITUTE and "substitute_name" not in self.errors
+                and not (data.get("substitute_name") or "").strip()):
             self.add_error("substitute_name", "Enter the substitute's name.")
         return data
 

@@ -186,3 +186,12 @@ def test_marking_a_departed_member_is_refused_without_an_error_page(client, pers
     response = client.post(_mark_url(personas, meeting, gone), {"status": "present"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 422 and b"no seat" in response.content
     assert not Attendance.objects.exists()
+
+
+def test_overlong_substitute_name_gets_only_the_length_error(client, personas, meeting):
+    personas.login(client, "president")
+    response = client.post(_mark_url(personas, meeting, personas.member),
+                           {"status": "substitute", "substitute_name": "x" * 5000}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "at most 150 characters" in html and "Enter the substitute" not in html
+    assert not Attendance.objects.exists()
