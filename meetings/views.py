@@ -385,22 +385,27 @@ def my_attendance(request):
 
 
 def _report_range(request):
+    """The range form and its dates: the last 12 weeks unless asked; None for the dates of a refused range."""
     today = timezone.localdate(timezone=request.chapter.tz)
     default = {"start": today - timedelta(weeks=12), "end": today}
-    form = ReportRangeForm(request.GET if "start" in request.GET else None, initial=default)
-    if form.is_bound and form.is_valid():
+    asked = "start" in request.GET or "end" in request.GET
+    form = ReportRangeForm(request.GET if asked else None, initial=default)
+    if not asked:
+        return form, default["start"], default["end"]
+    if form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
-    return form, default["start"], default["end"]
+    return form, None, None
 
 
 @chapter_view(Need.LEADERSHIP)
 def attendance_report(request):
     chapter = request.chapter
     form, start, end = _report_range(request)
+    context = {"chapter": chapter, "form": form, "start": start, "end": end, "statuses": selectors.STATUSES}
+    if start is None:  # a refused range shows its errors, never some other range's figures
+        return render(request, "meetings/report.html", {**context, "refused": True})
     report = selectors.attendance_report(chapter=chapter, start=start, end=end)
-    return render(request, "meetings/report.html", {
-        "chapter": chapter, "form": form, "start": start, "end": end, "statuses": selectors.STATUSES, **report,
-    })
+    return render(request, "meetings/report.html", {**context, **report})
 
 
 def csv_safe(value) -> str:
@@ -415,7 +420,11 @@ CODES = {"present": "P", "absent": "A", "late": "L", "medical": "M", "substitute
 @chapter_view(Need.LEADERSHIP)
 def attendance_report_csv(request):
     chapter = request.chapter
-    _, start, end = _report_range(request)
+    form, start, end = _report_range(request)
+    if start is None:
+        problems = " ".join(e for errors in form.errors.values() for e in errors)
+        return HttpResponse(f"No CSV: the date range was refused. {problems}", status=400,
+                            content_type="text/plain; charset=utf-8")
     report = selectors.attendance_report(chapter=chapter, start=start, end=end)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}-{start}-{end}.csv"'
