@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from chapters.models import Classification
-from meetings.models import Attendance, Meeting, Presentation, Visitor
+from meetings.models import Attendance, ChapterMeetingSettings, Meeting, Presentation, Visitor
 from members.models import Membership
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -137,3 +137,9 @@ class ReportRangeForm(forms.Form):
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 800:
             self.add_error("start", "Choose at most two years.")
         return data
+
+
+class MeetingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ChapterMeetingSettings
+        fields = ["max_visits_before_applying"]

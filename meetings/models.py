@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -8,6 +9,9 @@ from django.utils import timezone
 
 # Leadership may start the roll call this long before a meeting starts, to mark arrivals at the venue.
 ROLL_CALL_OPENS_BEFORE = timedelta(hours=2)
+# A visitor may usually attend this many times before applying (DOMAIN.md); chapters may change it.
+DEFAULT_MAX_VISITS_BEFORE_APPLYING = 2
+MAX_VISITS_LIMIT = 20
 
 
 class Meeting(models.Model):
@@ -212,3 +216,27 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class ChapterMeetingSettings(models.Model):
+    """A chapter's own meeting settings; a chapter without a row uses the defaults."""
+
+    chapter = models.OneToOneField("chapters.Chapter", on_delete=models.CASCADE, related_name="meeting_settings")
+    max_visits_before_applying = models.PositiveSmallIntegerField(
+        "Visits before applying", default=DEFAULT_MAX_VISITS_BEFORE_APPLYING,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_VISITS_LIMIT)],
+        help_text="How many times a visitor may attend before they should apply; the next visit is flagged.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "chapter meeting settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_visits_before_applying__gte=1, max_visits_before_applying__lte=MAX_VISITS_LIMIT),
+                name="meetings_settings_max_visits_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Meeting settings of {self.chapter}"

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from chapters.models import Chapter
 from meetings.models import (
+    MAX_VISITS_LIMIT,
     ROLL_CALL_OPENS_BEFORE,
     Attendance,
     CalendarFeed,
+    ChapterMeetingSettings,
     Meeting,
     Presentation,
     Testimonial,
@@ -362,6 +364,30 @@ def meeting_visitor_followups(*, meeting: Meeting) -> int:
         )
         sent += notice is not None
     return sent
+
+
+# Settings ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_settings_update(*, chapter: Chapter, by, max_visits_before_applying: int) -> ChapterMeetingSettings:
+    """Change the chapter's meeting settings; the first change creates its row. Audited."""
+    if not 1 <= max_visits_before_applying <= MAX_VISITS_LIMIT:
+        raise ValidationError({"max_visits_before_applying": f"Choose between 1 and {MAX_VISITS_LIMIT} visits."})
+    # get_or_create on the one-to-one: two leaders saving at once end with one row, the later value.
+    current, _ = ChapterMeetingSettings.objects.select_for_update().get_or_create(chapter=chapter)
+    before = {"max_visits_before_applying": current.max_visits_before_applying}
+    current.max_visits_before_applying = max_visits_before_applying
+    current.save(update_fields=["max_visits_before_applying", "updated_at"])
+    after = {"max_visits_before_applying": max_visits_before_applying}
+    if before != after:
+        audit_record(
+            actor=by, action="meeting_settings.changed", target=current, chapter=chapter,
+            summary=f"Visits allowed before applying: {before['max_visits_before_applying']} → "
+                    f"{max_visits_before_applying}",
+            before=before, after=after,
+        )
+    return current
 
 
 # Visitors ------------------------------------------------------------------------------------------

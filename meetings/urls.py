@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:meeting_id>/visitors/add/", views.visitor_add, name="visitor-add"),
     path("<int:meeting_id>/testimonials/add/", views.testimonial_add, name="testimonial-add"),
     path("visitors/", views.visitor_list, name="visitors"),
+    path("settings/", views.meeting_settings, name="settings"),
     path("visitors/<int:visitor_id>/", views.visitor_edit, name="visitor-edit"),
     path("visitors/<int:visitor_id>/convert/", views.visitor_convert, name="visitor-convert"),
     path("rota/", views.rota, name="rota"),

@@ -18,6 +18,7 @@ from meetings.forms import (
     CorrectionForm,
     FollowUpForm,
     MarkForm,
+    MeetingSettingsForm,
     MeetingTimeForm,
     PresentationForm,
     ReportRangeForm,
@@ -76,12 +77,13 @@ def meeting_detail(request, meeting_id: int):
     roll = selectors.meeting_roll_call(meeting=meeting)
     me = request.access.membership
     my_row = next((r for r in roll.expected + roll.on_leave if me and r.membership.pk == me.pk), None)
+    max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
     context = {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter), "can_edit": can_edit,
         "roll": roll, "counts": roll.counts, "my_row": my_row,
         "run": selectors.meeting_run_sheet(meeting=meeting),
-        "visitors": selectors.meeting_visitors(meeting=meeting),
-        "agenda": selectors.AGENDA, "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+        "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
+        "agenda": selectors.AGENDA, "max_visits": max_visits,
         "statuses": selectors.STATUSES,
     }
     if can_edit:
@@ -267,12 +269,29 @@ def visitor_add(request, meeting_id: int):
 @chapter_view(Need.LEADERSHIP)
 def visitor_list(request):
     chapter = request.chapter
+    max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
     return render(request, "meetings/visitor_list.html", {
         "chapter": chapter,
-        "awaiting": selectors.visitors_awaiting_follow_up(chapter=chapter),
+        "awaiting": selectors.visitors_awaiting_follow_up(chapter=chapter, max_visits=max_visits),
         "done": selectors.visitors_recent(chapter=chapter),
-        "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+        "max_visits": max_visits,
     })
+
+
+@chapter_view(Need.LEADERSHIP)
+def meeting_settings(request):
+    chapter = request.chapter
+    current = selectors.meeting_settings(chapter=chapter)
+    form = MeetingSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_settings_update(chapter=chapter, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Meeting settings saved.")
+            return redirect("meetings:visitors", chapter.slug)
+    return render(request, "meetings/settings.html", {"chapter": chapter, "form": form})
 
 
 def _visitor(request, visitor_id: int):
@@ -297,9 +316,10 @@ def visitor_edit(request, visitor_id: int):
         return redirect("meetings:visitors", chapter.slug)
     if request.method == "POST":
         visitor.refresh_from_db()
-    selectors.visitors_flagged(chapter=chapter, visitors=[visitor])
+    max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
+    selectors.visitors_flagged(chapter=chapter, visitors=[visitor], max_visits=max_visits)
     return render(request, "meetings/visitor_edit.html", {
-        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": max_visits,
     })
 
 

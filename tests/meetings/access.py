@@ -48,6 +48,7 @@ ROUTES = {
     "meetings:visitor-add": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:testimonial-add": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:visitors": Route(LEADERSHIP),
+    "meetings:settings": Route(LEADERSHIP),
     "meetings:visitor-edit": Route(LEADERSHIP, kwargs=lambda p: {"visitor_id": _visitor(p).pk}),
     "meetings:visitor-convert": Route(LEADERSHIP, method="post", kwargs=lambda p: {"visitor_id": _visitor(p).pk}),
     "meetings:rota": Route(MEMBERS),
