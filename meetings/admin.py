@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from meetings.models import Attendance, CalendarFeed, Meeting, Presentation, Testimonial, Visitor
+from meetings.models import (
+    Attendance,
+    CalendarFeed,
+    ChapterMeetingSettings,
+    Meeting,
+    Presentation,
+    Testimonial,
+    Visitor,
+)
 
 
 @admin.register(Meeting)
@@ -60,3 +68,15 @@ class CalendarFeedAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at"]
     raw_id_fields = ["user"]
     exclude = ["token"]
+
+
+@admin.register(ChapterMeetingSettings)
+class ChapterMeetingSettingsAdmin(admin.ModelAdmin):
+    list_display = ["chapter", "max_visits_before_applying", "updated_at"]
+    list_select_related = ["chapter"]
+    search_fields = ["chapter__name"]
+    # Changes go through the app's settings page, where they are audited.
+    readonly_fields = ["chapter", "max_visits_before_applying"]
+
+    def has_add_permission(self, request):
+        return False

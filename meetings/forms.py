@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from chapters.models import Classification
-from meetings.models import Attendance, Meeting, Presentation, Visitor
+from meetings.models import Attendance, ChapterMeetingSettings, Meeting, Presentation, Visitor
 from members.models import Membership
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -52,7 +52,9 @@ class MarkForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("status") == Attendance.Status.SUBSTITUTE and not (data.get("substitute_name") or "").strip():
+        # A name the field itself refused (too long) has its own error already: no second, wrong one.
+        if (data.get("status") == Attendance.Status.SUBSTITUTE and "substitute_name" not in self.errors
+                and not (data.get("substitute_name") or "").strip()):
             self.add_error("substitute_name", "Enter the substitute's name.")
         return data
 
@@ -135,3 +137,9 @@ class ReportRangeForm(forms.Form):
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 800:
             self.add_error("start", "Choose at most two years.")
         return data
+
+
+class MeetingSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ChapterMeetingSettings
+        fields = ["max_visits_before_applying"]

@@ -1,7 +1,17 @@
+from datetime import timedelta
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+
+# Leadership may start the roll call this long before a meeting starts, to mark arrivals at the venue.
+ROLL_CALL_OPENS_BEFORE = timedelta(hours=2)
+# A visitor may usually attend this many times before applying (DOMAIN.md); chapters may change it.
+DEFAULT_MAX_VISITS_BEFORE_APPLYING = 2
+MAX_VISITS_LIMIT = 20
 
 
 class Meeting(models.Model):
@@ -57,6 +67,20 @@ class Meeting(models.Model):
     @property
     def counts_for_attendance(self) -> bool:
         return self.status != self.Status.CANCELLED
+
+    @property
+    def roll_call_opens_at(self):
+        return self.starts_at - ROLL_CALL_OPENS_BEFORE
+
+    @property
+    def roll_call_is_open(self) -> bool:
+        """Marks may be recorded: from shortly before the start (closed and cancelled aside)."""
+        return timezone.now() >= self.roll_call_opens_at
+
+    @property
+    def has_started(self) -> bool:
+        """A meeting can be closed once it has started, never ahead of time."""
+        return timezone.now() >= self.starts_at
 
 
 class Attendance(models.Model):
@@ -192,3 +216,27 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user}"
+
+
+class ChapterMeetingSettings(models.Model):
+    """A chapter's own meeting settings; a chapter without a row uses the defaults."""
+
+    chapter = models.OneToOneField("chapters.Chapter", on_delete=models.CASCADE, related_name="meeting_settings")
+    max_visits_before_applying = models.PositiveSmallIntegerField(
+        "Visits before applying", default=DEFAULT_MAX_VISITS_BEFORE_APPLYING,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_VISITS_LIMIT)],
+        help_text="How many times a visitor may attend before they should apply; the next visit is flagged.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "chapter meeting settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_visits_before_applying__gte=1, max_visits_before_applying__lte=MAX_VISITS_LIMIT),
+                name="meetings_settings_max_visits_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Meeting settings of {self.chapter}"

@@ -10,12 +10,10 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
-from meetings.models import Attendance, Meeting, Presentation, Testimonial, Visitor
+from meetings.models import Attendance, ChapterMeetingSettings, Meeting, Presentation, Testimonial, Visitor
 from members.models import Membership
 
 STATUSES = list(Attendance.Status)
-# A visitor may usually attend this many times before applying (DOMAIN.md); one more is flagged.
-MAX_VISITS_BEFORE_APPLYING = 2
 AGENDA = [
     ("networking", "Open networking"),
     ("welcome", "Welcome and introductions"),
@@ -69,6 +67,12 @@ def meetings_past(*, chapter, limit: int = 12):
 # Roll call ---------------------------------------------------------------------------------------
 
 
+def joined_by_start(meeting: Meeting) -> Q:
+    """Memberships that had begun when the meeting started: whoever joins later that day is not expected."""
+    # joined_on is only a date: on the meeting's own day, the seat's creation time decides.
+    return Q(joined_on__lt=meeting.local_date) | Q(joined_on=meeting.local_date, created_at__lte=meeting.starts_at)
+
+
 @dataclass
 class RollCallRow:
     membership: Membership
@@ -106,8 +110,7 @@ def meeting_roll_call(*, meeting: Meeting) -> RollCall:
     members = (
         Membership.objects.filter(chapter_id=meeting.chapter_id)
         .filter(
-            Q(status__in=Membership.SEATED_STATUSES, joined_on__lte=meeting.local_date)
-            | Q(pk__in=list(marks))
+            (Q(status__in=Membership.SEATED_STATUSES) & joined_by_start(meeting)) | Q(pk__in=list(marks))
         )
         .select_related("user", "classification")
         .order_by("user__full_name", "user__email")
@@ -125,6 +128,14 @@ def roll_call_row(*, meeting: Meeting, membership: Membership) -> RollCallRow:
     )
 
 
+# Settings ----------------------------------------------------------------------------------------
+
+
+def meeting_settings(*, chapter) -> ChapterMeetingSettings:
+    """The chapter's meeting settings: its saved row, or the defaults (saved on the first change)."""
+    return ChapterMeetingSettings.objects.filter(chapter=chapter).first() or ChapterMeetingSettings(chapter=chapter)
+
+
 # Visitors ----------------------------------------------------------------------------------------
 
 
@@ -140,10 +151,15 @@ def _visit_key_matches(a: Visitor, b: Visitor) -> bool:
     return a.name.strip().lower() == b.name.strip().lower()
 
 
-def visitors_flagged(*, chapter, visitors: list[Visitor]) -> list[Visitor]:
-    """Add `visit_number`, `over_visit_limit` and `classification_held` to visitors (two queries)."""
+def visitors_flagged(*, chapter, visitors: list[Visitor], max_visits: int | None = None) -> list[Visitor]:
+    """Add `visit_number`, `over_visit_limit` and `classification_held` to visitors (two or three queries).
+
+    `max_visits` is the chapter's allowed visits before applying; read from its settings when not given.
+    """
     if not visitors:
         return visitors
+    if max_visits is None:
+        max_visits = meeting_settings(chapter=chapter).max_visits_before_applying
     held = set(
         Membership.objects.filter(chapter=chapter, status__in=Membership.SEATED_STATUSES, classification__isnull=False)
         .values_list("classification_id", flat=True)
@@ -164,26 +180,26 @@ def visitors_flagged(*, chapter, visitors: list[Visitor]) -> list[Visitor]:
     for v in visitors:
         earlier = [c for c in candidates if c.meeting.starts_at <= v.meeting.starts_at and _visit_key_matches(c, v)]
         v.visit_number = max(1, len(earlier))
-        v.over_visit_limit = v.visit_number > MAX_VISITS_BEFORE_APPLYING
+        v.over_visit_limit = v.visit_number > max_visits
         v.classification_held = v.classification_id in held and v.applicant_membership_id is None
     return visitors
 
 
-def meeting_visitors(*, meeting: Meeting) -> list[Visitor]:
+def meeting_visitors(*, meeting: Meeting, max_visits: int | None = None) -> list[Visitor]:
     visitors = list(
         meeting.visitors.select_related("classification", "invited_by__user", "meeting").order_by("pk")
     )
-    return visitors_flagged(chapter=meeting.chapter, visitors=visitors)
+    return visitors_flagged(chapter=meeting.chapter, visitors=visitors, max_visits=max_visits)
 
 
-def visitors_awaiting_follow_up(*, chapter) -> list[Visitor]:
+def visitors_awaiting_follow_up(*, chapter, max_visits: int | None = None) -> list[Visitor]:
     visitors = list(
         Visitor.objects.filter(meeting__chapter=chapter, follow_up__in=Visitor.AWAITING)
         .exclude(meeting__status=Meeting.Status.CANCELLED)
         .select_related("classification", "invited_by__user", "meeting")
         .order_by("-meeting__starts_at", "name")
     )
-    return visitors_flagged(chapter=chapter, visitors=visitors)
+    return visitors_flagged(chapter=chapter, visitors=visitors, max_visits=max_visits)
 
 
 def visitors_recent(*, chapter, limit: int = 30) -> list[Visitor]:

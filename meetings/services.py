@@ -12,7 +12,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Chapter
-from meetings.models import Attendance, CalendarFeed, Meeting, Presentation, Testimonial, Visitor
+from meetings.models import (
+    MAX_VISITS_LIMIT,
+    ROLL_CALL_OPENS_BEFORE,
+    Attendance,
+    CalendarFeed,
+    ChapterMeetingSettings,
+    Meeting,
+    Presentation,
+    Testimonial,
+    Visitor,
+)
+from meetings.selectors import joined_by_start
 from members.audit import audit_record
 from members.models import Membership, Notification, User
 from members.notifications import notification_send
@@ -116,6 +127,33 @@ def meeting_cancel(*, meeting: Meeting, by, reason: str) -> Meeting:
 
 
 @transaction.atomic
+def meeting_reinstate(*, meeting: Meeting, by) -> Meeting:
+    """Undo a cancellation made by mistake: the meeting takes place and counts for attendance again."""
+    meeting = _meeting_for_update(meeting)
+    if meeting.status != Meeting.Status.CANCELLED:
+        raise ValidationError("Only a cancelled meeting can be reinstated.")
+    before = {"status": meeting.status, "cancel_reason": meeting.cancel_reason}
+    # Marks recorded before the cancellation are kept: the roll call carries on from them.
+    meeting.status = Meeting.Status.OPEN if meeting.attendances.exists() else Meeting.Status.SCHEDULED
+    meeting.cancel_reason = ""
+    meeting.save(update_fields=["status", "cancel_reason"])
+    audit_record(
+        actor=by, action="meeting.reinstated", target=meeting, chapter=meeting.chapter,
+        summary=f"Reinstated the cancelled meeting of {meeting.local_date:%d %b %Y}", before=before,
+        after={"status": meeting.status},
+    )
+    return meeting
+
+
+def _refuse_if_cancelled(meeting: Meeting) -> Meeting:
+    """The meeting's row, locked so a cancellation cannot slip in meanwhile; refused when cancelled."""
+    locked = _meeting_for_update(meeting)
+    if locked.status == Meeting.Status.CANCELLED:
+        raise ValidationError("The meeting is cancelled: nothing can be added to it.")
+    return locked
+
+
+@transaction.atomic
 def meeting_move(*, meeting: Meeting, by, local_date: date, local_time: time, venue: str) -> Meeting:
     """Move a meeting; its schedule slot stays, so the schedule does not recreate it."""
     meeting = _meeting_for_update(meeting)
@@ -186,6 +224,12 @@ def attendance_mark(
             raise ValidationError(
                 f"The meeting is {locked.get_status_display().lower()}: marks can no longer change."
             )
+        if not locked.roll_call_is_open:
+            opens = locked.roll_call_opens_at.astimezone(locked.chapter.tz)
+            hours = int(ROLL_CALL_OPENS_BEFORE.total_seconds() // 3600)
+            raise ValidationError(
+                f"Roll call opens {hours} hours before the meeting starts, at {opens:%H:%M} on {opens:%a %-d %b %Y}."
+            )
         # Two leaders may tap the same row at once: an upsert on the unique (meeting, membership)
         # constraint lets both succeed, and the later write is the state that stays.
         Attendance.objects.bulk_create(
@@ -240,9 +284,8 @@ def attendance_correct(
 def meeting_unmarked(*, meeting: Meeting):
     """Members expected at the meeting who have no mark yet: closing records them absent."""
     return (
-        Membership.objects.filter(
-            chapter_id=meeting.chapter_id, status__in=EXPECTED_STATUSES, joined_on__lte=meeting.local_date
-        )
+        Membership.objects.filter(chapter_id=meeting.chapter_id, status__in=EXPECTED_STATUSES)
+        .filter(joined_by_start(meeting))
         .exclude(attendances__meeting=meeting)
         .select_related("user")
         .order_by("user__full_name", "user__email")
@@ -257,6 +300,11 @@ def meeting_close(*, meeting: Meeting, by) -> Meeting:
         return meeting  # closing twice changes nothing
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("A cancelled meeting cannot be closed.")
+    if not meeting.has_started:
+        start = meeting.starts_at.astimezone(meeting.chapter.tz)
+        raise ValidationError(
+            f"The meeting has not started yet: it can be closed from {start:%H:%M} on {start:%a %-d %b %Y}."
+        )
     unmarked = list(meeting_unmarked(meeting=meeting))
     Attendance.objects.bulk_create(
         [Attendance(meeting=meeting, membership=m, status=Attendance.Status.ABSENT, recorded_by=by) for m in unmarked],
@@ -318,6 +366,30 @@ def meeting_visitor_followups(*, meeting: Meeting) -> int:
     return sent
 
 
+# Settings ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_settings_update(*, chapter: Chapter, by, max_visits_before_applying: int) -> ChapterMeetingSettings:
+    """Change the chapter's meeting settings; the first change creates its row. Audited."""
+    if not 1 <= max_visits_before_applying <= MAX_VISITS_LIMIT:
+        raise ValidationError({"max_visits_before_applying": f"Choose between 1 and {MAX_VISITS_LIMIT} visits."})
+    # get_or_create on the one-to-one: two leaders saving at once end with one row, the later value.
+    current, _ = ChapterMeetingSettings.objects.select_for_update().get_or_create(chapter=chapter)
+    before = {"max_visits_before_applying": current.max_visits_before_applying}
+    current.max_visits_before_applying = max_visits_before_applying
+    current.save(update_fields=["max_visits_before_applying", "updated_at"])
+    after = {"max_visits_before_applying": max_visits_before_applying}
+    if before != after:
+        audit_record(
+            actor=by, action="meeting_settings.changed", target=current, chapter=chapter,
+            summary=f"Visits allowed before applying: {before['max_visits_before_applying']} → "
+                    f"{max_visits_before_applying}",
+            before=before, after=after,
+        )
+    return current
+
+
 # Visitors ------------------------------------------------------------------------------------------
 
 
@@ -327,8 +399,7 @@ def visitor_add(
     phone: str = "", invited_by: Membership | None = None, notes: str = "",
 ) -> Visitor:
     """Record a guest at a meeting, credited to the member who invited them."""
-    if meeting.status == Meeting.Status.CANCELLED:
-        raise ValidationError("The meeting is cancelled.")
+    meeting = _refuse_if_cancelled(meeting)
     if invited_by is not None and invited_by.chapter_id != meeting.chapter_id:
         raise ValidationError({"invited_by": "The inviting member must belong to this chapter."})
     return Visitor.objects.create(
@@ -397,6 +468,7 @@ def presentation_add(*, meeting: Meeting, presenter: Membership, kind: str, topi
     """Put a member on a meeting's run sheet (feature presentation or education moment)."""
     if presenter.chapter_id != meeting.chapter_id:
         raise ValidationError({"presenter": "The presenter must belong to this chapter."})
+    meeting = _meeting_for_update(meeting)
     if meeting.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
         raise ValidationError({"meeting": "Choose a meeting that is still to come."})
     try:
@@ -420,6 +492,7 @@ def testimonial_add(*, meeting: Meeting, given_by: Membership, about: Membership
         raise ValidationError("Both members must belong to this chapter.")
     if not text.strip():
         raise ValidationError({"text": "Write what was said."})
+    meeting = _refuse_if_cancelled(meeting)
     return Testimonial.objects.create(meeting=meeting, given_by=given_by, about=about, text=text.strip())
 
 

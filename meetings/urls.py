@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:meeting_id>/", views.meeting_detail, name="detail"),
     path("<int:meeting_id>/move/", views.meeting_move, name="move"),
     path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
+    path("<int:meeting_id>/reinstate/", views.meeting_reinstate, name="reinstate"),
     path("<int:meeting_id>/close/", views.meeting_close, name="close"),
     path("<int:meeting_id>/attendance/<int:membership_id>/", views.attendance_mark, name="attendance-mark"),
     path(
@@ -20,6 +21,7 @@ urlpatterns = [
     path("<int:meeting_id>/visitors/add/", views.visitor_add, name="visitor-add"),
     path("<int:meeting_id>/testimonials/add/", views.testimonial_add, name="testimonial-add"),
     path("visitors/", views.visitor_list, name="visitors"),
+    path("settings/", views.meeting_settings, name="settings"),
     path("visitors/<int:visitor_id>/", views.visitor_edit, name="visitor-edit"),
     path("visitors/<int:visitor_id>/convert/", views.visitor_convert, name="visitor-convert"),
     path("rota/", views.rota, name="rota"),

@@ -18,6 +18,7 @@ from meetings.forms import (
     CorrectionForm,
     FollowUpForm,
     MarkForm,
+    MeetingSettingsForm,
     MeetingTimeForm,
     PresentationForm,
     ReportRangeForm,
@@ -76,12 +77,13 @@ def meeting_detail(request, meeting_id: int):
     roll = selectors.meeting_roll_call(meeting=meeting)
     me = request.access.membership
     my_row = next((r for r in roll.expected + roll.on_leave if me and r.membership.pk == me.pk), None)
+    max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
     context = {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter), "can_edit": can_edit,
         "roll": roll, "counts": roll.counts, "my_row": my_row,
         "run": selectors.meeting_run_sheet(meeting=meeting),
-        "visitors": selectors.meeting_visitors(meeting=meeting),
-        "agenda": selectors.AGENDA, "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+        "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
+        "agenda": selectors.AGENDA, "max_visits": max_visits,
         "statuses": selectors.STATUSES,
     }
     if can_edit:
@@ -147,6 +149,19 @@ def meeting_cancel(request, meeting_id: int):
         "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form,
         "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
     })
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def meeting_reinstate(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    try:
+        services.meeting_reinstate(meeting=meeting, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Meeting reinstated: it takes place and counts for attendance again.")
+    return redirect(meeting)
 
 
 # Roll call ---------------------------------------------------------------------------------------------
@@ -254,12 +269,29 @@ def visitor_add(request, meeting_id: int):
 @chapter_view(Need.LEADERSHIP)
 def visitor_list(request):
     chapter = request.chapter
+    max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
     return render(request, "meetings/visitor_list.html", {
         "chapter": chapter,
-        "awaiting": selectors.visitors_awaiting_follow_up(chapter=chapter),
+        "awaiting": selectors.visitors_awaiting_follow_up(chapter=chapter, max_visits=max_visits),
         "done": selectors.visitors_recent(chapter=chapter),
-        "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+        "max_visits": max_visits,
     })
+
+
+@chapter_view(Need.LEADERSHIP)
+def meeting_settings(request):
+    chapter = request.chapter
+    current = selectors.meeting_settings(chapter=chapter)
+    form = MeetingSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_settings_update(chapter=chapter, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, "Meeting settings saved.")
+            return redirect("meetings:visitors", chapter.slug)
+    return render(request, "meetings/settings.html", {"chapter": chapter, "form": form})
 
 
 def _visitor(request, visitor_id: int):
@@ -284,9 +316,10 @@ def visitor_edit(request, visitor_id: int):
         return redirect("meetings:visitors", chapter.slug)
     if request.method == "POST":
         visitor.refresh_from_db()
-    selectors.visitors_flagged(chapter=chapter, visitors=[visitor])
+    max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
+    selectors.visitors_flagged(chapter=chapter, visitors=[visitor], max_visits=max_visits)
     return render(request, "meetings/visitor_edit.html", {
-        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": selectors.MAX_VISITS_BEFORE_APPLYING,
+        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": max_visits,
     })
 
 
@@ -372,22 +405,27 @@ def my_attendance(request):
 
 
 def _report_range(request):
+    """The range form and its dates: the last 12 weeks unless asked; None for the dates of a refused range."""
     today = timezone.localdate(timezone=request.chapter.tz)
     default = {"start": today - timedelta(weeks=12), "end": today}
-    form = ReportRangeForm(request.GET if "start" in request.GET else None, initial=default)
-    if form.is_bound and form.is_valid():
+    asked = "start" in request.GET or "end" in request.GET
+    form = ReportRangeForm(request.GET if asked else None, initial=default)
+    if not asked:
+        return form, default["start"], default["end"]
+    if form.is_valid():
         return form, form.cleaned_data["start"], form.cleaned_data["end"]
-    return form, default["start"], default["end"]
+    return form, None, None
 
 
 @chapter_view(Need.LEADERSHIP)
 def attendance_report(request):
     chapter = request.chapter
     form, start, end = _report_range(request)
+    context = {"chapter": chapter, "form": form, "start": start, "end": end, "statuses": selectors.STATUSES}
+    if start is None:  # a refused range shows its errors, never some other range's figures
+        return render(request, "meetings/report.html", {**context, "refused": True})
     report = selectors.attendance_report(chapter=chapter, start=start, end=end)
-    return render(request, "meetings/report.html", {
-        "chapter": chapter, "form": form, "start": start, "end": end, "statuses": selectors.STATUSES, **report,
-    })
+    return render(request, "meetings/report.html", {**context, **report})
 
 
 def csv_safe(value) -> str:
@@ -402,7 +440,11 @@ CODES = {"present": "P", "absent": "A", "late": "L", "medical": "M", "substitute
 @chapter_view(Need.LEADERSHIP)
 def attendance_report_csv(request):
     chapter = request.chapter
-    _, start, end = _report_range(request)
+    form, start, end = _report_range(request)
+    if start is None:
+        problems = " ".join(e for errors in form.errors.values() for e in errors)
+        return HttpResponse(f"No CSV: the date range was refused. {problems}", status=400,
+                            content_type="text/plain; charset=utf-8")
     report = selectors.attendance_report(chapter=chapter, start=start, end=end)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}-{start}-{end}.csv"'

@@ -126,3 +126,27 @@ def test_reminder_lists_the_run_sheet_and_one_to_ones_to_confirm(setup):
     bob_body = Notification.objects.get(kind="reminder", user=bob.user).body
     assert "Feature presentation: Ann Able" in bob_body and "You are presenting" not in bob_body
     assert "One-to-ones to confirm" not in bob_body
+
+
+@pytest.mark.parametrize("tz,day,utc", [
+    ("America/New_York", date(2026, 3, 4), "12:30"),  # EST: UTC-5
+    ("Europe/London", date(2026, 7, 8), "06:30"),  # British summer time: UTC+1
+])
+def test_reminder_body_and_email_give_the_local_start(world, tz, day, utc):
+    world.chapter.timezone = tz
+    world.chapter.save()
+    world.member("Ann Able")
+    meeting = MeetingFactory(chapter=world.chapter, local_date=day, status="scheduled", venue="",
+                             starts_at=datetime.combine(day, time(7, 30), tzinfo=world.chapter.tz))
+    now = datetime.combine(date.fromordinal(day.toordinal() - 1), time(18), tzinfo=world.chapter.tz)
+    with time_machine.travel(now, tick=False):
+        assert services.meeting_send_reminders(meeting=meeting, now=now) == 1
+        notice = Notification.objects.get(kind="reminder")
+        assert services.reminder_email_send(notification_id=notice.pk) is True
+    weekday = f"{day:%A} {day.day} {day:%B}"
+    assert "at 07:30" in notice.title
+    assert f"{weekday} at 07:30" in notice.body and utc not in notice.body
+    email = mail.outbox[-1]
+    html = email.alternatives[0][0]
+    assert f"{weekday} at 07:30" in email.body and utc not in email.body
+    assert f"{weekday} at 07:30" in html and utc not in html

@@ -11,6 +11,12 @@ def _meeting_kw(p):
     return {"meeting_id": _meeting(p).pk}
 
 
+def _cancelled_kw(p):
+    from tests.meetings.factories import MeetingFactory
+
+    return {"meeting_id": MeetingFactory(chapter=p.chapter, status="cancelled", cancel_reason="Holiday").pk}
+
+
 def _visitor(p):
     from tests.meetings.factories import VisitorFactory
 
@@ -30,6 +36,7 @@ ROUTES = {
     "meetings:detail": Route(MEMBERS, kwargs=_meeting_kw),
     "meetings:move": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:cancel": Route(LEADERSHIP, kwargs=_meeting_kw),
+    "meetings:reinstate": Route(LEADERSHIP, method="post", kwargs=_cancelled_kw),
     "meetings:close": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:attendance-mark": Route(
         LEADERSHIP, method="post", data=lambda p: {"status": "present"},
@@ -41,6 +48,7 @@ ROUTES = {
     "meetings:visitor-add": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:testimonial-add": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:visitors": Route(LEADERSHIP),
+    "meetings:settings": Route(LEADERSHIP),
     "meetings:visitor-edit": Route(LEADERSHIP, kwargs=lambda p: {"visitor_id": _visitor(p).pk}),
     "meetings:visitor-convert": Route(LEADERSHIP, method="post", kwargs=lambda p: {"visitor_id": _visitor(p).pk}),
     "meetings:rota": Route(MEMBERS),

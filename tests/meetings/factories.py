@@ -3,6 +3,7 @@
 from datetime import date, datetime, time, timedelta
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from meetings.models import Attendance, Meeting, Presentation, Testimonial, Visitor
@@ -62,3 +63,10 @@ class TestimonialFactory(DjangoModelFactory):
     given_by = factory.SubFactory(MembershipFactory, chapter=factory.SelfAttribute("..meeting.chapter"))
     about = factory.SubFactory(MembershipFactory, chapter=factory.SelfAttribute("..meeting.chapter"))
     text = "Great work on our kitchen."
+
+
+def meeting_started(chapter, *, ago: timedelta = timedelta(minutes=30), **kwargs) -> Meeting:
+    """A one-off meeting that began `ago` (a negative `ago`: one still to come)."""
+    starts = timezone.now() - ago
+    kwargs.setdefault("kind", Meeting.Kind.ONE_OFF)
+    return MeetingFactory(chapter=chapter, local_date=starts.astimezone(chapter.tz).date(), starts_at=starts, **kwargs)

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -14,10 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_president_runs_roll_call_on_a_phone(live_server, phone):
     chapter = ChapterFactory(name="Riverside", slug="riverside")
+    long_ago = date(2020, 1, 1)
     president = MembershipFactory(chapter=chapter, role="president", user__email="pres@example.com",
-                                  user__full_name="Paula President")
-    members = [MembershipFactory(chapter=chapter, user__full_name=f"Member {n}") for n in range(1, 7)]
-    starts = timezone.now() + timedelta(hours=1)
+                                  user__full_name="Paula President", joined_on=long_ago)
+    members = [MembershipFactory(chapter=chapter, user__full_name=f"Member {n}", joined_on=long_ago)
+               for n in range(1, 7)]
+    starts = timezone.now() - timedelta(minutes=10)  # under way: roll call and closing are open
     meeting = Meeting.objects.create(chapter=chapter, starts_at=starts, local_date=starts.astimezone(chapter.tz).date(),
                                      scheduled_date=starts.astimezone(chapter.tz).date(), venue="Quay Hotel")
 
@@ -66,3 +68,30 @@ def test_president_runs_roll_call_on_a_phone(live_server, phone):
                      "Member 5": "substitute", "Member 6": "absent", "Paula President": "absent"}
     assert Attendance.objects.get(meeting=meeting, membership=members[4]).substitute_name == "Sam Stand-in"
     assert Visitor.objects.get(meeting=meeting).invited_by == members[0]
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def test_counts_stay_in_view_during_roll_call_only_on_a_phone(live_server, phone):
+    chapter = ChapterFactory(name="Riverside", slug="riverside")
+    president = MembershipFactory(chapter=chapter, role="president", user__email="pres@example.com",
+                                  joined_on=date(2020, 1, 1))
+    for n in range(1, 16):
+        MembershipFactory(chapter=chapter, user__full_name=f"Member {n:02}", joined_on=date(2020, 1, 1))
+    starts = timezone.now() - timedelta(minutes=10)
+    meeting = Meeting.objects.create(chapter=chapter, starts_at=starts, local_date=starts.astimezone(chapter.tz).date(),
+                                     scheduled_date=starts.astimezone(chapter.tz).date())
+    browser_login(phone, live_server, president.user.email)
+    phone.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
+    counts = phone.locator("#roll-counts")
+
+    phone.locator("#roll-call li.roll-row").nth(10).scroll_into_view_if_needed()
+    box = counts.bounding_box()
+    assert box is not None and -1 <= box["y"] <= 1  # stuck to the top while the roll call scrolls by
+
+    for section in ("#agenda", "#visitors", "#testimonials"):
+        heading = phone.locator(f"{section} h2")
+        phone.evaluate(f"document.querySelector('{section}').scrollIntoView({{block: 'start'}})")
+        assert not _overlap(counts.bounding_box(), heading.bounding_box()), f"the counts cover {section}"

@@ -1,3 +1,5 @@
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -5,19 +7,19 @@ from meetings import services, tasks
 from meetings.models import Attendance, Meeting
 from members.models import AuditEvent, Notification
 from tests.factories import MembershipFactory
-from tests.meetings.factories import AttendanceFactory, MeetingFactory, VisitorFactory
+from tests.meetings.factories import AttendanceFactory, MeetingFactory, VisitorFactory, meeting_started
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def meeting(personas):
-    return MeetingFactory(chapter=personas.chapter)
+    return meeting_started(personas.chapter)
 
 
 def test_close_preview_lists_the_unmarked_before_confirming(client, personas, meeting):
     AttendanceFactory(meeting=meeting, membership=personas.member, status="present")
-    MembershipFactory(chapter=personas.chapter, status="on_leave", user__full_name="Lena Leave")
+    MembershipFactory(chapter=personas.chapter, status="on_leave", joined_on=date(2020, 1, 1), user__full_name="Lena Leave")
     personas.login(client, "president")
     html = client.get(personas.url("meetings:close", meeting.pk)).content.decode()
     unmarked = html.split('data-testid="unmarked"', 1)[1].split("</ul>", 1)[0]
@@ -28,7 +30,7 @@ def test_close_preview_lists_the_unmarked_before_confirming(client, personas, me
 
 def test_closing_records_unmarked_as_absent_and_locks(client, personas, meeting, django_capture_on_commit_callbacks):
     AttendanceFactory(meeting=meeting, membership=personas.member, status="late")
-    leave = MembershipFactory(chapter=personas.chapter, status="on_leave")
+    leave = MembershipFactory(chapter=personas.chapter, status="on_leave", joined_on=date(2020, 1, 1))
     personas.login(client, "president")
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(personas.url("meetings:close", meeting.pk))

@@ -193,3 +193,32 @@ def test_meeting_pages_queries_do_not_grow_with_meetings(client, personas, page)
     for d in (14, 21, 28):
         MeetingFactory(chapter=personas.chapter, local_date=TODAY + timedelta(days=d))
     assert _count_queries(client, url) == small
+
+
+def test_reversed_range_shows_its_error_and_no_other_range(client, personas):
+    _past(personas.chapter, 7)  # within the default 12 weeks: must not be shown instead
+    personas.login(client, "president")
+    response = client.get(personas.url("meetings:report") + "?start=2026-05-01&end=2026-04-01")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The end comes after the start" in html and 'data-testid="range-refused"' in html
+    assert 'class="grid-report' not in html and "Download CSV" not in html
+    assert 'value="2026-05-01"' in html and 'value="2026-04-01"' in html  # what was typed stays
+
+
+@pytest.mark.parametrize("query", ["?start=2026-05-01&end=2026-04-01", "?start=2026-05-01&end=not-a-date",
+                                   "?start=2020-01-01&end=2026-01-01"])
+def test_csv_with_a_refused_range_answers_400_with_the_reason(client, personas, query):
+    personas.login(client, "president")
+    response = client.get(personas.url("meetings:report-csv") + query)
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    assert body.startswith("No CSV: the date range was refused.")
+    assert any(reason in body for reason in ("The end comes after the start", "Enter a valid date",
+                                             "Choose at most two years"))
+
+
+def test_csv_without_a_range_exports_the_last_twelve_weeks(client, personas):
+    personas.login(client, "president")
+    response = client.get(personas.url("meetings:report-csv"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")

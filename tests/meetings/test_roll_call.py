@@ -1,4 +1,5 @@
 import threading
+from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -8,14 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from meetings import services
 from meetings.models import Attendance, Meeting
 from tests.factories import MembershipFactory
-from tests.meetings.factories import AttendanceFactory, MeetingFactory, VisitorFactory
+from tests.meetings.factories import AttendanceFactory, VisitorFactory, meeting_started
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def meeting(personas):
-    return MeetingFactory(chapter=personas.chapter)
+    return meeting_started(personas.chapter)
 
 
 def _mark_url(personas, meeting, membership):
@@ -96,7 +97,7 @@ def test_two_leaders_marking_the_same_row_end_in_one_row_with_a_state(personas, 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="threads need a database with real concurrency")
 def test_concurrent_marks_on_postgresql_both_succeed_without_error(personas):
-    meeting = MeetingFactory(chapter=personas.chapter)
+    meeting = meeting_started(personas.chapter)
     barrier = threading.Barrier(2)
     errors = []
 
@@ -123,7 +124,7 @@ def test_concurrent_marks_on_postgresql_both_succeed_without_error(personas):
 
 
 def test_members_on_leave_are_shown_apart_and_not_counted_as_expected(client, personas, meeting):
-    MembershipFactory(chapter=personas.chapter, status="on_leave", user__full_name="Lena Leave")
+    MembershipFactory(chapter=personas.chapter, status="on_leave", joined_on=date(2020, 1, 1), user__full_name="Lena Leave")
     personas.login(client, "president")
     html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
     roll, leave = html.split("<h3>On leave", 1)
@@ -139,11 +140,11 @@ def test_closed_meeting_refuses_roll_call_marks(personas, meeting):
 
 
 def _page_queries(client, personas, extra_members):
-    meeting = MeetingFactory(chapter=personas.chapter)
-    members = MembershipFactory.create_batch(extra_members, chapter=personas.chapter)
+    meeting = meeting_started(personas.chapter)
+    members = MembershipFactory.create_batch(extra_members, chapter=personas.chapter, joined_on=date(2020, 1, 1))
     for m in members[::2]:
         AttendanceFactory(meeting=meeting, membership=m, status="present")
-    MembershipFactory.create_batch(2, chapter=personas.chapter, status="on_leave")
+    MembershipFactory.create_batch(2, chapter=personas.chapter, status="on_leave", joined_on=date(2020, 1, 1))
     VisitorFactory.create_batch(3, meeting=meeting, invited_by=members[0])
     personas.login(client, "president")
     url = personas.url("meetings:detail", meeting.pk)
@@ -151,7 +152,9 @@ def _page_queries(client, personas, extra_members):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200
-    assert response.content.decode().count('class="roll-row"') == extra_members + 5 + 2
+    html = response.content.decode()
+    assert html.count('class="roll-row"') == extra_members + 5 + 2
+    assert html.count('name="status" value="present"') == extra_members + 5 + 2  # roll call is open
     return len(ctx.captured_queries)
 
 
@@ -163,15 +166,19 @@ def test_roll_call_page_queries_do_not_grow_with_members(client, personas, djang
         pk__in=[personas.member.pk, personas.member2.pk]).delete()
     large = _page_queries(client, personas, 60)
     assert small == large, f"{small} queries for 10 members, {large} for 60"
-    assert large <= 20  # measured: 20 for both (session, user, chapter, seat, meeting, marks, roster, run sheet, visitors, forms, nav)
+    assert large <= 21  # measured: 21 for both (session, user, chapter, seat, meeting, marks, roster, meeting
+    # settings, run sheet, visitors, forms, nav)
 
 
 def test_roll_call_mark_response_queries_are_flat(client, personas, django_assert_max_num_queries):
-    meeting = MeetingFactory(chapter=personas.chapter)
-    MembershipFactory.create_batch(40, chapter=personas.chapter)
+    meeting = meeting_started(personas.chapter)
+    MembershipFactory.create_batch(40, chapter=personas.chapter, joined_on=date(2020, 1, 1))
     personas.login(client, "president")
     with django_assert_max_num_queries(16):
-        client.post(_mark_url(personas, meeting, personas.member), {"status": "present"}, HTTP_HX_REQUEST="true")
+        response = client.post(_mark_url(personas, meeting, personas.member), {"status": "present"},
+                               HTTP_HX_REQUEST="true")
+    assert Attendance.objects.get(meeting=meeting, membership=personas.member).status == "present"
+    assert response.content.decode().count('class="roll-row"') == 1
 
 
 def test_marking_a_departed_member_is_refused_without_an_error_page(client, personas, meeting):
@@ -179,4 +186,13 @@ def test_marking_a_departed_member_is_refused_without_an_error_page(client, pers
     personas.login(client, "president")
     response = client.post(_mark_url(personas, meeting, gone), {"status": "present"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 422 and b"no seat" in response.content
+    assert not Attendance.objects.exists()
+
+
+def test_overlong_substitute_name_gets_only_the_length_error(client, personas, meeting):
+    personas.login(client, "president")
+    response = client.post(_mark_url(personas, meeting, personas.member),
+                           {"status": "substitute", "substitute_name": "x" * 5000}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "at most 150 characters" in html and "Enter the substitute" not in html
     assert not Attendance.objects.exists()

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from meetings import models as meeting_models
 from meetings import selectors, services
-from meetings.models import Presentation, Visitor
+from meetings.models import ChapterMeetingSettings, Presentation, Visitor
 from members.models import AuditEvent, Membership, User
 from tests.factories import ClassificationFactory
 from tests.meetings.factories import MeetingFactory, PresentationFactory, VisitorFactory
@@ -46,7 +46,7 @@ def test_visitor_in_a_held_classification_is_flagged(personas):
 
 
 def test_visitor_past_the_allowed_visits_is_flagged(personas):
-    assert selectors.MAX_VISITS_BEFORE_APPLYING == 2
+    assert not ChapterMeetingSettings.objects.exists()  # the default: two visits
     meetings = [MeetingFactory(chapter=personas.chapter) for _ in range(3)]
     VisitorFactory(meeting=meetings[0], name="Repeat Rita", email="rita@example.com")
     VisitorFactory(meeting=meetings[1], name="Rita R.", email="RITA@example.com")  # same email
@@ -161,3 +161,58 @@ def test_testimonial_about_oneself_is_refused(client, personas):
         "testimonial-text": "Self praise",
     })
     assert response.status_code == 200 and b"about another member" in response.content
+
+
+def test_chapter_allows_more_visits_before_applying(client, personas):
+    meetings = [MeetingFactory(chapter=personas.chapter) for _ in range(4)]
+    for m in meetings:
+        VisitorFactory(meeting=m, name="Repeat Rita", email="rita@example.com")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:visitors")).content.decode()
+    assert "may attend 2 times before applying" in html and html.count("should apply") == 2  # visits 3 and 4
+    settings_url = personas.url("meetings:settings")
+    assert f'href="{settings_url}"' in html
+    response = client.post(settings_url, {"max_visits_before_applying": "3"})
+    assert response.status_code == 302
+    assert ChapterMeetingSettings.objects.get(chapter=personas.chapter).max_visits_before_applying == 3
+    html = client.get(personas.url("meetings:visitors")).content.decode()
+    assert "may attend 3 times before applying" in html and html.count("should apply") == 1  # visit 4 only
+    flagged = {v.visit_number: v.over_visit_limit for v in selectors.meeting_visitors(meeting=meetings[3])}
+    assert flagged == {4: True}
+    detail = client.get(personas.url("meetings:detail", meetings[3].pk)).content.decode()
+    assert "past 3 visits, should apply" in detail
+    event = AuditEvent.objects.get(action="meeting_settings.changed")
+    assert event.before == {"max_visits_before_applying": 2} and event.after == {"max_visits_before_applying": 3}
+    assert event.actor == personas.president.user and event.chapter == personas.chapter
+
+
+def test_another_chapters_setting_does_not_apply(personas):
+    services.meeting_settings_update(chapter=personas.other_chapter, by=personas.outsider.user,
+                                     max_visits_before_applying=5)
+    meetings = [MeetingFactory(chapter=personas.chapter) for _ in range(3)]
+    visitors = [VisitorFactory(meeting=m, name="Repeat Rita", email="rita@example.com") for m in meetings]
+    flagged = {v.pk: v for v in selectors.meeting_visitors(meeting=meetings[2])}
+    assert flagged[visitors[2].pk].over_visit_limit  # this chapter still allows two
+
+
+@pytest.mark.parametrize("value,error", [("0", "greater than or equal to 1"), ("21", "less than or equal to 20"),
+                                         ("lots", "Enter a whole number")])
+def test_meeting_settings_refuse_bad_values_and_keep_them(client, personas, value, error):
+    personas.login(client, "vice_president")
+    response = client.post(personas.url("meetings:settings"), {"max_visits_before_applying": value})
+    html = response.content.decode()
+    assert response.status_code == 200 and error in html and f'value="{value}"' in html
+    assert not ChapterMeetingSettings.objects.exists()
+
+
+def test_settings_page_shows_the_default_without_writing_it(client, personas):
+    personas.login(client, "treasurer")
+    html = client.get(personas.url("meetings:settings")).content.decode()
+    assert 'name="max_visits_before_applying"' in html and 'value="2"' in html
+    assert not ChapterMeetingSettings.objects.exists()
+
+
+def test_member_cannot_change_meeting_settings(client, personas):
+    personas.login(client, "member")
+    assert client.post(personas.url("meetings:settings"), {"max_visits_before_applying": "9"}).status_code == 403
+    assert not ChapterMeetingSettings.objects.exists()

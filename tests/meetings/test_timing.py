@@ -1,0 +1,100 @@
+"""When a meeting may be marked and closed, and who it expects: nothing ahead of time, nobody who joined later."""
+
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from meetings import selectors, services
+from meetings.models import ROLL_CALL_OPENS_BEFORE, Attendance, Meeting
+from tests.factories import MembershipFactory
+from tests.meetings.factories import meeting_started
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_future_meeting_cannot_be_closed(personas):
+    meeting = meeting_started(personas.chapter, ago=-timedelta(weeks=3))
+    with pytest.raises(ValidationError, match="has not started yet"):
+        services.meeting_close(meeting=meeting, by=personas.president.user)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED and not Attendance.objects.exists()
+
+
+def test_a_meeting_can_be_closed_once_it_has_started(personas):
+    meeting = meeting_started(personas.chapter, ago=timedelta(minutes=1))
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CLOSED
+
+
+def test_close_page_of_a_future_meeting_explains_and_offers_no_button(client, personas):
+    meeting = meeting_started(personas.chapter, ago=-timedelta(days=7))
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:close", meeting.pk)).content.decode()
+    assert 'data-testid="not-started"' in html and 'data-testid="confirm-close"' not in html
+    response = client.post(personas.url("meetings:close", meeting.pk), follow=True)
+    assert "has not started yet" in response.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.SCHEDULED
+
+
+def test_roll_call_is_refused_until_shortly_before_the_start(personas):
+    meeting = meeting_started(personas.chapter, ago=-(ROLL_CALL_OPENS_BEFORE + timedelta(minutes=5)))
+    with pytest.raises(ValidationError, match="Roll call opens 2 hours before"):
+        services.attendance_mark(meeting=meeting, membership=personas.member, status="present",
+                                 by=personas.president.user)
+    assert not Attendance.objects.exists()
+    with time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False):  # arrivals at the venue
+        services.attendance_mark(meeting=meeting, membership=personas.member, status="present",
+                                 by=personas.president.user)
+    assert Attendance.objects.get().status == "present"
+
+
+def test_future_meeting_page_hides_close_and_roll_call_buttons(client, personas):
+    meeting = meeting_started(personas.chapter, ago=-timedelta(weeks=3))
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    assert 'data-testid="close-meeting"' not in html and 'name="status"' not in html
+    assert 'data-testid="roll-call-not-open"' in html and personas.member.display_name in html
+    assert "Move or cancel" in html
+
+
+def test_meeting_page_an_hour_before_the_start_offers_roll_call_but_not_close(client, personas):
+    meeting = meeting_started(personas.chapter, ago=-timedelta(hours=1))
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    assert 'name="status"' in html and 'data-testid="close-meeting"' not in html
+
+
+def test_started_meeting_page_offers_roll_call_and_close(client, personas):
+    meeting = meeting_started(personas.chapter)
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    assert 'name="status"' in html and 'data-testid="close-meeting"' in html
+
+
+def test_someone_who_joins_after_the_start_is_not_expected_nor_marked_absent(personas):
+    meeting = meeting_started(personas.chapter, ago=timedelta(hours=1))
+    newcomer = MembershipFactory(chapter=personas.chapter, joined_on=meeting.local_date,
+                                 user__full_name="Nina Newcomer")  # created now, after the start
+    roll = selectors.meeting_roll_call(meeting=meeting)
+    assert newcomer.pk not in [r.membership.pk for r in roll.expected]
+    assert newcomer not in services.meeting_unmarked(meeting=meeting)
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert not Attendance.objects.filter(membership=newcomer).exists()
+    assert Attendance.objects.get(membership=personas.member).status == "absent"
+
+
+def test_someone_who_joined_that_morning_before_the_start_is_expected(personas):
+    meeting = meeting_started(personas.chapter, ago=-timedelta(minutes=30))
+    early = MembershipFactory(chapter=personas.chapter, joined_on=meeting.local_date)
+    with time_machine.travel(meeting.starts_at + timedelta(hours=1), tick=False):
+        services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert Attendance.objects.get(membership=early).status == "absent"
+
+
+def test_a_seat_entered_late_but_dated_earlier_is_expected(personas):
+    meeting = meeting_started(personas.chapter, ago=timedelta(hours=1))
+    backdated = MembershipFactory(chapter=personas.chapter, joined_on=date(2021, 5, 1))  # created now
+    assert backdated in services.meeting_unmarked(meeting=meeting)
