@@ -106,8 +106,9 @@ def invitation_accept(*, invitation: Invitation, user: User | None, full_name: s
     membership.role = invitation.role
     membership.status = Membership.Status.ACTIVE
     membership.classification = invitation.classification
-    membership.joined_on = timezone.localdate()
-    membership.renewal_due = timezone.localdate() + timedelta(days=365)
+    today = timezone.localdate(timezone=invitation.chapter.tz)  # dates of a seat are the chapter's dates
+    membership.joined_on = today
+    membership.renewal_due = today + timedelta(days=365)
     membership.left_on = None
     membership.save()
     invitation.accepted_at = timezone.now()
@@ -189,7 +190,7 @@ def membership_change(
         membership.status = status
         membership.status_note = reason.strip()[:300]
         if status in (Membership.Status.EXPELLED, Membership.Status.RESIGNED):
-            membership.left_on = timezone.localdate()
+            membership.left_on = timezone.localdate(timezone=membership.chapter.tz)
             membership.role = Membership.Role.MEMBER  # a departing officer's office falls vacant
     if classification is not ...:
         membership.classification = classification

@@ -1,5 +1,5 @@
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.core import mail
@@ -140,3 +140,16 @@ def test_the_inviter_is_not_shown_the_secret_link(client, personas):
     response = client.post(personas.url("chapters:member-invite"), {"email": "n@example.com", "role": "member"}, follow=True)
     assert "Invitation sent to n@example.com" in response.content.decode()
     assert not re.search(r"/invitations/[\w-]{20,}/", response.content.decode())  # no token anywhere
+
+
+def test_the_join_date_is_the_chapters_date(personas):
+    from datetime import datetime
+
+    import time_machine
+
+    personas.chapter.timezone = "Pacific/Auckland"
+    personas.chapter.save()
+    invitation, _ = _invite(personas)
+    with time_machine.travel(datetime(2026, 11, 25, 20, 0, tzinfo=UTC)):  # already 26 Nov in Auckland
+        membership = invitation_accept(invitation=invitation, user=None, full_name="K", password="a-long-Passphrase-9")
+    assert str(membership.joined_on) == "2026-11-26"
