@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Q
 
 from enforcement.formatting import money
 from enforcement.models import RulesLimits
+from enforcement.periods import add_months
+
+# How far ahead a date may be set: beyond these it is a typing slip (9999-12-31), not a plan.
+PROBATION_MAX_MONTHS = 24
+RULES_AHEAD_MAX_MONTHS = 12
+
+
+def probation_until_max(today: date) -> date:
+    """The latest last day of probation a decision on `today` may set."""
+    return add_months(today, PROBATION_MAX_MONTHS)
+
+
+def probation_until_error(until: date, today: date) -> str | None:
+    """Why a probation ending on `until` cannot be set on `today`, or None."""
+    if until <= today:
+        return "Probation must end after today."
+    latest = probation_until_max(today)
+    if until > latest:
+        return f"Probation may last at most {PROBATION_MAX_MONTHS // 12} years: end it by {latest:%-d %b %Y}."
+    return None
+
+
+def rules_effective_from_max(today: date) -> date:
+    """The latest day a rules version made on `today` may come into force."""
+    return add_months(today, RULES_AHEAD_MAX_MONTHS)
+
+
+def rules_effective_from_error(day: date, today: date, *, allow_backdate: bool = False) -> str | None:
+    """Why a rules version made on `today` cannot come into force on `day`, or None."""
+    if day < today and not allow_backdate:
+        return "A new version cannot start in the past: the past is never edited."
+    latest = rules_effective_from_max(today)
+    if day > latest:
+        return f"A new version may start at most {RULES_AHEAD_MAX_MONTHS} months ahead: by {latest:%-d %b %Y}."
+    return None
 
 
 def rules_limits_for(*, chapter) -> RulesLimits:

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import RegionStaff
+from enforcement.limits import probation_until_error
 from enforcement.models import ExpulsionCase
 from enforcement.periods import local_today
 from members.audit import audit_record
@@ -238,8 +239,8 @@ def case_decide(
     if decision == ExpulsionCase.Decision.PROBATION:
         if probation_until is None:
             errors["probation_until"] = "Give the last day of probation."
-        elif probation_until <= today:
-            errors["probation_until"] = "Probation must end after today."
+        elif error := probation_until_error(probation_until, today):
+            errors["probation_until"] = error
         if not conditions:
             errors["conditions"] = "Say what the member must do during probation."
     membership = case.membership

@@ -18,7 +18,7 @@ from chapters.models import Chapter
 from enforcement import selectors
 from enforcement.evaluation import CaseCandidate, Evaluation, Finding, chapter_evaluate
 from enforcement.formatting import money
-from enforcement.limits import rules_limit_errors, rules_limits_for
+from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import local_today
 from meetings.models import Meeting
@@ -42,8 +42,9 @@ def rules_create(
     """
     chapter = Chapter.objects.select_for_update().get(pk=chapter.pk)  # serialise version numbers
     today = local_today(chapter.tz, timezone.now())
-    if effective_from < today and not allow_backdate:
-        raise ValidationError({"effective_from": "A new version cannot start in the past: the past is never edited."})
+    error = rules_effective_from_error(effective_from, today, allow_backdate=allow_backdate)
+    if error:
+        raise ValidationError({"effective_from": error})
     errors = rules_limit_errors(limits=rules_limits_for(chapter=chapter), data=data, currency=chapter.currency)
     if errors:
         raise ValidationError(errors)

@@ -132,6 +132,20 @@ def test_probation_without_an_end_date_is_an_inline_error(client, personas, open
     assert "Give the last day of probation." in html and "Kept my words." in html
 
 
+def test_a_probation_ending_in_9999_is_an_inline_error(client, personas, opened, time_machine):
+    time_machine.move_to(NOW + timedelta(days=15))
+    personas.login(client, "org_admin")
+    page = client.get(case_url(personas, opened)).content.decode()
+    assert 'max="2028-03-17"' in page  # 2 years from 17 Mar 2026: the date picker stops there
+    response = client.post(case_url(personas, opened, "enforcement:case-decide"),
+                           {"decision": "probation", "reason": "Kept my words.", "probation_until": "9999-12-31",
+                            "conditions": "Attend."})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Probation may last at most 2 years: end it by 17 Mar 2028." in html and "Kept my words." in html
+    assert ExpulsionCase.objects.get(pk=opened.pk).status == "open"
+
+
 def test_the_president_cannot_decide_through_the_page(client, personas, opened, time_machine):
     time_machine.move_to(NOW + timedelta(days=15))
     personas.login(client, "president")

@@ -201,6 +201,15 @@ def test_probation_needs_a_future_end_and_conditions(case, personas, data, field
     assert Membership.objects.get(pk=personas.member.pk).status == "active"
 
 
+def test_probation_cannot_end_more_than_two_years_ahead(case, personas):
+    with pytest.raises(ValidationError) as exc:
+        decide(case, personas.org_admin, decision="probation", probation_until=date(9999, 12, 31), conditions="x")
+    assert exc.value.message_dict["probation_until"] == ["Probation may last at most 2 years: end it by 17 Mar 2028."]
+    assert ExpulsionCase.objects.get(pk=case.pk).status == "open"
+    decide(case, personas.org_admin, decision="probation", probation_until=date(2028, 3, 17), conditions="x")
+    assert ExpulsionCase.objects.get(pk=case.pk).probation_until == date(2028, 3, 17)
+
+
 def test_dismiss_leaves_the_membership_as_it_was(case, personas):
     decide(case, personas.org_admin, decision="dismiss")
     assert Membership.objects.get(pk=personas.member.pk).status == "active"

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from enforcement import services, tasks
 from enforcement.evaluation import chapter_evaluate
+from enforcement.limits import rules_effective_from_max
 from enforcement.models import ChapterRules, ExpulsionCase, Fine, RulesLimits
 from members.models import AuditEvent, Membership, Notification
 from tests.enforcement.conftest import D, World
@@ -204,6 +205,19 @@ def test_a_rules_version_cannot_start_in_the_past(db):
     with pytest.raises(ValidationError) as exc:
         services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=date(2020, 1, 1))
     assert "effective_from" in exc.value.message_dict
+
+
+def test_a_rules_version_cannot_start_more_than_a_year_ahead(db):
+    chapter = ChapterFactory()
+    today = datetime.now(chapter.tz).date()
+    with pytest.raises(ValidationError) as exc:
+        services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=date(9999, 12, 31))
+    assert "at most 12 months ahead" in exc.value.message_dict["effective_from"][0]
+    with pytest.raises(ValidationError):  # the demo's and imports' backdating does not lift the cap
+        services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=date(9999, 12, 31),
+                              allow_backdate=True)
+    assert not ChapterRules.objects.exists()
+    services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=rules_effective_from_max(today))
 
 
 def test_rules_outside_the_admin_limits_are_refused(db):

@@ -71,6 +71,17 @@ def test_bad_rules_get_inline_errors_and_keep_what_was_typed(client, personas):
     assert not ChapterRules.objects.exists()
 
 
+def test_rules_in_force_from_9999_is_an_inline_error(client, personas):
+    personas.login(client, "president")
+    response = client.post(
+        personas.url("enforcement:rules-edit"), _form(personas.chapter, effective_from="9999-12-31", reason="Typo")
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A new version may start at most 12 months ahead" in html and 'value="Typo"' in html
+    assert not ChapterRules.objects.exists()
+
+
 def _history(personas, absences=5):
     ChapterRulesFactory(chapter=personas.chapter, number=1, effective_from=date(2024, 1, 1), absences_allowed=1)
     for m in (personas.member, personas.member2):
