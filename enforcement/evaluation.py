@@ -313,35 +313,73 @@ class QuotaPeriod:
     meeting_id: int | None = None
 
 
+def quota_period_of(rules: ChapterRules, day: date) -> Period:
+    """The week or calendar month of `rules`' kind containing `day` (meeting periods depend on meetings)."""
+    return week_of(day) if rules.quota_period == ChapterRules.QuotaPeriod.WEEK else month_of(day)
+
+
+def quota_judge(*, book: RulesBook, kind: str, period: Period) -> ChapterRules | None:
+    """The version that judges a quota period of `kind`, or None if none does.
+
+    A week or month is judged by the version in force on its first day, if that version sets a
+    quota per such a period (a version starting mid-month first judges the next whole month); a
+    meeting period by the version in force on the meeting's day (its last day). A version with
+    no quota judges nothing. The evaluation and the standing page both ask this.
+    """
+    rules = book.at(period.end if kind == ChapterRules.QuotaPeriod.MEETING else period.start)
+    if rules is None or rules.quota_period != kind or not rules.referral_quota:
+        return None
+    return rules
+
+
 def quota_periods(*, book: RulesBook, today: date, since: date, meetings: list[dict], cadence_days: int):
-    """Quota periods that have ended by `today`, each judged by the version in force when it began.
+    """Quota periods that have ended by `today`, each with the version that judges it (`quota_judge`).
 
     Week and month periods count from the first whole period under a version; a meeting period
-    runs from the day after the previous meeting to the meeting, judged by the version of the
-    meeting's day, once the meeting is closed.
+    runs from the day after the previous meeting to the meeting, once the meeting is closed.
     """
     out = []
     for rules, first, until in book.spans(today + timedelta(days=1)):
         if rules.referral_quota == 0:
             continue
-        if rules.quota_period == ChapterRules.QuotaPeriod.MEETING:
+        kind = rules.quota_period
+        if kind == ChapterRules.QuotaPeriod.MEETING:
             held = [m for m in meetings if m["status"] != Meeting.Status.CANCELLED]
             for i, m in enumerate(held):
-                if not (first <= m["local_date"] < until and m["local_date"] >= since):
-                    continue
-                if m["status"] != Meeting.Status.CLOSED:
+                if not since <= m["local_date"] <= today or m["status"] != Meeting.Status.CLOSED:
                     continue
                 prev = held[i - 1]["local_date"] if i else m["local_date"] - timedelta(days=cadence_days)
-                out.append(QuotaPeriod(Period(prev + timedelta(days=1), m["local_date"]), rules, m["id"]))
+                p = Period(prev + timedelta(days=1), m["local_date"])
+                if quota_judge(book=book, kind=kind, period=p) is rules:
+                    out.append(QuotaPeriod(p, rules, m["id"]))
             continue
-        step = week_of if rules.quota_period == ChapterRules.QuotaPeriod.WEEK else month_of
-        p = step(max(first, since))
-        if p.start < first:
-            p = step(p.end + timedelta(days=1))
+        p = quota_period_of(rules, max(first, since))
         while p.start < until and p.end < today:
-            out.append(QuotaPeriod(p, rules))
-            p = step(p.end + timedelta(days=1))
+            if quota_judge(book=book, kind=kind, period=p) is rules:
+                out.append(QuotaPeriod(p, rules))
+            p = quota_period_of(rules, p.end + timedelta(days=1))
     return out
+
+
+def current_quota_period(*, book: RulesBook, today: date, meeting_period: Period | None) -> QuotaPeriod | None:
+    """The quota period running on `today` that the evaluation will judge once it ends, or None.
+
+    Each version in force by `today` proposes its own kind of period around today (a meeting
+    period is `meeting_period`: from the day after the last meeting to the next); `quota_judge`
+    keeps the ones it judges. Should a change of kind leave two running, the newer version's wins.
+    """
+    for rules in reversed([v for v in book.versions if v.effective_from <= today]):
+        kind = rules.quota_period
+        if kind == ChapterRules.QuotaPeriod.MEETING:
+            if meeting_period is None:
+                continue
+            period = meeting_period
+        else:
+            period = quota_period_of(rules, today)
+        judge = quota_judge(book=book, kind=kind, period=period)
+        if judge is not None:
+            return QuotaPeriod(period, judge)
+    return None
 
 
 def _quota_explanation(qp: QuotaPeriod, counted: list[dict], others: int, tz) -> str:

@@ -17,12 +17,14 @@ from enforcement.evaluation import (
     Mark,
     RulesBook,
     absence_standing,
+    current_quota_period,
+    quota_period_of,
     window_months,
     window_words,
 )
 from enforcement.formatting import money, num, weight_words
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
-from enforcement.periods import Period, add_months, month_of, week_of
+from enforcement.periods import Period, add_months, month_of
 from meetings.models import Attendance, Meeting
 from members.models import Membership
 from referrals.models import OneToOne, Referral
@@ -91,6 +93,7 @@ class Standing:
     open_fines: Decimal
     open_fines_count: int
     currency: str
+    has_rules: bool = True
 
     @property
     def over_absences(self) -> bool:
@@ -105,8 +108,11 @@ class Standing:
     @property
     def referrals_text(self) -> str:
         if not self.quota:
-            return f"{self.referrals} referral{'s' if self.referrals != 1 else ''} given; no quota."
-        return f"{self.referrals} of {self.quota} referrals ({self.quota_period.label()})"
+            given = f"{self.referrals} referral{'s' if self.referrals != 1 else ''} given"
+            if not self.has_rules:
+                return f"{given}; no quota."
+            return f"{given} ({self.quota_period.label()}); no quota this period."
+        return f"{self.referrals} of {self.quota} referral{'s' if self.quota != 1 else ''} ({self.quota_period.label()})"
 
     @property
     def fines_text(self) -> str:
@@ -115,19 +121,33 @@ class Standing:
         return f"{self.open_fines_count} unpaid, {money(self.open_fines, self.currency)} in all"
 
 
-def _current_quota_period(rules: ChapterRules, chapter, today: date) -> Period:
-    if rules.quota_period == ChapterRules.QuotaPeriod.WEEK:
-        return week_of(today)
-    if rules.quota_period == ChapterRules.QuotaPeriod.MONTH:
-        return month_of(today)
-    last = (
-        Meeting.objects.filter(chapter=chapter, local_date__lt=today)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("-local_date")
-        .values_list("local_date", flat=True)
-        .first()
+def _meeting_period(chapter, today: date) -> Period:
+    """The running per-meeting quota period: the day after the last meeting to the next one."""
+    held = Meeting.objects.filter(chapter=chapter).exclude(status=Meeting.Status.CANCELLED)
+    last = held.filter(local_date__lt=today).order_by("-local_date").values_list("local_date", flat=True).first()
+    upcoming = held.filter(local_date__gte=today).order_by("local_date").values_list("local_date", flat=True).first()
+    cadence = timedelta(days=14 if chapter.cadence == chapter.Cadence.BIWEEKLY else 7)
+    end = upcoming or max(today, (last or today) + cadence)
+    return Period((last or end - cadence) + timedelta(days=1), end)
+
+
+def current_quota(*, chapter, book: RulesBook, today: date) -> tuple[Period, ChapterRules | None]:
+    """The quota period running today and the version that will judge it (None: no quota this period).
+
+    Asks the evaluation's own `current_quota_period`, so the page never warns about a period the
+    enforcement will not judge (e.g. a quota coming into force mid-month judges the next month).
+    """
+    needs_meetings = any(
+        v.quota_period == ChapterRules.QuotaPeriod.MEETING and v.referral_quota for v in book.versions
     )
-    return Period((last or today - timedelta(days=7)) + timedelta(days=1), today)
+    meeting_period = _meeting_period(chapter, today) if needs_meetings else None  # queries: last and next meeting
+    running = current_quota_period(book=book, today=today, meeting_period=meeting_period)
+    if running is not None:
+        return running.period, running.rules
+    rules = book.at(today)
+    if rules is not None and rules.quota_period == ChapterRules.QuotaPeriod.MEETING and meeting_period:
+        return meeting_period, None
+    return (quota_period_of(rules, today) if rules is not None else month_of(today)), None
 
 
 def member_standings(*, chapter, memberships: list[Membership], today: date) -> dict[int, Standing]:
@@ -147,9 +167,9 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
             .values_list("membership_id", "meeting_id", "meeting__local_date", "status")
         ):  # query: marks
             marks[mid].append(Mark(mid, meeting_id, day, status))
-    quota_period = _current_quota_period(rules, chapter, today) if rules and rules.referral_quota else month_of(today)
+    quota_period, judge = current_quota(chapter=chapter, book=book, today=today)
     lo, hi = quota_period.utc_bounds(chapter.tz)
-    quality = QUALITY[rules.quota_counts] if rules and rules.referral_quota else {}
+    quality = QUALITY[judge.quota_counts] if judge else {}
     referrals = dict(
         Referral.objects.filter(giver_id__in=ids, created_at__gte=lo, created_at__lt=hi, **quality)
         .values("giver_id").annotate(n=Count("pk")).values_list("giver_id", "n")
@@ -166,8 +186,9 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
         f = fines.get(m.pk, {})
         out[m.pk] = Standing(
             absences=absences, absences_allowed=rules.absences_allowed if rules else None, window=window,
-            referrals=referrals.get(m.pk, 0), quota=rules.referral_quota if rules else 0,
-            quota_period=quota_period, quota_words=QUALITY_WORDS[rules.quota_counts] if rules else "",
+            referrals=referrals.get(m.pk, 0), quota=judge.referral_quota if judge else 0,
+            quota_period=quota_period, quota_words=QUALITY_WORDS[judge.quota_counts] if judge else "",
+            has_rules=rules is not None,
             open_fines=f.get("total") or Decimal(0), open_fines_count=f.get("n", 0),
             currency=chapter.currency,
         )

@@ -237,3 +237,19 @@ def test_expulsion_candidate_after_enough_violations_not_waived(world):
     assert "3 violations ≥ 3" in evaluation.cases[0].explanation
     Fine.objects.filter(membership=ann).update(status=Fine.Status.WAIVED)
     assert world.evaluate(date(2026, 2, 1)).cases == []
+
+
+def test_current_quota_period_is_the_one_the_evaluation_judges(world):
+    from enforcement.evaluation import RulesBook, current_quota_period
+
+    world.member("Ann")
+    weekly = world.rules(effective_from=date(2026, 1, 1), referral_quota=1, quota_period=ChapterRules.QuotaPeriod.WEEK)
+    world.rules(effective_from=date(2026, 2, 4), referral_quota=3, quota_period=ChapterRules.QuotaPeriod.MONTH)
+    book = RulesBook(list(world.chapter.rules_versions.all()))
+    # Thu 5 Feb: February began under the weekly version, so no month is judged; the week of 2 Feb is (at 1).
+    running = current_quota_period(book=book, today=date(2026, 2, 5), meeting_period=None)
+    assert (running.period.start, running.rules) == (date(2026, 2, 2), weekly)
+    assert date(2026, 2, 2) in [f.period.start for f in world.evaluate(date(2026, 2, 9)).findings]
+    # In March the monthly version judges its first whole month.
+    running = current_quota_period(book=book, today=date(2026, 3, 5), meeting_period=None)
+    assert (running.period.start, running.rules.referral_quota) == (date(2026, 3, 1), 3)
