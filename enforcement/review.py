@@ -261,6 +261,12 @@ def case_decide(
             membership=membership, by=by, status=Membership.Status.PROBATION, notify=False,
             reason=f"Probation until {probation_until:%-d %b %Y} after expulsion case #{case.pk}: {conditions}",
         )
+    elif membership.is_seated:
+        # The seat stays as it is, but its note says why it was last reviewed. A departed member's
+        # note keeps saying why they left; the case and the audit trail hold the dismissal.
+        membership = membership_note(
+            membership=membership, by=by, note=f"Expulsion case #{case.pk} dismissed: {reason}",
+        )
     case.status, case.decision, case.decision_reason = ExpulsionCase.Status.DECIDED, decision, reason
     case.decided_at, case.decided_by = now, by
     if decision == ExpulsionCase.Decision.PROBATION:
@@ -283,6 +289,22 @@ def case_decide(
         body=body, key=f"case-decided:{case.pk}",
     )
     return case
+
+
+def membership_note(*, membership: Membership, by, note: str) -> Membership:
+    """Write the seat's status note without changing its status (e.g. a dismissed case); audited."""
+    membership = Membership.objects.select_for_update().select_related("chapter", "user").get(pk=membership.pk)
+    before = membership.status_note
+    membership.status_note = note.strip()[:300]
+    if membership.status_note == before:
+        return membership
+    membership.save(update_fields=["status_note"])
+    audit_record(
+        actor=by, action="membership.noted", target=membership, chapter=membership.chapter,
+        summary=f"{membership.user}: {membership.status_note}"[:300],
+        before={"status_note": before}, after={"status_note": membership.status_note}, reason=note.strip(),
+    )
+    return membership
 
 
 def _decision_words(case: ExpulsionCase, membership: Membership) -> str:

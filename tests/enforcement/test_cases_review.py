@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from enforcement import review, tasks
 from enforcement.models import ExpulsionCase
-from members.models import Membership, Notification
+from members.models import AuditEvent, Membership, Notification
 from tests.enforcement.factories import ExpulsionCaseFactory
 from tests.factories import MembershipFactory, RegionStaffFactory, UserFactory
 
@@ -213,6 +213,22 @@ def test_probation_cannot_end_more_than_two_years_ahead(case, personas):
 def test_dismiss_leaves_the_membership_as_it_was(case, personas):
     decide(case, personas.org_admin, decision="dismiss")
     assert Membership.objects.get(pk=personas.member.pk).status == "active"
+    assert ExpulsionCase.objects.get(pk=case.pk).decision == "dismiss"
+
+
+def test_dismissal_is_recorded_on_the_membership_with_an_audit_event(case, personas):
+    decide(case, personas.org_admin, decision="dismiss", reason="Absences were excused after all.")
+    m = Membership.objects.get(pk=personas.member.pk)
+    assert m.status_note == f"Expulsion case #{case.pk} dismissed: Absences were excused after all."
+    event = AuditEvent.objects.get(action="membership.noted", target_id=str(m.pk))
+    assert event.actor == personas.org_admin and event.chapter == personas.chapter
+    assert event.after == {"status_note": m.status_note}
+
+
+def test_dismissal_keeps_a_departed_members_note_on_why_they_left(case, personas):
+    Membership.objects.filter(pk=personas.member.pk).update(status="resigned", status_note="Moved abroad")
+    decide(case, personas.org_admin, decision="dismiss")
+    assert Membership.objects.get(pk=personas.member.pk).status_note == "Moved abroad"
     assert ExpulsionCase.objects.get(pk=case.pk).decision == "dismiss"
 
 
