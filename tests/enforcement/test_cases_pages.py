@@ -63,6 +63,28 @@ def test_the_member_gets_the_appeal_form_not_the_decision(client, personas, open
     assert 'id="decide-form"' not in html and 'id="recommend-form"' not in html
 
 
+def test_after_an_appeal_the_member_can_still_say_they_have_said_all(client, personas, opened):
+    personas.login(client, "member")
+    client.post(case_url(personas, opened, "enforcement:case-appeal"), {"text": "I was ill."})
+    html = client.get(case_url(personas, opened)).content.decode()
+    assert 'id="appeal-form"' not in html and 'id="waive-form"' in html
+    assert "I have said all I want to say: the case may be decided now" in html
+    personas.login(client, "org_admin")
+    assert 'id="waive-form"' not in client.get(case_url(personas, opened)).content.decode()
+    personas.login(client, "member")
+    assert client.post(case_url(personas, opened, "enforcement:case-waive")).status_code == 302
+    opened.refresh_from_db()
+    assert opened.appeal_waived_at is not None and opened.decidable(timezone.now())
+    assert 'id="waive-form"' not in client.get(case_url(personas, opened)).content.decode()
+
+
+def test_no_waive_form_once_the_deadline_has_passed(client, personas, opened, time_machine):
+    time_machine.move_to(NOW + timedelta(days=15))
+    personas.login(client, "member")
+    html = client.get(case_url(personas, opened)).content.decode()
+    assert 'id="waive-form"' not in html and 'id="appeal-form"' not in html
+
+
 def test_the_president_gets_the_recommendation_form_only(client, personas, opened):
     personas.login(client, "president")
     html = client.get(case_url(personas, opened)).content.decode()
