@@ -561,6 +561,11 @@ def expulsion_since(rules: ChapterRules, today: date) -> date:
     return add_months(today, -rules.expulsion_months)
 
 
+def expulsion_first_day(rules: ChapterRules, today: date) -> date:
+    """The first local date whose violations count on `today` (the day after `expulsion_since`): what pages say."""
+    return expulsion_since(rules, today) + timedelta(days=1)
+
+
 def violations_on_record(*, chapter, since: date, membership_ids=None) -> dict[int, list[dict]]:
     """Issued violations that count toward expulsion, per member, oldest first: absence and quota
     fines (warnings included) after `since`, not waived, not weighed in an earlier case. One query.
@@ -609,7 +614,7 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
             f"Rule: version {rules.number} (in force from {rules.effective_from:%-d %b %Y}): "
             f"{rules.expulsion_violations} violations within {rules.expulsion_months} months make a member "
             f"an expulsion candidate.",
-            f"Violations since {since + timedelta(days=1):%-d %b %Y} (absences over the limit and missed quotas, "
+            f"Violations since {expulsion_first_day(rules, today):%-d %b %Y} (absences over the limit and missed quotas, "
             f"not waived, not weighed in an earlier case):",
         ]
         for v in items:

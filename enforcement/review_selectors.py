@@ -10,7 +10,13 @@ from django.db.models import Q
 
 from chapters.access import regions_overseen_by
 from chapters.models import Chapter, Region
-from enforcement.evaluation import NOT_PRESENT, RulesBook, expulsion_since, violations_on_record
+from enforcement.evaluation import (
+    NOT_PRESENT,
+    RulesBook,
+    expulsion_first_day,
+    expulsion_since,
+    violations_on_record,
+)
 from enforcement.formatting import money, num
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period
@@ -199,7 +205,7 @@ class StandingPage:
     rules: ChapterRules | None
     violations: list[dict]
     violations_threshold: int | None
-    violations_since: date | None
+    violations_from: date | None  # the first day whose violations count, as the case explanation says
     warnings: list[Warning]
     fines: list[Fine]
     totals: dict
@@ -214,9 +220,9 @@ def member_standing_page(*, membership, today: date) -> StandingPage:
     standing = member_standings(chapter=chapter, memberships=[membership], today=today)[membership.pk]
     book = RulesBook(list(ChapterRules.objects.filter(chapter=chapter)))  # query: rules versions
     rules = book.at(today) if book else None
-    violations, threshold, since = [], None, None
+    violations, threshold, first_day = [], None, None
     if rules is not None:
-        since = expulsion_since(rules, today)
+        since, first_day = expulsion_since(rules, today), expulsion_first_day(rules, today)
         violations = violations_on_record(chapter=chapter, since=since, membership_ids=[membership.pk])[membership.pk]
     fines = list(Fine.objects.filter(membership=membership).select_related("rules").order_by("-period_start", "-pk"))
     cases = list(membership.expulsion_cases.select_related("decided_by").order_by("-opened_at"))
@@ -225,7 +231,7 @@ def member_standing_page(*, membership, today: date) -> StandingPage:
         threshold = rules.expulsion_violations
     return StandingPage(
         standing=standing, rules=rules, violations=violations, violations_threshold=threshold,
-        violations_since=since, warnings=standing_warnings(standing, rules, violations, open_case, today),
+        violations_from=first_day, warnings=standing_warnings(standing, rules, violations, open_case, today),
         fines=fines, totals=fines_totals(Fine.objects.filter(membership=membership)), open_case=open_case,
         cases=cases,
     )

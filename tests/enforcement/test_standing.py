@@ -214,3 +214,13 @@ def test_a_quota_period_begun_under_the_old_version_keeps_its_quota(client, pers
     assert {(f.membership, f.period.start) for f in evaluation.findings if f.kind == Fine.Kind.QUOTA} >= {
         (personas.member, date(2025, 11, 1))
     }
+
+
+def test_standing_and_case_name_the_same_first_day_of_violations(client, personas, history, time_machine):
+    time_machine.move_to(MAR_1)
+    [case] = [c for c in services.chapter_enforce(chapter=personas.chapter, now=MAR_1).cases
+              if c.membership_id == personas.member.pk]
+    # 6 months back from 1 Mar 2026 is 1 Sep 2025; violations after it count, so the first day is 2 Sep.
+    assert "Violations since 2 Sep 2025 (" in case.explanation
+    html = page(client, personas).content.decode()
+    assert "since 2 Sep 2025, not waived" in html and "since 1 Sep 2025" not in html
