@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Q
 
-from enforcement.formatting import money, num
+from enforcement.formatting import money, num, plural
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period, add_months, fixed_window, month_of, rolling_window, week_of
 from meetings.models import Attendance, Meeting
@@ -83,7 +83,7 @@ def window_months(rules: ChapterRules) -> int:
 
 def window_words(rules: ChapterRules) -> str:
     if rules.absence_window == ChapterRules.Window.ROLLING:
-        return f"in any rolling {rules.window_months} months"
+        return f"in any rolling {plural(rules.window_months, 'month')}"
     kind = "quarter" if rules.absence_window == ChapterRules.Window.QUARTER else "half-year"
     return f"per calendar {kind} (starting in {date(2000, rules.fixed_start_month, 1):%B})"
 
@@ -234,7 +234,7 @@ def attendance_findings(
         amount = (units * rules.fine_absence).quantize(Decimal("0.01"))
         lines = [
             f"Rule: version {rules.number} of the chapter's rules (in force from {rules.effective_from:%-d %b %Y}) "
-            f"allows {rules.absences_allowed} absences {window_words(rules)}.",
+            f"allows {plural(rules.absences_allowed, 'absence')} {window_words(rules)}.",
             f"Window: {window.label()}. Counted in it:",
         ]
         for m, w, note in weighed:
@@ -612,7 +612,8 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
         items.sort(key=lambda v: v["date"])
         lines = [
             f"Rule: version {rules.number} (in force from {rules.effective_from:%-d %b %Y}): "
-            f"{rules.expulsion_violations} violations within {rules.expulsion_months} months make a member "
+            f"{plural(rules.expulsion_violations, 'violation')} within {plural(rules.expulsion_months, 'month')} "
+            f"make{'s' if rules.expulsion_violations == 1 else ''} a member "
             f"an expulsion candidate.",
             f"Violations since {expulsion_first_day(rules, today):%-d %b %Y} (absences over the limit and missed quotas, "
             f"not waived, not weighed in an earlier case):",
@@ -620,7 +621,7 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
         for v in items:
             what = "warning" if v["amount"] == 0 else money(v["amount"], v["currency"])
             lines.append(f"  • {v['date']:%a %-d %b %Y}: {Fine.Kind(v['kind']).label.lower()} ({what})")
-        lines.append(f"{len(items)} violations ≥ {rules.expulsion_violations}: an admin will review the case.")
+        lines.append(f"{plural(len(items), 'violation')} ≥ {rules.expulsion_violations}: an admin will review the case.")
         out.append(
             CaseCandidate(
                 membership=m, rules=rules, violations=items, explanation="\n".join(lines),

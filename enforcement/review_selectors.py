@@ -17,7 +17,7 @@ from enforcement.evaluation import (
     expulsion_since,
     violations_on_record,
 )
-from enforcement.formatting import money, num
+from enforcement.formatting import money, num, plural
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period
 from enforcement.selectors import Standing, fines_totals, member_standings
@@ -249,16 +249,16 @@ def standing_warnings(standing: Standing, rules, violations, open_case, today: d
             out.append(Warning("warn", "Absences", f"At the limit of {standing.absences_allowed}: the next absence "
                                                    "goes over it and is fined."))
         elif left <= 1:
-            out.append(Warning("warn", "Absences", f"{num(left)} absence left before the limit."))
+            out.append(Warning("warn", "Absences", f"{plural(left, 'absence')} left before the limit."))
         else:
-            out.append(Warning("ok", "Absences", f"{num(left)} absences left before the limit."))
+            out.append(Warning("ok", "Absences", f"{plural(left, 'absence')} left before the limit."))
     if standing.quota:
         short = standing.quota - standing.referrals
         end = standing.quota_period.end
         if short > 0:
             days = (end - today).days + 1
-            out.append(Warning("warn", "Referrals", f"{short} more referral{'s' if short != 1 else ''} needed by "
-                                                    f"{end:%-d %b %Y} ({days} day{'s' if days != 1 else ''} left)."))
+            out.append(Warning("warn", "Referrals", f"{plural(short, 'more referral', 'more referrals')} needed by "
+                                                    f"{end:%-d %b %Y} ({plural(days, 'day')} left)."))
         else:
             out.append(Warning("ok", "Referrals", "Quota met for this period."))
     if rules is not None:
@@ -266,13 +266,13 @@ def standing_warnings(standing: Standing, rules, violations, open_case, today: d
         if open_case is not None:
             out.append(Warning("bad", "Expulsion", "An expulsion case is open; see it below."))
         elif n >= limit:
-            out.append(Warning("bad", "Expulsion", f"{n} violations of {limit}: the next evaluation opens a case."))
+            out.append(Warning("bad", "Expulsion", f"{plural(n, 'violation')} of {limit}: the next evaluation opens a case."))
         elif n == limit - 1:
-            out.append(Warning("warn", "Expulsion", f"{n} violation{'s' if n != 1 else ''} of {limit} within "
-                                                    f"{rules.expulsion_months} months: one more opens an expulsion case."))
+            out.append(Warning("warn", "Expulsion", f"{plural(n, 'violation')} of {limit} within "
+                                                    f"{plural(rules.expulsion_months, 'month')}: one more opens an expulsion case."))
         else:
-            out.append(Warning("ok", "Expulsion", f"{n} violation{'s' if n != 1 else ''} of {limit} within "
-                                                  f"{rules.expulsion_months} months."))
+            out.append(Warning("ok", "Expulsion", f"{plural(n, 'violation')} of {limit} within "
+                                                  f"{plural(rules.expulsion_months, 'month')}."))
     if standing.open_fines_count:
         out.append(Warning("warn", "Fines", f"{standing.open_fines_count} unpaid: "
                                             f"{money(standing.open_fines, standing.currency)}."))

@@ -22,7 +22,7 @@ from enforcement.evaluation import (
     window_months,
     window_words,
 )
-from enforcement.formatting import money, num, weight_words
+from enforcement.formatting import money, num, plural, weight_words
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period, add_months, month_of
 from meetings.models import Attendance, Meeting
@@ -48,7 +48,7 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
     """The rules as (topic, sentence) pairs a member reads on the rules page."""
     c = rules.currency
     out = [
-        ("Absences", f"Up to {rules.absences_allowed} absence{'s' if rules.absences_allowed != 1 else ''} "
+        ("Absences", f"Up to {plural(rules.absences_allowed, 'absence')} "
                      f"{window_words(rules)}."),
         ("Late arrival", f"A late arrival {weight_words(rules.late_weight)}."),
         ("Medical", f"A medical absence {weight_words(rules.medical_weight)}; up to {rules.medical_allowed} per "
@@ -69,11 +69,12 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
     if rules.fine_quota:
         fines.append(f"{money(rules.fine_quota, c)} per period the referral quota is missed")
     out.append(("Fines", ("; ".join(fines) + ".") if fines else "No fines: violations are recorded as warnings."))
-    out.append(("New members", f"Not held to the rules for their first {rules.grace_days} days."))
+    out.append(("New members", f"Not held to the rules for their first {plural(rules.grace_days, 'day')}."))
     out.append(("Leave", "Members on leave are not held to the rules." if rules.exempt_on_leave
                 else "Members on leave are held to the rules like everyone else."))
-    out.append(("Expulsion", f"{rules.expulsion_violations} violations (absences over the limit or missed quotas, "
-                             f"not waived) within {rules.expulsion_months} months make a member an expulsion "
+    out.append(("Expulsion", f"{plural(rules.expulsion_violations, 'violation')} (absences over the limit or missed quotas, "
+                             f"not waived) within {plural(rules.expulsion_months, 'month')} "
+                             f"make{'s' if rules.expulsion_violations == 1 else ''} a member an expulsion "
                              f"candidate, reviewed by an admin."))
     return out
 
@@ -103,16 +104,16 @@ class Standing:
     def absences_text(self) -> str:
         if self.absences_allowed is None:
             return "No attendance rule yet."
-        return f"{num(self.absences)} of {self.absences_allowed} absences allowed ({self.window.label()})"
+        return f"{num(self.absences)} of {plural(self.absences_allowed, 'absence')} allowed ({self.window.label()})"
 
     @property
     def referrals_text(self) -> str:
         if not self.quota:
-            given = f"{self.referrals} referral{'s' if self.referrals != 1 else ''} given"
+            given = f"{plural(self.referrals, 'referral')} given"
             if not self.has_rules:
                 return f"{given}; no quota."
             return f"{given} ({self.quota_period.label()}); no quota this period."
-        return f"{self.referrals} of {self.quota} referral{'s' if self.quota != 1 else ''} ({self.quota_period.label()})"
+        return f"{self.referrals} of {plural(self.quota, 'referral')} ({self.quota_period.label()})"
 
     @property
     def fines_text(self) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from chapters.models import Chapter
 from enforcement import selectors
 from enforcement.evaluation import CaseCandidate, Evaluation, Finding, chapter_evaluate
-from enforcement.formatting import money
+from enforcement.formatting import money, plural
 from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import local_today
@@ -164,7 +164,7 @@ def case_open(*, candidate: CaseCandidate, issued: dict, presidents: list[Member
     case.chapter = m.chapter
     audit_record(
         actor=None, action="case.opened", target=case, chapter=m.chapter,
-        summary=f"Expulsion case opened for {m.display_name} ({len(candidate.violations)} violations)",
+        summary=f"Expulsion case opened for {m.display_name} ({plural(len(candidate.violations), 'violation')})",
         after={"violations": len(candidate.violations)},
     )
     url = case.get_absolute_url()
