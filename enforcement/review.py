@@ -282,11 +282,14 @@ def case_decide(
         summary=f"Case of {who} decided: {case.get_decision_display().lower()}",
         before={"status": ExpulsionCase.Status.OPEN}, after=after, reason=reason,
     )
-    body = _decision_words(case, membership) + f"\n\nReason: {reason}"
-    _tell([membership.user], case=case, title=DECISION_TITLES[decision], body=body, key=f"case-decided:{case.pk}")
+    _tell(
+        [membership.user], case=case, title=DECISION_TITLES[decision],
+        body=_decision_words(case, membership, to_member=True) + f"\n\nReason: {reason}", key=f"case-decided:{case.pk}",
+    )
     _tell(
         _presidents(case), case=case, title=f"Case of {who} decided: {case.get_decision_display().lower()}",
-        body=body, key=f"case-decided:{case.pk}",
+        body=_decision_words(case, membership, to_member=False) + f"\n\nReason: {reason}",
+        key=f"case-decided:{case.pk}",
     )
     return case
 
@@ -307,14 +310,20 @@ def membership_note(*, membership: Membership, by, note: str) -> Membership:
     return membership
 
 
-def _decision_words(case: ExpulsionCase, membership: Membership) -> str:
+def _decision_words(case: ExpulsionCase, membership: Membership, *, to_member: bool) -> str:
+    """The decision in words: to the member ("you"), or about them to the president."""
+    who = membership.display_name
     if case.decision == ExpulsionCase.Decision.EXPEL:
-        return (f"The membership of {membership.display_name} in {case.chapter} has ended (expelled); "
-                "the classification is open to a new member.")
+        if to_member:
+            return f"Your membership of {case.chapter} has ended: you are expelled."
+        return f"The membership of {who} in {case.chapter} has ended (expelled); the classification is open to a new member."
     if case.decision == ExpulsionCase.Decision.PROBATION:
-        return (f"{membership.display_name} is on probation until {case.probation_until:%-d %b %Y}.\n"
-                f"Conditions: {case.probation_conditions}")
-    return f"The case of {membership.display_name} is dismissed; the membership continues as before."
+        until = f"{case.probation_until:%-d %b %Y}"
+        head = f"You are on probation until {until}." if to_member else f"{who} is on probation until {until}."
+        return f"{head}\nConditions: {case.probation_conditions}"
+    if to_member:
+        return "Your case is dismissed; your membership continues as before."
+    return f"The case of {who} is dismissed; the membership continues as before."
 
 
 # Probation that has ended ------------------------------------------------------------------------
@@ -365,9 +374,10 @@ def probation_lift(*, case_id: int, now: datetime | None = None) -> bool:
         summary=f"Probation of {who} lifted: ended {case.probation_until:%-d %b %Y}",
         before={"membership_status": Membership.Status.PROBATION}, after={"membership_status": Membership.Status.ACTIVE},
     )
-    body = f"The probation of {who} ended on {case.probation_until:%-d %b %Y}; the membership is active again."
-    _tell([case.membership.user], case=case, title="Your probation has ended", body=body,
-          key=f"probation-lifted:{case.pk}")
-    _tell(_presidents(case), case=case, title=f"Probation of {who} has ended", body=body,
+    ended = f"{case.probation_until:%-d %b %Y}"
+    _tell([case.membership.user], case=case, title="Your probation has ended",
+          body=f"Your probation ended on {ended}; your membership is active again.", key=f"probation-lifted:{case.pk}")
+    _tell(_presidents(case), case=case, title=f"Probation of {who} has ended",
+          body=f"The probation of {who} ended on {ended}; the membership is active again.",
           key=f"probation-lifted:{case.pk}")
     return True

@@ -247,6 +247,23 @@ def test_a_decision_tells_the_member_and_the_president_once(case, personas):
     assert not Notification.objects.filter(user=personas.member.user, kind="membership").exists()
 
 
+@pytest.mark.parametrize("decision,extra,to_member,to_president", [
+    ("probation", {"probation_until": date(2026, 6, 30), "conditions": "Attend."},
+     "You are on probation until 30 Jun 2026.\nConditions: Attend.", "Mona Member is on probation until 30 Jun 2026."),
+    ("dismiss", {}, "Your case is dismissed; your membership continues as before.",
+     "The case of Mona Member is dismissed"),
+    ("expel", {}, "Your membership of Home Chapter has ended: you are expelled.",
+     "The membership of Mona Member in Home Chapter has ended"),
+])
+def test_the_decision_notice_addresses_the_member_as_you(case, personas, decision, extra, to_member, to_president):
+    decide(case, personas.org_admin, decision=decision, **extra)
+    key = f"case-decided:{case.pk}"
+    mine = Notification.objects.get(user=personas.member.user, dedupe_key=key).body
+    theirs = Notification.objects.get(user=personas.president.user, dedupe_key=key).body
+    assert mine.startswith(to_member) and "Mona Member" not in mine
+    assert theirs.startswith(to_president)
+
+
 def test_region_staff_of_another_region_do_not_hear_of_the_appeal(case, personas):
     review.case_appeal(case=case, by=personas.member.user, text="Hear me.", now=NOW)
     told = set(Notification.objects.filter(kind="case", dedupe_key=f"case-appeal:{case.pk}").values_list("user", flat=True))
@@ -285,6 +302,8 @@ def test_probation_that_ended_is_lifted_once(on_probation, personas):
     assert m.status == "active"
     assert Notification.objects.filter(user=m.user, kind="case", dedupe_key=f"probation-lifted:{on_probation.pk}").count() == 1
     assert Notification.objects.filter(user=personas.president.user, dedupe_key=f"probation-lifted:{on_probation.pk}").exists()
+    mine = Notification.objects.get(user=m.user, dedupe_key=f"probation-lifted:{on_probation.pk}")
+    assert mine.body == "Your probation ended on 30 Apr 2026; your membership is active again."
 
 
 def test_the_daily_task_lifts_ended_probation(on_probation, personas, time_machine, monkeypatch):
