@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
@@ -56,10 +56,15 @@ def rules_create(
         **{k: data[k] for k in ChapterRules.RULE_FIELDS if k in data},
     )
     rules.full_clean()
-    rules.save()
     before = {k: getattr(previous, k) for k in ChapterRules.RULE_FIELDS} if previous else {}
     after = {k: getattr(rules, k) for k in ChapterRules.RULE_FIELDS}
     changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if previous is not None and not changed:
+        raise ValidationError({
+            NON_FIELD_ERRORS: f"Nothing changed: these are the rules of version {previous.number}, in force on "
+                              f"{effective_from:%-d %b %Y}. Change a rule to save a new version."
+        })
+    rules.save()
     audit_record(
         actor=by, action="rules.version_created", target=rules, chapter=chapter,
         summary=f"Rules version {number} from {effective_from:%-d %b %Y}"

@@ -231,3 +231,14 @@ def test_rules_outside_the_admin_limits_are_refused(db):
     assert set(exc.value.message_dict) == {"absences_allowed", "fine_absence"}
     other = ChapterFactory(region=None)  # no region: the organisation default applies
     services.rules_create(chapter=other, by=None, data=_data(absences_allowed=5), effective_from=today)
+
+
+def test_a_version_identical_to_the_one_in_force_is_refused(db):
+    chapter = ChapterFactory()
+    today = datetime.now(chapter.tz).date()
+    services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=today, reason="Start")
+    with pytest.raises(ValidationError) as exc:
+        services.rules_create(chapter=chapter, by=None, data=_data(late_weight=D("0.5")),
+                              effective_from=today + timedelta(days=3), reason="Same again")
+    assert exc.value.messages[0].startswith("Nothing changed")
+    assert ChapterRules.objects.filter(chapter=chapter).count() == 1

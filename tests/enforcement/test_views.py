@@ -82,6 +82,16 @@ def test_rules_in_force_from_9999_is_an_inline_error(client, personas):
     assert not ChapterRules.objects.exists()
 
 
+def test_saving_the_rules_unchanged_says_nothing_changed(client, personas):
+    personas.login(client, "president")
+    assert client.post(personas.url("enforcement:rules-edit"), _form(personas.chapter)).status_code == 302
+    response = client.post(personas.url("enforcement:rules-edit"), _form(personas.chapter, reason="Just checking"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing changed: these are the rules of version 1" in html and 'value="Just checking"' in html
+    assert ChapterRules.objects.filter(chapter=personas.chapter).count() == 1
+
+
 def _history(personas, absences=5):
     ChapterRulesFactory(chapter=personas.chapter, number=1, effective_from=date(2024, 1, 1), absences_allowed=1)
     for m in (personas.member, personas.member2):
