@@ -141,6 +141,7 @@ def fine_resolve(request, fine_id: int):
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
+            fine = _fine_for(request, fine.pk)  # as it stands now: another officer may have resolved it
         else:
             fine.chapter = request.chapter
             if request.htmx:
@@ -149,6 +150,8 @@ def fine_resolve(request, fine_id: int):
                 )
             messages.success(request, f"Fine marked {fine.get_status_display().lower()}.")
             return redirect("enforcement:fine-detail", request.chapter.slug, fine.pk)
+    # htmx swaps the 422 too (base.html's responseHandling): the #fine-status fragment replaces itself,
+    # with the errors beside the form and what was typed kept.
     template = "enforcement/fine_detail.html#fine-status" if request.htmx else "enforcement/fine_detail.html"
     return render(request, template, _fine_context(request, fine, form), status=422)
 

@@ -148,6 +148,36 @@ def test_waiving_over_htmx_swaps_the_status_block(client, personas):
     assert Fine.objects.get(pk=fine.pk).status == "waived"
 
 
+def test_a_refused_resolve_over_htmx_returns_the_status_fragment_with_the_error(client, personas):
+    """htmx swaps 422 responses (base.html): the body must be the #fine-status fragment the form targets."""
+    fine = FineFactory(membership=personas.member)
+    personas.login(client, "treasurer")
+    page = client.get(personas.url("enforcement:fine-detail", fine.pk)).content.decode()
+    assert 'hx-target="#fine-status" hx-swap="outerHTML"' in page
+    response = client.post(personas.url("enforcement:fine-resolve", fine.pk), {"status": "waived", "reason": " "},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode().strip()
+    assert html.startswith('<section id="fine-status">') and html.endswith("</section>") and "<html" not in html
+    assert 'id="fine-resolve-form"' in html and 'hx-target="#fine-status"' in html
+    assert '<ul class="errorlist" id="id_reason-errors"><li>Say why the fine is waived.</li></ul>' in html
+    assert '<option value="waived" selected>' in html  # what was chosen is kept
+    assert Fine.objects.get(pk=fine.pk).status == "open"
+
+
+def test_resolving_a_fine_another_officer_resolved_shows_why_over_htmx(client, personas):
+    fine = FineFactory(membership=personas.member)
+    Fine.objects.filter(pk=fine.pk).update(status="paid", resolved_at=timezone.now())
+    personas.login(client, "treasurer")
+    response = client.post(personas.url("enforcement:fine-resolve", fine.pk), {"status": "paid"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode().strip()
+    assert html.startswith('<section id="fine-status">')
+    assert 'id="fine-status-error"' in html and "This fine is no longer unpaid" in html
+    assert "Paid" in html and "<form" not in html
+
+
 def test_marking_paid_without_javascript_redirects(client, personas):
     fine = FineFactory(membership=personas.member)
     personas.login(client, "treasurer")
