@@ -224,3 +224,15 @@ def test_standing_and_case_name_the_same_first_day_of_violations(client, persona
     assert "Violations since 2 Sep 2025 (" in case.explanation
     html = page(client, personas).content.decode()
     assert "since 2 Sep 2025, not waived" in html and "since 1 Sep 2025" not in html
+
+
+def test_a_per_meeting_quota_runs_to_the_next_meeting(client, personas, time_machine):
+    time_machine.move_to(datetime(2026, 1, 9, 12, 0, tzinfo=UTC))  # Friday; met Wed 7 Jan, meets again Wed 14 Jan
+    Membership.objects.filter(chapter=personas.chapter).update(joined_on=date(2024, 1, 1))
+    ChapterRulesFactory(chapter=personas.chapter, effective_from=date(2026, 1, 1), referral_quota=1,
+                        quota_period=ChapterRules.QuotaPeriod.MEETING)
+    MeetingFactory(chapter=personas.chapter, local_date=date(2026, 1, 7))
+    MeetingFactory(chapter=personas.chapter, local_date=date(2026, 1, 14), status="scheduled")
+    html = page(client, personas).content.decode()
+    assert "0 of 1 referral (8 Jan 2026 – 14 Jan 2026)" in html
+    assert "1 more referral needed by 14 Jan 2026 (6 days left)" in html
