@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from enforcement import review
 from enforcement.evaluation import expulsion_since, violations_on_record
+from enforcement.formatting import plural
 from enforcement.models import ChapterRules, ExpulsionCase
 from enforcement.periods import local_today
 from enforcement.services import chapter_enforce, rules_create
@@ -54,7 +55,7 @@ def step(*, world, stdout) -> None:
         result = chapter_enforce(chapter=chapter, now=now)
         stdout.write(
             f"  {chapter.name}: rules v{chapter.rules_versions.count()}, "
-            f"{len(result.fines)} fine(s) and {len(result.cases)} expulsion case(s) issued"
+            f"{plural(len(result.fines), 'fine')} and {plural(len(result.cases), 'expulsion case')} issued"
         )
     _review(world=world, stdout=stdout, now=now)
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Q
 
-from enforcement.formatting import money, num
+from enforcement.formatting import money, num, plural
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period, add_months, fixed_window, month_of, rolling_window, week_of
 from meetings.models import Attendance, Meeting
@@ -83,7 +83,7 @@ def window_months(rules: ChapterRules) -> int:
 
 def window_words(rules: ChapterRules) -> str:
     if rules.absence_window == ChapterRules.Window.ROLLING:
-        return f"in any rolling {rules.window_months} months"
+        return f"in any rolling {plural(rules.window_months, 'month')}"
     kind = "quarter" if rules.absence_window == ChapterRules.Window.QUARTER else "half-year"
     return f"per calendar {kind} (starting in {date(2000, rules.fixed_start_month, 1):%B})"
 
@@ -234,7 +234,7 @@ def attendance_findings(
         amount = (units * rules.fine_absence).quantize(Decimal("0.01"))
         lines = [
             f"Rule: version {rules.number} of the chapter's rules (in force from {rules.effective_from:%-d %b %Y}) "
-            f"allows {rules.absences_allowed} absences {window_words(rules)}.",
+            f"allows {plural(rules.absences_allowed, 'absence')} {window_words(rules)}.",
             f"Window: {window.label()}. Counted in it:",
         ]
         for m, w, note in weighed:
@@ -313,35 +313,73 @@ class QuotaPeriod:
     meeting_id: int | None = None
 
 
+def quota_period_of(rules: ChapterRules, day: date) -> Period:
+    """The week or calendar month of `rules`' kind containing `day` (meeting periods depend on meetings)."""
+    return week_of(day) if rules.quota_period == ChapterRules.QuotaPeriod.WEEK else month_of(day)
+
+
+def quota_judge(*, book: RulesBook, kind: str, period: Period) -> ChapterRules | None:
+    """The version that judges a quota period of `kind`, or None if none does.
+
+    A week or month is judged by the version in force on its first day, if that version sets a
+    quota per such a period (a version starting mid-month first judges the next whole month); a
+    meeting period by the version in force on the meeting's day (its last day). A version with
+    no quota judges nothing. The evaluation and the standing page both ask this.
+    """
+    rules = book.at(period.end if kind == ChapterRules.QuotaPeriod.MEETING else period.start)
+    if rules is None or rules.quota_period != kind or not rules.referral_quota:
+        return None
+    return rules
+
+
 def quota_periods(*, book: RulesBook, today: date, since: date, meetings: list[dict], cadence_days: int):
-    """Quota periods that have ended by `today`, each judged by the version in force when it began.
+    """Quota periods that have ended by `today`, each with the version that judges it (`quota_judge`).
 
     Week and month periods count from the first whole period under a version; a meeting period
-    runs from the day after the previous meeting to the meeting, judged by the version of the
-    meeting's day, once the meeting is closed.
+    runs from the day after the previous meeting to the meeting, once the meeting is closed.
     """
     out = []
     for rules, first, until in book.spans(today + timedelta(days=1)):
         if rules.referral_quota == 0:
             continue
-        if rules.quota_period == ChapterRules.QuotaPeriod.MEETING:
+        kind = rules.quota_period
+        if kind == ChapterRules.QuotaPeriod.MEETING:
             held = [m for m in meetings if m["status"] != Meeting.Status.CANCELLED]
             for i, m in enumerate(held):
-                if not (first <= m["local_date"] < until and m["local_date"] >= since):
-                    continue
-                if m["status"] != Meeting.Status.CLOSED:
+                if not since <= m["local_date"] <= today or m["status"] != Meeting.Status.CLOSED:
                     continue
                 prev = held[i - 1]["local_date"] if i else m["local_date"] - timedelta(days=cadence_days)
-                out.append(QuotaPeriod(Period(prev + timedelta(days=1), m["local_date"]), rules, m["id"]))
+                p = Period(prev + timedelta(days=1), m["local_date"])
+                if quota_judge(book=book, kind=kind, period=p) is rules:
+                    out.append(QuotaPeriod(p, rules, m["id"]))
             continue
-        step = week_of if rules.quota_period == ChapterRules.QuotaPeriod.WEEK else month_of
-        p = step(max(first, since))
-        if p.start < first:
-            p = step(p.end + timedelta(days=1))
+        p = quota_period_of(rules, max(first, since))
         while p.start < until and p.end < today:
-            out.append(QuotaPeriod(p, rules))
-            p = step(p.end + timedelta(days=1))
+            if quota_judge(book=book, kind=kind, period=p) is rules:
+                out.append(QuotaPeriod(p, rules))
+            p = quota_period_of(rules, p.end + timedelta(days=1))
     return out
+
+
+def current_quota_period(*, book: RulesBook, today: date, meeting_period: Period | None) -> QuotaPeriod | None:
+    """The quota period running on `today` that the evaluation will judge once it ends, or None.
+
+    Each version in force by `today` proposes its own kind of period around today (a meeting
+    period is `meeting_period`: from the day after the last meeting to the next); `quota_judge`
+    keeps the ones it judges. Should a change of kind leave two running, the newer version's wins.
+    """
+    for rules in reversed([v for v in book.versions if v.effective_from <= today]):
+        kind = rules.quota_period
+        if kind == ChapterRules.QuotaPeriod.MEETING:
+            if meeting_period is None:
+                continue
+            period = meeting_period
+        else:
+            period = quota_period_of(rules, today)
+        judge = quota_judge(book=book, kind=kind, period=period)
+        if judge is not None:
+            return QuotaPeriod(period, judge)
+    return None
 
 
 def _quota_explanation(qp: QuotaPeriod, counted: list[dict], others: int, tz) -> str:
@@ -523,6 +561,11 @@ def expulsion_since(rules: ChapterRules, today: date) -> date:
     return add_months(today, -rules.expulsion_months)
 
 
+def expulsion_first_day(rules: ChapterRules, today: date) -> date:
+    """The first local date whose violations count on `today` (the day after `expulsion_since`): what pages say."""
+    return expulsion_since(rules, today) + timedelta(days=1)
+
+
 def violations_on_record(*, chapter, since: date, membership_ids=None) -> dict[int, list[dict]]:
     """Issued violations that count toward expulsion, per member, oldest first: absence and quota
     fines (warnings included) after `since`, not waived, not weighed in an earlier case. One query.
@@ -569,15 +612,16 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
         items.sort(key=lambda v: v["date"])
         lines = [
             f"Rule: version {rules.number} (in force from {rules.effective_from:%-d %b %Y}): "
-            f"{rules.expulsion_violations} violations within {rules.expulsion_months} months make a member "
+            f"{plural(rules.expulsion_violations, 'violation')} within {plural(rules.expulsion_months, 'month')} "
+            f"make{'s' if rules.expulsion_violations == 1 else ''} a member "
             f"an expulsion candidate.",
-            f"Violations since {since + timedelta(days=1):%-d %b %Y} (absences over the limit and missed quotas, "
+            f"Violations since {expulsion_first_day(rules, today):%-d %b %Y} (absences over the limit and missed quotas, "
             f"not waived, not weighed in an earlier case):",
         ]
         for v in items:
             what = "warning" if v["amount"] == 0 else money(v["amount"], v["currency"])
             lines.append(f"  • {v['date']:%a %-d %b %Y}: {Fine.Kind(v['kind']).label.lower()} ({what})")
-        lines.append(f"{len(items)} violations ≥ {rules.expulsion_violations}: an admin will review the case.")
+        lines.append(f"{plural(len(items), 'violation')} ≥ {rules.expulsion_violations}: an admin will review the case.")
         out.append(
             CaseCandidate(
                 membership=m, rules=rules, violations=items, explanation="\n".join(lines),

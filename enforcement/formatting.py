@@ -15,6 +15,11 @@ def num(value: Decimal | int) -> str:
     return text or "0"
 
 
+def plural(count: Decimal | int, word: str, many: str | None = None) -> str:
+    """1 → "1 absence", 2 → "2 absences", 0.5 → "0.5 absences" (`many` for irregular plurals)."""
+    return f"{num(count)} {word if Decimal(count) == 1 else (many or word + 's')}"
+
+
 def money(amount: Decimal | int | None, currency: str) -> str:
     amount = Decimal(amount or 0).quantize(CENT)
     symbol = SYMBOLS.get(currency)

@@ -1,7 +1,17 @@
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 
-from enforcement.limits import rules_limit_errors
+from enforcement.limits import (
+    PROBATION_MAX_MONTHS,
+    RULES_AHEAD_MAX_MONTHS,
+    probation_until_error,
+    probation_until_max,
+    rules_effective_from_error,
+    rules_effective_from_max,
+    rules_limit_errors,
+)
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 
 WEIGHT_HELP = "0 = does not count, 0.5 = half an absence, 1 = a full absence."
@@ -49,13 +59,20 @@ class RulesForm(forms.ModelForm):
         self.limits = limits
         self.today = timezone.now().astimezone(chapter.tz).date()
         self.fields["reason"].required = True
+        self.fields["effective_from"].widget.attrs.update(
+            min=self.today.isoformat(), max=rules_effective_from_max(self.today).isoformat()
+        )
+        self.fields["effective_from"].help_text = (
+            f"Today or later, at most {RULES_AHEAD_MAX_MONTHS} months ahead."
+        )
         for name in ("fine_absence", "fine_late", "fine_quota"):
             self.fields[name].help_text = f"In {chapter.currency}; at most {limits.fine_max}."
 
     def clean_effective_from(self):
         day = self.cleaned_data["effective_from"]
-        if day < self.today:
-            raise forms.ValidationError("A new version cannot start in the past: the past is never edited.")
+        error = rules_effective_from_error(day, self.today)
+        if error:
+            raise forms.ValidationError(error)
         return day
 
     def clean(self):
@@ -120,6 +137,10 @@ class DecideForm(forms.Form):
     def __init__(self, *args, today, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+        self.fields["probation_until"].widget.attrs.update(
+            min=(today + timedelta(days=1)).isoformat(), max=probation_until_max(today).isoformat()
+        )
+        self.fields["probation_until"].help_text = f"At most {PROBATION_MAX_MONTHS // 12} years from today."
 
     def clean(self):
         data = super().clean()
@@ -127,8 +148,8 @@ class DecideForm(forms.Form):
             until = data.get("probation_until")
             if until is None and "probation_until" not in self.errors:
                 self.add_error("probation_until", "Give the last day of probation.")
-            elif until is not None and until <= self.today:
-                self.add_error("probation_until", "Probation must end after today.")
+            elif until is not None and (error := probation_until_error(until, self.today)):
+                self.add_error("probation_until", error)
             if not (data.get("conditions") or "").strip():
                 self.add_error("conditions", "Say what the member must do during probation.")
         return data

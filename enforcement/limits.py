@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db.models import Q
 
-from enforcement.formatting import money
+from enforcement.formatting import money, plural
 from enforcement.models import RulesLimits
+from enforcement.periods import add_months
+
+# How far ahead a date may be set: beyond these it is a typing slip (9999-12-31), not a plan.
+PROBATION_MAX_MONTHS = 24
+RULES_AHEAD_MAX_MONTHS = 12
+
+
+def probation_until_max(today: date) -> date:
+    """The latest last day of probation a decision on `today` may set."""
+    return add_months(today, PROBATION_MAX_MONTHS)
+
+
+def probation_until_error(until: date, today: date) -> str | None:
+    """Why a probation ending on `until` cannot be set on `today`, or None."""
+    if until <= today:
+        return "Probation must end after today."
+    latest = probation_until_max(today)
+    if until > latest:
+        return f"Probation may last at most {plural(PROBATION_MAX_MONTHS // 12, 'year')}: end it by {latest:%-d %b %Y}."
+    return None
+
+
+def rules_effective_from_max(today: date) -> date:
+    """The latest day a rules version made on `today` may come into force."""
+    return add_months(today, RULES_AHEAD_MAX_MONTHS)
+
+
+def rules_effective_from_error(day: date, today: date, *, allow_backdate: bool = False) -> str | None:
+    """Why a rules version made on `today` cannot come into force on `day`, or None."""
+    if day < today and not allow_backdate:
+        return "A new version cannot start in the past: the past is never edited."
+    latest = rules_effective_from_max(today)
+    if day > latest:
+        return f"A new version may start at most {plural(RULES_AHEAD_MAX_MONTHS, 'month')} ahead: by {latest:%-d %b %Y}."
+    return None
 
 
 def rules_limits_for(*, chapter) -> RulesLimits:
@@ -20,19 +57,19 @@ def rules_limit_errors(*, limits: RulesLimits, data: dict, currency: str) -> dic
 
     def over(field, value, bound, unit=""):
         if data.get(field) is not None and data[field] > bound:
-            errors[field] = f"Your organisation allows at most {value(bound)}{unit}."
+            errors[field] = f"Your organisation allows at most {plural(bound, unit) if unit else value(bound)}."
 
     plain = str
     over("absences_allowed", plain, limits.absences_allowed_max)
-    over("window_months", plain, limits.window_months_max, " months")
+    over("window_months", plain, limits.window_months_max, "month")
     over("substitutes_allowed", plain, limits.substitutes_allowed_max)
     over("medical_allowed", plain, limits.medical_allowed_max)
     over("referral_quota", plain, limits.referral_quota_max)
-    over("grace_days", plain, limits.grace_days_max, " days")
+    over("grace_days", plain, limits.grace_days_max, "day")
     for field in ("fine_absence", "fine_late", "fine_quota"):
         over(field, lambda b: money(b, currency), limits.fine_max)
     if data.get("expulsion_violations") is not None and data["expulsion_violations"] < limits.expulsion_violations_min:
         errors["expulsion_violations"] = (
-            f"Your organisation requires at least {limits.expulsion_violations_min} violations."
+            f"Your organisation requires at least {plural(limits.expulsion_violations_min, 'violation')}."
         )
     return errors

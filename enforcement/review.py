@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import RegionStaff
+from enforcement.limits import probation_until_error
 from enforcement.models import ExpulsionCase
 from enforcement.periods import local_today
 from members.audit import audit_record
@@ -238,8 +239,8 @@ def case_decide(
     if decision == ExpulsionCase.Decision.PROBATION:
         if probation_until is None:
             errors["probation_until"] = "Give the last day of probation."
-        elif probation_until <= today:
-            errors["probation_until"] = "Probation must end after today."
+        elif error := probation_until_error(probation_until, today):
+            errors["probation_until"] = error
         if not conditions:
             errors["conditions"] = "Say what the member must do during probation."
     membership = case.membership
@@ -260,6 +261,12 @@ def case_decide(
             membership=membership, by=by, status=Membership.Status.PROBATION, notify=False,
             reason=f"Probation until {probation_until:%-d %b %Y} after expulsion case #{case.pk}: {conditions}",
         )
+    elif membership.is_seated:
+        # The seat stays as it is, but its note says why it was last reviewed. A departed member's
+        # note keeps saying why they left; the case and the audit trail hold the dismissal.
+        membership = membership_note(
+            membership=membership, by=by, note=f"Expulsion case #{case.pk} dismissed: {reason}",
+        )
     case.status, case.decision, case.decision_reason = ExpulsionCase.Status.DECIDED, decision, reason
     case.decided_at, case.decided_by = now, by
     if decision == ExpulsionCase.Decision.PROBATION:
@@ -275,23 +282,48 @@ def case_decide(
         summary=f"Case of {who} decided: {case.get_decision_display().lower()}",
         before={"status": ExpulsionCase.Status.OPEN}, after=after, reason=reason,
     )
-    body = _decision_words(case, membership) + f"\n\nReason: {reason}"
-    _tell([membership.user], case=case, title=DECISION_TITLES[decision], body=body, key=f"case-decided:{case.pk}")
+    _tell(
+        [membership.user], case=case, title=DECISION_TITLES[decision],
+        body=_decision_words(case, membership, to_member=True) + f"\n\nReason: {reason}", key=f"case-decided:{case.pk}",
+    )
     _tell(
         _presidents(case), case=case, title=f"Case of {who} decided: {case.get_decision_display().lower()}",
-        body=body, key=f"case-decided:{case.pk}",
+        body=_decision_words(case, membership, to_member=False) + f"\n\nReason: {reason}",
+        key=f"case-decided:{case.pk}",
     )
     return case
 
 
-def _decision_words(case: ExpulsionCase, membership: Membership) -> str:
+def membership_note(*, membership: Membership, by, note: str) -> Membership:
+    """Write the seat's status note without changing its status (e.g. a dismissed case); audited."""
+    membership = Membership.objects.select_for_update().select_related("chapter", "user").get(pk=membership.pk)
+    before = membership.status_note
+    membership.status_note = note.strip()[:300]
+    if membership.status_note == before:
+        return membership
+    membership.save(update_fields=["status_note"])
+    audit_record(
+        actor=by, action="membership.noted", target=membership, chapter=membership.chapter,
+        summary=f"{membership.user}: {membership.status_note}"[:300],
+        before={"status_note": before}, after={"status_note": membership.status_note}, reason=note.strip(),
+    )
+    return membership
+
+
+def _decision_words(case: ExpulsionCase, membership: Membership, *, to_member: bool) -> str:
+    """The decision in words: to the member ("you"), or about them to the president."""
+    who = membership.display_name
     if case.decision == ExpulsionCase.Decision.EXPEL:
-        return (f"The membership of {membership.display_name} in {case.chapter} has ended (expelled); "
-                "the classification is open to a new member.")
+        if to_member:
+            return f"Your membership of {case.chapter} has ended: you are expelled."
+        return f"The membership of {who} in {case.chapter} has ended (expelled); the classification is open to a new member."
     if case.decision == ExpulsionCase.Decision.PROBATION:
-        return (f"{membership.display_name} is on probation until {case.probation_until:%-d %b %Y}.\n"
-                f"Conditions: {case.probation_conditions}")
-    return f"The case of {membership.display_name} is dismissed; the membership continues as before."
+        until = f"{case.probation_until:%-d %b %Y}"
+        head = f"You are on probation until {until}." if to_member else f"{who} is on probation until {until}."
+        return f"{head}\nConditions: {case.probation_conditions}"
+    if to_member:
+        return "Your case is dismissed; your membership continues as before."
+    return f"The case of {who} is dismissed; the membership continues as before."
 
 
 # Probation that has ended ------------------------------------------------------------------------
@@ -342,9 +374,10 @@ def probation_lift(*, case_id: int, now: datetime | None = None) -> bool:
         summary=f"Probation of {who} lifted: ended {case.probation_until:%-d %b %Y}",
         before={"membership_status": Membership.Status.PROBATION}, after={"membership_status": Membership.Status.ACTIVE},
     )
-    body = f"The probation of {who} ended on {case.probation_until:%-d %b %Y}; the membership is active again."
-    _tell([case.membership.user], case=case, title="Your probation has ended", body=body,
-          key=f"probation-lifted:{case.pk}")
-    _tell(_presidents(case), case=case, title=f"Probation of {who} has ended", body=body,
+    ended = f"{case.probation_until:%-d %b %Y}"
+    _tell([case.membership.user], case=case, title="Your probation has ended",
+          body=f"Your probation ended on {ended}; your membership is active again.", key=f"probation-lifted:{case.pk}")
+    _tell(_presidents(case), case=case, title=f"Probation of {who} has ended",
+          body=f"The probation of {who} ended on {ended}; the membership is active again.",
           key=f"probation-lifted:{case.pk}")
     return True

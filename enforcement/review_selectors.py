@@ -10,8 +10,14 @@ from django.db.models import Q
 
 from chapters.access import regions_overseen_by
 from chapters.models import Chapter, Region
-from enforcement.evaluation import NOT_PRESENT, RulesBook, expulsion_since, violations_on_record
-from enforcement.formatting import money, num
+from enforcement.evaluation import (
+    NOT_PRESENT,
+    RulesBook,
+    expulsion_first_day,
+    expulsion_since,
+    violations_on_record,
+)
+from enforcement.formatting import money, num, plural
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period
 from enforcement.selectors import Standing, fines_totals, member_standings
@@ -199,7 +205,7 @@ class StandingPage:
     rules: ChapterRules | None
     violations: list[dict]
     violations_threshold: int | None
-    violations_since: date | None
+    violations_from: date | None  # the first day whose violations count, as the case explanation says
     warnings: list[Warning]
     fines: list[Fine]
     totals: dict
@@ -214,9 +220,9 @@ def member_standing_page(*, membership, today: date) -> StandingPage:
     standing = member_standings(chapter=chapter, memberships=[membership], today=today)[membership.pk]
     book = RulesBook(list(ChapterRules.objects.filter(chapter=chapter)))  # query: rules versions
     rules = book.at(today) if book else None
-    violations, threshold, since = [], None, None
+    violations, threshold, first_day = [], None, None
     if rules is not None:
-        since = expulsion_since(rules, today)
+        since, first_day = expulsion_since(rules, today), expulsion_first_day(rules, today)
         violations = violations_on_record(chapter=chapter, since=since, membership_ids=[membership.pk])[membership.pk]
     fines = list(Fine.objects.filter(membership=membership).select_related("rules").order_by("-period_start", "-pk"))
     cases = list(membership.expulsion_cases.select_related("decided_by").order_by("-opened_at"))
@@ -225,7 +231,7 @@ def member_standing_page(*, membership, today: date) -> StandingPage:
         threshold = rules.expulsion_violations
     return StandingPage(
         standing=standing, rules=rules, violations=violations, violations_threshold=threshold,
-        violations_since=since, warnings=standing_warnings(standing, rules, violations, open_case, today),
+        violations_from=first_day, warnings=standing_warnings(standing, rules, violations, open_case, today),
         fines=fines, totals=fines_totals(Fine.objects.filter(membership=membership)), open_case=open_case,
         cases=cases,
     )
@@ -243,16 +249,16 @@ def standing_warnings(standing: Standing, rules, violations, open_case, today: d
             out.append(Warning("warn", "Absences", f"At the limit of {standing.absences_allowed}: the next absence "
                                                    "goes over it and is fined."))
         elif left <= 1:
-            out.append(Warning("warn", "Absences", f"{num(left)} absence left before the limit."))
+            out.append(Warning("warn", "Absences", f"{plural(left, 'absence')} left before the limit."))
         else:
-            out.append(Warning("ok", "Absences", f"{num(left)} absences left before the limit."))
+            out.append(Warning("ok", "Absences", f"{plural(left, 'absence')} left before the limit."))
     if standing.quota:
         short = standing.quota - standing.referrals
         end = standing.quota_period.end
         if short > 0:
             days = (end - today).days + 1
-            out.append(Warning("warn", "Referrals", f"{short} more referral{'s' if short != 1 else ''} needed by "
-                                                    f"{end:%-d %b %Y} ({days} day{'s' if days != 1 else ''} left)."))
+            out.append(Warning("warn", "Referrals", f"{plural(short, 'more referral', 'more referrals')} needed by "
+                                                    f"{end:%-d %b %Y} ({plural(days, 'day')} left)."))
         else:
             out.append(Warning("ok", "Referrals", "Quota met for this period."))
     if rules is not None:
@@ -260,13 +266,13 @@ def standing_warnings(standing: Standing, rules, violations, open_case, today: d
         if open_case is not None:
             out.append(Warning("bad", "Expulsion", "An expulsion case is open; see it below."))
         elif n >= limit:
-            out.append(Warning("bad", "Expulsion", f"{n} violations of {limit}: the next evaluation opens a case."))
+            out.append(Warning("bad", "Expulsion", f"{plural(n, 'violation')} of {limit}: the next evaluation opens a case."))
         elif n == limit - 1:
-            out.append(Warning("warn", "Expulsion", f"{n} violation{'s' if n != 1 else ''} of {limit} within "
-                                                    f"{rules.expulsion_months} months: one more opens an expulsion case."))
+            out.append(Warning("warn", "Expulsion", f"{plural(n, 'violation')} of {limit} within "
+                                                    f"{plural(rules.expulsion_months, 'month')}: one more opens an expulsion case."))
         else:
-            out.append(Warning("ok", "Expulsion", f"{n} violation{'s' if n != 1 else ''} of {limit} within "
-                                                  f"{rules.expulsion_months} months."))
+            out.append(Warning("ok", "Expulsion", f"{plural(n, 'violation')} of {limit} within "
+                                                  f"{plural(rules.expulsion_months, 'month')}."))
     if standing.open_fines_count:
         out.append(Warning("warn", "Fines", f"{standing.open_fines_count} unpaid: "
                                             f"{money(standing.open_fines, standing.currency)}."))

@@ -17,12 +17,14 @@ from enforcement.evaluation import (
     Mark,
     RulesBook,
     absence_standing,
+    current_quota_period,
+    quota_period_of,
     window_months,
     window_words,
 )
-from enforcement.formatting import money, num, weight_words
+from enforcement.formatting import money, num, plural, weight_words
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
-from enforcement.periods import Period, add_months, month_of, week_of
+from enforcement.periods import Period, add_months, month_of
 from meetings.models import Attendance, Meeting
 from members.models import Membership
 from referrals.models import OneToOne, Referral
@@ -46,7 +48,7 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
     """The rules as (topic, sentence) pairs a member reads on the rules page."""
     c = rules.currency
     out = [
-        ("Absences", f"Up to {rules.absences_allowed} absence{'s' if rules.absences_allowed != 1 else ''} "
+        ("Absences", f"Up to {plural(rules.absences_allowed, 'absence')} "
                      f"{window_words(rules)}."),
         ("Late arrival", f"A late arrival {weight_words(rules.late_weight)}."),
         ("Medical", f"A medical absence {weight_words(rules.medical_weight)}; up to {rules.medical_allowed} per "
@@ -67,11 +69,12 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
     if rules.fine_quota:
         fines.append(f"{money(rules.fine_quota, c)} per period the referral quota is missed")
     out.append(("Fines", ("; ".join(fines) + ".") if fines else "No fines: violations are recorded as warnings."))
-    out.append(("New members", f"Not held to the rules for their first {rules.grace_days} days."))
+    out.append(("New members", f"Not held to the rules for their first {plural(rules.grace_days, 'day')}."))
     out.append(("Leave", "Members on leave are not held to the rules." if rules.exempt_on_leave
                 else "Members on leave are held to the rules like everyone else."))
-    out.append(("Expulsion", f"{rules.expulsion_violations} violations (absences over the limit or missed quotas, "
-                             f"not waived) within {rules.expulsion_months} months make a member an expulsion "
+    out.append(("Expulsion", f"{plural(rules.expulsion_violations, 'violation')} (absences over the limit or missed quotas, "
+                             f"not waived) within {plural(rules.expulsion_months, 'month')} "
+                             f"make{'s' if rules.expulsion_violations == 1 else ''} a member an expulsion "
                              f"candidate, reviewed by an admin."))
     return out
 
@@ -91,6 +94,7 @@ class Standing:
     open_fines: Decimal
     open_fines_count: int
     currency: str
+    has_rules: bool = True
 
     @property
     def over_absences(self) -> bool:
@@ -100,13 +104,16 @@ class Standing:
     def absences_text(self) -> str:
         if self.absences_allowed is None:
             return "No attendance rule yet."
-        return f"{num(self.absences)} of {self.absences_allowed} absences allowed ({self.window.label()})"
+        return f"{num(self.absences)} of {plural(self.absences_allowed, 'absence')} allowed ({self.window.label()})"
 
     @property
     def referrals_text(self) -> str:
         if not self.quota:
-            return f"{self.referrals} referral{'s' if self.referrals != 1 else ''} given; no quota."
-        return f"{self.referrals} of {self.quota} referrals ({self.quota_period.label()})"
+            given = f"{plural(self.referrals, 'referral')} given"
+            if not self.has_rules:
+                return f"{given}; no quota."
+            return f"{given} ({self.quota_period.label()}); no quota this period."
+        return f"{self.referrals} of {plural(self.quota, 'referral')} ({self.quota_period.label()})"
 
     @property
     def fines_text(self) -> str:
@@ -115,19 +122,33 @@ class Standing:
         return f"{self.open_fines_count} unpaid, {money(self.open_fines, self.currency)} in all"
 
 
-def _current_quota_period(rules: ChapterRules, chapter, today: date) -> Period:
-    if rules.quota_period == ChapterRules.QuotaPeriod.WEEK:
-        return week_of(today)
-    if rules.quota_period == ChapterRules.QuotaPeriod.MONTH:
-        return month_of(today)
-    last = (
-        Meeting.objects.filter(chapter=chapter, local_date__lt=today)
-        .exclude(status=Meeting.Status.CANCELLED)
-        .order_by("-local_date")
-        .values_list("local_date", flat=True)
-        .first()
+def _meeting_period(chapter, today: date) -> Period:
+    """The running per-meeting quota period: the day after the last meeting to the next one."""
+    held = Meeting.objects.filter(chapter=chapter).exclude(status=Meeting.Status.CANCELLED)
+    last = held.filter(local_date__lt=today).order_by("-local_date").values_list("local_date", flat=True).first()
+    upcoming = held.filter(local_date__gte=today).order_by("local_date").values_list("local_date", flat=True).first()
+    cadence = timedelta(days=14 if chapter.cadence == chapter.Cadence.BIWEEKLY else 7)
+    end = upcoming or max(today, (last or today) + cadence)
+    return Period((last or end - cadence) + timedelta(days=1), end)
+
+
+def current_quota(*, chapter, book: RulesBook, today: date) -> tuple[Period, ChapterRules | None]:
+    """The quota period running today and the version that will judge it (None: no quota this period).
+
+    Asks the evaluation's own `current_quota_period`, so the page never warns about a period the
+    enforcement will not judge (e.g. a quota coming into force mid-month judges the next month).
+    """
+    needs_meetings = any(
+        v.quota_period == ChapterRules.QuotaPeriod.MEETING and v.referral_quota for v in book.versions
     )
-    return Period((last or today - timedelta(days=7)) + timedelta(days=1), today)
+    meeting_period = _meeting_period(chapter, today) if needs_meetings else None  # queries: last and next meeting
+    running = current_quota_period(book=book, today=today, meeting_period=meeting_period)
+    if running is not None:
+        return running.period, running.rules
+    rules = book.at(today)
+    if rules is not None and rules.quota_period == ChapterRules.QuotaPeriod.MEETING and meeting_period:
+        return meeting_period, None
+    return (quota_period_of(rules, today) if rules is not None else month_of(today)), None
 
 
 def member_standings(*, chapter, memberships: list[Membership], today: date) -> dict[int, Standing]:
@@ -147,9 +168,9 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
             .values_list("membership_id", "meeting_id", "meeting__local_date", "status")
         ):  # query: marks
             marks[mid].append(Mark(mid, meeting_id, day, status))
-    quota_period = _current_quota_period(rules, chapter, today) if rules and rules.referral_quota else month_of(today)
+    quota_period, judge = current_quota(chapter=chapter, book=book, today=today)
     lo, hi = quota_period.utc_bounds(chapter.tz)
-    quality = QUALITY[rules.quota_counts] if rules and rules.referral_quota else {}
+    quality = QUALITY[judge.quota_counts] if judge else {}
     referrals = dict(
         Referral.objects.filter(giver_id__in=ids, created_at__gte=lo, created_at__lt=hi, **quality)
         .values("giver_id").annotate(n=Count("pk")).values_list("giver_id", "n")
@@ -166,8 +187,9 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
         f = fines.get(m.pk, {})
         out[m.pk] = Standing(
             absences=absences, absences_allowed=rules.absences_allowed if rules else None, window=window,
-            referrals=referrals.get(m.pk, 0), quota=rules.referral_quota if rules else 0,
-            quota_period=quota_period, quota_words=QUALITY_WORDS[rules.quota_counts] if rules else "",
+            referrals=referrals.get(m.pk, 0), quota=judge.referral_quota if judge else 0,
+            quota_period=quota_period, quota_words=QUALITY_WORDS[judge.quota_counts] if judge else "",
+            has_rules=rules is not None,
             open_fines=f.get("total") or Decimal(0), open_fines_count=f.get("n", 0),
             currency=chapter.currency,
         )

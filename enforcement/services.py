@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
@@ -17,8 +17,8 @@ from django.utils import timezone
 from chapters.models import Chapter
 from enforcement import selectors
 from enforcement.evaluation import CaseCandidate, Evaluation, Finding, chapter_evaluate
-from enforcement.formatting import money
-from enforcement.limits import rules_limit_errors, rules_limits_for
+from enforcement.formatting import money, plural
+from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import local_today
 from meetings.models import Meeting
@@ -42,8 +42,9 @@ def rules_create(
     """
     chapter = Chapter.objects.select_for_update().get(pk=chapter.pk)  # serialise version numbers
     today = local_today(chapter.tz, timezone.now())
-    if effective_from < today and not allow_backdate:
-        raise ValidationError({"effective_from": "A new version cannot start in the past: the past is never edited."})
+    error = rules_effective_from_error(effective_from, today, allow_backdate=allow_backdate)
+    if error:
+        raise ValidationError({"effective_from": error})
     errors = rules_limit_errors(limits=rules_limits_for(chapter=chapter), data=data, currency=chapter.currency)
     if errors:
         raise ValidationError(errors)
@@ -55,10 +56,15 @@ def rules_create(
         **{k: data[k] for k in ChapterRules.RULE_FIELDS if k in data},
     )
     rules.full_clean()
-    rules.save()
     before = {k: getattr(previous, k) for k in ChapterRules.RULE_FIELDS} if previous else {}
     after = {k: getattr(rules, k) for k in ChapterRules.RULE_FIELDS}
     changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if previous is not None and not changed:
+        raise ValidationError({
+            NON_FIELD_ERRORS: f"Nothing changed: these are the rules of version {previous.number}, in force on "
+                              f"{effective_from:%-d %b %Y}. Change a rule to save a new version."
+        })
+    rules.save()
     audit_record(
         actor=by, action="rules.version_created", target=rules, chapter=chapter,
         summary=f"Rules version {number} from {effective_from:%-d %b %Y}"
@@ -163,7 +169,7 @@ def case_open(*, candidate: CaseCandidate, issued: dict, presidents: list[Member
     case.chapter = m.chapter
     audit_record(
         actor=None, action="case.opened", target=case, chapter=m.chapter,
-        summary=f"Expulsion case opened for {m.display_name} ({len(candidate.violations)} violations)",
+        summary=f"Expulsion case opened for {m.display_name} ({plural(len(candidate.violations), 'violation')})",
         after={"violations": len(candidate.violations)},
     )
     url = case.get_absolute_url()

@@ -141,6 +141,7 @@ def fine_resolve(request, fine_id: int):
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
+            fine = _fine_for(request, fine.pk)  # as it stands now: another officer may have resolved it
         else:
             fine.chapter = request.chapter
             if request.htmx:
@@ -149,6 +150,8 @@ def fine_resolve(request, fine_id: int):
                 )
             messages.success(request, f"Fine marked {fine.get_status_display().lower()}.")
             return redirect("enforcement:fine-detail", request.chapter.slug, fine.pk)
+    # htmx swaps the 422 too (base.html's responseHandling): the #fine-status fragment replaces itself,
+    # with the errors beside the form and what was typed kept.
     template = "enforcement/fine_detail.html#fine-status" if request.htmx else "enforcement/fine_detail.html"
     return render(request, template, _fine_context(request, fine, form), status=422)
 
@@ -181,6 +184,8 @@ def _case_context(request, case: ExpulsionCase, **forms) -> dict:
     now = timezone.now()
     user = request.user
     can_appeal = review.is_case_member(user, case) and case.appeal_open(now)
+    # Until the case may be decided, the member can say they have nothing (more) to add, appeal or not.
+    can_waive = review.is_case_member(user, case) and case.is_open and not case.decidable(now)
     can_recommend = case.is_open and review.is_case_president(user, case)
     can_decide = case.is_open and review.can_decide(user, case)
     return {
@@ -188,7 +193,7 @@ def _case_context(request, case: ExpulsionCase, **forms) -> dict:
         "evidence": review_selectors.case_evidence(case=case),
         "deadline": case.appeal_deadline.astimezone(request.chapter.tz),
         "decidable": case.decidable(now), "is_member": review.is_case_member(user, case),
-        "can_appeal": can_appeal, "can_recommend": can_recommend, "can_decide": can_decide,
+        "can_appeal": can_appeal, "can_waive": can_waive, "can_recommend": can_recommend, "can_decide": can_decide,
         "appeal_form": forms.get("appeal_form") or (AppealForm() if can_appeal else None),
         "recommend_form": forms.get("recommend_form") or (
             RecommendForm(initial={"recommendation": case.recommendation, "note": case.president_recommendation})

@@ -63,6 +63,28 @@ def test_the_member_gets_the_appeal_form_not_the_decision(client, personas, open
     assert 'id="decide-form"' not in html and 'id="recommend-form"' not in html
 
 
+def test_after_an_appeal_the_member_can_still_say_they_have_said_all(client, personas, opened):
+    personas.login(client, "member")
+    client.post(case_url(personas, opened, "enforcement:case-appeal"), {"text": "I was ill."})
+    html = client.get(case_url(personas, opened)).content.decode()
+    assert 'id="appeal-form"' not in html and 'id="waive-form"' in html
+    assert "I have said all I want to say: the case may be decided now" in html
+    personas.login(client, "org_admin")
+    assert 'id="waive-form"' not in client.get(case_url(personas, opened)).content.decode()
+    personas.login(client, "member")
+    assert client.post(case_url(personas, opened, "enforcement:case-waive")).status_code == 302
+    opened.refresh_from_db()
+    assert opened.appeal_waived_at is not None and opened.decidable(timezone.now())
+    assert 'id="waive-form"' not in client.get(case_url(personas, opened)).content.decode()
+
+
+def test_no_waive_form_once_the_deadline_has_passed(client, personas, opened, time_machine):
+    time_machine.move_to(NOW + timedelta(days=15))
+    personas.login(client, "member")
+    html = client.get(case_url(personas, opened)).content.decode()
+    assert 'id="waive-form"' not in html and 'id="appeal-form"' not in html
+
+
 def test_the_president_gets_the_recommendation_form_only(client, personas, opened):
     personas.login(client, "president")
     html = client.get(case_url(personas, opened)).content.decode()
@@ -130,6 +152,20 @@ def test_probation_without_an_end_date_is_an_inline_error(client, personas, open
     assert response.status_code == 422
     html = response.content.decode()
     assert "Give the last day of probation." in html and "Kept my words." in html
+
+
+def test_a_probation_ending_in_9999_is_an_inline_error(client, personas, opened, time_machine):
+    time_machine.move_to(NOW + timedelta(days=15))
+    personas.login(client, "org_admin")
+    page = client.get(case_url(personas, opened)).content.decode()
+    assert 'max="2028-03-17"' in page  # 2 years from 17 Mar 2026: the date picker stops there
+    response = client.post(case_url(personas, opened, "enforcement:case-decide"),
+                           {"decision": "probation", "reason": "Kept my words.", "probation_until": "9999-12-31",
+                            "conditions": "Attend."})
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Probation may last at most 2 years: end it by 17 Mar 2028." in html and "Kept my words." in html
+    assert ExpulsionCase.objects.get(pk=opened.pk).status == "open"
 
 
 def test_the_president_cannot_decide_through_the_page(client, personas, opened, time_machine):

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from enforcement import review, tasks
 from enforcement.models import ExpulsionCase
-from members.models import Membership, Notification
+from members.models import AuditEvent, Membership, Notification
 from tests.enforcement.factories import ExpulsionCaseFactory
 from tests.factories import MembershipFactory, RegionStaffFactory, UserFactory
 
@@ -201,9 +201,34 @@ def test_probation_needs_a_future_end_and_conditions(case, personas, data, field
     assert Membership.objects.get(pk=personas.member.pk).status == "active"
 
 
+def test_probation_cannot_end_more_than_two_years_ahead(case, personas):
+    with pytest.raises(ValidationError) as exc:
+        decide(case, personas.org_admin, decision="probation", probation_until=date(9999, 12, 31), conditions="x")
+    assert exc.value.message_dict["probation_until"] == ["Probation may last at most 2 years: end it by 17 Mar 2028."]
+    assert ExpulsionCase.objects.get(pk=case.pk).status == "open"
+    decide(case, personas.org_admin, decision="probation", probation_until=date(2028, 3, 17), conditions="x")
+    assert ExpulsionCase.objects.get(pk=case.pk).probation_until == date(2028, 3, 17)
+
+
 def test_dismiss_leaves_the_membership_as_it_was(case, personas):
     decide(case, personas.org_admin, decision="dismiss")
     assert Membership.objects.get(pk=personas.member.pk).status == "active"
+    assert ExpulsionCase.objects.get(pk=case.pk).decision == "dismiss"
+
+
+def test_dismissal_is_recorded_on_the_membership_with_an_audit_event(case, personas):
+    decide(case, personas.org_admin, decision="dismiss", reason="Absences were excused after all.")
+    m = Membership.objects.get(pk=personas.member.pk)
+    assert m.status_note == f"Expulsion case #{case.pk} dismissed: Absences were excused after all."
+    event = AuditEvent.objects.get(action="membership.noted", target_id=str(m.pk))
+    assert event.actor == personas.org_admin and event.chapter == personas.chapter
+    assert event.after == {"status_note": m.status_note}
+
+
+def test_dismissal_keeps_a_departed_members_note_on_why_they_left(case, personas):
+    Membership.objects.filter(pk=personas.member.pk).update(status="resigned", status_note="Moved abroad")
+    decide(case, personas.org_admin, decision="dismiss")
+    assert Membership.objects.get(pk=personas.member.pk).status_note == "Moved abroad"
     assert ExpulsionCase.objects.get(pk=case.pk).decision == "dismiss"
 
 
@@ -220,6 +245,23 @@ def test_a_decision_tells_the_member_and_the_president_once(case, personas):
     assert Notification.objects.filter(user=personas.president.user, kind="case", title__contains="decided").count() == 1
     # the membership change itself does not send a second notice
     assert not Notification.objects.filter(user=personas.member.user, kind="membership").exists()
+
+
+@pytest.mark.parametrize("decision,extra,to_member,to_president", [
+    ("probation", {"probation_until": date(2026, 6, 30), "conditions": "Attend."},
+     "You are on probation until 30 Jun 2026.\nConditions: Attend.", "Mona Member is on probation until 30 Jun 2026."),
+    ("dismiss", {}, "Your case is dismissed; your membership continues as before.",
+     "The case of Mona Member is dismissed"),
+    ("expel", {}, "Your membership of Home Chapter has ended: you are expelled.",
+     "The membership of Mona Member in Home Chapter has ended"),
+])
+def test_the_decision_notice_addresses_the_member_as_you(case, personas, decision, extra, to_member, to_president):
+    decide(case, personas.org_admin, decision=decision, **extra)
+    key = f"case-decided:{case.pk}"
+    mine = Notification.objects.get(user=personas.member.user, dedupe_key=key).body
+    theirs = Notification.objects.get(user=personas.president.user, dedupe_key=key).body
+    assert mine.startswith(to_member) and "Mona Member" not in mine
+    assert theirs.startswith(to_president)
 
 
 def test_region_staff_of_another_region_do_not_hear_of_the_appeal(case, personas):
@@ -260,6 +302,8 @@ def test_probation_that_ended_is_lifted_once(on_probation, personas):
     assert m.status == "active"
     assert Notification.objects.filter(user=m.user, kind="case", dedupe_key=f"probation-lifted:{on_probation.pk}").count() == 1
     assert Notification.objects.filter(user=personas.president.user, dedupe_key=f"probation-lifted:{on_probation.pk}").exists()
+    mine = Notification.objects.get(user=m.user, dedupe_key=f"probation-lifted:{on_probation.pk}")
+    assert mine.body == "Your probation ended on 30 Apr 2026; your membership is active again."
 
 
 def test_the_daily_task_lifts_ended_probation(on_probation, personas, time_machine, monkeypatch):

@@ -237,3 +237,39 @@ def test_expulsion_candidate_after_enough_violations_not_waived(world):
     assert "3 violations ≥ 3" in evaluation.cases[0].explanation
     Fine.objects.filter(membership=ann).update(status=Fine.Status.WAIVED)
     assert world.evaluate(date(2026, 2, 1)).cases == []
+
+
+def test_current_quota_period_is_the_one_the_evaluation_judges(world):
+    from enforcement.evaluation import RulesBook, current_quota_period
+
+    world.member("Ann")
+    weekly = world.rules(effective_from=date(2026, 1, 1), referral_quota=1, quota_period=ChapterRules.QuotaPeriod.WEEK)
+    world.rules(effective_from=date(2026, 2, 4), referral_quota=3, quota_period=ChapterRules.QuotaPeriod.MONTH)
+    book = RulesBook(list(world.chapter.rules_versions.all()))
+    # Thu 5 Feb: February began under the weekly version, so no month is judged; the week of 2 Feb is (at 1).
+    running = current_quota_period(book=book, today=date(2026, 2, 5), meeting_period=None)
+    assert (running.period.start, running.rules) == (date(2026, 2, 2), weekly)
+    assert date(2026, 2, 2) in [f.period.start for f in world.evaluate(date(2026, 2, 9)).findings]
+    # In March the monthly version judges its first whole month.
+    running = current_quota_period(book=book, today=date(2026, 3, 5), meeting_period=None)
+    assert (running.period.start, running.rules.referral_quota) == (date(2026, 3, 1), 3)
+
+
+def test_explanations_pluralise_counts_of_one(world):
+    world.member("Ann")
+    world.rules(absences_allowed=1, window_months=1, expulsion_violations=1, expulsion_months=1)
+    world.weekly(JAN7, ["A", "A"])
+    evaluation = world.evaluate(date(2026, 1, 20))
+    [fine] = evaluation.findings
+    assert "allows 1 absence in any rolling 1 month." in fine.explanation
+    [case] = evaluation.cases
+    assert "1 violation within 1 month makes a member" in case.explanation and "1 violation ≥ 1" in case.explanation
+    assert "absences" not in fine.explanation.split("\n")[0] and "violations" not in case.explanation.split("\n")[0]
+
+
+def test_plural_words():
+    from enforcement.formatting import plural
+
+    assert [plural(1, "absence"), plural(2, "absence"), plural(D("0.5"), "absence"), plural(D("1.00"), "day")] == [
+        "1 absence", "2 absences", "0.5 absences", "1 day"]
+    assert plural(1, "more referral", "more referrals") == "1 more referral"

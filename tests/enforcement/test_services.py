@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from enforcement import services, tasks
 from enforcement.evaluation import chapter_evaluate
+from enforcement.limits import rules_effective_from_max
 from enforcement.models import ChapterRules, ExpulsionCase, Fine, RulesLimits
 from members.models import AuditEvent, Membership, Notification
 from tests.enforcement.conftest import D, World
@@ -206,6 +207,19 @@ def test_a_rules_version_cannot_start_in_the_past(db):
     assert "effective_from" in exc.value.message_dict
 
 
+def test_a_rules_version_cannot_start_more_than_a_year_ahead(db):
+    chapter = ChapterFactory()
+    today = datetime.now(chapter.tz).date()
+    with pytest.raises(ValidationError) as exc:
+        services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=date(9999, 12, 31))
+    assert "at most 12 months ahead" in exc.value.message_dict["effective_from"][0]
+    with pytest.raises(ValidationError):  # the demo's and imports' backdating does not lift the cap
+        services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=date(9999, 12, 31),
+                              allow_backdate=True)
+    assert not ChapterRules.objects.exists()
+    services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=rules_effective_from_max(today))
+
+
 def test_rules_outside_the_admin_limits_are_refused(db):
     chapter = ChapterFactory()
     RulesLimits.objects.create(region=None, absences_allowed_max=6, fine_max=D("50"))
@@ -217,3 +231,14 @@ def test_rules_outside_the_admin_limits_are_refused(db):
     assert set(exc.value.message_dict) == {"absences_allowed", "fine_absence"}
     other = ChapterFactory(region=None)  # no region: the organisation default applies
     services.rules_create(chapter=other, by=None, data=_data(absences_allowed=5), effective_from=today)
+
+
+def test_a_version_identical_to_the_one_in_force_is_refused(db):
+    chapter = ChapterFactory()
+    today = datetime.now(chapter.tz).date()
+    services.rules_create(chapter=chapter, by=None, data=_data(), effective_from=today, reason="Start")
+    with pytest.raises(ValidationError) as exc:
+        services.rules_create(chapter=chapter, by=None, data=_data(late_weight=D("0.5")),
+                              effective_from=today + timedelta(days=3), reason="Same again")
+    assert exc.value.messages[0].startswith("Nothing changed")
+    assert ChapterRules.objects.filter(chapter=chapter).count() == 1

@@ -156,3 +156,83 @@ def test_standing_query_count_does_not_grow(client, personas, history, django_as
     with django_assert_max_num_queries(40) as large:
         client.get(url)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# The quota period on the standing page is the one the enforcement judges ------------------------
+
+NOV_27 = datetime(2025, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def quota_from_25_nov(personas, time_machine):
+    """No quota until a version with 2 a month comes into force on 25 Nov; Mona gives 1 referral on 26 Nov."""
+    time_machine.move_to(NOV_27)
+    Membership.objects.filter(chapter=personas.chapter).update(joined_on=date(2024, 1, 1))
+    ChapterRulesFactory(chapter=personas.chapter, number=1, effective_from=date(2025, 1, 1))
+    ChapterRulesFactory(chapter=personas.chapter, number=2, effective_from=date(2025, 11, 25), referral_quota=2,
+                        quota_period=ChapterRules.QuotaPeriod.MONTH, fine_quota=Decimal("5.00"))
+    ReferralFactory(giver=personas.member, receiver=personas.member2, at=datetime(2025, 11, 26, 9, tzinfo=UTC))
+
+
+def test_a_quota_from_mid_month_is_not_shown_for_the_month_it_does_not_judge(client, personas, quota_from_25_nov):
+    html = page(client, personas).content.decode()
+    assert "1 referral given (1 Nov 2025 – 30 Nov 2025); no quota this period." in html
+    assert "of 2 referrals" not in html and "more referral" not in html
+    # The enforcement agrees: November is not judged once it has ended.
+    evaluation = chapter_evaluate(chapter=personas.chapter, today=date(2025, 12, 1))
+    assert not [f for f in evaluation.findings if f.kind == Fine.Kind.QUOTA]
+
+
+def test_the_first_whole_month_under_the_new_version_shows_its_quota(client, personas, quota_from_25_nov,
+                                                                     time_machine):
+    time_machine.move_to(datetime(2025, 12, 3, 12, 0, tzinfo=UTC))
+    html = page(client, personas).content.decode()
+    assert "0 of 2 referrals (1 Dec 2025 – 31 Dec 2025)" in html
+    assert "2 more referrals needed by 31 Dec 2025" in html
+
+
+def test_reminders_carry_the_same_quota_figures(personas, quota_from_25_nov):
+    from enforcement.selectors import reminder_contexts
+
+    meeting = MeetingFactory(chapter=personas.chapter, local_date=date(2025, 11, 28), status="scheduled")
+    context = reminder_contexts(meeting=meeting, memberships=[personas.member], today=date(2025, 11, 27))
+    assert context[personas.member.pk]["standing"].referrals_text == (
+        "1 referral given (1 Nov 2025 – 30 Nov 2025); no quota this period."
+    )
+
+
+def test_a_quota_period_begun_under_the_old_version_keeps_its_quota(client, personas, time_machine):
+    """2 a month until a version without a quota starts on 25 Nov: November is still judged, at 2."""
+    time_machine.move_to(NOV_27)
+    Membership.objects.filter(chapter=personas.chapter).update(joined_on=date(2024, 1, 1))
+    ChapterRulesFactory(chapter=personas.chapter, number=1, effective_from=date(2025, 1, 1), referral_quota=2,
+                        quota_period=ChapterRules.QuotaPeriod.MONTH)
+    ChapterRulesFactory(chapter=personas.chapter, number=2, effective_from=date(2025, 11, 25), referral_quota=0)
+    html = page(client, personas).content.decode()
+    assert "0 of 2 referrals (1 Nov 2025 – 30 Nov 2025)" in html
+    evaluation = chapter_evaluate(chapter=personas.chapter, today=date(2025, 12, 1))
+    assert {(f.membership, f.period.start) for f in evaluation.findings if f.kind == Fine.Kind.QUOTA} >= {
+        (personas.member, date(2025, 11, 1))
+    }
+
+
+def test_standing_and_case_name_the_same_first_day_of_violations(client, personas, history, time_machine):
+    time_machine.move_to(MAR_1)
+    [case] = [c for c in services.chapter_enforce(chapter=personas.chapter, now=MAR_1).cases
+              if c.membership_id == personas.member.pk]
+    # 6 months back from 1 Mar 2026 is 1 Sep 2025; violations after it count, so the first day is 2 Sep.
+    assert "Violations since 2 Sep 2025 (" in case.explanation
+    html = page(client, personas).content.decode()
+    assert "since 2 Sep 2025, not waived" in html and "since 1 Sep 2025" not in html
+
+
+def test_a_per_meeting_quota_runs_to_the_next_meeting(client, personas, time_machine):
+    time_machine.move_to(datetime(2026, 1, 9, 12, 0, tzinfo=UTC))  # Friday; met Wed 7 Jan, meets again Wed 14 Jan
+    Membership.objects.filter(chapter=personas.chapter).update(joined_on=date(2024, 1, 1))
+    ChapterRulesFactory(chapter=personas.chapter, effective_from=date(2026, 1, 1), referral_quota=1,
+                        quota_period=ChapterRules.QuotaPeriod.MEETING)
+    MeetingFactory(chapter=personas.chapter, local_date=date(2026, 1, 7))
+    MeetingFactory(chapter=personas.chapter, local_date=date(2026, 1, 14), status="scheduled")
+    html = page(client, personas).content.decode()
+    assert "0 of 1 referral (8 Jan 2026 – 14 Jan 2026)" in html
+    assert "1 more referral needed by 14 Jan 2026 (6 days left)" in html

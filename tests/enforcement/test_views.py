@@ -71,6 +71,27 @@ def test_bad_rules_get_inline_errors_and_keep_what_was_typed(client, personas):
     assert not ChapterRules.objects.exists()
 
 
+def test_rules_in_force_from_9999_is_an_inline_error(client, personas):
+    personas.login(client, "president")
+    response = client.post(
+        personas.url("enforcement:rules-edit"), _form(personas.chapter, effective_from="9999-12-31", reason="Typo")
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A new version may start at most 12 months ahead" in html and 'value="Typo"' in html
+    assert not ChapterRules.objects.exists()
+
+
+def test_saving_the_rules_unchanged_says_nothing_changed(client, personas):
+    personas.login(client, "president")
+    assert client.post(personas.url("enforcement:rules-edit"), _form(personas.chapter)).status_code == 302
+    response = client.post(personas.url("enforcement:rules-edit"), _form(personas.chapter, reason="Just checking"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nothing changed: these are the rules of version 1" in html and 'value="Just checking"' in html
+    assert ChapterRules.objects.filter(chapter=personas.chapter).count() == 1
+
+
 def _history(personas, absences=5):
     ChapterRulesFactory(chapter=personas.chapter, number=1, effective_from=date(2024, 1, 1), absences_allowed=1)
     for m in (personas.member, personas.member2):
@@ -125,6 +146,36 @@ def test_waiving_over_htmx_swaps_the_status_block(client, personas):
     assert response.status_code == 200 and html.strip().startswith('<section id="fine-status">')
     assert "Waived" in html and "Snowed in" in html
     assert Fine.objects.get(pk=fine.pk).status == "waived"
+
+
+def test_a_refused_resolve_over_htmx_returns_the_status_fragment_with_the_error(client, personas):
+    """htmx swaps 422 responses (base.html): the body must be the #fine-status fragment the form targets."""
+    fine = FineFactory(membership=personas.member)
+    personas.login(client, "treasurer")
+    page = client.get(personas.url("enforcement:fine-detail", fine.pk)).content.decode()
+    assert 'hx-target="#fine-status" hx-swap="outerHTML"' in page
+    response = client.post(personas.url("enforcement:fine-resolve", fine.pk), {"status": "waived", "reason": " "},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode().strip()
+    assert html.startswith('<section id="fine-status">') and html.endswith("</section>") and "<html" not in html
+    assert 'id="fine-resolve-form"' in html and 'hx-target="#fine-status"' in html
+    assert '<ul class="errorlist" id="id_reason-errors"><li>Say why the fine is waived.</li></ul>' in html
+    assert '<option value="waived" selected>' in html  # what was chosen is kept
+    assert Fine.objects.get(pk=fine.pk).status == "open"
+
+
+def test_resolving_a_fine_another_officer_resolved_shows_why_over_htmx(client, personas):
+    fine = FineFactory(membership=personas.member)
+    Fine.objects.filter(pk=fine.pk).update(status="paid", resolved_at=timezone.now())
+    personas.login(client, "treasurer")
+    response = client.post(personas.url("enforcement:fine-resolve", fine.pk), {"status": "paid"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    html = response.content.decode().strip()
+    assert html.startswith('<section id="fine-status">')
+    assert 'id="fine-status-error"' in html and "This fine is no longer unpaid" in html
+    assert "Paid" in html and "<form" not in html
 
 
 def test_marking_paid_without_javascript_redirects(client, personas):

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from chapters.models import Chapter
+from enforcement.formatting import plural
 from enforcement.services import chapter_enforce
 
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
             findings = result.evaluation.findings if dry_run else result.fines
             cases = result.evaluation.cases if dry_run else result.cases
             self.stdout.write(
-                f"{c.slug}: {verb} {len(findings)} fine(s), {len(cases)} case(s); "
+                f"{c.slug}: {verb} {plural(len(findings), 'fine')}, {plural(len(cases), 'case')}; "
                 f"{result.evaluation.already_issued} already issued"
             )
             if dry_run:
@@ -41,4 +42,4 @@ class Command(BaseCommand):
                 self.stdout.write(f"  case  {case.membership.display_name}" + ("" if dry_run else f" (#{case.pk})"))
             totals[0] += len(findings)
             totals[1] += len(cases)
-        self.stdout.write(self.style.SUCCESS(f"Done: {verb} {totals[0]} fine(s) and {totals[1]} case(s)."))
+        self.stdout.write(self.style.SUCCESS(f"Done: {verb} {plural(totals[0], 'fine')} and {plural(totals[1], 'case')}."))
