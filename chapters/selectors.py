@@ -76,6 +76,10 @@ def user_chapters(*, user):
     )
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 @dataclass(frozen=True)
 class Attention:
     chapter: Chapter
@@ -106,18 +110,18 @@ def dashboard_attention(*, user, chapters: list[Chapter]) -> list[Attention]:
         .values("receiver").annotate(n=Count("pk"))
     )
     for row in needing:
-        add(seats[row["receiver"]][0], f"{row['n']} referral(s) received need your action", "referrals:inbox")
+        add(seats[row["receiver"]][0], _count(row["n"], "referral received needs", "referrals received need") + " your action", "referrals:inbox")
     to_confirm = (
         OneToOne.objects.filter(other__in=seats, status=OneToOne.Status.PENDING).values("other").annotate(n=Count("pk"))
     )
     for row in to_confirm:
-        add(seats[row["other"]][0], f"{row['n']} one-to-one(s) to confirm", "referrals:one-to-ones")
+        add(seats[row["other"]][0], _count(row["n"], "one-to-one", "one-to-ones") + " to confirm", "referrals:one-to-ones")
     fines = (
         Fine.objects.filter(membership__in=seats, status=Fine.Status.OPEN, amount__gt=0)
         .values("membership", "currency").annotate(total=Sum("amount"), n=Count("pk"))
     )
     for row in fines:
-        add(seats[row["membership"]][0], f"{row['n']} unpaid fine(s): {row['total']:.2f} {row['currency']}",
+        add(seats[row["membership"]][0], _count(row["n"], "unpaid fine", "unpaid fines") + f": {row['total']:.2f} {row['currency']}",
             "enforcement:my-fines")
     for case in ExpulsionCase.objects.filter(membership__in=seats, status=ExpulsionCase.Status.OPEN):
         add(seats[case.membership_id][0], "An expulsion case about you is open: read it and appeal",
@@ -138,11 +142,11 @@ def dashboard_attention(*, user, chapters: list[Chapter]) -> list[Attention]:
             .values("meeting__chapter").annotate(n=Count("pk"))
         )
         for row in visitors:
-            add(by_slug[row["meeting__chapter"]], f"{row['n']} visitor(s) await follow-up", "meetings:visitors")
+            add(by_slug[row["meeting__chapter"]], _count(row["n"], "visitor awaits", "visitors await") + " follow-up", "meetings:visitors")
         cases = (
             ExpulsionCase.objects.filter(chapter__in=led, status=ExpulsionCase.Status.OPEN)
             .values("chapter").annotate(n=Count("pk"))
         )
         for row in cases:
-            add(by_slug[row["chapter"]], f"{row['n']} open expulsion case(s)", "enforcement:cases")
+            add(by_slug[row["chapter"]], _count(row["n"], "open expulsion case", "open expulsion cases"), "enforcement:cases")
     return items
