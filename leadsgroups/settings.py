@@ -221,7 +221,6 @@ if env.bool("TESTING", default=False):
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    ACCOUNT_RATE_LIMITS = False
 
 STALE_REFERRAL_DAYS = env.int("STALE_REFERRAL_DAYS", default=14)
 NOTIFICATION_EMAIL_RETRY_AFTER = timedelta(minutes=2)

@@ -10,3 +10,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 os.environ.setdefault("LEADSGROUPS_VAR_DIR", tempfile.mkdtemp(prefix="leadsgroups-test-"))  # Playwright's sync API beside live_server
 
 from leadsgroups.settings import *  # noqa: E402,F403
+
+# Many tests sign in again and again; the rate limits have a test of their own that turns them back on.
+ACCOUNT_RATE_LIMITS = False

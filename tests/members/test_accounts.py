@@ -29,3 +29,20 @@ def test_sign_out(client, personas):
     personas.login(client, "member")
     client.post(reverse("account_logout"))
     assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(client, personas, settings):
+    from django.core.cache import cache
+
+    from leadsgroups import settings as production_settings
+
+    settings.ACCOUNT_RATE_LIMITS = production_settings.ACCOUNT_RATE_LIMITS  # the suite turns them off
+    cache.clear()
+    wrong = {"login": personas.member.user.email, "password": "not-the-password"}
+    for _ in range(5):
+        assert b"Too many failed" not in client.post(reverse("account_login"), wrong).content
+    right = {"login": personas.member.user.email, "password": "pw-for-tests-1"}
+    response = client.post(reverse("account_login"), right)  # even the right password waits now
+    assert response.status_code == 200 and b"Too many failed login attempts" in response.content
+    assert "_auth_user_id" not in client.session
+    cache.clear()
