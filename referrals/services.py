@@ -430,10 +430,14 @@ def _erase(*, referral: Referral, actor, reason: str) -> None:
         "prospect_name": bool(referral.prospect_name),
         "prospect_email": bool(referral.prospect_email),
         "prospect_phone": bool(referral.prospect_phone),
+        "notes": bool(referral.notes),
     }  # whether data was held, never the data itself
-    referral.prospect_name = referral.prospect_email = referral.prospect_phone = ""
+    # The notes are the giver's free text about the prospect ("call her mobile after 5"): they go too.
+    referral.prospect_name = referral.prospect_email = referral.prospect_phone = referral.notes = ""
     referral.prospect_erased_at = timezone.now()
-    referral.save(update_fields=["prospect_name", "prospect_email", "prospect_phone", "prospect_erased_at"])
+    referral.save(
+        update_fields=["prospect_name", "prospect_email", "prospect_phone", "notes", "prospect_erased_at"]
+    )
     referral.consent_requests.filter(closed_at__isnull=True).update(
         closed_at=referral.prospect_erased_at, outcome=ConsentRequest.Outcome.ERASED
     )

@@ -145,3 +145,21 @@ def test_erase_page_needs_a_reason(client, personas, referral):
     assert response.status_code == 200 and b"errorlist" in response.content
     referral.refresh_from_db()
     assert referral.prospect_name
+
+
+def test_erasure_blanks_the_givers_notes_about_the_prospect(
+    client, personas, referral, django_capture_on_commit_callbacks
+):
+    referral.notes = "Petra's mobile is 07700 900999, call after 5"
+    referral.save()
+    token = _send(personas, referral, django_capture_on_commit_callbacks)
+    client.post(reverse("referral-consent", args=[token]), {"answer": "decline"})
+    referral.refresh_from_db()
+    assert referral.notes == "" and referral.prospect_phone == ""
+    other = ReferralFactory(giver=personas.member, receiver=personas.member2, notes="Petra, 07700 900888")
+    access = access_for(personas.president.user, personas.chapter)
+    services.referral_prospect_erase(referral=other, access=access, reason="Prospect phoned")
+    other.refresh_from_db()
+    assert other.notes == ""
+    personas.login(client, "member")
+    assert b"07700" not in client.get(personas.url("referrals:detail", other.pk)).content
