@@ -350,7 +350,7 @@ def stats(request):
 def csv_safe(value) -> str:
     """Neutralise a cell a spreadsheet would run as a formula."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text.lstrip(" \n\r\t")[:1] in ("=", "+", "-", "@") or text[:1] in ("\t", "\r", "\n"):
         return "'" + text
     return text
 
@@ -385,8 +385,10 @@ def referral_export(request):
             "prospect phone",
         ]
     )
+    # The issue's rule for the export: prospect contact data only for leadership (not even the
+    # giver's or receiver's own rows, which they read on the referral itself).
+    can_see = request.access.is_leadership
     for r in qs.iterator(chunk_size=500):
-        can_see = selectors.referral_can_see_prospect(request.access, r)
         writer.writerow(
             [
                 csv_safe(v)
@@ -399,9 +401,9 @@ def referral_export(request):
                     r.status,
                     r.temperature,
                     r.consent,
-                    r.closed_value or "",
+                    "" if r.closed_value is None else r.closed_value,
                     chapter.currency,
-                    r.closed_on or "",
+                    "" if r.closed_on is None else r.closed_on,
                     r.business_type,
                     r.prospect_name if can_see else "",
                     r.prospect_email if can_see else "",

@@ -248,6 +248,29 @@ def test_csv_gives_a_third_member_counts_only(client, personas):
     assert row["status"] == "won" and row["closed value"] == "300.00"
 
 
+def test_csv_gives_the_giver_and_receiver_counts_only_too(client, personas):
+    """The export carries prospect contact data only for leadership, even on one's own referrals."""
+    ReferralFactory(giver=personas.member, receiver=personas.member2)
+    for who in ("member", "member2"):
+        personas.login(client, who)
+        (row,) = _csv(client, personas)
+        assert row["prospect name"] == row["prospect email"] == row["prospect phone"] == ""
+
+
+def test_csv_shows_a_zero_value_won_referral_as_zero(client, personas):
+    ReferralFactory(giver=personas.member, receiver=personas.member2, closed_value=0, status="won")
+    personas.login(client, "president")
+    (row,) = _csv(client, personas)
+    assert row["closed value"] == "0.00"
+
+
+def test_csv_neutralises_a_formula_behind_leading_spaces(client, personas):
+    ReferralFactory(giver=personas.member, receiver=personas.member2, prospect_name="  =1+1")
+    personas.login(client, "president")
+    (row,) = _csv(client, personas)
+    assert row["prospect name"] == "'  =1+1"
+
+
 def test_csv_is_formula_safe(client, personas):
     personas.member.user.full_name = '=HYPERLINK("http://evil")'
     personas.member.user.save()
