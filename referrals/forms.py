@@ -75,7 +75,13 @@ class ReferralForm(forms.Form):
         choices=Referral.Kind.choices, widget=forms.RadioSelect, initial=Referral.Kind.OUTSIDE
     )
     prospect_name = forms.CharField(label="Prospect's name", max_length=150, required=False)
-    prospect_phone = forms.CharField(label="Phone", max_length=40, required=False)
+    prospect_phone = forms.CharField(
+        label="Phone",
+        max_length=40,
+        required=False,
+        # A tel input brings up the phone keypad (attrs={"type": ...} would print a second type).
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
     prospect_email = forms.EmailField(label="Email", required=False)
     consent = forms.ChoiceField(
         label="Did the prospect agree to be contacted?",
@@ -104,7 +110,7 @@ class ReferralForm(forms.Form):
         field = self.fields["receiver"]
         field.candidates = self.candidates
         field.widget.attrs.update({"list": "receiver-options", "autocomplete": "off", "autofocus": True})
-        self.fields["prospect_phone"].widget.attrs.update({"type": "tel", "autocomplete": "off"})
+        self.fields["prospect_phone"].widget.input_type = "tel"
         self.fields["prospect_email"].widget.attrs.update({"autocomplete": "off"})
 
     def clean_prospect_phone(self):

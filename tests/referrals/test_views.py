@@ -311,3 +311,11 @@ def test_list_query_count_does_not_grow(client, personas, django_assert_max_num_
         ReferralFactory(giver=personas.member2, receiver=giver)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(personas.url(page))
+
+
+def test_phone_field_is_a_single_tel_input(client, personas):
+    personas.login(client, "member")
+    html = client.get(personas.url("referrals:new")).content.decode()
+    start = html.rindex("<input", 0, html.index('name="prospect_phone"'))
+    tag = html[start : html.index(">", start)]
+    assert tag.count("type=") == 1 and 'type="tel"' in tag
