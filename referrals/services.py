@@ -485,6 +485,20 @@ def one_to_one_record(
         raise ValidationError({"other": "Choose an active member of this chapter."})
     if met_on > _local_today(chapter):
         raise ValidationError({"met_on": "The date cannot be in the future."})
+    # The other member may have recorded the same meeting already: it counts once, so their record
+    # stands, and recording it from this side is the confirmation it was waiting for.
+    theirs = (
+        OneToOne.objects.select_for_update()
+        .filter(chapter=chapter, initiator=other, other=by, met_on=met_on)
+        .exclude(status=OneToOne.Status.DECLINED)
+        .first()
+    )
+    if theirs is not None:
+        if theirs.status == OneToOne.Status.CONFIRMED:
+            raise ValidationError(
+                {"met_on": f"{other.display_name} already recorded this one-to-one and you confirmed it."}
+            )
+        return one_to_one_answer(one_to_one=theirs, by=by, confirm=True)
     try:
         with transaction.atomic():
             one = OneToOne.objects.create(

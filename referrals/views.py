@@ -430,15 +430,17 @@ def one_to_ones(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.one_to_one_record(
+            one = services.one_to_one_record(
                 chapter=chapter, by=me, other=data["other"], met_on=data["met_on"], notes=data["notes"]
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request, f"One-to-one recorded; {data['other'].display_name} will be asked to confirm."
-            )
+            if one.initiator_id == me.pk:
+                text = f"One-to-one recorded; {data['other'].display_name} will be asked to confirm."
+            else:
+                text = f"{data['other'].display_name} had recorded this one-to-one: it is now confirmed."
+            messages.success(request, text)
             return redirect("referrals:one-to-ones", chapter.slug)
     mine = selectors.one_to_ones_of(chapter=chapter, membership=me)[:100]
     return render(
