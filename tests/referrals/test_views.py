@@ -151,7 +151,7 @@ def test_won_page_records_value_and_shows_tyfcb(client, personas):
     )
     personas.login(client, "member")
     page = client.get(personas.url("referrals:detail", referral.pk))
-    assert b"1200.00 GBP" in page.content
+    assert b"1,200.00 GBP" in page.content
 
 
 def test_inbox_puts_stale_and_new_first(client, personas):
