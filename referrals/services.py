@@ -201,7 +201,7 @@ def referral_move(
         note=(reason or note).strip()[:300],
     )
     if to == Status.WON:
-        _thank_you_record(referral=referral)
+        _thank_you_record(referral=referral, note=note.strip()[:300])
     else:
         notification_send(
             user=referral.giver.user,
@@ -236,7 +236,7 @@ def _check_won(*, referral: Referral, value, closed_on, business_type) -> None:
         raise ValidationError(errors)
 
 
-def _thank_you_record(*, referral: Referral) -> ThankYou:
+def _thank_you_record(*, referral: Referral, note: str = "") -> ThankYou:
     thank_you = ThankYou.objects.create(
         chapter=referral.chapter,
         referral=referral,
@@ -252,7 +252,8 @@ def _thank_you_record(*, referral: Referral) -> ThankYou:
         kind=Notification.Kind.THANK_YOU,
         title=f"Thank you for closed business: {referral.closed_value:,.2f} {referral.chapter.currency}",
         body=f"{referral.receiver.display_name} closed {referral.get_business_type_display().lower()} "
-        f"worth {referral.closed_value:,.2f} {referral.chapter.currency} from your referral.",
+        f"worth {referral.closed_value:,.2f} {referral.chapter.currency} from your referral."
+        + (f" “{note}”" if note else ""),
         url=_url(referral),
         dedupe_key=f"thank-you:{referral.pk}",
     )

@@ -244,6 +244,15 @@ def referral_won(request, referral_id):
     if me.pk != referral.receiver_id:
         raise PermissionDenied("Only the member who received this referral can record closed business.")
     chapter = request.chapter
+    if Referral.Status.WON not in referral.next_statuses:
+        # Say so before the receiver types a value, not after.
+        allowed = ", ".join(Referral.Status(s).label.lower() for s in referral.next_statuses)
+        messages.error(
+            request,
+            f"A referral that is {referral.get_status_display().lower()} cannot be won yet"
+            + (f"; it can become: {allowed}." if allowed else " (it is closed)."),
+        )
+        return redirect("referrals:detail", chapter.slug, referral.pk)
     form = WonForm(
         request.POST or None,
         currency=chapter.currency,

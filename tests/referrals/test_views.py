@@ -319,3 +319,30 @@ def test_phone_field_is_a_single_tel_input(client, personas):
     start = html.rindex("<input", 0, html.index('name="prospect_phone"'))
     tag = html[start : html.index(">", start)]
     assert tag.count("type=") == 1 and 'type="tel"' in tag
+
+
+def test_won_page_of_a_referral_that_cannot_be_won_says_so_up_front(client, personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status="given")
+    personas.login(client, "member2")
+    response = client.get(personas.url("referrals:won", referral.pk), follow=True)
+    assert response.redirect_chain[-1][0] == personas.url("referrals:detail", referral.pk)
+    assert "cannot be won yet; it can become: accepted" in response.content.decode()
+
+
+def test_the_note_for_the_giver_reaches_the_giver_with_the_thank_you(client, personas):
+    from members.models import Notification
+
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status="meeting")
+    personas.login(client, "member2")
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=personas.chapter.tz).isoformat()
+    client.post(
+        personas.url("referrals:won", referral.pk),
+        {"value": "80", "closed_on": today, "business_type": "new", "note": "Thanks <b>Sam</b>!"},
+    )
+    notice = Notification.objects.get(user=personas.member.user, kind=Notification.Kind.THANK_YOU)
+    assert "Thanks <b>Sam</b>!" in notice.body
+    personas.login(client, "member")
+    html = client.get(reverse("notifications")).content.decode()
+    assert "Thanks &lt;b&gt;Sam&lt;/b&gt;!" in html
