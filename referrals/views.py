@@ -325,7 +325,11 @@ def referral_erase(request, referral_id):
 
 def _period(request):
     start, end = selectors.default_period(request.chapter)
-    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    data = request.GET.copy()
+    # A link that only changes the order (?by=tyfcb) still shows the period it is about.
+    data.setdefault("start", start.isoformat())
+    data.setdefault("end", end.isoformat())
+    form = PeriodForm(data)
     if form.is_valid():
         start = form.cleaned_data.get("start") or start
         end = form.cleaned_data.get("end") or end

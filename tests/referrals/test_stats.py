@@ -120,3 +120,19 @@ def test_stats_query_count_does_not_grow_with_chapter_size(client, personas, dja
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(personas.url("referrals:stats"))
     assert len(response.context["board"]) == 15
+
+
+def test_ordering_link_alone_still_shows_the_period(client, personas):
+    personas.login(client, "member")
+    html = client.get(personas.url("referrals:stats") + "?by=tyfcb").content.decode()
+    today = timezone.localdate(timezone=personas.chapter.tz)
+    assert f'name="start" value="{(today - timedelta(days=89)).isoformat()}"' in html
+    assert f'name="end" value="{today.isoformat()}"' in html
+
+
+def test_leaderboard_on_a_phone_keeps_the_won_and_tyfcb_columns(client, personas):
+    personas.login(client, "member")
+    html = client.get(personas.url("referrals:stats")).content.decode()
+    head = html[html.index('data-testid="leaderboard"') :]
+    head = head[: head.index("</thead>")]
+    assert "<th>Won</th>" in head and "<th>TYFCB</th>" in head and '<th class="hide-sm">Received</th>' in head
