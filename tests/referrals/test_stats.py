@@ -136,3 +136,4 @@ def test_leaderboard_on_a_phone_keeps_the_won_and_tyfcb_columns(client, personas
     head = html[html.index('data-testid="leaderboard"') :]
     head = head[: head.index("</thead>")]
     assert "<th>Won</th>" in head and "<th>TYFCB</th>" in head and '<th class="hide-sm">Received</th>' in head
+    assert ".leaderboard td { padding-inline" in html  # narrower cells: 390 px wide without scrolling
