@@ -83,7 +83,12 @@ def referral_new(request):
     chapter = request.chapter
     giver = _seat(request)
     candidates = services.receiver_candidates(chapter=chapter, giver=giver)
-    form = ReferralForm(request.POST or None, candidates=candidates)
+    on_leave = (
+        Membership.objects.filter(chapter=chapter, status=Membership.Status.ON_LEAVE).select_related("user")
+        if request.method == "POST"
+        else ()
+    )
+    form = ReferralForm(request.POST or None, candidates=candidates, unavailable=on_leave)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

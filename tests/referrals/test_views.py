@@ -82,6 +82,13 @@ def test_inactive_receiver_is_refused(client, personas):
     assert response.status_code == 422 and not Referral.objects.exists()
 
 
+def test_a_receiver_on_leave_is_named_as_on_leave(client, personas):
+    MembershipFactory(chapter=personas.chapter, status=Membership.Status.ON_LEAVE, user__full_name="Lea Away")
+    response = _post(client, personas, receiver="Lea Aw")
+    assert response.status_code == 422 and not Referral.objects.exists()
+    assert "Lea Away is on leave: pass the referral when they are back." in response.content.decode()
+
+
 def test_hostile_html_is_escaped(client, personas):
     _post(client, personas, prospect_name="<script>alert(1)</script>", notes="<img src=x onerror=alert(1)>")
     referral = Referral.objects.get()
