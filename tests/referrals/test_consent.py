@@ -163,3 +163,14 @@ def test_erasure_blanks_the_givers_notes_about_the_prospect(
     assert other.notes == ""
     personas.login(client, "member")
     assert b"07700" not in client.get(personas.url("referrals:detail", other.pk)).content
+
+
+def test_the_referral_says_when_an_unanswered_link_has_expired(
+    client, personas, referral, django_capture_on_commit_callbacks
+):
+    _send(personas, referral, django_capture_on_commit_callbacks)
+    personas.login(client, "member")
+    assert "valid until" in client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    ConsentRequest.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    html = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    assert "unanswered" in html and "valid until" not in html
