@@ -174,3 +174,13 @@ def test_the_referral_says_when_an_unanswered_link_has_expired(
     ConsentRequest.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     html = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
     assert "unanswered" in html and "valid until" not in html
+
+
+def test_the_receiver_is_told_not_to_contact_a_prospect_who_declined(
+    client, personas, referral, django_capture_on_commit_callbacks
+):
+    token = _send(personas, referral, django_capture_on_commit_callbacks)
+    client.post(reverse("referral-consent", args=[token]), {"answer": "decline"})
+    personas.login(client, "member2")
+    for page in (personas.url("referrals:inbox"), personas.url("referrals:detail", referral.pk)):
+        assert "Prospect declined: do not contact" in client.get(page).content.decode()
