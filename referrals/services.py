@@ -300,6 +300,17 @@ def referrals_mark_stale(*, chapter_id: int, now=None) -> int:
 # Consent --------------------------------------------------------------------------------------
 
 
+def consent_request_wait(referral: Referral, *, now=None) -> str:
+    """Why the prospect cannot be asked again yet ("" if they can): never flood a non-member's inbox."""
+    now = now or timezone.now()
+    sent = list(referral.consent_requests.order_by("-created_at").values_list("created_at", flat=True))
+    if len(sent) >= CONSENT_REQUESTS_MAX:
+        return f"The prospect has been asked {len(sent)} times already; ask them in person instead."
+    if sent and sent[0] > now - CONSENT_REQUEST_INTERVAL:
+        return "The prospect was asked less than a day ago: give them time to answer."
+    return ""
+
+
 @transaction.atomic
 def consent_request_send(*, referral: Referral, by: Membership) -> tuple[ConsentRequest, str]:
     """Email the prospect a link to confirm or decline; returns the request and its link."""
@@ -313,12 +324,9 @@ def consent_request_send(*, referral: Referral, by: Membership) -> tuple[Consent
     if referral.consent in (Consent.CONFIRMED, Consent.DECLINED):
         raise ValidationError("The prospect has already answered.")
     now = timezone.now()
-    # The prospect is not a member: never let a giver flood their inbox.
-    sent = referral.consent_requests.order_by("-created_at").values_list("created_at", flat=True)
-    if len(sent) >= CONSENT_REQUESTS_MAX:
-        raise ValidationError(f"The prospect has been asked {len(sent)} times already; ask them in person instead.")
-    if sent and sent[0] > now - CONSENT_REQUEST_INTERVAL:
-        raise ValidationError("The prospect was asked less than a day ago: give them time to answer.")
+    refusal = consent_request_wait(referral, now=now)
+    if refusal:
+        raise ValidationError(refusal)
     referral.consent_requests.filter(closed_at__isnull=True).update(
         closed_at=now, outcome=ConsentRequest.Outcome.REPLACED
     )

@@ -176,6 +176,13 @@ def referral_detail(request, referral_id):
     referral.chapter = request.chapter
     can_see = selectors.referral_can_see_prospect(request.access, referral)
     me = request.access.membership
+    can_ask_consent = (
+        me is not None
+        and me.pk == referral.giver_id
+        and referral.kind == Referral.Kind.OUTSIDE
+        and bool(referral.prospect_email)
+        and referral.consent not in (Referral.Consent.CONFIRMED, Referral.Consent.DECLINED)
+    )
     return render(
         request,
         "referrals/referral_detail.html",
@@ -186,11 +193,9 @@ def referral_detail(request, referral_id):
             "me": me,
             "events": referral.events.select_related("actor") if can_see else [],
             "is_receiver": me is not None and me.pk == referral.receiver_id,
-            "can_ask_consent": me is not None
-            and me.pk == referral.giver_id
-            and referral.kind == Referral.Kind.OUTSIDE
-            and bool(referral.prospect_email)
-            and referral.consent not in (Referral.Consent.CONFIRMED, Referral.Consent.DECLINED),
+            "can_ask_consent": can_ask_consent,
+            # Said before the giver taps, rather than refused after.
+            "consent_wait": services.consent_request_wait(referral) if can_ask_consent else "",
             "open_request": referral.consent_requests.filter(closed_at__isnull=True).first()
             if can_see
             else None,

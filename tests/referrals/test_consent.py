@@ -184,3 +184,16 @@ def test_the_receiver_is_told_not_to_contact_a_prospect_who_declined(
     personas.login(client, "member2")
     for page in (personas.url("referrals:inbox"), personas.url("referrals:detail", referral.pk)):
         assert "Prospect declined: do not contact" in client.get(page).content.decode()
+
+
+def test_the_giver_is_told_to_wait_instead_of_offered_a_button_that_fails(
+    client, personas, referral, django_capture_on_commit_callbacks
+):
+    personas.login(client, "member")
+    assert "Ask the prospect to confirm" in client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    _send(personas, referral, django_capture_on_commit_callbacks)
+    html = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    assert "Send the link again" not in html and "less than a day ago" in html
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        html = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+        assert "Send the link again" in html
