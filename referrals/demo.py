@@ -190,4 +190,31 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
             business_type=fields["business_type"],
             created_at=at,
         )
+    if not inside and created.minute % 20 == 13:
+        # Now and then the prospect declined through the consent link: their details are gone.
+        # (Picked from the time drawn above, so the rest of the demo stays as it was.)
+        fields.update(
+            consent=Referral.Consent.DECLINED,
+            prospect_name="",
+            prospect_email="",
+            prospect_phone="",
+            notes="",
+            prospect_erased_at=created + timedelta(days=1),
+        )
+        ReferralEvent.objects.bulk_create(
+            [
+                ReferralEvent(
+                    referral=referral,
+                    action=ReferralEvent.Action.ERASED,
+                    note="The prospect declined to be contacted through the consent link.",
+                    created_at=created + timedelta(days=1),
+                ),
+                ReferralEvent(
+                    referral=referral,
+                    action=ReferralEvent.Action.CONSENT,
+                    note="The prospect declined to be contacted; their details were erased",
+                    created_at=created + timedelta(days=1),
+                ),
+            ]
+        )
     Referral.objects.filter(pk=referral.pk).update(**fields)

@@ -38,6 +38,7 @@ class ReceiverField(forms.CharField):
 
     def __init__(self, *, candidates, **kwargs):
         self.candidates = list(candidates)
+        self.unavailable = []  # members on leave: named in the error instead of "no one matches"
         super().__init__(max_length=200, **kwargs)
 
     def clean(self, value):
@@ -60,6 +61,11 @@ class ReceiverField(forms.CharField):
         if len(found) == 1:
             return found[0]
         if not found:
+            away = [m for m in self.unavailable if needle in m.display_name.casefold()]
+            if len(away) == 1:
+                raise forms.ValidationError(
+                    f"{away[0].display_name} is on leave: pass the referral when they are back."
+                )
             raise forms.ValidationError(
                 "No active member of this chapter matches that (you cannot pass a referral to yourself)."
             )
@@ -75,7 +81,13 @@ class ReferralForm(forms.Form):
         choices=Referral.Kind.choices, widget=forms.RadioSelect, initial=Referral.Kind.OUTSIDE
     )
     prospect_name = forms.CharField(label="Prospect's name", max_length=150, required=False)
-    prospect_phone = forms.CharField(label="Phone", max_length=40, required=False)
+    prospect_phone = forms.CharField(
+        label="Phone",
+        max_length=40,
+        required=False,
+        # A tel input brings up the phone keypad (attrs={"type": ...} would print a second type).
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
     prospect_email = forms.EmailField(label="Email", required=False)
     consent = forms.ChoiceField(
         label="Did the prospect agree to be contacted?",
@@ -98,13 +110,14 @@ class ReferralForm(forms.Form):
         help_text=f"Anything the receiver should know (at most {NOTES_MAX} characters).",
     )
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args, candidates, unavailable=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.candidates = list(candidates)
         field = self.fields["receiver"]
         field.candidates = self.candidates
+        field.unavailable = list(unavailable)
         field.widget.attrs.update({"list": "receiver-options", "autocomplete": "off", "autofocus": True})
-        self.fields["prospect_phone"].widget.attrs.update({"type": "tel", "autocomplete": "off"})
+        self.fields["prospect_phone"].widget.input_type = "tel"
         self.fields["prospect_email"].widget.attrs.update({"autocomplete": "off"})
 
     def clean_prospect_phone(self):
@@ -169,6 +182,7 @@ class EraseForm(forms.Form):
         max_length=500,
         label="Who asked for the erasure, and how?",
         widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="This reason is kept in the history: do not repeat the prospect's name or contact here.",
     )
 
 

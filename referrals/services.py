@@ -201,7 +201,7 @@ def referral_move(
         note=(reason or note).strip()[:300],
     )
     if to == Status.WON:
-        _thank_you_record(referral=referral)
+        _thank_you_record(referral=referral, note=note.strip()[:300])
     else:
         notification_send(
             user=referral.giver.user,
@@ -236,7 +236,7 @@ def _check_won(*, referral: Referral, value, closed_on, business_type) -> None:
         raise ValidationError(errors)
 
 
-def _thank_you_record(*, referral: Referral) -> ThankYou:
+def _thank_you_record(*, referral: Referral, note: str = "") -> ThankYou:
     thank_you = ThankYou.objects.create(
         chapter=referral.chapter,
         referral=referral,
@@ -252,7 +252,8 @@ def _thank_you_record(*, referral: Referral) -> ThankYou:
         kind=Notification.Kind.THANK_YOU,
         title=f"Thank you for closed business: {referral.closed_value:,.2f} {referral.chapter.currency}",
         body=f"{referral.receiver.display_name} closed {referral.get_business_type_display().lower()} "
-        f"worth {referral.closed_value:,.2f} {referral.chapter.currency} from your referral.",
+        f"worth {referral.closed_value:,.2f} {referral.chapter.currency} from your referral."
+        + (f" “{note}”" if note else ""),
         url=_url(referral),
         dedupe_key=f"thank-you:{referral.pk}",
     )
@@ -299,6 +300,17 @@ def referrals_mark_stale(*, chapter_id: int, now=None) -> int:
 # Consent --------------------------------------------------------------------------------------
 
 
+def consent_request_wait(referral: Referral, *, now=None) -> str:
+    """Why the prospect cannot be asked again yet ("" if they can): never flood a non-member's inbox."""
+    now = now or timezone.now()
+    sent = list(referral.consent_requests.order_by("-created_at").values_list("created_at", flat=True))
+    if len(sent) >= CONSENT_REQUESTS_MAX:
+        return f"The prospect has been asked {len(sent)} times already; ask them in person instead."
+    if sent and sent[0] > now - CONSENT_REQUEST_INTERVAL:
+        return "The prospect was asked less than a day ago: give them time to answer."
+    return ""
+
+
 @transaction.atomic
 def consent_request_send(*, referral: Referral, by: Membership) -> tuple[ConsentRequest, str]:
     """Email the prospect a link to confirm or decline; returns the request and its link."""
@@ -312,12 +324,9 @@ def consent_request_send(*, referral: Referral, by: Membership) -> tuple[Consent
     if referral.consent in (Consent.CONFIRMED, Consent.DECLINED):
         raise ValidationError("The prospect has already answered.")
     now = timezone.now()
-    # The prospect is not a member: never let a giver flood their inbox.
-    sent = referral.consent_requests.order_by("-created_at").values_list("created_at", flat=True)
-    if len(sent) >= CONSENT_REQUESTS_MAX:
-        raise ValidationError(f"The prospect has been asked {len(sent)} times already; ask them in person instead.")
-    if sent and sent[0] > now - CONSENT_REQUEST_INTERVAL:
-        raise ValidationError("The prospect was asked less than a day ago: give them time to answer.")
+    refusal = consent_request_wait(referral, now=now)
+    if refusal:
+        raise ValidationError(refusal)
     referral.consent_requests.filter(closed_at__isnull=True).update(
         closed_at=now, outcome=ConsentRequest.Outcome.REPLACED
     )
@@ -430,10 +439,14 @@ def _erase(*, referral: Referral, actor, reason: str) -> None:
         "prospect_name": bool(referral.prospect_name),
         "prospect_email": bool(referral.prospect_email),
         "prospect_phone": bool(referral.prospect_phone),
+        "notes": bool(referral.notes),
     }  # whether data was held, never the data itself
-    referral.prospect_name = referral.prospect_email = referral.prospect_phone = ""
+    # The notes are the giver's free text about the prospect ("call her mobile after 5"): they go too.
+    referral.prospect_name = referral.prospect_email = referral.prospect_phone = referral.notes = ""
     referral.prospect_erased_at = timezone.now()
-    referral.save(update_fields=["prospect_name", "prospect_email", "prospect_phone", "prospect_erased_at"])
+    referral.save(
+        update_fields=["prospect_name", "prospect_email", "prospect_phone", "notes", "prospect_erased_at"]
+    )
     referral.consent_requests.filter(closed_at__isnull=True).update(
         closed_at=referral.prospect_erased_at, outcome=ConsentRequest.Outcome.ERASED
     )
@@ -481,6 +494,20 @@ def one_to_one_record(
         raise ValidationError({"other": "Choose an active member of this chapter."})
     if met_on > _local_today(chapter):
         raise ValidationError({"met_on": "The date cannot be in the future."})
+    # The other member may have recorded the same meeting already: it counts once, so their record
+    # stands, and recording it from this side is the confirmation it was waiting for.
+    theirs = (
+        OneToOne.objects.select_for_update()
+        .filter(chapter=chapter, initiator=other, other=by, met_on=met_on)
+        .exclude(status=OneToOne.Status.DECLINED)
+        .first()
+    )
+    if theirs is not None:
+        if theirs.status == OneToOne.Status.CONFIRMED:
+            raise ValidationError(
+                {"met_on": f"{other.display_name} already recorded this one-to-one and you confirmed it."}
+            )
+        return one_to_one_answer(one_to_one=theirs, by=by, confirm=True)
     try:
         with transaction.atomic():
             one = OneToOne.objects.create(

@@ -83,7 +83,12 @@ def referral_new(request):
     chapter = request.chapter
     giver = _seat(request)
     candidates = services.receiver_candidates(chapter=chapter, giver=giver)
-    form = ReferralForm(request.POST or None, candidates=candidates)
+    on_leave = (
+        Membership.objects.filter(chapter=chapter, status=Membership.Status.ON_LEAVE).select_related("user")
+        if request.method == "POST"
+        else ()
+    )
+    form = ReferralForm(request.POST or None, candidates=candidates, unavailable=on_leave)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -171,6 +176,13 @@ def referral_detail(request, referral_id):
     referral.chapter = request.chapter
     can_see = selectors.referral_can_see_prospect(request.access, referral)
     me = request.access.membership
+    can_ask_consent = (
+        me is not None
+        and me.pk == referral.giver_id
+        and referral.kind == Referral.Kind.OUTSIDE
+        and bool(referral.prospect_email)
+        and referral.consent not in (Referral.Consent.CONFIRMED, Referral.Consent.DECLINED)
+    )
     return render(
         request,
         "referrals/referral_detail.html",
@@ -181,11 +193,9 @@ def referral_detail(request, referral_id):
             "me": me,
             "events": referral.events.select_related("actor") if can_see else [],
             "is_receiver": me is not None and me.pk == referral.receiver_id,
-            "can_ask_consent": me is not None
-            and me.pk == referral.giver_id
-            and referral.kind == Referral.Kind.OUTSIDE
-            and bool(referral.prospect_email)
-            and referral.consent not in (Referral.Consent.CONFIRMED, Referral.Consent.DECLINED),
+            "can_ask_consent": can_ask_consent,
+            # Said before the giver taps, rather than refused after.
+            "consent_wait": services.consent_request_wait(referral) if can_ask_consent else "",
             "open_request": referral.consent_requests.filter(closed_at__isnull=True).first()
             if can_see
             else None,
@@ -244,6 +254,15 @@ def referral_won(request, referral_id):
     if me.pk != referral.receiver_id:
         raise PermissionDenied("Only the member who received this referral can record closed business.")
     chapter = request.chapter
+    if Referral.Status.WON not in referral.next_statuses:
+        # Say so before the receiver types a value, not after.
+        allowed = ", ".join(Referral.Status(s).label.lower() for s in referral.next_statuses)
+        messages.error(
+            request,
+            f"A referral that is {referral.get_status_display().lower()} cannot be won yet"
+            + (f"; it can become: {allowed}." if allowed else " (it is closed)."),
+        )
+        return redirect("referrals:detail", chapter.slug, referral.pk)
     form = WonForm(
         request.POST or None,
         currency=chapter.currency,
@@ -316,7 +335,11 @@ def referral_erase(request, referral_id):
 
 def _period(request):
     start, end = selectors.default_period(request.chapter)
-    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    data = request.GET.copy()
+    # A link that only changes the order (?by=tyfcb) still shows the period it is about.
+    data.setdefault("start", start.isoformat())
+    data.setdefault("end", end.isoformat())
+    form = PeriodForm(data)
     if form.is_valid():
         start = form.cleaned_data.get("start") or start
         end = form.cleaned_data.get("end") or end
@@ -350,7 +373,7 @@ def stats(request):
 def csv_safe(value) -> str:
     """Neutralise a cell a spreadsheet would run as a formula."""
     text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if text.lstrip(" \n\r\t")[:1] in ("=", "+", "-", "@") or text[:1] in ("\t", "\r", "\n"):
         return "'" + text
     return text
 
@@ -385,8 +408,10 @@ def referral_export(request):
             "prospect phone",
         ]
     )
+    # The issue's rule for the export: prospect contact data only for leadership (not even the
+    # giver's or receiver's own rows, which they read on the referral itself).
+    can_see = request.access.is_leadership
     for r in qs.iterator(chunk_size=500):
-        can_see = selectors.referral_can_see_prospect(request.access, r)
         writer.writerow(
             [
                 csv_safe(v)
@@ -399,9 +424,9 @@ def referral_export(request):
                     r.status,
                     r.temperature,
                     r.consent,
-                    r.closed_value or "",
+                    "" if r.closed_value is None else r.closed_value,
                     chapter.currency,
-                    r.closed_on or "",
+                    "" if r.closed_on is None else r.closed_on,
                     r.business_type,
                     r.prospect_name if can_see else "",
                     r.prospect_email if can_see else "",
@@ -428,15 +453,17 @@ def one_to_ones(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.one_to_one_record(
+            one = services.one_to_one_record(
                 chapter=chapter, by=me, other=data["other"], met_on=data["met_on"], notes=data["notes"]
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request, f"One-to-one recorded; {data['other'].display_name} will be asked to confirm."
-            )
+            if one.initiator_id == me.pk:
+                text = f"One-to-one recorded; {data['other'].display_name} will be asked to confirm."
+            else:
+                text = f"{data['other'].display_name} had recorded this one-to-one: it is now confirmed."
+            messages.success(request, text)
             return redirect("referrals:one-to-ones", chapter.slug)
     mine = selectors.one_to_ones_of(chapter=chapter, membership=me)[:100]
     return render(

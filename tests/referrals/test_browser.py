@@ -53,5 +53,5 @@ def test_member_logs_referral_and_receiver_wins_it_on_a_phone(transactional_db, 
     phone.fill("input[name=value]", "2500")
     phone.click("button:has-text('Record closed business')")
     phone.wait_for_url(f"**/referrals/{referral.pk}/")
-    assert "2500.00" in phone.inner_text("[data-testid=tyfcb]")
+    assert "2,500.00" in phone.inner_text("[data-testid=tyfcb]")
     assert ThankYou.objects.get().giver == giver

@@ -145,3 +145,55 @@ def test_erase_page_needs_a_reason(client, personas, referral):
     assert response.status_code == 200 and b"errorlist" in response.content
     referral.refresh_from_db()
     assert referral.prospect_name
+
+
+def test_erasure_blanks_the_givers_notes_about_the_prospect(
+    client, personas, referral, django_capture_on_commit_callbacks
+):
+    referral.notes = "Petra's mobile is 07700 900999, call after 5"
+    referral.save()
+    token = _send(personas, referral, django_capture_on_commit_callbacks)
+    client.post(reverse("referral-consent", args=[token]), {"answer": "decline"})
+    referral.refresh_from_db()
+    assert referral.notes == "" and referral.prospect_phone == ""
+    other = ReferralFactory(giver=personas.member, receiver=personas.member2, notes="Petra, 07700 900888")
+    access = access_for(personas.president.user, personas.chapter)
+    services.referral_prospect_erase(referral=other, access=access, reason="Prospect phoned")
+    other.refresh_from_db()
+    assert other.notes == ""
+    personas.login(client, "member")
+    assert b"07700" not in client.get(personas.url("referrals:detail", other.pk)).content
+
+
+def test_the_referral_says_when_an_unanswered_link_has_expired(
+    client, personas, referral, django_capture_on_commit_callbacks
+):
+    _send(personas, referral, django_capture_on_commit_callbacks)
+    personas.login(client, "member")
+    assert "valid until" in client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    ConsentRequest.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    html = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    assert "unanswered" in html and "valid until" not in html
+
+
+def test_the_receiver_is_told_not_to_contact_a_prospect_who_declined(
+    client, personas, referral, django_capture_on_commit_callbacks
+):
+    token = _send(personas, referral, django_capture_on_commit_callbacks)
+    client.post(reverse("referral-consent", args=[token]), {"answer": "decline"})
+    personas.login(client, "member2")
+    for page in (personas.url("referrals:inbox"), personas.url("referrals:detail", referral.pk)):
+        assert "Prospect declined: do not contact" in client.get(page).content.decode()
+
+
+def test_the_giver_is_told_to_wait_instead_of_offered_a_button_that_fails(
+    client, personas, referral, django_capture_on_commit_callbacks
+):
+    personas.login(client, "member")
+    assert "Ask the prospect to confirm" in client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    _send(personas, referral, django_capture_on_commit_callbacks)
+    html = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    assert "Send the link again" not in html and "less than a day ago" in html
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        html = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+        assert "Send the link again" in html

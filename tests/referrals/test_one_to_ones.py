@@ -73,3 +73,23 @@ def test_education_credit_recorded_and_bad_hours_refused(client, personas):
         client.post(url, {"completed_on": today, "title": "Pitch skills", "hours": "1.5"}).status_code == 302
     )
     assert EducationCredit.objects.get().membership == personas.member
+
+
+def test_both_recording_the_same_meeting_counts_it_once(client, personas):
+    today = timezone.localdate(timezone=personas.chapter.tz)
+    services.one_to_one_record(
+        chapter=personas.chapter, by=personas.member, other=personas.member2, met_on=today
+    )
+    personas.login(client, "member2")
+    response = client.post(
+        personas.url("referrals:one-to-ones"), {"other": personas.member.pk, "met_on": today.isoformat()}
+    )
+    assert response.status_code == 302
+    (one,) = OneToOne.objects.all()
+    assert one.initiator == personas.member and one.status == "confirmed"
+    assert "now confirmed" in client.get(response.url).content.decode()
+    with pytest.raises(ValidationError):
+        services.one_to_one_record(
+            chapter=personas.chapter, by=personas.member2, other=personas.member, met_on=today
+        )
+    assert OneToOne.objects.count() == 1

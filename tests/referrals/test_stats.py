@@ -83,6 +83,25 @@ def test_stats_page_shows_my_numbers(client, personas):
     assert b"1,500" in response.content  # TYFCB from my referrals
 
 
+def test_stats_show_money_with_two_decimals_and_hours_plainly(client, personas):
+    ReferralFactory(giver=personas.member, receiver=personas.member2, status="won")
+    referral = Referral.objects.get()
+    ThankYou.objects.create(
+        chapter=personas.chapter,
+        referral=referral,
+        giver=personas.member,
+        receiver=personas.member2,
+        value=Decimal("13250.5"),
+        closed_on=timezone.localdate(),
+        business_type="new",
+    )
+    EducationCreditFactory(membership=personas.member, hours=Decimal("3.0"), completed_on=timezone.localdate())
+    personas.login(client, "member")
+    html = client.get(personas.url("referrals:stats")).content.decode()
+    assert "13,250.50" in html and "13,250.5<" not in html
+    assert "<strong>3</strong>" in html
+
+
 def test_stats_query_count_does_not_grow_with_chapter_size(client, personas, django_assert_num_queries):
     _known(personas)
     personas.login(client, "member")
@@ -101,3 +120,20 @@ def test_stats_query_count_does_not_grow_with_chapter_size(client, personas, dja
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(personas.url("referrals:stats"))
     assert len(response.context["board"]) == 15
+
+
+def test_ordering_link_alone_still_shows_the_period(client, personas):
+    personas.login(client, "member")
+    html = client.get(personas.url("referrals:stats") + "?by=tyfcb").content.decode()
+    today = timezone.localdate(timezone=personas.chapter.tz)
+    assert f'name="start" value="{(today - timedelta(days=89)).isoformat()}"' in html
+    assert f'name="end" value="{today.isoformat()}"' in html
+
+
+def test_leaderboard_on_a_phone_keeps_the_won_and_tyfcb_columns(client, personas):
+    personas.login(client, "member")
+    html = client.get(personas.url("referrals:stats")).content.decode()
+    head = html[html.index('data-testid="leaderboard"') :]
+    head = head[: head.index("</thead>")]
+    assert "<th>Won</th>" in head and "<th>TYFCB</th>" in head and '<th class="hide-sm">Received</th>' in head
+    assert ".leaderboard td { padding-inline" in html  # narrower cells: 390 px wide without scrolling

@@ -82,6 +82,13 @@ def test_inactive_receiver_is_refused(client, personas):
     assert response.status_code == 422 and not Referral.objects.exists()
 
 
+def test_a_receiver_on_leave_is_named_as_on_leave(client, personas):
+    MembershipFactory(chapter=personas.chapter, status=Membership.Status.ON_LEAVE, user__full_name="Lea Away")
+    response = _post(client, personas, receiver="Lea Aw")
+    assert response.status_code == 422 and not Referral.objects.exists()
+    assert "Lea Away is on leave: pass the referral when they are back." in response.content.decode()
+
+
 def test_hostile_html_is_escaped(client, personas):
     _post(client, personas, prospect_name="<script>alert(1)</script>", notes="<img src=x onerror=alert(1)>")
     referral = Referral.objects.get()
@@ -151,7 +158,7 @@ def test_won_page_records_value_and_shows_tyfcb(client, personas):
     )
     personas.login(client, "member")
     page = client.get(personas.url("referrals:detail", referral.pk))
-    assert b"1200.00 GBP" in page.content
+    assert b"1,200.00 GBP" in page.content
 
 
 def test_inbox_puts_stale_and_new_first(client, personas):
@@ -248,6 +255,29 @@ def test_csv_gives_a_third_member_counts_only(client, personas):
     assert row["status"] == "won" and row["closed value"] == "300.00"
 
 
+def test_csv_gives_the_giver_and_receiver_counts_only_too(client, personas):
+    """The export carries prospect contact data only for leadership, even on one's own referrals."""
+    ReferralFactory(giver=personas.member, receiver=personas.member2)
+    for who in ("member", "member2"):
+        personas.login(client, who)
+        (row,) = _csv(client, personas)
+        assert row["prospect name"] == row["prospect email"] == row["prospect phone"] == ""
+
+
+def test_csv_shows_a_zero_value_won_referral_as_zero(client, personas):
+    ReferralFactory(giver=personas.member, receiver=personas.member2, closed_value=0, status="won")
+    personas.login(client, "president")
+    (row,) = _csv(client, personas)
+    assert row["closed value"] == "0.00"
+
+
+def test_csv_neutralises_a_formula_behind_leading_spaces(client, personas):
+    ReferralFactory(giver=personas.member, receiver=personas.member2, prospect_name="  =1+1")
+    personas.login(client, "president")
+    (row,) = _csv(client, personas)
+    assert row["prospect name"] == "'  =1+1"
+
+
 def test_csv_is_formula_safe(client, personas):
     personas.member.user.full_name = '=HYPERLINK("http://evil")'
     personas.member.user.save()
@@ -288,3 +318,38 @@ def test_list_query_count_does_not_grow(client, personas, django_assert_max_num_
         ReferralFactory(giver=personas.member2, receiver=giver)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(personas.url(page))
+
+
+def test_phone_field_is_a_single_tel_input(client, personas):
+    personas.login(client, "member")
+    html = client.get(personas.url("referrals:new")).content.decode()
+    start = html.rindex("<input", 0, html.index('name="prospect_phone"'))
+    tag = html[start : html.index(">", start)]
+    assert tag.count("type=") == 1 and 'type="tel"' in tag
+
+
+def test_won_page_of_a_referral_that_cannot_be_won_says_so_up_front(client, personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status="given")
+    personas.login(client, "member2")
+    response = client.get(personas.url("referrals:won", referral.pk), follow=True)
+    assert response.redirect_chain[-1][0] == personas.url("referrals:detail", referral.pk)
+    assert "cannot be won yet; it can become: accepted" in response.content.decode()
+
+
+def test_the_note_for_the_giver_reaches_the_giver_with_the_thank_you(client, personas):
+    from members.models import Notification
+
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status="meeting")
+    personas.login(client, "member2")
+    from django.utils import timezone
+
+    today = timezone.localdate(timezone=personas.chapter.tz).isoformat()
+    client.post(
+        personas.url("referrals:won", referral.pk),
+        {"value": "80", "closed_on": today, "business_type": "new", "note": "Thanks <b>Sam</b>!"},
+    )
+    notice = Notification.objects.get(user=personas.member.user, kind=Notification.Kind.THANK_YOU)
+    assert "Thanks <b>Sam</b>!" in notice.body
+    personas.login(client, "member")
+    html = client.get(reverse("notifications")).content.decode()
+    assert "Thanks &lt;b&gt;Sam&lt;/b&gt;!" in html

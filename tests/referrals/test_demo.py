@@ -1,0 +1,16 @@
+"""The demo's referrals cover every status and every consent state, erased prospects included."""
+
+from django.core.management import call_command
+
+from referrals.models import Referral, ThankYou
+
+
+def test_demo_has_every_status_and_consent_state(db):
+    call_command("seed_demo")
+    assert set(Referral.objects.values_list("status", flat=True)) == set(Referral.Status.values)
+    assert set(Referral.objects.values_list("consent", flat=True)) == set(Referral.Consent.values)
+    declined = Referral.objects.filter(consent=Referral.Consent.DECLINED)
+    assert declined.exists()
+    assert not declined.exclude(prospect_name="", prospect_email="", prospect_phone="", notes="").exists()
+    assert not declined.filter(prospect_erased_at__isnull=True).exists()
+    assert ThankYou.objects.count() == Referral.objects.filter(status="won").count()
