@@ -3,13 +3,12 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from members import services
+from members import selectors, services
 from members.forms import AcceptInvitationForm, ProfileForm
-from members.models import AuditEvent, Notification
+from members.models import Notification
 from members.notifications import notifications_mark_read
 
 
@@ -97,13 +96,7 @@ def audit_global(request):
     regions = regions_overseen_by(user)
     if regions is not None and not regions:
         raise PermissionDenied("Only organisation admins and region staff may read the audit trail.")
-    events = AuditEvent.objects.select_related("actor", "chapter")
-    if regions is not None:
-        events = events.filter(chapter__region_id__in=regions)
     q = request.GET.get("q", "").strip()
-    if q:
-        events = events.filter(
-            Q(summary__icontains=q) | Q(action__icontains=q) | Q(actor__email__icontains=q) | Q(reason__icontains=q)
-        )
+    events = selectors.audit_events(regions=regions, q=q)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "members/audit.html", {"page": page, "q": q})
