@@ -3,7 +3,8 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from members import selectors, services
@@ -51,10 +52,21 @@ def invitation_accept(request, token: str):
 @login_required
 def notification_list(request):
     notifications = Notification.objects.filter(user=request.user).select_related("chapter")
-    if request.GET.get("unread"):
+    unread_only = bool(request.GET.get("unread"))
+    if unread_only:
         notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
-    return render(request, "members/notifications.html", {"page": page})
+    return render(request, "members/notifications.html", {"page": page, "unread_only": unread_only})
+
+
+@login_required
+def notification_open(request, notification_id: int):
+    """Follow a notification's link, marking it read: opening a notice is reading it."""
+    notification = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    notifications_mark_read(user=request.user, ids=[notification.pk])
+    if notification.url.startswith("/") and not notification.url.startswith("//"):
+        return redirect(notification.url)
+    return redirect(f"{reverse('notifications')}#notification-{notification.pk}")
 
 
 @require_POST

@@ -85,3 +85,55 @@ def test_profile_saves_email_choices(client, personas):
     user = personas.member.user
     user.refresh_from_db()
     assert user.wants_email("fine") and not user.wants_email("reminder")
+
+
+# The notification centre ----------------------------------------------------------------------
+
+
+def test_opening_a_notice_marks_it_read_and_follows_its_link(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/c/home-chapter/fines/mine/")
+    personas.login(client, "member")
+    response = client.get(reverse("notification-open", args=[n.pk]))
+    assert response.status_code == 302 and response.url == "/c/home-chapter/fines/mine/"
+    n.refresh_from_db()
+    assert n.read_at is not None
+
+
+def test_the_centre_and_the_dashboard_link_through_the_open_view(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/somewhere/")
+    personas.login(client, "member")
+    opener = reverse("notification-open", args=[n.pk])
+    assert f'href="{opener}"' in client.get(reverse("notifications")).content.decode()
+    assert f'href="{opener}"' in client.get(reverse("dashboard")).content.decode()
+
+
+def test_nobody_opens_another_persons_notice(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/")
+    personas.login(client, "member2")
+    assert client.get(reverse("notification-open", args=[n.pk])).status_code == 404
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+def test_an_offsite_link_is_not_followed(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="//evil.example/")
+    personas.login(client, "member")
+    response = client.get(reverse("notification-open", args=[n.pk]))
+    assert response.url.startswith(reverse("notifications"))
+
+
+def test_unread_only_keeps_to_unread_on_the_next_page(client, personas):
+    for i in range(31):
+        notification_send(user=personas.member.user, kind="fine", title=f"Fine {i}")
+    personas.login(client, "member")
+    html = client.get(reverse("notifications"), {"unread": "1"}).content.decode()
+    assert "?unread=1&amp;page=2" in html
+
+
+def test_unread_count_in_the_navigation_drops_when_a_notice_is_opened(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/")
+    notification_send(user=personas.member.user, kind="fine", title="Another", url="/")
+    personas.login(client, "member")
+    assert 'data-testid="unread-count">2<' in client.get(reverse("notifications")).content.decode()
+    client.get(reverse("notification-open", args=[n.pk]))
+    assert 'data-testid="unread-count">1<' in client.get(reverse("notifications")).content.decode()
