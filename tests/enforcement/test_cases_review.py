@@ -363,3 +363,23 @@ def test_a_seated_member_is_sent_to_the_full_case_page(client, personas):
     personas.login(client, "member")
     response = client.get(reverse("my-case", args=[case.pk]))
     assert response.status_code == 302 and response.url == case.get_absolute_url()
+
+
+def test_the_case_opened_notice_still_opens_after_an_expulsion(client, personas):
+    """The member's 'under review' notice links to their own case letter, not to a chapter page."""
+    from django.urls import reverse
+
+    from enforcement import services
+    from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, MeetingFactory
+
+    Membership.objects.filter(pk=personas.member.pk).update(joined_on=date(2024, 1, 1))
+    ChapterRulesFactory(chapter=personas.chapter, absences_allowed=0, expulsion_violations=1)
+    AttendanceFactory(meeting=MeetingFactory(chapter=personas.chapter, local_date=date(2026, 2, 4)),
+                      membership=personas.member, status="absent")
+    [case] = services.chapter_enforce(chapter=personas.chapter, now=datetime(2026, 3, 2, 12, tzinfo=UTC)).cases
+    notice = Notification.objects.get(user=personas.member.user, dedupe_key=f"case:{case.pk}")
+    assert notice.url == reverse("my-case", args=[case.pk])
+    review.case_appeal_waive(case=case, by=personas.member.user)
+    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Absent without a word.")
+    personas.login(client, "member")
+    assert client.get(notice.url).status_code == 200
