@@ -32,6 +32,11 @@ STAGES = [
     ("ready", "Ready for a decision"),
 ]
 STATUSES = [("open", "Open"), ("decided", "Decided"), ("all", "All")]
+# A violation kind as counted words: "1 absence over the limit", "3 absences over the limit".
+VIOLATION_WORDS = {
+    Fine.Kind.ABSENCE: ("absence over the limit", "absences over the limit"),
+    Fine.Kind.QUOTA: ("referral quota missed", "referral quotas missed"),
+}
 
 
 @dataclass
@@ -95,7 +100,7 @@ def queue_rows(cases, *, now: datetime) -> list[dict]:
     for case in cases:
         kinds = Counter(v["kind"] for v in case.evidence.get("violations", []))
         violations = ", ".join(
-            f"{n} {Fine.Kind(k).label.lower()}" for k, n in sorted(kinds.items())
+            plural(n, *VIOLATION_WORDS.get(k, (Fine.Kind(k).label.lower(), None))) for k, n in sorted(kinds.items())
         ) or "—"
         if case.status == ExpulsionCase.Status.DECIDED:
             stage = f"Decided: {case.get_decision_display().lower()}"

@@ -248,7 +248,7 @@ def test_queue_row_shows_violations_and_appeal(client, personas, spread):
     html = client.get(reverse("case-queue")).content.decode()
     row = html[html.index(f'id="queue-case-{case.pk}"'):]
     row = row[:row.index("</tr>")]
-    assert "2 absence over the limit, 1 referral quota missed" in row and "Appealed" in row and "Home Chapter" in row
+    assert "2 absences over the limit, 1 referral quota missed" in row and "Appealed" in row and "Home Chapter" in row
 
 
 def _queue_queries(client, django_assert_max_num_queries, n):
@@ -292,3 +292,35 @@ def test_case_page_title_is_plain_text(client, personas):
     title = html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "<" not in title and "Mona Member" in title
     assert html.count('id="decide"') <= 1
+
+
+def test_case_times_read_in_the_chapters_timezone(client, personas):
+    """03:30 UTC on 2 March is the evening of 1 March in New York: the case, queue and standing say 1 March."""
+    personas.chapter.timezone = "America/New_York"
+    personas.chapter.save()
+    opened = datetime(2026, 3, 2, 3, 30, tzinfo=UTC)
+    case = ExpulsionCaseFactory(
+        membership=personas.member, appeal_deadline=opened + timedelta(days=14),
+        appealed_at=opened + timedelta(hours=1), appeal_text="I was ill.",
+    )
+    ExpulsionCase.objects.filter(pk=case.pk).update(opened_at=opened)  # auto_now_add ignores a given value
+    personas.login(client, "org_admin")
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "opened 1 March 2026" in page
+    assert "Written 1 Mar 2026 23:30" in page  # 04:30 UTC
+    assert "1 Mar 2026" in client.get(reverse("case-queue")).content.decode()
+    assert "1 Mar 2026" in client.get(personas.url("enforcement:cases")).content.decode()
+    standing = client.get(personas.url("enforcement:standing-member", personas.member.pk)).content.decode()
+    assert "since 1 Mar 2026" in standing
+
+
+def test_queue_counts_violations_in_words_and_stacks_on_a_phone(client, personas):
+    from enforcement.review_selectors import queue_rows
+
+    violations = [{"kind": "absence"}] * 3 + [{"kind": "quota"}]
+    case = ExpulsionCaseFactory(membership=personas.member, evidence={"violations": violations})
+    [row] = queue_rows([case], now=timezone.now())
+    assert row["violations"] == "3 absences over the limit, 1 referral quota missed"
+    personas.login(client, "org_admin")
+    html = client.get(reverse("case-queue")).content.decode()
+    assert 'class="stack-sm"' in html and 'data-label="Stage"' in html
