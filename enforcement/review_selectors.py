@@ -216,6 +216,7 @@ class StandingPage:
     totals: dict
     open_case: ExpulsionCase | None
     cases: list[ExpulsionCase]
+    probation_case: ExpulsionCase | None = None  # the decision whose probation the member is serving
 
 
 def member_standing_page(*, membership, today: date) -> StandingPage:
@@ -232,13 +233,20 @@ def member_standing_page(*, membership, today: date) -> StandingPage:
     fines = list(Fine.objects.filter(membership=membership).select_related("rules").order_by("-period_start", "-pk"))
     cases = list(membership.expulsion_cases.select_related("decided_by").order_by("-opened_at"))
     open_case = next((c for c in cases if c.is_open), None)
+    probation_case = None
+    if membership.status == membership.Status.PROBATION:
+        probation_case = next((
+            c for c in cases
+            if c.decision == ExpulsionCase.Decision.PROBATION and not c.probation_lifted_at
+            and c.probation_until and c.probation_until >= today
+        ), None)
     if rules is not None:
         threshold = rules.expulsion_violations
     return StandingPage(
         standing=standing, rules=rules, violations=violations, violations_threshold=threshold,
         violations_from=first_day, warnings=standing_warnings(standing, rules, violations, open_case, today),
         fines=fines, totals=fines_totals(Fine.objects.filter(membership=membership)), open_case=open_case,
-        cases=cases,
+        cases=cases, probation_case=probation_case,
     )
 
 
