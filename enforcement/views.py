@@ -355,4 +355,9 @@ def my_case(request, case_id: int):
     )
     if access_for(request.user, case.chapter) is not None:
         return redirect(case.get_absolute_url())  # still seated: the full case page, with the appeal form
-    return render(request, "enforcement/case_letter.html", {"case": case})
+    # The chapter's fine pages are closed to them too: what they still owe is listed here.
+    fines = list(Fine.objects.filter(membership=case.membership).order_by("-period_start", "-pk"))
+    return render(
+        request, "enforcement/case_letter.html",
+        {"case": case, "fines": fines, "totals": selectors.fines_totals(Fine.objects.filter(membership=case.membership))},
+    )

@@ -324,3 +324,11 @@ def test_queue_counts_violations_in_words_and_stacks_on_a_phone(client, personas
     personas.login(client, "org_admin")
     html = client.get(reverse("case-queue")).content.decode()
     assert 'class="stack-sm"' in html and 'data-label="Stage"' in html
+
+
+def test_waiving_the_appeal_is_behind_a_second_step_that_says_it_cannot_be_undone(client, personas, opened):
+    personas.login(client, "member")
+    html = client.get(case_url(personas, opened)).content.decode()
+    waive = html[html.index('<details id="waive">'):]
+    waive = waive[:waive.index("</details>")]
+    assert 'id="waive-form"' in waive and "This cannot be undone." in waive

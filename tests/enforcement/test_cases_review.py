@@ -383,3 +383,20 @@ def test_the_case_opened_notice_still_opens_after_an_expulsion(client, personas)
     review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Absent without a word.")
     personas.login(client, "member")
     assert client.get(notice.url).status_code == 200
+
+
+def test_an_expelled_members_letter_lists_what_they_still_owe_and_the_recommendation(client, personas):
+    from django.urls import reverse
+
+    from tests.enforcement.factories import FineFactory
+
+    FineFactory(membership=personas.member, amount="10.00")
+    case = ExpulsionCaseFactory(membership=personas.member)
+    review.case_recommend(case=case, by=personas.president.user, recommendation="expel", note="Never came back.")
+    review.case_appeal_waive(case=case, by=personas.member.user)
+    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Nine absences in a row.")
+    personas.login(client, "member")
+    html = client.get(reverse("my-case", args=[case.pk])).content.decode()
+    assert 'id="letter-fines"' in html and "Unpaid £10.00" in html
+    assert "Never came back." in html
+    assert "enforcement/enforcement.css" in html  # the explanation wraps on a phone
