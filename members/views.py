@@ -62,8 +62,23 @@ def notification_list(request):
 @login_required
 def notification_open(request, notification_id: int):
     """Follow a notification's link, marking it read: opening a notice is reading it."""
-    notification = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    from chapters.access import access_for
+    from enforcement.models import ExpulsionCase
+
+    notification = get_object_or_404(Notification.objects.select_related("chapter"), pk=notification_id,
+                                     user=request.user)
     notifications_mark_read(user=request.user, ids=[notification.pk])
+    chapter = notification.chapter
+    if chapter is not None and notification.url.startswith(f"/c/{chapter.slug}/") and (
+        access_for(request.user, chapter) is None
+    ):
+        # The person has left the chapter (e.g. was expelled): its pages are closed to them. Their
+        # case letter still opens and lists their fines; otherwise say why the link goes nowhere.
+        case = ExpulsionCase.objects.filter(chapter=chapter, membership__user=request.user).order_by("-opened_at").first()
+        if case is not None:
+            return redirect("my-case", case.pk)
+        messages.info(request, f"You no longer have a seat in {chapter}, so its pages are closed to you.")
+        return redirect(f"{reverse('notifications')}#notification-{notification.pk}")
     if notification.url.startswith("/") and not notification.url.startswith("//"):
         return redirect(notification.url)
     return redirect(f"{reverse('notifications')}#notification-{notification.pk}")

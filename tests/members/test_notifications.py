@@ -137,3 +137,29 @@ def test_unread_count_in_the_navigation_drops_when_a_notice_is_opened(client, pe
     assert 'data-testid="unread-count">2<' in client.get(reverse("notifications")).content.decode()
     client.get(reverse("notification-open", args=[n.pk]))
     assert 'data-testid="unread-count">1<' in client.get(reverse("notifications")).content.decode()
+
+
+def test_a_notice_of_a_chapter_the_person_left_opens_their_case_letter(client, personas):
+    from enforcement import review
+    from tests.enforcement.factories import ExpulsionCaseFactory, FineFactory
+
+    fine = FineFactory(membership=personas.member)
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", chapter=personas.chapter,
+                          url=personas.url("enforcement:fine-detail", fine.pk))
+    case = ExpulsionCaseFactory(membership=personas.member)
+    review.case_appeal_waive(case=case, by=personas.member.user)
+    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Gone.")
+    personas.login(client, "member")
+    response = client.get(reverse("notification-open", args=[n.pk]))
+    assert response.url == reverse("my-case", args=[case.pk])
+
+
+def test_a_notice_of_a_chapter_the_person_left_without_a_case_says_why(client, personas):
+    from members.services import membership_change
+
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", chapter=personas.chapter,
+                          url=personas.url("enforcement:my-fines"))
+    membership_change(membership=personas.member, by=personas.president.user, status="resigned", reason="Moved.")
+    personas.login(client, "member")
+    response = client.get(reverse("notification-open", args=[n.pk]), follow=True)
+    assert "no longer have a seat in Home Chapter" in response.content.decode()
