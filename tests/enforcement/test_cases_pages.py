@@ -332,3 +332,12 @@ def test_waiving_the_appeal_is_behind_a_second_step_that_says_it_cannot_be_undon
     waive = html[html.index('<details id="waive">'):]
     waive = waive[:waive.index("</details>")]
     assert 'id="waive-form"' in waive and "This cannot be undone." in waive
+
+
+@pytest.mark.parametrize("who", ["member", "org_admin"])
+def test_a_passed_deadline_is_not_offered_as_still_open(client, personas, opened, time_machine, who):
+    time_machine.move_to(NOW + timedelta(days=15))
+    personas.login(client, who)
+    html = client.get(case_url(personas, opened)).content.decode()
+    assert "has passed without an appeal" in html
+    assert "may write an appeal until" not in html
