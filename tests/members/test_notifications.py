@@ -1,5 +1,7 @@
+from datetime import date
 from unittest import mock
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -163,3 +165,18 @@ def test_a_notice_of_a_chapter_the_person_left_without_a_case_says_why(client, p
     personas.login(client, "member")
     response = client.get(reverse("notification-open", args=[n.pk]), follow=True)
     assert "no longer have a seat in Home Chapter" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["member", "vice_president"])
+def test_a_visitor_follow_up_notice_opens_for_whoever_brought_the_visitor(client, personas, who):
+    """The follow-up list is for leadership; a member who brought the visitor is sent to the meeting."""
+    from meetings import services as meeting_services
+    from tests.meetings.factories import MeetingFactory, VisitorFactory
+
+    meeting = MeetingFactory(chapter=personas.chapter, local_date=date(2026, 3, 4))
+    VisitorFactory(meeting=meeting, invited_by=getattr(personas, who), name="Vera Visitor")
+    meeting_services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert meeting_services.meeting_visitor_followups(meeting=meeting) == 1
+    notice = Notification.objects.get(user=getattr(personas, who).user, title__contains="Vera Visitor")
+    personas.login(client, who)
+    assert client.get(notice.url).status_code == 200
