@@ -161,7 +161,8 @@ def cases(request):
     chapter = request.chapter
     return render(
         request, "enforcement/cases.html",
-        {"chapter": chapter, "cases": selectors.chapter_cases(chapter=chapter), "can_open_queue": request.access.is_oversight},
+        {"chapter": chapter, "cases": selectors.chapter_cases(chapter=chapter), "now": timezone.now(),
+         "can_open_queue": request.access.is_oversight},
     )
 
 

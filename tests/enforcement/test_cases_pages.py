@@ -341,3 +341,15 @@ def test_a_passed_deadline_is_not_offered_as_still_open(client, personas, opened
     html = client.get(case_url(personas, opened)).content.decode()
     assert "has passed without an appeal" in html
     assert "may write an appeal until" not in html
+
+
+def test_chapter_case_list_stacks_on_a_phone_and_does_not_offer_a_passed_deadline(
+    client, personas, opened, time_machine
+):
+    personas.login(client, "president")
+    html = client.get(personas.url("enforcement:cases")).content.decode()
+    assert 'class="stack-sm"' in html and 'data-label="Appeal"' in html and "open until" in html
+    time_machine.move_to(NOW + timedelta(days=15))
+    personas.login(client, "president")
+    html = client.get(personas.url("enforcement:cases")).content.decode()
+    assert "open until" not in html and "passed" in html
