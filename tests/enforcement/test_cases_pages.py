@@ -353,3 +353,16 @@ def test_chapter_case_list_stacks_on_a_phone_and_does_not_offer_a_passed_deadlin
     personas.login(client, "president")
     html = client.get(personas.url("enforcement:cases")).content.decode()
     assert "open until" not in html and "passed" in html
+
+
+@pytest.mark.parametrize("who,sees", [("org_admin", True), ("region_staff", True), ("other_region_staff", False),
+                                      ("president", False)])
+def test_cases_ready_for_a_decision_need_the_overseers_attention(client, personas, who, sees):
+    case = ExpulsionCaseFactory(membership=personas.member2)
+    review.case_appeal_waive(case=case, by=personas.member2.user)
+    ExpulsionCaseFactory(membership=personas.member)  # still within its appeal time: not ready
+    personas.login(client, who)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert ("1 expulsion case ready for your decision" in html) is sees
+    if sees:
+        assert f"{reverse('case-queue')}?stage=ready&amp;chapter={personas.chapter.pk}" in html
