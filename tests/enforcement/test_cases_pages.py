@@ -366,3 +366,9 @@ def test_cases_ready_for_a_decision_need_the_overseers_attention(client, persona
     assert ("1 expulsion case ready for your decision" in html) is sees
     if sees:
         assert f"{reverse('case-queue')}?stage=ready&amp;chapter={personas.chapter.pk}" in html
+
+
+def test_the_evidence_says_what_counted_as_means(client, personas, opened):
+    personas.login(client, "org_admin")
+    html = client.get(case_url(personas, opened)).content.decode()
+    assert "no fine has weighed it yet" in html
