@@ -180,3 +180,10 @@ def test_a_visitor_follow_up_notice_opens_for_whoever_brought_the_visitor(client
     notice = Notification.objects.get(user=getattr(personas, who).user, title__contains="Vera Visitor")
     personas.login(client, who)
     assert client.get(notice.url).status_code == 200
+
+
+def test_the_email_links_through_the_open_view_so_reading_it_there_counts(personas, settings):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/c/home-chapter/fines/mine/")
+    assert notification_email_send(notification_id=n.pk)
+    link = settings.SITE_URL + reverse("notification-open", args=[n.pk])
+    assert link in mail.outbox[0].body and link in mail.outbox[0].alternatives[0][0]
