@@ -149,4 +149,33 @@ def dashboard_attention(*, user, chapters: list[Chapter]) -> list[Attention]:
         )
         for row in cases:
             add(by_slug[row["chapter"]], _count(row["n"], "open expulsion case", "open expulsion cases"), "enforcement:cases")
+    items.extend(_cases_to_decide(user=user, chapters=chapters))
     return items
+
+
+def _cases_to_decide(*, user, chapters: list[Chapter]) -> list[Attention]:
+    """For organisation admins and region staff: cases whose appeal time is over (or waived), per chapter."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from chapters.access import regions_overseen_by
+    from enforcement.models import ExpulsionCase
+
+    regions = regions_overseen_by(user)
+    if regions is not None and not regions:
+        return []
+    now = timezone.now()
+    ready = ExpulsionCase.objects.filter(
+        Q(appeal_deadline__lte=now) | Q(appeal_waived_at__isnull=False), status=ExpulsionCase.Status.OPEN,
+    ).exclude(membership__user=user)  # nobody decides their own case
+    if regions is not None:
+        ready = ready.filter(chapter__region_id__in=regions)
+    by_pk = {c.pk: c for c in chapters}
+    queue = reverse("case-queue")
+    return [
+        Attention(by_pk[row["chapter"]],
+                  _count(row["n"], "expulsion case", "expulsion cases") + " ready for your decision",
+                  f"{queue}?stage=ready&chapter={row['chapter']}")
+        for row in ready.values("chapter").annotate(n=Count("pk")).order_by("chapter")
+        if row["chapter"] in by_pk
+    ]

@@ -12,6 +12,7 @@ from chapters.services import chapter_update
 from meetings.selectors import meeting_next
 from members import services as member_services
 from members.models import AuditEvent, Notification
+from members.selectors import audit_events
 
 
 @login_required
@@ -144,9 +145,7 @@ def member_edit(request, membership_id: int):
 
 @chapter_view(Need.LEADERSHIP)
 def chapter_audit(request):
-    events = AuditEvent.objects.filter(chapter=request.chapter).select_related("actor")
     q = request.GET.get("q", "").strip()
-    if q:
-        events = events.filter(summary__icontains=q) | events.filter(action__icontains=q)
+    events = audit_events(chapter=request.chapter, q=q)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "chapters/audit.html", {"chapter": request.chapter, "page": page, "q": q})

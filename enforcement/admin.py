@@ -37,6 +37,10 @@ class FineAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    # A fine is evidence (of cases, of the audit trail): it is paid or waived on its page, never deleted.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ExpulsionCase)
 class ExpulsionCaseAdmin(admin.ModelAdmin):

@@ -32,6 +32,11 @@ STAGES = [
     ("ready", "Ready for a decision"),
 ]
 STATUSES = [("open", "Open"), ("decided", "Decided"), ("all", "All")]
+# A violation kind as counted words: "1 absence over the limit", "3 absences over the limit".
+VIOLATION_WORDS = {
+    Fine.Kind.ABSENCE: ("absence over the limit", "absences over the limit"),
+    Fine.Kind.QUOTA: ("referral quota missed", "referral quotas missed"),
+}
 
 
 @dataclass
@@ -95,7 +100,7 @@ def queue_rows(cases, *, now: datetime) -> list[dict]:
     for case in cases:
         kinds = Counter(v["kind"] for v in case.evidence.get("violations", []))
         violations = ", ".join(
-            f"{n} {Fine.Kind(k).label.lower()}" for k, n in sorted(kinds.items())
+            plural(n, *VIOLATION_WORDS.get(k, (Fine.Kind(k).label.lower(), None))) for k, n in sorted(kinds.items())
         ) or "—"
         if case.status == ExpulsionCase.Status.DECIDED:
             stage = f"Decided: {case.get_decision_display().lower()}"
@@ -211,6 +216,7 @@ class StandingPage:
     totals: dict
     open_case: ExpulsionCase | None
     cases: list[ExpulsionCase]
+    probation_case: ExpulsionCase | None = None  # the decision whose probation the member is serving
 
 
 def member_standing_page(*, membership, today: date) -> StandingPage:
@@ -227,13 +233,20 @@ def member_standing_page(*, membership, today: date) -> StandingPage:
     fines = list(Fine.objects.filter(membership=membership).select_related("rules").order_by("-period_start", "-pk"))
     cases = list(membership.expulsion_cases.select_related("decided_by").order_by("-opened_at"))
     open_case = next((c for c in cases if c.is_open), None)
+    probation_case = None
+    if membership.status == membership.Status.PROBATION:
+        probation_case = next((
+            c for c in cases
+            if c.decision == ExpulsionCase.Decision.PROBATION and not c.probation_lifted_at
+            and c.probation_until and c.probation_until >= today
+        ), None)
     if rules is not None:
         threshold = rules.expulsion_violations
     return StandingPage(
         standing=standing, rules=rules, violations=violations, violations_threshold=threshold,
         violations_from=first_day, warnings=standing_warnings(standing, rules, violations, open_case, today),
         fines=fines, totals=fines_totals(Fine.objects.filter(membership=membership)), open_case=open_case,
-        cases=cases,
+        cases=cases, probation_case=probation_case,
     )
 
 

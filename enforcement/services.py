@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Chapter
@@ -178,7 +179,8 @@ def case_open(*, candidate: CaseCandidate, issued: dict, presidents: list[Member
         body=candidate.explanation + f"\n\nYou may write an appeal on the case page until "
         f"{case.appeal_deadline.astimezone(m.chapter.tz):%-d %b %Y %H:%M}; an admin decides after that, "
         "with a written reason.",
-        url=url, chapter=m.chapter, dedupe_key=f"case:{case.pk}",
+        # The member's link works even after an expulsion takes their seat (and chapter pages) away.
+        url=reverse("my-case", args=[case.pk]), chapter=m.chapter, dedupe_key=f"case:{case.pk}",
     )
     for president in presidents:
         if president.pk != m.pk:

@@ -161,7 +161,8 @@ def cases(request):
     chapter = request.chapter
     return render(
         request, "enforcement/cases.html",
-        {"chapter": chapter, "cases": selectors.chapter_cases(chapter=chapter), "can_open_queue": request.access.is_oversight},
+        {"chapter": chapter, "cases": selectors.chapter_cases(chapter=chapter), "now": timezone.now(),
+         "can_open_queue": request.access.is_oversight},
     )
 
 
@@ -355,4 +356,9 @@ def my_case(request, case_id: int):
     )
     if access_for(request.user, case.chapter) is not None:
         return redirect(case.get_absolute_url())  # still seated: the full case page, with the appeal form
-    return render(request, "enforcement/case_letter.html", {"case": case})
+    # The chapter's fine pages are closed to them too: what they still owe is listed here.
+    fines = list(Fine.objects.filter(membership=case.membership).order_by("-period_start", "-pk"))
+    return render(
+        request, "enforcement/case_letter.html",
+        {"case": case, "fines": fines, "totals": selectors.fines_totals(Fine.objects.filter(membership=case.membership))},
+    )

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("enforcement.urls_global")),
     path("notifications/", member_views.notification_list, name="notifications"),
     path("notifications/read/", member_views.notification_read, name="notifications-read"),
+    path("notifications/<int:notification_id>/", member_views.notification_open, name="notification-open"),
     path("profile/", member_views.profile, name="profile"),
     path("audit/", member_views.audit_global, name="audit"),
     path("healthz", healthz, name="healthz"),

@@ -359,7 +359,9 @@ def meeting_visitor_followups(*, meeting: Meeting) -> int:
             title=f"Follow up with your visitor {visitor.name}",
             body=f"{visitor.name} visited {chapter} on {visitor.meeting.local_date:%d %b %Y}. "
                  "Thank them and ask whether they would like to apply.",
-            url=reverse("meetings:visitors", args=[chapter.slug]),
+            # Only leadership may open the follow-up list; a member who brought the visitor gets the meeting.
+            url=reverse("meetings:visitors", args=[chapter.slug]) if visitor.invited_by.is_leadership
+            else reverse("meetings:detail", args=[chapter.slug, visitor.meeting_id]),
             dedupe_key=f"visitor-followup-{visitor.pk}",
         )
         sent += notice is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import models
@@ -18,6 +19,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")  # to the second, with its offset
     return str(value)  # dates, decimals, enums: as the person reads them
 
 

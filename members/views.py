@@ -3,13 +3,13 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from members import services
+from members import selectors, services
 from members.forms import AcceptInvitationForm, ProfileForm
-from members.models import AuditEvent, Notification
+from members.models import Notification
 from members.notifications import notifications_mark_read
 
 
@@ -52,10 +52,36 @@ def invitation_accept(request, token: str):
 @login_required
 def notification_list(request):
     notifications = Notification.objects.filter(user=request.user).select_related("chapter")
-    if request.GET.get("unread"):
+    unread_only = bool(request.GET.get("unread"))
+    if unread_only:
         notifications = notifications.filter(read_at__isnull=True)
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
-    return render(request, "members/notifications.html", {"page": page})
+    return render(request, "members/notifications.html", {"page": page, "unread_only": unread_only})
+
+
+@login_required
+def notification_open(request, notification_id: int):
+    """Follow a notification's link, marking it read: opening a notice is reading it."""
+    from chapters.access import access_for
+    from enforcement.models import ExpulsionCase
+
+    notification = get_object_or_404(Notification.objects.select_related("chapter"), pk=notification_id,
+                                     user=request.user)
+    notifications_mark_read(user=request.user, ids=[notification.pk])
+    chapter = notification.chapter
+    if chapter is not None and notification.url.startswith(f"/c/{chapter.slug}/") and (
+        access_for(request.user, chapter) is None
+    ):
+        # The person has left the chapter (e.g. was expelled): its pages are closed to them. Their
+        # case letter still opens and lists their fines; otherwise say why the link goes nowhere.
+        case = ExpulsionCase.objects.filter(chapter=chapter, membership__user=request.user).order_by("-opened_at").first()
+        if case is not None:
+            return redirect("my-case", case.pk)
+        messages.info(request, f"You no longer have a seat in {chapter}, so its pages are closed to you.")
+        return redirect(f"{reverse('notifications')}#notification-{notification.pk}")
+    if notification.url.startswith("/") and not notification.url.startswith("//"):
+        return redirect(notification.url)
+    return redirect(f"{reverse('notifications')}#notification-{notification.pk}")
 
 
 @require_POST
@@ -97,13 +123,7 @@ def audit_global(request):
     regions = regions_overseen_by(user)
     if regions is not None and not regions:
         raise PermissionDenied("Only organisation admins and region staff may read the audit trail.")
-    events = AuditEvent.objects.select_related("actor", "chapter")
-    if regions is not None:
-        events = events.filter(chapter__region_id__in=regions)
     q = request.GET.get("q", "").strip()
-    if q:
-        events = events.filter(
-            Q(summary__icontains=q) | Q(action__icontains=q) | Q(actor__email__icontains=q) | Q(reason__icontains=q)
-        )
+    events = selectors.audit_events(regions=regions, q=q)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "members/audit.html", {"page": page, "q": q})

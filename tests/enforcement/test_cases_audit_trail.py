@@ -217,3 +217,13 @@ def test_seats_added_and_removed_in_the_django_admin_are_audited(client, persona
     response = client.post(f"/admin/members/membership/{seat.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert last("membership.admin_deleted").target_id == str(seat.pk)
+
+
+def test_the_django_admin_cannot_delete_a_fine(personas):
+    """Deleting a fine there would leave no audit event and pull evidence out from under a case."""
+    request = RequestFactory().get("/admin/")
+    request.user = personas.org_admin
+    request.user.is_superuser = True
+    model_admin = admin.site._registry[Fine]
+    assert not model_admin.has_delete_permission(request)
+    assert not model_admin.has_add_permission(request)

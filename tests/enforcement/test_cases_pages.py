@@ -248,7 +248,7 @@ def test_queue_row_shows_violations_and_appeal(client, personas, spread):
     html = client.get(reverse("case-queue")).content.decode()
     row = html[html.index(f'id="queue-case-{case.pk}"'):]
     row = row[:row.index("</tr>")]
-    assert "2 absence over the limit, 1 referral quota missed" in row and "Appealed" in row and "Home Chapter" in row
+    assert "2 absences over the limit, 1 referral quota missed" in row and "Appealed" in row and "Home Chapter" in row
 
 
 def _queue_queries(client, django_assert_max_num_queries, n):
@@ -292,3 +292,83 @@ def test_case_page_title_is_plain_text(client, personas):
     title = html.split("<title>", 1)[1].split("</title>", 1)[0]
     assert "<" not in title and "Mona Member" in title
     assert html.count('id="decide"') <= 1
+
+
+def test_case_times_read_in_the_chapters_timezone(client, personas):
+    """03:30 UTC on 2 March is the evening of 1 March in New York: the case, queue and standing say 1 March."""
+    personas.chapter.timezone = "America/New_York"
+    personas.chapter.save()
+    opened = datetime(2026, 3, 2, 3, 30, tzinfo=UTC)
+    case = ExpulsionCaseFactory(
+        membership=personas.member, appeal_deadline=opened + timedelta(days=14),
+        appealed_at=opened + timedelta(hours=1), appeal_text="I was ill.",
+    )
+    ExpulsionCase.objects.filter(pk=case.pk).update(opened_at=opened)  # auto_now_add ignores a given value
+    personas.login(client, "org_admin")
+    page = client.get(case.get_absolute_url()).content.decode()
+    assert "opened 1 March 2026" in page
+    assert "Written 1 Mar 2026 23:30" in page  # 04:30 UTC
+    assert "1 Mar 2026" in client.get(reverse("case-queue")).content.decode()
+    assert "1 Mar 2026" in client.get(personas.url("enforcement:cases")).content.decode()
+    standing = client.get(personas.url("enforcement:standing-member", personas.member.pk)).content.decode()
+    assert "since 1 Mar 2026" in standing
+
+
+def test_queue_counts_violations_in_words_and_stacks_on_a_phone(client, personas):
+    from enforcement.review_selectors import queue_rows
+
+    violations = [{"kind": "absence"}] * 3 + [{"kind": "quota"}]
+    case = ExpulsionCaseFactory(membership=personas.member, evidence={"violations": violations})
+    [row] = queue_rows([case], now=timezone.now())
+    assert row["violations"] == "3 absences over the limit, 1 referral quota missed"
+    personas.login(client, "org_admin")
+    html = client.get(reverse("case-queue")).content.decode()
+    assert 'class="stack-sm"' in html and 'data-label="Stage"' in html
+
+
+def test_waiving_the_appeal_is_behind_a_second_step_that_says_it_cannot_be_undone(client, personas, opened):
+    personas.login(client, "member")
+    html = client.get(case_url(personas, opened)).content.decode()
+    waive = html[html.index('<details id="waive">'):]
+    waive = waive[:waive.index("</details>")]
+    assert 'id="waive-form"' in waive and "This cannot be undone." in waive
+
+
+@pytest.mark.parametrize("who", ["member", "org_admin"])
+def test_a_passed_deadline_is_not_offered_as_still_open(client, personas, opened, time_machine, who):
+    time_machine.move_to(NOW + timedelta(days=15))
+    personas.login(client, who)
+    html = client.get(case_url(personas, opened)).content.decode()
+    assert "has passed without an appeal" in html
+    assert "may write an appeal until" not in html
+
+
+def test_chapter_case_list_stacks_on_a_phone_and_does_not_offer_a_passed_deadline(
+    client, personas, opened, time_machine
+):
+    personas.login(client, "president")
+    html = client.get(personas.url("enforcement:cases")).content.decode()
+    assert 'class="stack-sm"' in html and 'data-label="Appeal"' in html and "open until" in html
+    time_machine.move_to(NOW + timedelta(days=15))
+    personas.login(client, "president")
+    html = client.get(personas.url("enforcement:cases")).content.decode()
+    assert "open until" not in html and "passed" in html
+
+
+@pytest.mark.parametrize("who,sees", [("org_admin", True), ("region_staff", True), ("other_region_staff", False),
+                                      ("president", False)])
+def test_cases_ready_for_a_decision_need_the_overseers_attention(client, personas, who, sees):
+    case = ExpulsionCaseFactory(membership=personas.member2)
+    review.case_appeal_waive(case=case, by=personas.member2.user)
+    ExpulsionCaseFactory(membership=personas.member)  # still within its appeal time: not ready
+    personas.login(client, who)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert ("1 expulsion case ready for your decision" in html) is sees
+    if sees:
+        assert f"{reverse('case-queue')}?stage=ready&amp;chapter={personas.chapter.pk}" in html
+
+
+def test_the_evidence_says_what_counted_as_means(client, personas, opened):
+    personas.login(client, "org_admin")
+    html = client.get(case_url(personas, opened)).content.decode()
+    assert "no fine has weighed it yet" in html

@@ -363,3 +363,40 @@ def test_a_seated_member_is_sent_to_the_full_case_page(client, personas):
     personas.login(client, "member")
     response = client.get(reverse("my-case", args=[case.pk]))
     assert response.status_code == 302 and response.url == case.get_absolute_url()
+
+
+def test_the_case_opened_notice_still_opens_after_an_expulsion(client, personas):
+    """The member's 'under review' notice links to their own case letter, not to a chapter page."""
+    from django.urls import reverse
+
+    from enforcement import services
+    from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, MeetingFactory
+
+    Membership.objects.filter(pk=personas.member.pk).update(joined_on=date(2024, 1, 1))
+    ChapterRulesFactory(chapter=personas.chapter, absences_allowed=0, expulsion_violations=1)
+    AttendanceFactory(meeting=MeetingFactory(chapter=personas.chapter, local_date=date(2026, 2, 4)),
+                      membership=personas.member, status="absent")
+    [case] = services.chapter_enforce(chapter=personas.chapter, now=datetime(2026, 3, 2, 12, tzinfo=UTC)).cases
+    notice = Notification.objects.get(user=personas.member.user, dedupe_key=f"case:{case.pk}")
+    assert notice.url == reverse("my-case", args=[case.pk])
+    review.case_appeal_waive(case=case, by=personas.member.user)
+    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Absent without a word.")
+    personas.login(client, "member")
+    assert client.get(notice.url).status_code == 200
+
+
+def test_an_expelled_members_letter_lists_what_they_still_owe_and_the_recommendation(client, personas):
+    from django.urls import reverse
+
+    from tests.enforcement.factories import FineFactory
+
+    FineFactory(membership=personas.member, amount="10.00")
+    case = ExpulsionCaseFactory(membership=personas.member)
+    review.case_recommend(case=case, by=personas.president.user, recommendation="expel", note="Never came back.")
+    review.case_appeal_waive(case=case, by=personas.member.user)
+    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Nine absences in a row.")
+    personas.login(client, "member")
+    html = client.get(reverse("my-case", args=[case.pk])).content.decode()
+    assert 'id="letter-fines"' in html and "Unpaid £10.00" in html
+    assert "Never came back." in html
+    assert "enforcement/enforcement.css" in html  # the explanation wraps on a phone

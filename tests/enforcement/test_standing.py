@@ -236,3 +236,30 @@ def test_a_per_meeting_quota_runs_to_the_next_meeting(client, personas, time_mac
     html = page(client, personas).content.decode()
     assert "0 of 1 referral (8 Jan 2026 – 14 Jan 2026)" in html
     assert "1 more referral needed by 14 Jan 2026 (6 days left)" in html
+
+
+def test_probation_shows_its_last_day_and_conditions(client, personas):
+    from enforcement import review
+
+    case = ExpulsionCaseFactory(membership=personas.member)
+    review.case_appeal_waive(case=case, by=personas.member.user)
+    until = timezone.now().date() + timedelta(days=60)
+    review.case_decide(case=case, by=personas.org_admin, decision="probation", reason="A first slip.",
+                       probation_until=until, conditions="Attend every meeting in person.")
+    for who in ("member", "president"):
+        html = page(client, personas, who, membership=personas.member).content.decode()
+        assert 'id="standing-probation"' in html, who
+        assert f"{until:%-d %b %Y}" in html and "Attend every meeting in person." in html
+
+
+def test_an_open_case_says_its_violations_are_not_counted_again(client, personas, history, time_machine):
+    time_machine.move_to(MAR_1)
+    services.chapter_enforce(chapter=personas.chapter, now=MAR_1)
+    html = page(client, personas).content.decode()
+    assert "in the open case are not counted again" in html
+
+
+def test_overseers_without_a_seat_are_pointed_at_pages_that_link_to_standings(client, personas):
+    personas.login(client, "org_admin")
+    html = client.get(personas.url("enforcement:standing")).content.decode()
+    assert personas.url("chapters:members") in html and personas.url("enforcement:cases") in html

@@ -1,5 +1,7 @@
+from datetime import date
 from unittest import mock
 
+import pytest
 from django.core import mail
 from django.urls import reverse
 
@@ -85,3 +87,103 @@ def test_profile_saves_email_choices(client, personas):
     user = personas.member.user
     user.refresh_from_db()
     assert user.wants_email("fine") and not user.wants_email("reminder")
+
+
+# The notification centre ----------------------------------------------------------------------
+
+
+def test_opening_a_notice_marks_it_read_and_follows_its_link(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/c/home-chapter/fines/mine/")
+    personas.login(client, "member")
+    response = client.get(reverse("notification-open", args=[n.pk]))
+    assert response.status_code == 302 and response.url == "/c/home-chapter/fines/mine/"
+    n.refresh_from_db()
+    assert n.read_at is not None
+
+
+def test_the_centre_and_the_dashboard_link_through_the_open_view(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/somewhere/")
+    personas.login(client, "member")
+    opener = reverse("notification-open", args=[n.pk])
+    assert f'href="{opener}"' in client.get(reverse("notifications")).content.decode()
+    assert f'href="{opener}"' in client.get(reverse("dashboard")).content.decode()
+
+
+def test_nobody_opens_another_persons_notice(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/")
+    personas.login(client, "member2")
+    assert client.get(reverse("notification-open", args=[n.pk])).status_code == 404
+    n.refresh_from_db()
+    assert n.read_at is None
+
+
+def test_an_offsite_link_is_not_followed(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="//evil.example/")
+    personas.login(client, "member")
+    response = client.get(reverse("notification-open", args=[n.pk]))
+    assert response.url.startswith(reverse("notifications"))
+
+
+def test_unread_only_keeps_to_unread_on_the_next_page(client, personas):
+    for i in range(31):
+        notification_send(user=personas.member.user, kind="fine", title=f"Fine {i}")
+    personas.login(client, "member")
+    html = client.get(reverse("notifications"), {"unread": "1"}).content.decode()
+    assert "?unread=1&amp;page=2" in html
+
+
+def test_unread_count_in_the_navigation_drops_when_a_notice_is_opened(client, personas):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/")
+    notification_send(user=personas.member.user, kind="fine", title="Another", url="/")
+    personas.login(client, "member")
+    assert 'data-testid="unread-count">2<' in client.get(reverse("notifications")).content.decode()
+    client.get(reverse("notification-open", args=[n.pk]))
+    assert 'data-testid="unread-count">1<' in client.get(reverse("notifications")).content.decode()
+
+
+def test_a_notice_of_a_chapter_the_person_left_opens_their_case_letter(client, personas):
+    from enforcement import review
+    from tests.enforcement.factories import ExpulsionCaseFactory, FineFactory
+
+    fine = FineFactory(membership=personas.member)
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", chapter=personas.chapter,
+                          url=personas.url("enforcement:fine-detail", fine.pk))
+    case = ExpulsionCaseFactory(membership=personas.member)
+    review.case_appeal_waive(case=case, by=personas.member.user)
+    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Gone.")
+    personas.login(client, "member")
+    response = client.get(reverse("notification-open", args=[n.pk]))
+    assert response.url == reverse("my-case", args=[case.pk])
+
+
+def test_a_notice_of_a_chapter_the_person_left_without_a_case_says_why(client, personas):
+    from members.services import membership_change
+
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", chapter=personas.chapter,
+                          url=personas.url("enforcement:my-fines"))
+    membership_change(membership=personas.member, by=personas.president.user, status="resigned", reason="Moved.")
+    personas.login(client, "member")
+    response = client.get(reverse("notification-open", args=[n.pk]), follow=True)
+    assert "no longer have a seat in Home Chapter" in response.content.decode()
+
+
+@pytest.mark.parametrize("who", ["member", "vice_president"])
+def test_a_visitor_follow_up_notice_opens_for_whoever_brought_the_visitor(client, personas, who):
+    """The follow-up list is for leadership; a member who brought the visitor is sent to the meeting."""
+    from meetings import services as meeting_services
+    from tests.meetings.factories import MeetingFactory, VisitorFactory
+
+    meeting = MeetingFactory(chapter=personas.chapter, local_date=date(2026, 3, 4))
+    VisitorFactory(meeting=meeting, invited_by=getattr(personas, who), name="Vera Visitor")
+    meeting_services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert meeting_services.meeting_visitor_followups(meeting=meeting) == 1
+    notice = Notification.objects.get(user=getattr(personas, who).user, title__contains="Vera Visitor")
+    personas.login(client, who)
+    assert client.get(notice.url).status_code == 200
+
+
+def test_the_email_links_through_the_open_view_so_reading_it_there_counts(personas, settings):
+    n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/c/home-chapter/fines/mine/")
+    assert notification_email_send(notification_id=n.pk)
+    link = settings.SITE_URL + reverse("notification-open", args=[n.pk])
+    assert link in mail.outbox[0].body and link in mail.outbox[0].alternatives[0][0]
