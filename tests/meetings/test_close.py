@@ -46,6 +46,8 @@ def test_closing_records_unmarked_as_absent_and_locks(client, personas, meeting,
     assert AuditEvent.objects.filter(action="meeting.closed", target_id=str(meeting.pk)).exists()
     html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
     assert "Final figures" in html and "Provisional figures" not in html and 'name="status"' not in html
+    # a locked roll call says how to change a mark, not how to tap one
+    assert 'data-testid="roll-call-locked"' in html and "One tap per member" not in html
 
 
 def test_closing_twice_changes_nothing(personas, meeting):
