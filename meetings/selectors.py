@@ -178,8 +178,13 @@ def visitors_flagged(*, chapter, visitors: list[Visitor], max_visits: int | None
         .select_related("meeting")
     )
     for v in visitors:
-        earlier = [c for c in candidates if c.meeting.starts_at <= v.meeting.starts_at and _visit_key_matches(c, v)]
+        same_person = [c for c in candidates if _visit_key_matches(c, v)]
+        earlier = [c for c in same_person if c.meeting.starts_at <= v.meeting.starts_at]
         v.visit_number = max(1, len(earlier))
+        # the person came again afterwards: their follow-up goes on from that later visit
+        v.visited_again = any(
+            (c.meeting.starts_at, c.pk) > (v.meeting.starts_at, v.pk) for c in same_person if c.pk != v.pk
+        )
         v.over_visit_limit = v.visit_number > max_visits
         v.classification_held = v.classification_id in held and v.applicant_membership_id is None
     return visitors
@@ -193,13 +198,19 @@ def meeting_visitors(*, meeting: Meeting, max_visits: int | None = None) -> list
 
 
 def visitors_awaiting_follow_up(*, chapter, max_visits: int | None = None) -> list[Visitor]:
+    """Each person awaiting follow-up once, at their latest visit (which carries the visit number).
+
+    An earlier visit of someone who came again is left out, whatever its own follow-up says: the
+    person is followed up from their latest visit, and is listed as done once that one is.
+    """
     visitors = list(
         Visitor.objects.filter(meeting__chapter=chapter, follow_up__in=Visitor.AWAITING)
         .exclude(meeting__status=Meeting.Status.CANCELLED)
         .select_related("classification", "invited_by__user", "meeting")
         .order_by("-meeting__starts_at", "name")
     )
-    return visitors_flagged(chapter=chapter, visitors=visitors, max_visits=max_visits)
+    flagged = visitors_flagged(chapter=chapter, visitors=visitors, max_visits=max_visits)
+    return [v for v in flagged if not v.visited_again]
 
 
 def visitors_recent(*, chapter, limit: int = 30) -> list[Visitor]:
