@@ -28,11 +28,11 @@ AGENDA = [
 
 
 def meeting_next(*, chapter) -> Meeting | None:
-    """The chapter's next meeting that is not cancelled (today's counts until it ends)."""
+    """The chapter's next meeting still to be held: today's counts until it ends or is closed."""
     cutoff = timezone.now() - timezone.timedelta(hours=3)
     return (
         Meeting.objects.filter(chapter=chapter, starts_at__gte=cutoff)
-        .exclude(status=Meeting.Status.CANCELLED)
+        .exclude(status__in=[Meeting.Status.CANCELLED, Meeting.Status.CLOSED])
         .select_related("chapter")  # its URL needs the chapter's slug
         .order_by("starts_at")
         .first()

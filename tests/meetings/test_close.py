@@ -159,3 +159,17 @@ def mock_delay_runs_now():
     ))
     stack.enter_context(mock.patch.object(tasks.meeting_visitor_followups_task, "delay"))
     return stack
+
+
+def test_next_meeting_moves_on_once_todays_is_closed(client, personas, meeting):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    following = MeetingFactory(chapter=personas.chapter, starts_at=timezone.now() + timedelta(days=2))
+    personas.login(client, "member")
+    assert client.get(personas.url("meetings:next"))["Location"] == meeting.get_absolute_url()
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert client.get(personas.url("meetings:next"))["Location"] == following.get_absolute_url()
+    home = client.get(personas.url("chapters:home")).content.decode()
+    assert following.get_absolute_url() in home and meeting.get_absolute_url() not in home
