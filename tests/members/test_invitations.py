@@ -175,3 +175,12 @@ def test_an_expired_invitation_does_not_block_inviting_the_address_again(persona
     assert new.pk != old.pk and new.is_open
     invitation_accept(invitation=new, user=None, full_name="New Bie", password="a-long-Passphrase-9")
     assert Membership.objects.get(user__email="newbie@example.com").classification == old.classification
+
+
+def test_members_page_marks_an_expired_invitation(client, personas):
+    invitation, _ = _invite(personas)
+    personas.login(client, "president")
+    assert "Expired" not in client.get(personas.url("chapters:members")).content.decode()
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    html = client.get(personas.url("chapters:members")).content.decode()
+    assert "newbie@example.com" in html and "Expired" in html
