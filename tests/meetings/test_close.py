@@ -173,3 +173,16 @@ def test_next_meeting_moves_on_once_todays_is_closed(client, personas, meeting):
     assert client.get(personas.url("meetings:next"))["Location"] == following.get_absolute_url()
     home = client.get(personas.url("chapters:home")).content.decode()
     assert following.get_absolute_url() in home and meeting.get_absolute_url() not in home
+
+
+def test_meeting_list_reads_attendance_of_a_closed_meeting_as_final(client, personas):
+    from datetime import timedelta
+
+    meeting = meeting_started(personas.chapter, ago=timedelta(hours=4))  # over, not closed yet
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="present")
+    personas.login(client, "president")
+    past = client.get(personas.url("meetings:list")).content.decode().split("<h2>Past</h2>", 1)[1]
+    assert "1 so far (1 marked)" in past  # under way: provisional
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    past = client.get(personas.url("meetings:list")).content.decode().split("<h2>Past</h2>", 1)[1]
+    assert "1 of 5" in past and "marked" not in past  # closed: everyone has a mark
