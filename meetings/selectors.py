@@ -339,3 +339,25 @@ def calendar_meetings(*, user, past_days: int = 30):
     return Meeting.objects.filter(chapter__in=chapters, starts_at__gte=since).select_related("chapter").order_by(
         "starts_at"
     )
+
+
+# Changes a calendar app must take over: each raises the event's SEQUENCE (RFC 5545 §3.8.7.4).
+CALENDAR_REVISIONS = ("meeting.moved", "meeting.cancelled", "meeting.reinstated")
+
+
+def meeting_revisions(*, meetings) -> dict[int, int]:
+    """How many times each meeting was moved, cancelled or reinstated (one query).
+
+    The count only grows, so a meeting reinstated after a cancellation gets a higher SEQUENCE
+    than the cancellation had, and calendar apps take the reinstatement instead of ignoring it.
+    """
+    from members.models import AuditEvent
+
+    ids = [str(m.pk) for m in meetings]
+    if not ids:
+        return {}
+    rows = (
+        AuditEvent.objects.filter(target_type=Meeting._meta.label_lower, target_id__in=ids, action__in=CALENDAR_REVISIONS)
+        .values("target_id").annotate(n=Count("pk"))
+    )
+    return {int(row["target_id"]): row["n"] for row in rows}

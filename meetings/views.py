@@ -488,8 +488,9 @@ def calendar_feed(request, token: str):
     feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
     if feed is None:
         raise Http404("No such calendar.")
-    meetings = selectors.calendar_meetings(user=feed.user)
-    response = HttpResponse(calendar_render(meetings=meetings, user=feed.user), content_type="text/calendar; charset=utf-8")
+    meetings = list(selectors.calendar_meetings(user=feed.user))
+    body = calendar_render(meetings=meetings, user=feed.user, revisions=selectors.meeting_revisions(meetings=meetings))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     return response
 
