@@ -87,11 +87,20 @@ def meetings_schedule(*, chapter: Chapter, today: date | None = None, weeks: int
         # today's slot is made only while it is still ahead (after a change of day or time, say)
         if meeting_local_start(chapter=chapter, local_date=today, local_time=chapter.start_time) <= now:
             slots = slots[1:]
-    existing = set(
-        Meeting.objects.filter(chapter=chapter, kind=Meeting.Kind.REGULAR, scheduled_date__in=slots).values_list(
-            "scheduled_date", flat=True
-        )
-    )
+    if not slots:
+        return 0
+
+    def week(day: date) -> date:
+        return day - timedelta(days=day.weekday())
+
+    # One regular meeting a week at most: a week that has one (moved, cancelled, or made before a
+    # change of weekday) gets no other, so a cancelled holiday week stays cancelled.
+    existing = {
+        week(day) for day in Meeting.objects.filter(
+            chapter=chapter, kind=Meeting.Kind.REGULAR,
+            scheduled_date__gte=week(slots[0]), scheduled_date__lt=week(slots[-1]) + timedelta(days=7),
+        ).values_list("scheduled_date", flat=True)
+    }
     new = [
         Meeting(
             chapter=chapter, kind=Meeting.Kind.REGULAR, scheduled_date=day, local_date=day,
@@ -99,7 +108,7 @@ def meetings_schedule(*, chapter: Chapter, today: date | None = None, weeks: int
             duration_minutes=chapter.duration_minutes, venue=chapter.venue,
         )
         for day in slots
-        if day not in existing
+        if week(day) not in existing
     ]
     # A second worker may insert the same slot meanwhile: the partial unique constraint
     # meetings_meeting_one_per_schedule_slot turns that into a no-op instead of a duplicate.

@@ -109,3 +109,14 @@ def test_settings_page_says_and_does_it(client, personas, chapter):
     data = _settings(chapter, start_time="08:15", membership_fee="100.00")
     assert client.post(personas.url("chapters:settings"), data).status_code == 302
     assert {m.starts_at.astimezone(chapter.tz).time() for m in _upcoming(chapter)} == {time(8, 15)}
+
+
+def test_a_cancelled_week_stays_cancelled_after_a_change_of_weekday(personas, chapter):
+    holiday = _upcoming(chapter)[2]
+    services.meeting_cancel(meeting=holiday, by=personas.president.user, reason="Christmas")
+    new_weekday = (chapter.weekday + 1) % 7
+    chapter_update(chapter=chapter, by=personas.president.user, data=_settings(chapter, weekday=new_weekday))
+    services.meetings_schedule(chapter=chapter)
+    week = holiday.local_date - timedelta(days=holiday.local_date.weekday())
+    in_week = Meeting.objects.filter(chapter=chapter, local_date__gte=week, local_date__lt=week + timedelta(days=7))
+    assert list(in_week) == [holiday]
