@@ -274,6 +274,7 @@ def member_attendance(*, membership: Membership, today: date | None = None) -> d
         totals[label] = counts
     return {
         "rows": rows, "totals": totals, "since6": since6, "since12": since12,
+        "by_status": [(s, totals["6"][s.value], totals["12"][s.value]) for s in STATUSES],
         "provisional": any(not r.meeting.is_closed for r in rows),
         "visitors_invited": Visitor.objects.filter(
             invited_by=membership, meeting__local_date__gte=since12

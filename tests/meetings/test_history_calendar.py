@@ -46,6 +46,9 @@ def test_my_attendance_page_marks_open_meetings_provisional(client, personas):
     personas.login(client, "member")
     html = client.get(personas.url("meetings:my-attendance")).content.decode()
     assert 'data-testid="t6-late">1<' in html and "provisional" in html
+    # statuses down, the two periods across: three columns, which fit a phone
+    totals = html.split('data-testid="totals"', 1)[1].split("</table>", 1)[0]
+    assert totals.count('<th scope="row">') == 5 and totals.split("</thead>")[0].count("</th>") == 3
     assert "Visitors you invited in the last 12 months: <strong>1</strong>" in html
 
 
