@@ -490,13 +490,21 @@ def visitor_add(
 
 
 @transaction.atomic
-def visitor_follow_up(*, visitor: Visitor, by, follow_up: str, notes: str) -> Visitor:
-    """Record where the follow-up of a visitor stands."""
+def visitor_follow_up(*, visitor: Visitor, by, follow_up: str, notes: str, email: str | None = None,
+                      phone: str | None = None) -> Visitor:
+    """Record where the follow-up of a visitor stands (and their contact, when given)."""
     if follow_up not in Visitor.FollowUp.values:
         raise ValidationError({"follow_up": "Choose a follow-up status."})
     visitor.follow_up = follow_up
     visitor.notes = notes.strip()
-    visitor.save(update_fields=["follow_up", "notes"])
+    fields = ["follow_up", "notes"]
+    if email is not None:
+        visitor.email = email.strip().lower()
+        fields.append("email")
+    if phone is not None:
+        visitor.phone = phone.strip()
+        fields.append("phone")
+    visitor.save(update_fields=fields)
     return visitor
 
 

@@ -243,3 +243,17 @@ def test_follow_up_lists_a_returning_visitor_once_at_the_latest_visit(client, pe
     html = client.get(personas.url("meetings:visitors")).content.decode()
     assert "Abi Stone" not in html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert "follow-up" not in client.get("/").content.decode().split('data-testid="attention"', 1)[-1].split("</ul>")[0]
+
+
+def test_a_visitor_recorded_without_email_gets_one_on_the_follow_up_page_and_converts(client, personas):
+    visitor = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter), name="Nell Noemail", email="")
+    personas.login(client, "president")
+    url = personas.url("meetings:visitor-edit", visitor.pk)
+    assert 'name="email"' in client.get(url).content.decode()
+    response = client.post(url, {"follow_up": "interested", "email": " Nell@Example.com ", "phone": "0700 900", "notes": ""})
+    assert response.status_code == 302
+    visitor.refresh_from_db()
+    assert (visitor.email, visitor.phone, visitor.follow_up) == ("nell@example.com", "0700 900", "interested")
+    assert client.post(personas.url("meetings:visitor-convert", visitor.pk)).status_code == 302
+    visitor.refresh_from_db()
+    assert visitor.applicant_membership.user.email == "nell@example.com"
