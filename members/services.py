@@ -220,10 +220,15 @@ def membership_change(
             summary=f"{membership.user}: {changed}", before=before, after=after, reason=reason.strip(),
         )
         if notify:
+            body = f"{changed}." + (f"\nReason: {reason.strip()}" if reason.strip() else "")
+            if membership.is_seated and not membership.user.has_usable_password():
+                # an applicant made from a visitor has an account without a password yet
+                body += (f"\nYou have no password yet: choose one at {settings.SITE_URL}"
+                         f"{reverse('account_reset_password')} with this email address, then sign in.")
             notification_send(
                 user=membership.user, chapter=membership.chapter, kind=Notification.Kind.MEMBERSHIP,
                 title=f"Your membership of {membership.chapter} changed",
-                body=f"{changed}." + (f"\nReason: {reason.strip()}" if reason.strip() else ""),
+                body=body,
                 url=reverse("chapters:home", args=[membership.chapter.slug]),
             )
     return membership
