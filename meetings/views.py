@@ -180,6 +180,16 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     return HttpResponse(html)
 
 
+@chapter_view(Need.MEMBER)
+def roll_counts(request, meeting_id: int):
+    """The counts panel alone: the meeting page polls it, so figures others record show up live."""
+    meeting = _meeting(request, meeting_id)
+    roll = selectors.meeting_roll_call(meeting=meeting)
+    return render(request, "meetings/meeting_detail.html#roll-counts", {
+        "chapter": request.chapter, "meeting": meeting, "counts": roll.counts,
+    })
+
+
 @require_POST
 @chapter_view(Need.LEADERSHIP)
 def attendance_mark(request, meeting_id: int, membership_id: int):
