@@ -95,6 +95,7 @@ def dashboard_attention(*, user, chapters: list[Chapter]) -> list[Attention]:
 
     from enforcement.models import ExpulsionCase, Fine
     from meetings.models import Meeting, Visitor
+    from meetings.selectors import visitors_awaiting_follow_up
     from referrals.models import OneToOne, Referral
 
     seats = {seat.pk: (chapter, seat) for chapter in chapters for seat in getattr(chapter, "my_seats", [])}
@@ -137,12 +138,17 @@ def dashboard_attention(*, user, chapters: list[Chapter]) -> list[Attention]:
         for meeting in unclosed:
             add(by_slug[meeting.chapter_id], f"Close the meeting of {meeting.local_date:%a %d %b} to make its figures final",
                 "meetings:detail", meeting.pk)
-        visitors = (
+        # the people the follow-up page lists: each once (at their latest visit), none from a cancelled meeting
+        with_visitors = set(
             Visitor.objects.filter(meeting__chapter__in=led, follow_up__in=Visitor.AWAITING)
-            .values("meeting__chapter").annotate(n=Count("pk"))
+            .exclude(meeting__status=Meeting.Status.CANCELLED)
+            .values_list("meeting__chapter", flat=True)
         )
-        for row in visitors:
-            add(by_slug[row["meeting__chapter"]], _count(row["n"], "visitor awaits", "visitors await") + " follow-up", "meetings:visitors")
+        for chapter in led:
+            if chapter.pk in with_visitors:
+                n = len(visitors_awaiting_follow_up(chapter=chapter, max_visits=0))
+                if n:
+                    add(chapter, _count(n, "visitor awaits", "visitors await") + " follow-up", "meetings:visitors")
         cases = (
             ExpulsionCase.objects.filter(chapter__in=led, status=ExpulsionCase.Status.OPEN)
             .values("chapter").annotate(n=Count("pk"))

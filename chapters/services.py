@@ -12,9 +12,13 @@ from members.audit import audit_record
 @transaction.atomic
 def chapter_update(*, chapter: Chapter, by, data: dict) -> Chapter:
     """Apply validated settings to a chapter and record what changed."""
+    from meetings.services import SCHEDULE_FIELDS, meetings_replan
+
     fields = list(data)
     # Read "before" from the database: a bound ModelForm has already changed the instance.
-    before = model_to_dict(Chapter.objects.get(pk=chapter.pk), fields=fields)
+    stored = Chapter.objects.get(pk=chapter.pk)
+    before = model_to_dict(stored, fields=fields)
+    schedule_before = model_to_dict(stored, fields=list(SCHEDULE_FIELDS))
     for field, value in data.items():
         setattr(chapter, field, value)
     chapter.full_clean()
@@ -27,4 +31,7 @@ def chapter_update(*, chapter: Chapter, by, data: dict) -> Chapter:
             summary=f"Changed chapter settings: {', '.join(sorted(changed))}",
             before={k: before[k] for k in changed}, after=changed,
         )
+    if any(k in SCHEDULE_FIELDS for k in changed):
+        # the upcoming meetings follow the new day, time, length or venue
+        meetings_replan(chapter=chapter, before=schedule_before, by=by)
     return chapter

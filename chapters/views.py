@@ -77,12 +77,15 @@ def chapter_settings(request):
 @chapter_view(Need.LEADERSHIP)
 def members_manage(request):
     chapter = request.chapter
+    roster = list(selectors.chapter_roster(chapter=chapter, include_departed=True))
+    for membership in roster:  # Edit only where the permissions module allows it, never a dead end
+        membership.can_manage = request.access.can_manage_membership(membership)
     return render(
         request,
         "chapters/members_manage.html",
         {
             "chapter": chapter,
-            "roster": selectors.chapter_roster(chapter=chapter, include_departed=True),
+            "roster": roster,
             "invitations": selectors.chapter_open_invitations(chapter=chapter),
         },
     )

@@ -9,8 +9,12 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 
-def calendar_render(*, meetings, user) -> bytes:
-    """A VCALENDAR of the meetings; a cancelled meeting stays in it as STATUS:CANCELLED."""
+def calendar_render(*, meetings, user, revisions: dict[int, int] | None = None) -> bytes:
+    """A VCALENDAR of the meetings; a cancelled meeting stays in it as STATUS:CANCELLED.
+
+    `revisions` (meeting id → times moved, cancelled or reinstated) gives each event's SEQUENCE.
+    """
+    revisions = revisions or {}
     cal = Calendar()
     cal.add("prodid", f"-//{settings.ORGANISATION_NAME}//Leadsgroups meetings//EN")
     cal.add("version", "2.0")
@@ -41,7 +45,7 @@ def calendar_render(*, meetings, user) -> bytes:
             description += f"\nCancelled: {meeting.cancel_reason}"
         event.add("description", description)
         event.add("url", settings.SITE_URL + meeting.get_absolute_url())
-        event.add("sequence", 1 if meeting.status == meeting.Status.CANCELLED else 0)
+        event.add("sequence", revisions.get(meeting.pk, 0))
         cal.add_component(event)
         first = min(first or start.date(), start.date())
         last = max(last or start.date(), start.date())

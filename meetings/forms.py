@@ -84,7 +84,9 @@ class VisitorForm(forms.ModelForm):
 class FollowUpForm(forms.ModelForm):
     class Meta:
         model = Visitor
-        fields = ["follow_up", "notes"]
+        # email and phone too: a visitor recorded without them gets them here, and converting to an
+        # applicant needs the email
+        fields = ["follow_up", "email", "phone", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 

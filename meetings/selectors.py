@@ -28,11 +28,11 @@ AGENDA = [
 
 
 def meeting_next(*, chapter) -> Meeting | None:
-    """The chapter's next meeting that is not cancelled (today's counts until it ends)."""
+    """The chapter's next meeting still to be held: today's counts until it ends or is closed."""
     cutoff = timezone.now() - timezone.timedelta(hours=3)
     return (
         Meeting.objects.filter(chapter=chapter, starts_at__gte=cutoff)
-        .exclude(status=Meeting.Status.CANCELLED)
+        .exclude(status__in=[Meeting.Status.CANCELLED, Meeting.Status.CLOSED])
         .select_related("chapter")  # its URL needs the chapter's slug
         .order_by("starts_at")
         .first()
@@ -178,8 +178,13 @@ def visitors_flagged(*, chapter, visitors: list[Visitor], max_visits: int | None
         .select_related("meeting")
     )
     for v in visitors:
-        earlier = [c for c in candidates if c.meeting.starts_at <= v.meeting.starts_at and _visit_key_matches(c, v)]
+        same_person = [c for c in candidates if _visit_key_matches(c, v)]
+        earlier = [c for c in same_person if c.meeting.starts_at <= v.meeting.starts_at]
         v.visit_number = max(1, len(earlier))
+        # the person came again afterwards: their follow-up goes on from that later visit
+        v.visited_again = any(
+            (c.meeting.starts_at, c.pk) > (v.meeting.starts_at, v.pk) for c in same_person if c.pk != v.pk
+        )
         v.over_visit_limit = v.visit_number > max_visits
         v.classification_held = v.classification_id in held and v.applicant_membership_id is None
     return visitors
@@ -193,13 +198,19 @@ def meeting_visitors(*, meeting: Meeting, max_visits: int | None = None) -> list
 
 
 def visitors_awaiting_follow_up(*, chapter, max_visits: int | None = None) -> list[Visitor]:
+    """Each person awaiting follow-up once, at their latest visit (which carries the visit number).
+
+    An earlier visit of someone who came again is left out, whatever its own follow-up says: the
+    person is followed up from their latest visit, and is listed as done once that one is.
+    """
     visitors = list(
         Visitor.objects.filter(meeting__chapter=chapter, follow_up__in=Visitor.AWAITING)
         .exclude(meeting__status=Meeting.Status.CANCELLED)
         .select_related("classification", "invited_by__user", "meeting")
         .order_by("-meeting__starts_at", "name")
     )
-    return visitors_flagged(chapter=chapter, visitors=visitors, max_visits=max_visits)
+    flagged = visitors_flagged(chapter=chapter, visitors=visitors, max_visits=max_visits)
+    return [v for v in flagged if not v.visited_again]
 
 
 def visitors_recent(*, chapter, limit: int = 30) -> list[Visitor]:
@@ -263,6 +274,7 @@ def member_attendance(*, membership: Membership, today: date | None = None) -> d
         totals[label] = counts
     return {
         "rows": rows, "totals": totals, "since6": since6, "since12": since12,
+        "by_status": [(s, totals["6"][s.value], totals["12"][s.value]) for s in STATUSES],
         "provisional": any(not r.meeting.is_closed for r in rows),
         "visitors_invited": Visitor.objects.filter(
             invited_by=membership, meeting__local_date__gte=since12
@@ -328,3 +340,25 @@ def calendar_meetings(*, user, past_days: int = 30):
     return Meeting.objects.filter(chapter__in=chapters, starts_at__gte=since).select_related("chapter").order_by(
         "starts_at"
     )
+
+
+# Changes a calendar app must take over: each raises the event's SEQUENCE (RFC 5545 §3.8.7.4).
+CALENDAR_REVISIONS = ("meeting.moved", "meeting.cancelled", "meeting.reinstated")
+
+
+def meeting_revisions(*, meetings) -> dict[int, int]:
+    """How many times each meeting was moved, cancelled or reinstated (one query).
+
+    The count only grows, so a meeting reinstated after a cancellation gets a higher SEQUENCE
+    than the cancellation had, and calendar apps take the reinstatement instead of ignoring it.
+    """
+    from members.models import AuditEvent
+
+    ids = [str(m.pk) for m in meetings]
+    if not ids:
+        return {}
+    rows = (
+        AuditEvent.objects.filter(target_type=Meeting._meta.label_lower, target_id__in=ids, action__in=CALENDAR_REVISIONS)
+        .values("target_id").annotate(n=Count("pk"))
+    )
+    return {int(row["target_id"]): row["n"] for row in rows}

@@ -79,13 +79,28 @@ def meetings_schedule(*, chapter: Chapter, today: date | None = None, weeks: int
     """Create the chapter's regular meetings for the coming weeks; returns how many were new."""
     if chapter.status == Chapter.Status.CLOSED:
         return 0
-    today = today or timezone.localdate(timezone=chapter.tz)
+    now = timezone.now()
+    real_today = timezone.localdate(now, timezone=chapter.tz)
+    today = today or real_today
     slots = schedule_slots(chapter=chapter, start=today, weeks=weeks)
-    existing = set(
-        Meeting.objects.filter(chapter=chapter, kind=Meeting.Kind.REGULAR, scheduled_date__in=slots).values_list(
-            "scheduled_date", flat=True
-        )
-    )
+    if today == real_today and slots and slots[0] == today:
+        # today's slot is made only while it is still ahead (after a change of day or time, say)
+        if meeting_local_start(chapter=chapter, local_date=today, local_time=chapter.start_time) <= now:
+            slots = slots[1:]
+    if not slots:
+        return 0
+
+    def week(day: date) -> date:
+        return day - timedelta(days=day.weekday())
+
+    # One regular meeting a week at most: a week that has one (moved, cancelled, or made before a
+    # change of weekday) gets no other, so a cancelled holiday week stays cancelled.
+    existing = {
+        week(day) for day in Meeting.objects.filter(
+            chapter=chapter, kind=Meeting.Kind.REGULAR,
+            scheduled_date__gte=week(slots[0]), scheduled_date__lt=week(slots[-1]) + timedelta(days=7),
+        ).values_list("scheduled_date", flat=True)
+    }
     new = [
         Meeting(
             chapter=chapter, kind=Meeting.Kind.REGULAR, scheduled_date=day, local_date=day,
@@ -93,12 +108,78 @@ def meetings_schedule(*, chapter: Chapter, today: date | None = None, weeks: int
             duration_minutes=chapter.duration_minutes, venue=chapter.venue,
         )
         for day in slots
-        if day not in existing
+        if week(day) not in existing
     ]
     # A second worker may insert the same slot meanwhile: the partial unique constraint
     # meetings_meeting_one_per_schedule_slot turns that into a no-op instead of a duplicate.
     Meeting.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
+
+
+SCHEDULE_FIELDS = ("timezone", "cadence", "weekday", "start_time", "duration_minutes", "venue")
+
+
+@transaction.atomic
+def meetings_replan(*, chapter: Chapter, before: dict, by=None) -> dict:
+    """Carry a change of the chapter's schedule settings over to its upcoming regular meetings.
+
+    `before` holds the settings (SCHEDULE_FIELDS) the meetings were made with. A meeting still as
+    the schedule made it (not moved, not under way, no marks) takes the new day, time, length and
+    venue in its week; one whose week has no slot any more (weekly to bi-weekly) goes if nothing
+    hangs on it (rota, visitors, testimonials) and stays otherwise. Moved, cancelled and closed
+    meetings are left as leadership made them. Then the schedule fills the new slots.
+    Returns {"moved": n, "removed": n, "kept": n, "added": n}.
+    """
+    import zoneinfo
+
+    old_tz = zoneinfo.ZoneInfo(before["timezone"])
+    now = timezone.now()
+    today = timezone.localdate(timezone=chapter.tz)
+    upcoming = list(
+        Meeting.objects.select_for_update()
+        .filter(chapter=chapter, kind=Meeting.Kind.REGULAR, status=Meeting.Status.SCHEDULED, starts_at__gt=now)
+        .exclude(attendances__isnull=False)
+        .order_by("scheduled_date")
+    )
+    untouched = [
+        m for m in upcoming
+        if m.local_date == m.scheduled_date and m.venue == before["venue"]
+        and m.starts_at == datetime.combine(m.scheduled_date, before["start_time"], tzinfo=old_tz).astimezone(UTC)
+    ]
+    slots = schedule_slots(chapter=chapter, start=today)
+    by_week = {day - timedelta(days=day.weekday()): day for day in slots}
+    taken = set(
+        Meeting.objects.filter(chapter=chapter, kind=Meeting.Kind.REGULAR)
+        .exclude(pk__in=[m.pk for m in untouched]).values_list("scheduled_date", flat=True)
+    )
+    result = {"moved": 0, "removed": 0, "kept": 0, "added": 0}
+    for meeting in untouched:
+        day = by_week.get(meeting.scheduled_date - timedelta(days=meeting.scheduled_date.weekday()))
+        starts_at = meeting_local_start(chapter=chapter, local_date=day, local_time=chapter.start_time) if day else None
+        if day is None or day in taken or starts_at <= now:
+            busy = meeting.presentations.exists() or meeting.visitors.exists() or meeting.testimonials.exists()
+            if busy:
+                result["kept"] += 1
+            else:
+                meeting.delete()
+                result["removed"] += 1
+            continue
+        taken.add(day)
+        meeting.scheduled_date = meeting.local_date = day
+        meeting.starts_at = starts_at
+        meeting.duration_minutes = chapter.duration_minutes
+        meeting.venue = chapter.venue
+        meeting.save(update_fields=["scheduled_date", "local_date", "starts_at", "duration_minutes", "venue"])
+        result["moved"] += 1
+    result["added"] = meetings_schedule(chapter=chapter, today=today)
+    if result["moved"] or result["removed"] or result["kept"] or result["added"]:
+        audit_record(
+            actor=by, action="meetings.replanned", target=chapter, chapter=chapter,
+            summary=(f"Upcoming meetings follow the new schedule: {result['moved']} changed, "
+                     f"{result['added']} added, {result['removed']} removed, {result['kept']} kept"),
+            after=result,
+        )
+    return result
 
 
 def _meeting_for_update(meeting: Meeting) -> Meeting:
@@ -411,13 +492,21 @@ def visitor_add(
 
 
 @transaction.atomic
-def visitor_follow_up(*, visitor: Visitor, by, follow_up: str, notes: str) -> Visitor:
-    """Record where the follow-up of a visitor stands."""
+def visitor_follow_up(*, visitor: Visitor, by, follow_up: str, notes: str, email: str | None = None,
+                      phone: str | None = None) -> Visitor:
+    """Record where the follow-up of a visitor stands (and their contact, when given)."""
     if follow_up not in Visitor.FollowUp.values:
         raise ValidationError({"follow_up": "Choose a follow-up status."})
     visitor.follow_up = follow_up
     visitor.notes = notes.strip()
-    visitor.save(update_fields=["follow_up", "notes"])
+    fields = ["follow_up", "notes"]
+    if email is not None:
+        visitor.email = email.strip().lower()
+        fields.append("email")
+    if phone is not None:
+        visitor.phone = phone.strip()
+        fields.append("phone")
+    visitor.save(update_fields=fields)
     return visitor
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:meeting_id>/cancel/", views.meeting_cancel, name="cancel"),
     path("<int:meeting_id>/reinstate/", views.meeting_reinstate, name="reinstate"),
     path("<int:meeting_id>/close/", views.meeting_close, name="close"),
+    path("<int:meeting_id>/counts/", views.roll_counts, name="roll-counts"),
     path("<int:meeting_id>/attendance/<int:membership_id>/", views.attendance_mark, name="attendance-mark"),
     path(
         "<int:meeting_id>/attendance/<int:membership_id>/correct/", views.attendance_correct,

@@ -180,6 +180,16 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     return HttpResponse(html)
 
 
+@chapter_view(Need.MEMBER)
+def roll_counts(request, meeting_id: int):
+    """The counts panel alone: the meeting page polls it, so figures others record show up live."""
+    meeting = _meeting(request, meeting_id)
+    roll = selectors.meeting_roll_call(meeting=meeting)
+    return render(request, "meetings/meeting_detail.html#roll-counts", {
+        "chapter": request.chapter, "meeting": meeting, "counts": roll.counts,
+    })
+
+
 @require_POST
 @chapter_view(Need.LEADERSHIP)
 def attendance_mark(request, meeting_id: int, membership_id: int):
@@ -488,8 +498,9 @@ def calendar_feed(request, token: str):
     feed = CalendarFeed.objects.select_related("user").filter(token=token, user__is_active=True).first()
     if feed is None:
         raise Http404("No such calendar.")
-    meetings = selectors.calendar_meetings(user=feed.user)
-    response = HttpResponse(calendar_render(meetings=meetings, user=feed.user), content_type="text/calendar; charset=utf-8")
+    meetings = list(selectors.calendar_meetings(user=feed.user))
+    body = calendar_render(meetings=meetings, user=feed.user, revisions=selectors.meeting_revisions(meetings=meetings))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     return response
 

@@ -40,6 +40,19 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
         raise ValidationError({"email": "This person is already a member of the chapter."})
     if not classification_is_free(chapter=chapter, classification=classification):
         raise ValidationError({"classification": "Another member already holds this classification in the chapter."})
+    now = timezone.now()
+    unanswered = Invitation.objects.filter(chapter=chapter, accepted_at__isnull=True, revoked_at__isnull=True)
+    if classification is not None:
+        # Two open invitations for one classification: whoever accepts second would be refused.
+        pending = unanswered.filter(classification=classification, expires_at__gt=now).exclude(email__iexact=email).first()
+        if pending is not None:
+            raise ValidationError({"classification": (
+                f"The open invitation to {pending.email} already offers this classification: "
+                "withdraw it first, or choose another."
+            )})
+    # An expired invitation is over; the one-open-invitation-per-address constraint only knows
+    # accepted and withdrawn ones, so an expired one is closed here to let the address be invited again.
+    unanswered.filter(email__iexact=email, expires_at__lte=now).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
@@ -207,10 +220,15 @@ def membership_change(
             summary=f"{membership.user}: {changed}", before=before, after=after, reason=reason.strip(),
         )
         if notify:
+            body = f"{changed}." + (f"\nReason: {reason.strip()}" if reason.strip() else "")
+            if membership.is_seated and not membership.user.has_usable_password():
+                # an applicant made from a visitor has an account without a password yet
+                body += (f"\nYou have no password yet: choose one at {settings.SITE_URL}"
+                         f"{reverse('account_reset_password')} with this email address, then sign in.")
             notification_send(
                 user=membership.user, chapter=membership.chapter, kind=Notification.Kind.MEMBERSHIP,
                 title=f"Your membership of {membership.chapter} changed",
-                body=f"{changed}." + (f"\nReason: {reason.strip()}" if reason.strip() else ""),
+                body=body,
                 url=reverse("chapters:home", args=[membership.chapter.slug]),
             )
     return membership

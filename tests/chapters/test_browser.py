@@ -40,3 +40,25 @@ def test_invited_person_accepts_and_lands_in_the_chapter(live_server, phone):
     expect(phone).to_have_url(re.compile(r"/c/harbour/$"))
     expect(phone.get_by_text("Welcome to Harbour!")).to_be_visible()
     assert Membership.objects.get(user__email="newbie@example.com").chapter == chapter
+
+
+def test_member_management_keeps_status_and_edit_on_a_phone_screen(live_server, phone):
+    chapter = ChapterFactory(name="Riverside", slug="riverside")
+    president = MembershipFactory(chapter=chapter, role="president", user__email="pres@example.com")
+    MembershipFactory(chapter=chapter, user__full_name="Mona Member",
+                      user__email="mona.member-with-a-long-address@riverside-breakfast.example.org",
+                      classification__name="Commercial real estate agent")
+    from members.services import invitation_create
+
+    invitation_create(chapter=chapter, email="a-rather-long-address-for-an-invitee@riverside-breakfast.example.org",
+                      full_name="", role="member", classification=None, invited_by=president.user)
+    browser_login(phone, live_server, president.user.email)
+    phone.goto(f"{live_server.url}/c/riverside/members/")
+    row = phone.locator("tr", has_text="Mona Member")
+    invitation = phone.locator("tr", has_text="a-rather-long-address")
+    for cell in (row.get_by_role("link", name="Edit"), row.get_by_text("Active"),
+                 invitation.get_by_role("button", name="Withdraw")):
+        box = cell.bounding_box()
+        assert box and box["x"] + box["width"] <= 390, f"{box} is off a 390px screen"
+    row.get_by_role("link", name="Mona Member").click()
+    expect(phone).to_have_url(re.compile(r"/c/riverside/members/\d+/$"))

@@ -109,3 +109,13 @@ def test_member_sees_no_leadership_items(client, personas):
     VisitorFactory(meeting__chapter=personas.chapter)
     personas.login(client, "member")
     assert "follow-up" not in client.get("/").content.decode()
+
+
+def test_dashboard_never_shows_an_empty_attention_heading(client, personas):
+    from members.notifications import notification_send
+
+    notification_send(user=personas.member.user, chapter=personas.chapter, kind="fine", title="Something new")
+    personas.login(client, "member")
+    html = client.get("/").content.decode()
+    section = html.split("<h2>Needs my attention</h2>", 1)[1].split("</section>", 1)[0]
+    assert "Nothing needs you right now." in section and "Something new" in html

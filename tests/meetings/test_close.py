@@ -46,6 +46,8 @@ def test_closing_records_unmarked_as_absent_and_locks(client, personas, meeting,
     assert AuditEvent.objects.filter(action="meeting.closed", target_id=str(meeting.pk)).exists()
     html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
     assert "Final figures" in html and "Provisional figures" not in html and 'name="status"' not in html
+    # a locked roll call says how to change a mark, not how to tap one
+    assert 'data-testid="roll-call-locked"' in html and "One tap per member" not in html
 
 
 def test_closing_twice_changes_nothing(personas, meeting):
@@ -157,3 +159,30 @@ def mock_delay_runs_now():
     ))
     stack.enter_context(mock.patch.object(tasks.meeting_visitor_followups_task, "delay"))
     return stack
+
+
+def test_next_meeting_moves_on_once_todays_is_closed(client, personas, meeting):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    following = MeetingFactory(chapter=personas.chapter, starts_at=timezone.now() + timedelta(days=2))
+    personas.login(client, "member")
+    assert client.get(personas.url("meetings:next"))["Location"] == meeting.get_absolute_url()
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert client.get(personas.url("meetings:next"))["Location"] == following.get_absolute_url()
+    home = client.get(personas.url("chapters:home")).content.decode()
+    assert following.get_absolute_url() in home and meeting.get_absolute_url() not in home
+
+
+def test_meeting_list_reads_attendance_of_a_closed_meeting_as_final(client, personas):
+    from datetime import timedelta
+
+    meeting = meeting_started(personas.chapter, ago=timedelta(hours=4))  # over, not closed yet
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="present")
+    personas.login(client, "president")
+    past = client.get(personas.url("meetings:list")).content.decode().split("<h2>Past</h2>", 1)[1]
+    assert "1 so far (1 marked)" in past  # under way: provisional
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    past = client.get(personas.url("meetings:list")).content.decode().split("<h2>Past</h2>", 1)[1]
+    assert "1 of 5" in past and "marked" not in past  # closed: everyone has a mark

@@ -46,6 +46,9 @@ def test_my_attendance_page_marks_open_meetings_provisional(client, personas):
     personas.login(client, "member")
     html = client.get(personas.url("meetings:my-attendance")).content.decode()
     assert 'data-testid="t6-late">1<' in html and "provisional" in html
+    # statuses down, the two periods across: three columns, which fit a phone
+    totals = html.split('data-testid="totals"', 1)[1].split("</table>", 1)[0]
+    assert totals.count('<th scope="row">') == 5 and totals.split("</thead>")[0].count("</th>") == 3
     assert "Visitors you invited in the last 12 months: <strong>1</strong>" in html
 
 
@@ -148,6 +151,25 @@ def test_feed_lists_upcoming_meetings_of_all_my_chapters_in_local_time(client, p
     assert events[f"meeting-{harbour.pk}"]["dtstart"].params["TZID"] == "America/New_York"
     assert events[f"meeting-{cancelled.pk}"]["status"] == "CANCELLED"
     assert {tz["tzid"] for tz in cal.walk("VTIMEZONE")} == {"Europe/London", "America/New_York"}
+
+
+def test_feed_sequence_only_grows_so_a_reinstated_or_moved_meeting_replaces_the_old_event(client, personas):
+    from datetime import time
+
+    meeting = MeetingFactory(chapter=personas.chapter, local_date=date.today() + timedelta(days=3))
+    by = personas.president.user
+
+    def sequence():
+        (event,) = Calendar.from_ical(_feed(client, personas.member.user).content).walk("VEVENT")
+        return event["status"], int(event["sequence"])
+
+    assert sequence() == ("CONFIRMED", 0)
+    services.meeting_cancel(meeting=meeting, by=by, reason="Holiday")
+    assert sequence() == ("CANCELLED", 1)
+    services.meeting_reinstate(meeting=meeting, by=by)
+    assert sequence() == ("CONFIRMED", 2)  # above the cancellation's, or calendar apps keep it cancelled
+    services.meeting_move(meeting=meeting, by=by, local_date=meeting.local_date, local_time=time(8, 0), venue="Elsewhere")
+    assert sequence() == ("CONFIRMED", 3)
 
 
 def test_bad_token_gets_404(client, db):

@@ -196,3 +196,17 @@ def test_overlong_substitute_name_gets_only_the_length_error(client, personas, m
     html = response.content.decode()
     assert "at most 150 characters" in html and "Enter the substitute" not in html
     assert not Attendance.objects.exists()
+
+
+def test_counts_panel_polls_so_marks_by_another_leader_show_up(client, personas):
+    meeting = meeting_started(personas.chapter)
+    personas.login(client, "member")
+    url = personas.url("meetings:roll-counts", meeting.pk)
+    assert f'hx-get="{url}"' in client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    services.attendance_mark(meeting=meeting, membership=personas.member2, status="late", by=personas.vice_president.user)
+    panel = client.get(url).content.decode()
+    assert panel.lstrip().startswith('<section id="roll-counts"') and 'data-testid="count-late">1<' in panel
+    assert "<html" not in panel and f'hx-get="{url}"' in panel  # a fragment that keeps polling
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    panel = client.get(url).content.decode()
+    assert "Final figures" in panel and "hx-get" not in panel  # final: polling stops

@@ -65,6 +65,7 @@ def test_meeting_page_an_hour_before_the_start_offers_roll_call_but_not_close(cl
     personas.login(client, "president")
     html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
     assert 'name="status"' in html and 'data-testid="close-meeting"' not in html
+    assert 'data-testid="close-meeting-end"' not in html
 
 
 def test_started_meeting_page_offers_roll_call_and_close(client, personas):
@@ -72,6 +73,8 @@ def test_started_meeting_page_offers_roll_call_and_close(client, personas):
     personas.login(client, "president")
     html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
     assert 'name="status"' in html and 'data-testid="close-meeting"' in html
+    # and again below the last member of the roll call, where a phone user ends up
+    assert 'data-testid="close-meeting-end"' in html.split('<section id="agenda">')[0].rsplit("</ul>", 1)[1]
 
 
 def test_someone_who_joins_after_the_start_is_not_expected_nor_marked_absent(personas):

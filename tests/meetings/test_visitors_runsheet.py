@@ -169,14 +169,17 @@ def test_chapter_allows_more_visits_before_applying(client, personas):
         VisitorFactory(meeting=m, name="Repeat Rita", email="rita@example.com")
     personas.login(client, "president")
     html = client.get(personas.url("meetings:visitors")).content.decode()
-    assert "may attend 2 times before applying" in html and html.count("should apply") == 2  # visits 3 and 4
+    # Rita is listed once, at her latest visit
+    assert "may attend 2 times before applying" in html and html.count("should apply") == 1
+    assert selectors.meeting_visitors(meeting=meetings[2])[0].over_visit_limit  # visit 3 of 2 allowed
     settings_url = personas.url("meetings:settings")
     assert f'href="{settings_url}"' in html
     response = client.post(settings_url, {"max_visits_before_applying": "3"})
     assert response.status_code == 302
     assert ChapterMeetingSettings.objects.get(chapter=personas.chapter).max_visits_before_applying == 3
     html = client.get(personas.url("meetings:visitors")).content.decode()
-    assert "may attend 3 times before applying" in html and html.count("should apply") == 1  # visit 4 only
+    assert "may attend 3 times before applying" in html and html.count("should apply") == 1  # visit 4
+    assert not selectors.meeting_visitors(meeting=meetings[2])[0].over_visit_limit  # visit 3 of 3 allowed
     flagged = {v.visit_number: v.over_visit_limit for v in selectors.meeting_visitors(meeting=meetings[3])}
     assert flagged == {4: True}
     detail = client.get(personas.url("meetings:detail", meetings[3].pk)).content.decode()
@@ -216,3 +219,41 @@ def test_member_cannot_change_meeting_settings(client, personas):
     personas.login(client, "member")
     assert client.post(personas.url("meetings:settings"), {"max_visits_before_applying": "9"}).status_code == 403
     assert not ChapterMeetingSettings.objects.exists()
+
+
+def test_follow_up_lists_a_returning_visitor_once_at_the_latest_visit(client, personas):
+    from datetime import UTC, datetime
+
+    def visit(day, **kwargs):
+        return VisitorFactory(meeting=MeetingFactory(
+            chapter=personas.chapter, starts_at=datetime(2026, 3, day, 7, tzinfo=UTC)), **kwargs)
+
+    visit(4, name="Abi Stone", email="abi@example.com")
+    visit(11, name="Abi Stone", email="ABI@example.com", follow_up="thanked")
+    latest = visit(18, name="Abi Stone", email="abi@example.com")
+    cancelled = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter, status="cancelled"), name="Cal Cancel")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:visitors")).content.decode()
+    table = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert table.count("Abi Stone") == 1 and f"/visitors/{latest.pk}/" in table and "Visit 3" in table
+    assert cancelled.name not in table
+    attention = client.get("/").content.decode().split('data-testid="attention"', 1)[1].split("</ul>", 1)[0]
+    assert "1 visitor awaits follow-up" in attention  # the dashboard counts the people the page lists
+    services.visitor_follow_up(visitor=latest, by=personas.president.user, follow_up="not_interested", notes="")
+    html = client.get(personas.url("meetings:visitors")).content.decode()
+    assert "Abi Stone" not in html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "follow-up" not in client.get("/").content.decode().split('data-testid="attention"', 1)[-1].split("</ul>")[0]
+
+
+def test_a_visitor_recorded_without_email_gets_one_on_the_follow_up_page_and_converts(client, personas):
+    visitor = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter), name="Nell Noemail", email="")
+    personas.login(client, "president")
+    url = personas.url("meetings:visitor-edit", visitor.pk)
+    assert 'name="email"' in client.get(url).content.decode()
+    response = client.post(url, {"follow_up": "interested", "email": " Nell@Example.com ", "phone": "0700 900", "notes": ""})
+    assert response.status_code == 302
+    visitor.refresh_from_db()
+    assert (visitor.email, visitor.phone, visitor.follow_up) == ("nell@example.com", "0700 900", "interested")
+    assert client.post(personas.url("meetings:visitor-convert", visitor.pk)).status_code == 302
+    visitor.refresh_from_db()
+    assert visitor.applicant_membership.user.email == "nell@example.com"

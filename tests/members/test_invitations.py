@@ -153,3 +153,34 @@ def test_the_join_date_is_the_chapters_date(personas):
     with time_machine.travel(datetime(2026, 11, 25, 20, 0, tzinfo=UTC)):  # already 26 Nov in Auckland
         membership = invitation_accept(invitation=invitation, user=None, full_name="K", password="a-long-Passphrase-9")
     assert str(membership.joined_on) == "2026-11-26"
+
+
+def test_an_open_invitation_holds_its_classification(client, personas):
+    classification = ClassificationFactory(name="Veterinarian")
+    _invite(personas, email="first@example.com", classification=classification)
+    personas.login(client, "president")
+    response = client.post(personas.url("chapters:member-invite"), {
+        "email": "second@example.com", "role": "member", "classification": classification.pk})
+    assert response.status_code == 200
+    assert "open invitation to first@example.com already offers this classification" in response.content.decode()
+    assert not Invitation.objects.filter(email="second@example.com").exists()
+    Invitation.objects.filter(email="first@example.com").update(revoked_at=timezone.now())  # withdrawn: free again
+    _invite(personas, email="second@example.com", classification=classification)
+
+
+def test_an_expired_invitation_does_not_block_inviting_the_address_again(personas):
+    old, _ = _invite(personas, classification=ClassificationFactory())
+    Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    new, link = _invite(personas, classification=old.classification)
+    assert new.pk != old.pk and new.is_open
+    invitation_accept(invitation=new, user=None, full_name="New Bie", password="a-long-Passphrase-9")
+    assert Membership.objects.get(user__email="newbie@example.com").classification == old.classification
+
+
+def test_members_page_marks_an_expired_invitation(client, personas):
+    invitation, _ = _invite(personas)
+    personas.login(client, "president")
+    assert "Expired" not in client.get(personas.url("chapters:members")).content.decode()
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    html = client.get(personas.url("chapters:members")).content.decode()
+    assert "newbie@example.com" in html and "Expired" in html

@@ -140,3 +140,27 @@ def test_only_the_president_or_an_admin_invites_officers(client, personas):
     personas.login(client, "president")
     response = client.post(personas.url("chapters:member-invite"), {"email": "x@example.com", "role": "vice_president"})
     assert response.status_code == 302
+
+
+def test_an_applicant_without_a_password_is_told_how_to_choose_one_when_seated(personas):
+    applicant = MembershipFactory(chapter=personas.chapter, status="applicant")
+    applicant.user.set_unusable_password()
+    applicant.user.save()
+    membership_change(membership=applicant, by=personas.president.user, status="active", reason="Approved")
+    note = Notification.objects.filter(user=applicant.user).latest("pk")
+    assert "You have no password yet" in note.body and "/accounts/password/reset/" in note.body
+    membership_change(membership=personas.member, by=personas.president.user, status="on_leave", reason="Away")
+    assert "no password" not in Notification.objects.filter(user=personas.member.user).latest("pk").body
+
+
+def test_members_page_offers_edit_only_where_it_is_allowed(client, personas):
+    personas.login(client, "vice_president")
+    html = client.get(personas.url("chapters:members")).content.decode()
+    for seat, allowed in ((personas.member, True), (personas.president, False), (personas.vice_president, False)):
+        edit_url = personas.url("chapters:member-edit", seat.pk)
+        assert (f'href="{edit_url}"' in html) is allowed, seat
+        assert client.get(edit_url).status_code == (200 if allowed else 403)
+    personas.login(client, "president")
+    html = client.get(personas.url("chapters:members")).content.decode()
+    assert f'href="{personas.url("chapters:member-edit", personas.vice_president.pk)}"' in html
+    assert f'href="{personas.url("chapters:member-edit", personas.president.pk)}"' not in html
