@@ -207,13 +207,22 @@ def referral_move(
             user=referral.giver.user,
             chapter=referral.chapter,
             kind=Notification.Kind.REFERRAL_UPDATED,
-            title=f"Your referral to {referral.receiver.display_name} is now "
-            f"{referral.get_status_display().lower()}",
+            title=f"{referral.receiver.display_name} {STATUS_NEWS[to]}",
             body=f"Reason: {referral.decline_reason}" if to == Status.DECLINED else "",
             url=_url(referral),
             dedupe_key=f"referral-status:{referral.pk}:{to}",
         )
     return referral
+
+
+# What the giver is told when the receiver moves their referral on (won has its own thank-you).
+STATUS_NEWS = {
+    Status.ACCEPTED: "accepted your referral",
+    Status.CONTACTED: "contacted the prospect you referred",
+    Status.MEETING: "met the prospect you referred",
+    Status.LOST: "lost the business you referred",
+    Status.DECLINED: "declined your referral",
+}
 
 
 def _check_won(*, referral: Referral, value, closed_on, business_type) -> None:

@@ -233,3 +233,15 @@ def test_a_one_to_one_from_long_ago_is_refused_inline(client, personas):
     response = client.post(personas.url("referrals:one-to-ones"),
                            {"other": personas.member2.pk, "met_on": "1900-01-01", "notes": ""})
     assert "more than a year ago" in response.content.decode()
+
+
+@pytest.mark.parametrize("to,says", [
+    ("accepted", "accepted your referral"),
+    ("declined", "declined your referral"),
+])
+def test_the_giver_is_told_in_words_what_the_receiver_did(db, to, says):
+    referral = ReferralFactory()
+    services.referral_move(referral=referral, to=to, by=referral.receiver,
+                           reason="Not my field" if to == "declined" else "")
+    notice = Notification.objects.get(user=referral.giver.user, kind=Notification.Kind.REFERRAL_UPDATED)
+    assert notice.title == f"{referral.receiver.display_name} {says}"
