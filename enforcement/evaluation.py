@@ -20,7 +20,7 @@ from enforcement.formatting import money, num, plural
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period, add_months, fixed_window, month_of, rolling_window, week_of
 from meetings.models import Attendance, Meeting
-from members.models import Membership
+from members.models import AuditEvent, Membership
 from referrals.models import Referral
 
 ONE = Decimal("1")
@@ -94,6 +94,46 @@ def in_grace(membership: Membership, rules: ChapterRules, day: date) -> bool:
 
 def exempt_on_leave(membership: Membership, rules: ChapterRules) -> bool:
     return rules.exempt_on_leave and membership.status == Membership.Status.ON_LEAVE
+
+
+def leave_spans(*, chapter, membership_ids) -> dict[int, list[Period]]:
+    """When each member was on leave, as local dates (both ends count as leave), from the audit trail
+    of status changes. One query.
+
+    Every run re-judges the periods that ended within the lookback, so a member back from leave
+    must not be judged on the months they spent on leave as if they had been active. Leave with no
+    recorded start (a seat created on leave) runs from the beginning; leave not yet ended runs on.
+    """
+    ids = [str(pk) for pk in membership_ids]
+    if not ids:
+        return {}
+    leave = Membership.Status.ON_LEAVE
+    rows = (
+        AuditEvent.objects.filter(chapter=chapter, target_type="members.membership", target_id__in=ids)
+        .filter(Q(before__status=leave) | Q(after__status=leave))
+        .order_by("created_at", "pk")
+        .values_list("target_id", "before", "after", "created_at")
+    )
+    spans: dict[int, list[Period]] = defaultdict(list)
+    started: dict[int, date] = {}
+    for target_id, before, after, at in rows:
+        mid, day = int(target_id), at.astimezone(chapter.tz).date()
+        was, now = (before or {}).get("status"), (after or {}).get("status")
+        if now == leave and mid not in started:
+            started[mid] = day if was != leave else date.min
+        elif was == leave and now is not None and now != leave:
+            spans[mid].append(Period(started.pop(mid, date.min), day))
+    for mid, day in started.items():
+        spans[mid].append(Period(day, date.max))
+    return spans
+
+
+def on_leave(leave: list[Period], day: date) -> bool:
+    return any(day in p for p in leave)
+
+
+def on_leave_during(leave: list[Period], period: Period) -> bool:
+    return any(p.start <= period.end and period.start <= p.end for p in leave)
 
 
 # Results ----------------------------------------------------------------------------------------
@@ -190,31 +230,37 @@ def _mark_weights(marks: list[Mark], *, rules: ChapterRules, book: RulesBook) ->
     return out
 
 
+def _excused(membership: Membership, book: RulesBook, mark: Mark, leave: list[Period]) -> bool:
+    """A mark no rule holds against the member: before any rules, in their grace period, or on leave."""
+    own = book.at(mark.day)
+    return own is None or in_grace(membership, own, mark.day) or (own.exempt_on_leave and on_leave(leave, mark.day))
+
+
 def absence_standing(
-    *, membership: Membership, marks: list[Mark], book: RulesBook, day: date
+    *, membership: Membership, marks: list[Mark], book: RulesBook, day: date, leave: list[Period] = ()
 ) -> tuple[Decimal, ChapterRules | None, Period | None]:
     """Weighted absences in the window ending `day` under the version in force then."""
     rules = book.at(day)
     if rules is None:
         return ZERO, None, None
     window = absence_window(rules, day)
-    counted = [
-        m for m in marks
-        if m.day in window and m.day <= day and book.at(m.day) and not in_grace(membership, book.at(m.day), m.day)
-    ]
+    counted = [m for m in marks if m.day in window and m.day <= day and not _excused(membership, book, m, leave)]
     return sum((w for _, w, _ in _mark_weights(counted, rules=rules, book=book)), ZERO), rules, window
 
 
 def attendance_findings(
-    *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date
+    *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date, leave: list[Period] = ()
 ) -> list[Finding]:
-    """Absence-over-the-limit and lateness findings for one member's marks (sorted oldest first)."""
+    """Absence-over-the-limit and lateness findings for one member's marks (sorted oldest first).
+
+    `leave`: when the member was on leave (`leave_spans`); marks made then count for nothing.
+    """
     findings = []
     for target in marks:
         if target.day < eval_start:
             continue
         rules = book.at(target.day)
-        if rules is None or exempt_on_leave(membership, rules) or in_grace(membership, rules, target.day):
+        if rules is None or exempt_on_leave(membership, rules) or _excused(membership, book, target, leave):
             continue
         if target.status == A.LATE and rules.fine_late > 0:
             findings.append(_late_finding(membership, target, rules))
@@ -222,7 +268,7 @@ def attendance_findings(
         counted = [
             m for m in marks
             if m.day in window and (m.day, m.meeting_id) <= (target.day, target.meeting_id)
-            and book.at(m.day) is not None and not in_grace(membership, book.at(m.day), m.day)
+            and not _excused(membership, book, m, leave)
         ]
         weighed = _mark_weights(counted, rules=rules, book=book)
         total = sum((w for _, w, _ in weighed), ZERO)
@@ -429,9 +475,13 @@ def chapter_evaluate(*, chapter, today: date) -> Evaluation:
         )
     )  # query: fines already issued
 
+    leave = (
+        leave_spans(chapter=chapter, membership_ids=members) if any(v.exempt_on_leave for v in book.versions) else {}
+    )  # query: when members were on leave
+
     findings: list[Finding] = []
-    findings += _attendance(chapter, book, members, today, eval_start, mark_start)
-    findings += _quota(chapter, book, members, today, eval_start)
+    findings += _attendance(chapter, book, members, today, eval_start, mark_start, leave)
+    findings += _quota(chapter, book, members, today, eval_start, leave)
     for f in findings:
         if f.key in existing:
             result.already_issued += 1
@@ -442,7 +492,7 @@ def chapter_evaluate(*, chapter, today: date) -> Evaluation:
     return result
 
 
-def _attendance(chapter, book, members, today, eval_start, mark_start) -> list[Finding]:
+def _attendance(chapter, book, members, today, eval_start, mark_start, leave) -> list[Finding]:
     rows = Attendance.objects.filter(
         meeting__chapter=chapter, meeting__status=Meeting.Status.CLOSED,
         meeting__local_date__range=(mark_start, today), membership_id__in=list(members), status__in=NOT_PRESENT,
@@ -470,11 +520,13 @@ def _attendance(chapter, book, members, today, eval_start, mark_start) -> list[F
         by_member[mid].append(Mark(mid, meeting_id, day, status))
     out = []
     for mid, marks in by_member.items():
-        out += attendance_findings(membership=members[mid], marks=marks, book=book, eval_start=eval_start)
+        out += attendance_findings(
+            membership=members[mid], marks=marks, book=book, eval_start=eval_start, leave=leave.get(mid, [])
+        )
     return out
 
 
-def _quota(chapter, book, members, today, eval_start) -> list[Finding]:
+def _quota(chapter, book, members, today, eval_start, leave) -> list[Finding]:
     if not any(v.referral_quota for v in book.versions):
         return []
     meetings = list(
@@ -502,6 +554,8 @@ def _quota(chapter, book, members, today, eval_start) -> list[Finding]:
         for pk, m in members.items():
             if exempt_on_leave(m, qp.rules) or in_grace(m, qp.rules, qp.period.start):
                 continue
+            if qp.rules.exempt_on_leave and on_leave_during(leave.get(pk, []), qp.period):
+                continue  # on leave for some of the period: not held to its quota
             if counts[pk][f"p{i}"] < qp.rules.referral_quota:
                 short.append((m, qp))
     if not short:
