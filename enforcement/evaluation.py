@@ -428,7 +428,14 @@ def current_quota_period(*, book: RulesBook, today: date, meeting_period: Period
     return None
 
 
-def _quota_explanation(qp: QuotaPeriod, counted: list[dict], others: int, tz) -> str:
+def _referral_words(r: dict) -> str:
+    """A referral's status and consent in words: 'given; consent not asked'."""
+    status = Referral.Status(r["status"]).label.lower() if r["status"] in Referral.Status.values else r["status"]
+    consent = Referral.Consent(r["consent"]).label.lower() if r["consent"] in Referral.Consent.values else r["consent"]
+    return f"{status}; consent {consent}"
+
+
+def _quota_explanation(qp: QuotaPeriod, counted: list[dict], not_counted: list[dict], tz) -> str:
     rules = qp.rules
     per = ChapterRules.QuotaPeriod(rules.quota_period).label.split(" (")[0].lower()
     lines = [
@@ -443,8 +450,11 @@ def _quota_explanation(qp: QuotaPeriod, counted: list[dict], others: int, tz) ->
             lines.append(f"  • {r['created_at'].astimezone(tz):%a %-d %b %Y}: to {r['receiver']} ({r['status']})")
     else:
         lines.append("Counted: none.")
-    if others:
-        lines.append(f"{others} other referral{'s' if others != 1 else ''} given in the period did not count.")
+    if not_counted:
+        others = len(not_counted)
+        lines.append(f"{others} other referral{'s' if others != 1 else ''} given in the period did not count:")
+        for r in not_counted:
+            lines.append(f"  • {r['created_at'].astimezone(tz):%a %-d %b %Y}: to {r['receiver']} ({_referral_words(r)})")
     short = rules.referral_quota - len(counted)
     lines.append(f"{len(counted)} of {rules.referral_quota}: short by {short}.")
     if rules.fine_quota:
@@ -576,12 +586,13 @@ def _quota(chapter, book, members, today, eval_start, leave) -> list[Finding]:
         lo_p, hi_p = qp.period.utc_bounds(tz)
         in_period = [r for r in given[m.pk] if lo_p <= r["created_at"] < hi_p]
         counted = [r for r in in_period if _counts(r, qp.rules.quota_counts)]
+        not_counted = [r for r in in_period if not _counts(r, qp.rules.quota_counts)]
         rules = qp.rules
         amount = rules.fine_quota
         out.append(
             Finding(
                 membership=m, kind=Fine.Kind.QUOTA, period=qp.period, rules=rules, amount=amount,
-                explanation=_quota_explanation(qp, counted, len(in_period) - len(counted), tz),
+                explanation=_quota_explanation(qp, counted, not_counted, tz),
                 meeting_id=qp.meeting_id,
                 evidence={
                     "rules_version": rules.number, "rules_id": rules.pk,
@@ -589,7 +600,11 @@ def _quota(chapter, book, members, today, eval_start, leave) -> list[Finding]:
                     "quota": rules.referral_quota, "counts": rules.quota_counts,
                     "counted": [{"referral_id": r["pk"], "date": r["created_at"].astimezone(tz).date().isoformat(),
                                  "status": r["status"], "consent": r["consent"]} for r in counted],
-                    "not_counted": len(in_period) - len(counted),
+                    "not_counted": len(not_counted),
+                    "not_counted_referrals": [
+                        {"referral_id": r["pk"], "date": r["created_at"].astimezone(tz).date().isoformat(),
+                         "status": r["status"], "consent": r["consent"]} for r in not_counted
+                    ],
                     "amount": str(amount), "currency": rules.currency,
                 },
             )

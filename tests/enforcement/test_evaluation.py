@@ -213,8 +213,13 @@ def test_quota_counts_only_what_the_rules_say(world, counts, short):
     assert bool(findings) is short
     if counts == "won":
         assert "1 of 3: short by 2" in findings[0].explanation
-        assert "2 other referrals given in the period did not count" in findings[0].explanation
-        assert "Tue 10 Feb 2026: to Bob (won)" in findings[0].explanation
+        text = findings[0].explanation
+        assert "2 other referrals given in the period did not count:" in text
+        assert "Tue 10 Feb 2026: to Bob (won)" in text
+        # Which referrals did not count, and what they lacked, so the member can check the arithmetic.
+        assert "Tue 10 Feb 2026: to Bob (given; consent not asked)" in text
+        assert "Tue 10 Feb 2026: to Bob (meeting held; consent confirmed by the prospect)" in text
+        assert len(findings[0].evidence["not_counted_referrals"]) == 2
 
 
 def test_week_quota_judges_only_whole_weeks_under_a_version(world):
