@@ -647,9 +647,11 @@ def violations_on_record(*, chapter, since: date, membership_ids=None) -> dict[i
     if membership_ids is not None:
         qs = qs.filter(membership_id__in=list(membership_ids))
     out: dict[int, list[dict]] = defaultdict(list)
-    for fine in qs.order_by("period_start").values("pk", "membership_id", "kind", "period_start", "amount", "currency"):
+    for fine in qs.order_by("period_start").values(
+        "pk", "membership_id", "kind", "period_start", "period_end", "amount", "currency"
+    ):
         out[fine["membership_id"]].append(
-            {"fine_id": fine["pk"], "kind": fine["kind"], "date": fine["period_start"],
+            {"fine_id": fine["pk"], "kind": fine["kind"], "date": fine["period_start"], "end": fine["period_end"],
              "amount": fine["amount"], "currency": fine["currency"]}
         )
     return out
@@ -669,7 +671,8 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
     for f in new_findings:
         if f.kind in Fine.VIOLATION_KINDS and f.period.start > since:
             violations[f.membership.pk].append(
-                {"fine_id": None, "kind": f.kind, "date": f.period.start, "amount": f.amount, "currency": f.currency}
+                {"fine_id": None, "kind": f.kind, "date": f.period.start, "end": f.period.end, "amount": f.amount,
+                 "currency": f.currency}
             )
     out = []
     for mid, items in violations.items():
@@ -689,7 +692,8 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
         ]
         for v in items:
             what = "warning" if v["amount"] == 0 else money(v["amount"], v["currency"])
-            lines.append(f"  • {v['date']:%a %-d %b %Y}: {Fine.Kind(v['kind']).label.lower()} ({what})")
+            when = Period(v["date"], v.get("end") or v["date"]).label()  # a day, or a quota period
+            lines.append(f"  • {when}: {Fine.Kind(v['kind']).label.lower()} ({what})")
         lines.append(f"{plural(len(items), 'violation')} ≥ {rules.expulsion_violations}: an admin will review the case.")
         out.append(
             CaseCandidate(

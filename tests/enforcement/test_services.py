@@ -242,3 +242,18 @@ def test_a_version_identical_to_the_one_in_force_is_refused(db):
                               effective_from=today + timedelta(days=3), reason="Same again")
     assert exc.value.messages[0].startswith("Nothing changed")
     assert ChapterRules.objects.filter(chapter=chapter).count() == 1
+
+
+def test_a_case_names_a_missed_quota_by_its_period_and_an_absence_by_its_day(world):
+    """A missed quota is a month (or week), not a day: the case says which period, both for a fine already
+    on record and for one issued in the same run."""
+    ann = world.member("Ann")
+    world.rules(absences_allowed=3, referral_quota=1, fine_quota=D("5.00"), expulsion_violations=3)
+    for i in range(5):
+        world.meeting(JAN7 + timedelta(days=7 * i), {"Ann": "absent"})  # 28 Jan and 4 Feb over the limit
+    FineFactory(membership=ann, rules=world.chapter.rules_versions.get(), kind=Fine.Kind.QUOTA,
+                period_start=date(2025, 12, 1), period_end=date(2025, 12, 31), amount=D("5.00"))
+    [case] = services.chapter_enforce(chapter=world.chapter, now=NOW).cases
+    assert "  • 1 Dec 2025 – 31 Dec 2025: referral quota missed (£5.00)" in case.explanation
+    assert "  • 1 Jan 2026 – 31 Jan 2026: referral quota missed (£5.00)" in case.explanation  # issued this run
+    assert "  • Wed 28 Jan 2026: absence over the limit (£10.00)" in case.explanation
