@@ -153,8 +153,9 @@ class Finding:
     meeting_id: int | None = None
 
     @property
-    def key(self) -> tuple[int, str, date]:
-        return (self.membership.pk, self.kind, self.period.start)
+    def key(self) -> tuple[int, str, date, int | None]:
+        """What a fine is unique by (see Fine's constraints): per meeting, or per period when there is none."""
+        return (self.membership.pk, self.kind, self.period.start, self.meeting_id)
 
     @property
     def currency(self) -> str:
@@ -481,7 +482,7 @@ def chapter_evaluate(*, chapter, today: date) -> Evaluation:
     }  # query: seated members
     existing = set(
         Fine.objects.filter(chapter=chapter, period_start__gte=mark_start).values_list(
-            "membership_id", "kind", "period_start"
+            "membership_id", "kind", "period_start", "meeting_id"
         )
     )  # query: fines already issued
 
@@ -671,8 +672,8 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
     for f in new_findings:
         if f.kind in Fine.VIOLATION_KINDS and f.period.start > since:
             violations[f.membership.pk].append(
-                {"fine_id": None, "kind": f.kind, "date": f.period.start, "end": f.period.end, "amount": f.amount,
-                 "currency": f.currency}
+                {"fine_id": None, "key": f.key, "kind": f.kind, "date": f.period.start, "end": f.period.end,
+                 "amount": f.amount, "currency": f.currency}
             )
     out = []
     for mid, items in violations.items():

@@ -101,6 +101,17 @@ def test_fine_is_unique_per_member_kind_and_period_in_the_database(db):
         FineFactory(membership=fine.membership, rules=fine.rules, period_start=fine.period_start)
 
 
+def test_a_meeting_fine_is_unique_per_member_kind_and_meeting_in_the_database(world):
+    ann = world.member("Ann")
+    rules = world.rules()
+    morning = world.meeting(JAN7)
+    evening = world.meeting(JAN7, kind="one_off", starts_at=datetime(2026, 1, 7, 19, tzinfo=UTC))
+    FineFactory(membership=ann, rules=rules, period_start=JAN7, meeting=morning)
+    FineFactory(membership=ann, rules=rules, period_start=JAN7, meeting=evening)  # same day, another meeting
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FineFactory(membership=ann, rules=rules, period_start=JAN7, meeting=evening)
+
+
 def test_one_open_case_per_membership_in_the_database(db):
     case = ExpulsionCaseFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -257,3 +268,27 @@ def test_a_case_names_a_missed_quota_by_its_period_and_an_absence_by_its_day(wor
     assert "  • 1 Dec 2025 – 31 Dec 2025: referral quota missed (£5.00)" in case.explanation
     assert "  • 1 Jan 2026 – 31 Jan 2026: referral quota missed (£5.00)" in case.explanation  # issued this run
     assert "  • Wed 28 Jan 2026: absence over the limit (£10.00)" in case.explanation
+
+
+def test_two_meetings_on_one_day_are_two_absences_and_two_fines(world):
+    """A one-off meeting may share a day with the regular one: each absence over the limit is its own fine."""
+    world.member("Ann")
+    world.rules(absences_allowed=1, fine_absence=D("10.00"), fine_late=D("2.00"), expulsion_violations=9)
+    world.meeting(JAN7, {"Ann": "absent"})
+    world.meeting(date(2026, 1, 14), {"Ann": "absent"})  # 14 Jan 07:00, over the limit
+    evening = world.meeting(date(2026, 1, 14), {"Ann": "absent"}, kind="one_off",
+                            starts_at=datetime(2026, 1, 14, 19, tzinfo=UTC))
+    world.meeting(date(2026, 1, 21), {"Ann": "late"})
+    world.meeting(date(2026, 1, 21), {"Ann": "late"}, kind="one_off", starts_at=datetime(2026, 1, 21, 19, tzinfo=UTC))
+    result = services.chapter_enforce(chapter=world.chapter, now=NOW)
+    absences = [f for f in result.fines if f.kind == Fine.Kind.ABSENCE]
+    lates = [f for f in result.fines if f.kind == Fine.Kind.LATE]
+    assert sorted((f.period_start, f.amount) for f in absences) == [
+        (date(2026, 1, 14), D("10.00")), (date(2026, 1, 14), D("10.00")),
+        (date(2026, 1, 21), D("5.00")), (date(2026, 1, 21), D("5.00")),
+    ]
+    assert evening.pk in {f.meeting_id for f in absences}
+    assert len(lates) == 2
+    again = services.chapter_enforce(chapter=world.chapter, now=NOW)
+    assert again.fines == [] and again.evaluation.already_issued == 6
+    assert Fine.objects.count() == 6
