@@ -392,6 +392,8 @@ def quota_periods(*, book: RulesBook, today: date, since: date, meetings: list[d
         kind = rules.quota_period
         if kind == ChapterRules.QuotaPeriod.MEETING:
             held = [m for m in meetings if m["status"] != Meeting.Status.CANCELLED]
+            # Meetings sharing a day (a one-off the evening of a regular one) close one period, at the last.
+            held = [m for i, m in enumerate(held) if i + 1 == len(held) or held[i + 1]["local_date"] != m["local_date"]]
             for i, m in enumerate(held):
                 if not since <= m["local_date"] <= today or m["status"] != Meeting.Status.CLOSED:
                     continue

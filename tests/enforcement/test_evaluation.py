@@ -278,3 +278,19 @@ def test_plural_words():
     assert [plural(1, "absence"), plural(2, "absence"), plural(D("0.5"), "absence"), plural(D("1.00"), "day")] == [
         "1 absence", "2 absences", "0.5 absences", "1 day"]
     assert plural(1, "more referral", "more referrals") == "1 more referral"
+
+
+def test_per_meeting_quota_with_two_meetings_on_one_day_judges_that_day_once(world):
+    """A one-off meeting the evening of a regular one does not make an empty period (starting after it ends)
+    that nobody could meet: the day's meetings close one period."""
+    ann, bob = world.member("Ann"), world.member("Bob")
+    world.rules(effective_from=date(2026, 1, 1), absences_allowed=9, referral_quota=1,
+                quota_period=ChapterRules.QuotaPeriod.MEETING, fine_quota=D("3.00"))
+    world.meeting(JAN7)
+    world.meeting(date(2026, 1, 14))
+    world.meeting(date(2026, 1, 14), kind="one_off", starts_at=datetime(2026, 1, 14, 19, tzinfo=UTC))
+    ReferralFactory(giver=ann, receiver=bob, at=world.at(date(2026, 1, 10)))
+    ReferralFactory(giver=bob, receiver=ann, at=world.at(date(2026, 1, 5)))
+    periods = sorted((f.membership.user.full_name, f.period.start, f.period.end)
+                     for f in world.evaluate(date(2026, 1, 20)).findings)
+    assert periods == [("Ann", date(2026, 1, 1), date(2026, 1, 7)), ("Bob", date(2026, 1, 8), date(2026, 1, 14))]
