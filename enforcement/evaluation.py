@@ -20,7 +20,7 @@ from enforcement.formatting import money, num, plural
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period, add_months, fixed_window, month_of, rolling_window, week_of
 from meetings.models import Attendance, Meeting
-from members.models import Membership
+from members.models import AuditEvent, Membership
 from referrals.models import Referral
 
 ONE = Decimal("1")
@@ -96,6 +96,46 @@ def exempt_on_leave(membership: Membership, rules: ChapterRules) -> bool:
     return rules.exempt_on_leave and membership.status == Membership.Status.ON_LEAVE
 
 
+def leave_spans(*, chapter, membership_ids) -> dict[int, list[Period]]:
+    """When each member was on leave, as local dates (both ends count as leave), from the audit trail
+    of status changes. One query.
+
+    Every run re-judges the periods that ended within the lookback, so a member back from leave
+    must not be judged on the months they spent on leave as if they had been active. Leave with no
+    recorded start (a seat created on leave) runs from the beginning; leave not yet ended runs on.
+    """
+    ids = [str(pk) for pk in membership_ids]
+    if not ids:
+        return {}
+    leave = Membership.Status.ON_LEAVE
+    rows = (
+        AuditEvent.objects.filter(chapter=chapter, target_type="members.membership", target_id__in=ids)
+        .filter(Q(before__status=leave) | Q(after__status=leave))
+        .order_by("created_at", "pk")
+        .values_list("target_id", "before", "after", "created_at")
+    )
+    spans: dict[int, list[Period]] = defaultdict(list)
+    started: dict[int, date] = {}
+    for target_id, before, after, at in rows:
+        mid, day = int(target_id), at.astimezone(chapter.tz).date()
+        was, now = (before or {}).get("status"), (after or {}).get("status")
+        if now == leave and mid not in started:
+            started[mid] = day if was != leave else date.min
+        elif was == leave and now is not None and now != leave:
+            spans[mid].append(Period(started.pop(mid, date.min), day))
+    for mid, day in started.items():
+        spans[mid].append(Period(day, date.max))
+    return spans
+
+
+def on_leave(leave: list[Period], day: date) -> bool:
+    return any(day in p for p in leave)
+
+
+def on_leave_during(leave: list[Period], period: Period) -> bool:
+    return any(p.start <= period.end and period.start <= p.end for p in leave)
+
+
 # Results ----------------------------------------------------------------------------------------
 
 
@@ -113,8 +153,9 @@ class Finding:
     meeting_id: int | None = None
 
     @property
-    def key(self) -> tuple[int, str, date]:
-        return (self.membership.pk, self.kind, self.period.start)
+    def key(self) -> tuple[int, str, date, int | None]:
+        """What a fine is unique by (see Fine's constraints): per meeting, or per period when there is none."""
+        return (self.membership.pk, self.kind, self.period.start, self.meeting_id)
 
     @property
     def currency(self) -> str:
@@ -190,31 +231,37 @@ def _mark_weights(marks: list[Mark], *, rules: ChapterRules, book: RulesBook) ->
     return out
 
 
+def _excused(membership: Membership, book: RulesBook, mark: Mark, leave: list[Period]) -> bool:
+    """A mark no rule holds against the member: before any rules, in their grace period, or on leave."""
+    own = book.at(mark.day)
+    return own is None or in_grace(membership, own, mark.day) or (own.exempt_on_leave and on_leave(leave, mark.day))
+
+
 def absence_standing(
-    *, membership: Membership, marks: list[Mark], book: RulesBook, day: date
+    *, membership: Membership, marks: list[Mark], book: RulesBook, day: date, leave: list[Period] = ()
 ) -> tuple[Decimal, ChapterRules | None, Period | None]:
     """Weighted absences in the window ending `day` under the version in force then."""
     rules = book.at(day)
     if rules is None:
         return ZERO, None, None
     window = absence_window(rules, day)
-    counted = [
-        m for m in marks
-        if m.day in window and m.day <= day and book.at(m.day) and not in_grace(membership, book.at(m.day), m.day)
-    ]
+    counted = [m for m in marks if m.day in window and m.day <= day and not _excused(membership, book, m, leave)]
     return sum((w for _, w, _ in _mark_weights(counted, rules=rules, book=book)), ZERO), rules, window
 
 
 def attendance_findings(
-    *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date
+    *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date, leave: list[Period] = ()
 ) -> list[Finding]:
-    """Absence-over-the-limit and lateness findings for one member's marks (sorted oldest first)."""
+    """Absence-over-the-limit and lateness findings for one member's marks (sorted oldest first).
+
+    `leave`: when the member was on leave (`leave_spans`); marks made then count for nothing.
+    """
     findings = []
     for target in marks:
         if target.day < eval_start:
             continue
         rules = book.at(target.day)
-        if rules is None or exempt_on_leave(membership, rules) or in_grace(membership, rules, target.day):
+        if rules is None or exempt_on_leave(membership, rules) or _excused(membership, book, target, leave):
             continue
         if target.status == A.LATE and rules.fine_late > 0:
             findings.append(_late_finding(membership, target, rules))
@@ -222,7 +269,7 @@ def attendance_findings(
         counted = [
             m for m in marks
             if m.day in window and (m.day, m.meeting_id) <= (target.day, target.meeting_id)
-            and book.at(m.day) is not None and not in_grace(membership, book.at(m.day), m.day)
+            and not _excused(membership, book, m, leave)
         ]
         weighed = _mark_weights(counted, rules=rules, book=book)
         total = sum((w for _, w, _ in weighed), ZERO)
@@ -345,6 +392,8 @@ def quota_periods(*, book: RulesBook, today: date, since: date, meetings: list[d
         kind = rules.quota_period
         if kind == ChapterRules.QuotaPeriod.MEETING:
             held = [m for m in meetings if m["status"] != Meeting.Status.CANCELLED]
+            # Meetings sharing a day (a one-off the evening of a regular one) close one period, at the last.
+            held = [m for i, m in enumerate(held) if i + 1 == len(held) or held[i + 1]["local_date"] != m["local_date"]]
             for i, m in enumerate(held):
                 if not since <= m["local_date"] <= today or m["status"] != Meeting.Status.CLOSED:
                     continue
@@ -382,7 +431,14 @@ def current_quota_period(*, book: RulesBook, today: date, meeting_period: Period
     return None
 
 
-def _quota_explanation(qp: QuotaPeriod, counted: list[dict], others: int, tz) -> str:
+def _referral_words(r: dict) -> str:
+    """A referral's status and consent in words: 'given; consent not asked'."""
+    status = Referral.Status(r["status"]).label.lower() if r["status"] in Referral.Status.values else r["status"]
+    consent = Referral.Consent(r["consent"]).label.lower() if r["consent"] in Referral.Consent.values else r["consent"]
+    return f"{status}; consent {consent}"
+
+
+def _quota_explanation(qp: QuotaPeriod, counted: list[dict], not_counted: list[dict], tz) -> str:
     rules = qp.rules
     per = ChapterRules.QuotaPeriod(rules.quota_period).label.split(" (")[0].lower()
     lines = [
@@ -397,8 +453,11 @@ def _quota_explanation(qp: QuotaPeriod, counted: list[dict], others: int, tz) ->
             lines.append(f"  • {r['created_at'].astimezone(tz):%a %-d %b %Y}: to {r['receiver']} ({r['status']})")
     else:
         lines.append("Counted: none.")
-    if others:
-        lines.append(f"{others} other referral{'s' if others != 1 else ''} given in the period did not count.")
+    if not_counted:
+        others = len(not_counted)
+        lines.append(f"{others} other referral{'s' if others != 1 else ''} given in the period did not count:")
+        for r in not_counted:
+            lines.append(f"  • {r['created_at'].astimezone(tz):%a %-d %b %Y}: to {r['receiver']} ({_referral_words(r)})")
     short = rules.referral_quota - len(counted)
     lines.append(f"{len(counted)} of {rules.referral_quota}: short by {short}.")
     if rules.fine_quota:
@@ -425,13 +484,17 @@ def chapter_evaluate(*, chapter, today: date) -> Evaluation:
     }  # query: seated members
     existing = set(
         Fine.objects.filter(chapter=chapter, period_start__gte=mark_start).values_list(
-            "membership_id", "kind", "period_start"
+            "membership_id", "kind", "period_start", "meeting_id"
         )
     )  # query: fines already issued
 
+    leave = (
+        leave_spans(chapter=chapter, membership_ids=members) if any(v.exempt_on_leave for v in book.versions) else {}
+    )  # query: when members were on leave
+
     findings: list[Finding] = []
-    findings += _attendance(chapter, book, members, today, eval_start, mark_start)
-    findings += _quota(chapter, book, members, today, eval_start)
+    findings += _attendance(chapter, book, members, today, eval_start, mark_start, leave)
+    findings += _quota(chapter, book, members, today, eval_start, leave)
     for f in findings:
         if f.key in existing:
             result.already_issued += 1
@@ -442,7 +505,7 @@ def chapter_evaluate(*, chapter, today: date) -> Evaluation:
     return result
 
 
-def _attendance(chapter, book, members, today, eval_start, mark_start) -> list[Finding]:
+def _attendance(chapter, book, members, today, eval_start, mark_start, leave) -> list[Finding]:
     rows = Attendance.objects.filter(
         meeting__chapter=chapter, meeting__status=Meeting.Status.CLOSED,
         meeting__local_date__range=(mark_start, today), membership_id__in=list(members), status__in=NOT_PRESENT,
@@ -470,11 +533,13 @@ def _attendance(chapter, book, members, today, eval_start, mark_start) -> list[F
         by_member[mid].append(Mark(mid, meeting_id, day, status))
     out = []
     for mid, marks in by_member.items():
-        out += attendance_findings(membership=members[mid], marks=marks, book=book, eval_start=eval_start)
+        out += attendance_findings(
+            membership=members[mid], marks=marks, book=book, eval_start=eval_start, leave=leave.get(mid, [])
+        )
     return out
 
 
-def _quota(chapter, book, members, today, eval_start) -> list[Finding]:
+def _quota(chapter, book, members, today, eval_start, leave) -> list[Finding]:
     if not any(v.referral_quota for v in book.versions):
         return []
     meetings = list(
@@ -502,6 +567,8 @@ def _quota(chapter, book, members, today, eval_start) -> list[Finding]:
         for pk, m in members.items():
             if exempt_on_leave(m, qp.rules) or in_grace(m, qp.rules, qp.period.start):
                 continue
+            if qp.rules.exempt_on_leave and on_leave_during(leave.get(pk, []), qp.period):
+                continue  # on leave for some of the period: not held to its quota
             if counts[pk][f"p{i}"] < qp.rules.referral_quota:
                 short.append((m, qp))
     if not short:
@@ -522,12 +589,13 @@ def _quota(chapter, book, members, today, eval_start) -> list[Finding]:
         lo_p, hi_p = qp.period.utc_bounds(tz)
         in_period = [r for r in given[m.pk] if lo_p <= r["created_at"] < hi_p]
         counted = [r for r in in_period if _counts(r, qp.rules.quota_counts)]
+        not_counted = [r for r in in_period if not _counts(r, qp.rules.quota_counts)]
         rules = qp.rules
         amount = rules.fine_quota
         out.append(
             Finding(
                 membership=m, kind=Fine.Kind.QUOTA, period=qp.period, rules=rules, amount=amount,
-                explanation=_quota_explanation(qp, counted, len(in_period) - len(counted), tz),
+                explanation=_quota_explanation(qp, counted, not_counted, tz),
                 meeting_id=qp.meeting_id,
                 evidence={
                     "rules_version": rules.number, "rules_id": rules.pk,
@@ -535,7 +603,11 @@ def _quota(chapter, book, members, today, eval_start) -> list[Finding]:
                     "quota": rules.referral_quota, "counts": rules.quota_counts,
                     "counted": [{"referral_id": r["pk"], "date": r["created_at"].astimezone(tz).date().isoformat(),
                                  "status": r["status"], "consent": r["consent"]} for r in counted],
-                    "not_counted": len(in_period) - len(counted),
+                    "not_counted": len(not_counted),
+                    "not_counted_referrals": [
+                        {"referral_id": r["pk"], "date": r["created_at"].astimezone(tz).date().isoformat(),
+                         "status": r["status"], "consent": r["consent"]} for r in not_counted
+                    ],
                     "amount": str(amount), "currency": rules.currency,
                 },
             )
@@ -578,9 +650,11 @@ def violations_on_record(*, chapter, since: date, membership_ids=None) -> dict[i
     if membership_ids is not None:
         qs = qs.filter(membership_id__in=list(membership_ids))
     out: dict[int, list[dict]] = defaultdict(list)
-    for fine in qs.order_by("period_start").values("pk", "membership_id", "kind", "period_start", "amount", "currency"):
+    for fine in qs.order_by("period_start").values(
+        "pk", "membership_id", "kind", "period_start", "period_end", "amount", "currency"
+    ):
         out[fine["membership_id"]].append(
-            {"fine_id": fine["pk"], "kind": fine["kind"], "date": fine["period_start"],
+            {"fine_id": fine["pk"], "kind": fine["kind"], "date": fine["period_start"], "end": fine["period_end"],
              "amount": fine["amount"], "currency": fine["currency"]}
         )
     return out
@@ -600,7 +674,8 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
     for f in new_findings:
         if f.kind in Fine.VIOLATION_KINDS and f.period.start > since:
             violations[f.membership.pk].append(
-                {"fine_id": None, "kind": f.kind, "date": f.period.start, "amount": f.amount, "currency": f.currency}
+                {"fine_id": None, "key": f.key, "kind": f.kind, "date": f.period.start, "end": f.period.end,
+                 "amount": f.amount, "currency": f.currency}
             )
     out = []
     for mid, items in violations.items():
@@ -620,7 +695,8 @@ def _cases(chapter, book, members, today, new_findings) -> tuple[list[CaseCandid
         ]
         for v in items:
             what = "warning" if v["amount"] == 0 else money(v["amount"], v["currency"])
-            lines.append(f"  • {v['date']:%a %-d %b %Y}: {Fine.Kind(v['kind']).label.lower()} ({what})")
+            when = Period(v["date"], v.get("end") or v["date"]).label()  # a day, or a quota period
+            lines.append(f"  • {when}: {Fine.Kind(v['kind']).label.lower()} ({what})")
         lines.append(f"{plural(len(items), 'violation')} ≥ {rules.expulsion_violations}: an admin will review the case.")
         out.append(
             CaseCandidate(

@@ -191,9 +191,15 @@ class Fine(models.Model):
     class Meta:
         ordering = ["-period_start", "-pk"]
         constraints = [
-            # A rerun, a duplicate delivery or a second worker can never fine the same thing twice.
+            # A rerun, a duplicate delivery or a second worker can never fine the same thing twice:
+            # once per meeting (two meetings may share a day), once per quota period without one.
             models.UniqueConstraint(
-                fields=["membership", "kind", "period_start"], name="enforcement_fine_one_per_period"
+                fields=["membership", "kind", "meeting"], condition=Q(meeting__isnull=False),
+                name="enforcement_fine_one_per_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["membership", "kind", "period_start"], condition=Q(meeting__isnull=True),
+                name="enforcement_fine_one_per_period",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="enforcement_fine_amount_not_negative"),
         ]

@@ -18,6 +18,7 @@ from enforcement.evaluation import (
     RulesBook,
     absence_standing,
     current_quota_period,
+    leave_spans,
     quota_period_of,
     window_months,
     window_words,
@@ -168,6 +169,10 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
             .values_list("membership_id", "meeting_id", "meeting__local_date", "status")
         ):  # query: marks
             marks[mid].append(Mark(mid, meeting_id, day, status))
+    leave = (
+        leave_spans(chapter=chapter, membership_ids=ids) if rules and any(v.exempt_on_leave for v in book.versions)
+        else {}
+    )  # query: when members were on leave (marks made then count for nothing, as in the evaluation)
     quota_period, judge = current_quota(chapter=chapter, book=book, today=today)
     lo, hi = quota_period.utc_bounds(chapter.tz)
     quality = QUALITY[judge.quota_counts] if judge else {}
@@ -182,8 +187,9 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
     }  # query: unpaid fines per member
     out = {}
     for m in memberships:
-        absences, _, window = absence_standing(membership=m, marks=marks[m.pk], book=book, day=today) if rules else (
-            Decimal(0), None, None)
+        absences, _, window = absence_standing(
+            membership=m, marks=marks[m.pk], book=book, day=today, leave=leave.get(m.pk, [])
+        ) if rules else (Decimal(0), None, None)
         f = fines.get(m.pk, {})
         out[m.pk] = Standing(
             absences=absences, absences_allowed=rules.absences_allowed if rules else None, window=window,

@@ -133,7 +133,7 @@ def fine_issue(*, finding: Finding) -> Fine | None:
                 evidence=finding.evidence,
             )
     except IntegrityError:
-        return None  # unique (membership, kind, period_start): issued already
+        return None  # unique per (membership, kind, meeting or period): issued already
     fine.chapter = m.chapter
     audit_record(
         actor=None, action="fine.issued", target=fine, chapter=m.chapter,
@@ -162,10 +162,7 @@ def case_open(*, candidate: CaseCandidate, issued: dict, presidents: list[Member
     except IntegrityError:
         return None
     fine_ids = [v["fine_id"] for v in candidate.violations if v["fine_id"]]
-    fine_ids += [
-        issued[(m.pk, v["kind"], v["date"])].pk for v in candidate.violations
-        if not v["fine_id"] and (m.pk, v["kind"], v["date"]) in issued
-    ]
+    fine_ids += [issued[v["key"]].pk for v in candidate.violations if not v["fine_id"] and v.get("key") in issued]
     case.fines.set(fine_ids)
     case.chapter = m.chapter
     audit_record(

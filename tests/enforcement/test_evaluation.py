@@ -213,8 +213,13 @@ def test_quota_counts_only_what_the_rules_say(world, counts, short):
     assert bool(findings) is short
     if counts == "won":
         assert "1 of 3: short by 2" in findings[0].explanation
-        assert "2 other referrals given in the period did not count" in findings[0].explanation
-        assert "Tue 10 Feb 2026: to Bob (won)" in findings[0].explanation
+        text = findings[0].explanation
+        assert "2 other referrals given in the period did not count:" in text
+        assert "Tue 10 Feb 2026: to Bob (won)" in text
+        # Which referrals did not count, and what they lacked, so the member can check the arithmetic.
+        assert "Tue 10 Feb 2026: to Bob (given; consent not asked)" in text
+        assert "Tue 10 Feb 2026: to Bob (meeting held; consent confirmed by the prospect)" in text
+        assert len(findings[0].evidence["not_counted_referrals"]) == 2
 
 
 def test_week_quota_judges_only_whole_weeks_under_a_version(world):
@@ -273,3 +278,19 @@ def test_plural_words():
     assert [plural(1, "absence"), plural(2, "absence"), plural(D("0.5"), "absence"), plural(D("1.00"), "day")] == [
         "1 absence", "2 absences", "0.5 absences", "1 day"]
     assert plural(1, "more referral", "more referrals") == "1 more referral"
+
+
+def test_per_meeting_quota_with_two_meetings_on_one_day_judges_that_day_once(world):
+    """A one-off meeting the evening of a regular one does not make an empty period (starting after it ends)
+    that nobody could meet: the day's meetings close one period."""
+    ann, bob = world.member("Ann"), world.member("Bob")
+    world.rules(effective_from=date(2026, 1, 1), absences_allowed=9, referral_quota=1,
+                quota_period=ChapterRules.QuotaPeriod.MEETING, fine_quota=D("3.00"))
+    world.meeting(JAN7)
+    world.meeting(date(2026, 1, 14))
+    world.meeting(date(2026, 1, 14), kind="one_off", starts_at=datetime(2026, 1, 14, 19, tzinfo=UTC))
+    ReferralFactory(giver=ann, receiver=bob, at=world.at(date(2026, 1, 10)))
+    ReferralFactory(giver=bob, receiver=ann, at=world.at(date(2026, 1, 5)))
+    periods = sorted((f.membership.user.full_name, f.period.start, f.period.end)
+                     for f in world.evaluate(date(2026, 1, 20)).findings)
+    assert periods == [("Ann", date(2026, 1, 1), date(2026, 1, 7)), ("Bob", date(2026, 1, 8), date(2026, 1, 14))]

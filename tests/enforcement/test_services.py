@@ -101,6 +101,17 @@ def test_fine_is_unique_per_member_kind_and_period_in_the_database(db):
         FineFactory(membership=fine.membership, rules=fine.rules, period_start=fine.period_start)
 
 
+def test_a_meeting_fine_is_unique_per_member_kind_and_meeting_in_the_database(world):
+    ann = world.member("Ann")
+    rules = world.rules()
+    morning = world.meeting(JAN7)
+    evening = world.meeting(JAN7, kind="one_off", starts_at=datetime(2026, 1, 7, 19, tzinfo=UTC))
+    FineFactory(membership=ann, rules=rules, period_start=JAN7, meeting=morning)
+    FineFactory(membership=ann, rules=rules, period_start=JAN7, meeting=evening)  # same day, another meeting
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FineFactory(membership=ann, rules=rules, period_start=JAN7, meeting=evening)
+
+
 def test_one_open_case_per_membership_in_the_database(db):
     case = ExpulsionCaseFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -242,3 +253,42 @@ def test_a_version_identical_to_the_one_in_force_is_refused(db):
                               effective_from=today + timedelta(days=3), reason="Same again")
     assert exc.value.messages[0].startswith("Nothing changed")
     assert ChapterRules.objects.filter(chapter=chapter).count() == 1
+
+
+def test_a_case_names_a_missed_quota_by_its_period_and_an_absence_by_its_day(world):
+    """A missed quota is a month (or week), not a day: the case says which period, both for a fine already
+    on record and for one issued in the same run."""
+    ann = world.member("Ann")
+    world.rules(absences_allowed=3, referral_quota=1, fine_quota=D("5.00"), expulsion_violations=3)
+    for i in range(5):
+        world.meeting(JAN7 + timedelta(days=7 * i), {"Ann": "absent"})  # 28 Jan and 4 Feb over the limit
+    FineFactory(membership=ann, rules=world.chapter.rules_versions.get(), kind=Fine.Kind.QUOTA,
+                period_start=date(2025, 12, 1), period_end=date(2025, 12, 31), amount=D("5.00"))
+    [case] = services.chapter_enforce(chapter=world.chapter, now=NOW).cases
+    assert "  • 1 Dec 2025 – 31 Dec 2025: referral quota missed (£5.00)" in case.explanation
+    assert "  • 1 Jan 2026 – 31 Jan 2026: referral quota missed (£5.00)" in case.explanation  # issued this run
+    assert "  • Wed 28 Jan 2026: absence over the limit (£10.00)" in case.explanation
+
+
+def test_two_meetings_on_one_day_are_two_absences_and_two_fines(world):
+    """A one-off meeting may share a day with the regular one: each absence over the limit is its own fine."""
+    world.member("Ann")
+    world.rules(absences_allowed=1, fine_absence=D("10.00"), fine_late=D("2.00"), expulsion_violations=9)
+    world.meeting(JAN7, {"Ann": "absent"})
+    world.meeting(date(2026, 1, 14), {"Ann": "absent"})  # 14 Jan 07:00, over the limit
+    evening = world.meeting(date(2026, 1, 14), {"Ann": "absent"}, kind="one_off",
+                            starts_at=datetime(2026, 1, 14, 19, tzinfo=UTC))
+    world.meeting(date(2026, 1, 21), {"Ann": "late"})
+    world.meeting(date(2026, 1, 21), {"Ann": "late"}, kind="one_off", starts_at=datetime(2026, 1, 21, 19, tzinfo=UTC))
+    result = services.chapter_enforce(chapter=world.chapter, now=NOW)
+    absences = [f for f in result.fines if f.kind == Fine.Kind.ABSENCE]
+    lates = [f for f in result.fines if f.kind == Fine.Kind.LATE]
+    assert sorted((f.period_start, f.amount) for f in absences) == [
+        (date(2026, 1, 14), D("10.00")), (date(2026, 1, 14), D("10.00")),
+        (date(2026, 1, 21), D("5.00")), (date(2026, 1, 21), D("5.00")),
+    ]
+    assert evening.pk in {f.meeting_id for f in absences}
+    assert len(lates) == 2
+    again = services.chapter_enforce(chapter=world.chapter, now=NOW)
+    assert again.fines == [] and again.evaluation.already_issued == 6
+    assert Fine.objects.count() == 6
