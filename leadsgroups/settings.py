@@ -154,7 +154,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task whose whole worker died is redelivered after this. It must outlast the longest retry
+    # countdown (10 min, held unacknowledged by the worker) plus the hard time limit (5 min), or a
+    # waiting retry would be delivered twice; every task is idempotent, so 20 min is only the delay.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 20 * 60}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged only once done ...
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ... and requeued if its worker dies mid-run.
