@@ -46,3 +46,19 @@ def test_repeated_failed_sign_ins_are_rate_limited(client, personas, settings):
     assert response.status_code == 200 and b"Too many failed login attempts" in response.content
     assert "_auth_user_id" not in client.session
     cache.clear()
+
+
+def test_password_reset_email_speaks_as_leadsgroups_not_the_host(client, personas):
+    client.post(reverse("account_reset_password"), {"email": personas.member.user.email})
+    message = mail.outbox[0]
+    assert message.subject == "[Leadsgroups] Choose a new password"
+    assert message.body.splitlines()[0] == "Hello from Leadsgroups,"  # not "Hello from testserver!"
+
+
+def test_password_pages_are_the_apps_own(client, personas):
+    assert b"Email me a link" in client.get(reverse("account_reset_password")).content
+    personas.login(client, "member")
+    page = client.get(reverse("account_change_password")).content.decode()
+    assert "Change your password" in page and "Forgotten your current password?" in page
+    response = client.post(reverse("account_change_password"), {"oldpassword": "wrong", "password1": "x", "password2": "y"})
+    assert 'class="errorlist"' in response.content.decode()
