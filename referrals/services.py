@@ -475,8 +475,12 @@ def _erase(*, referral: Referral, actor, reason: str) -> None:
 
 
 @transaction.atomic
-def referral_prospect_erase(*, referral: Referral, access, reason: str) -> Referral:
-    """Leadership or an admin erases a prospect's name and contact on request; counts and values stay."""
+def referral_prospect_erase(*, referral: Referral, access, reason: str, actor=None) -> Referral:
+    """Leadership or an admin erases a prospect's name and contact on request; counts and values stay.
+
+    `actor` is the person erasing: an admin or region staff has no seat to name them by, and an
+    erasure must say who made it.
+    """
     if not access.is_leadership:
         raise PermissionDenied("Only chapter leadership or an admin can erase a prospect's data.")
     if not reason.strip():
@@ -484,8 +488,9 @@ def referral_prospect_erase(*, referral: Referral, access, reason: str) -> Refer
     referral = _locked(referral)
     if referral.is_erased:
         raise ValidationError("This prospect's data is already erased.")
-    user = access.membership.user if access.membership else None
-    _erase(referral=referral, actor=user, reason=reason.strip())
+    if actor is None and access.membership is not None:
+        actor = access.membership.user
+    _erase(referral=referral, actor=actor, reason=reason.strip())
     return referral
 
 

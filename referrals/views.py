@@ -199,7 +199,9 @@ def referral_detail(request, referral_id):
             "open_request": referral.consent_requests.filter(closed_at__isnull=True).first()
             if can_see
             else None,
+            # Admins and region staff may erase without seeing what they erase (the page says what goes).
             "can_erase": request.access.is_leadership and not referral.is_erased,
+            "is_oversight": request.access.is_oversight,
             "thank_you": getattr(referral, "thank_you", None)
             if referral.status == Referral.Status.WON
             else None,
@@ -318,7 +320,10 @@ def referral_erase(request, referral_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_prospect_erase(
-                referral=referral, access=request.access, reason=form.cleaned_data["reason"]
+                referral=referral,
+                access=request.access,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -408,9 +413,10 @@ def referral_export(request):
             "prospect phone",
         ]
     )
-    # The rule for the export: prospect contact data only for leadership (not even the
-    # giver's or receiver's own rows, which they read on the referral itself).
-    can_see = request.access.is_leadership
+    # The rule for the export: prospect contact data only for the chapter's seated
+    # leadership (not even the giver's or receiver's own rows, which they read on the referral
+    # itself; not admins or region staff without a leadership seat here).
+    can_see = selectors.sees_every_prospect(request.access)
     for r in qs.iterator(chunk_size=500):
         writer.writerow(
             [

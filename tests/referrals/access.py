@@ -8,6 +8,13 @@ from tests.access_matrix import LEADERSHIP, MEMBERS, OVERSIGHT, SIGNED_IN, Route
 
 # People with a seat in the chapter: oversight staff without one cannot give, receive or log.
 SEATED = MEMBERS - OVERSIGHT
+# Who sees the prospect's name, contact and the giver's notes on the matrix's referral (given by
+# `member` to `president`): the giver, the receiver and the chapter's seated leadership. Admins and
+# region staff open the referral (MEMBERS above) and may erase its prospect data (LEADERSHIP), but
+# see counts, statuses and values only. Checked by tests/referrals/test_views.py.
+SEES_PROSPECT = frozenset({"member", "president", "vice_president", "treasurer"})
+# Who gets prospect contact columns filled in the chapter's CSV export: seated leadership only.
+SEES_PROSPECT_IN_CSV = frozenset({"president", "vice_president", "treasurer"})
 
 
 def _referral(p):
