@@ -557,16 +557,62 @@ def one_to_one_answer(*, one_to_one: OneToOne, by: Membership, confirm: bool) ->
     return one
 
 
-def education_credit_record(
-    *, chapter, by: Membership, completed_on: date, title: str, hours: Decimal
-) -> EducationCredit:
-    """Record training a member did."""
+@transaction.atomic
+def one_to_one_withdraw(*, one_to_one: OneToOne, by: Membership) -> None:
+    """The initiator takes back a one-to-one recorded by mistake, while the other has not answered.
+
+    It never counted (only a confirmed one does), so it goes; the other member's unread request
+    to confirm it is marked read, and the dashboard's "to confirm" count drops with the record.
+    """
+    one = OneToOne.objects.select_for_update().get(pk=one_to_one.pk)
+    if by.pk != one.initiator_id:
+        raise PermissionDenied("Only the member who recorded this one-to-one can withdraw it.")
+    if one.status != OneToOne.Status.PENDING:
+        raise ValidationError(
+            "This one-to-one has already been answered, so it can no longer be withdrawn."
+        )
+    Notification.objects.filter(
+        user_id=one.other.user_id, dedupe_key=f"one-to-one:{one.pk}", read_at__isnull=True
+    ).update(read_at=timezone.now())
+    one.delete()
+
+
+def _check_education(*, chapter, completed_on: date, title: str, hours: Decimal) -> None:
     if completed_on > _local_today(chapter):
         raise ValidationError({"completed_on": "The date cannot be in the future."})
     if not Decimal("0.25") <= hours <= Decimal("40"):
         raise ValidationError({"hours": "Hours are between 0.25 and 40."})
     if not title.strip():
         raise ValidationError({"title": "What was the training?"})
+
+
+def education_credit_record(
+    *, chapter, by: Membership, completed_on: date, title: str, hours: Decimal
+) -> EducationCredit:
+    """Record training a member did."""
+    _check_education(chapter=chapter, completed_on=completed_on, title=title, hours=hours)
     return EducationCredit.objects.create(
         chapter=chapter, membership=by, completed_on=completed_on, title=title.strip(), hours=hours
     )
+
+
+def _own_credit(credit: EducationCredit, by: Membership) -> None:
+    if by.pk != credit.membership_id:
+        raise PermissionDenied("Only the member who recorded this education credit can change it.")
+
+
+def education_credit_update(
+    *, credit: EducationCredit, by: Membership, completed_on: date, title: str, hours: Decimal
+) -> EducationCredit:
+    """A member corrects an education credit of their own (like recording it, not audited)."""
+    _own_credit(credit, by)
+    _check_education(chapter=credit.chapter, completed_on=completed_on, title=title, hours=hours)
+    credit.completed_on, credit.title, credit.hours = completed_on, title.strip(), hours
+    credit.save(update_fields=["completed_on", "title", "hours"])
+    return credit
+
+
+def education_credit_delete(*, credit: EducationCredit, by: Membership) -> None:
+    """A member deletes an education credit of their own recorded by mistake."""
+    _own_credit(credit, by)
+    credit.delete()

@@ -18,5 +18,10 @@ urlpatterns = [
     path("referrals/<int:referral_id>/erase/", views.referral_erase, name="erase"),
     path("one-to-ones/", views.one_to_ones, name="one-to-ones"),
     path("one-to-ones/<int:one_to_one_id>/answer/", views.one_to_one_answer, name="one-to-one-answer"),
+    path(
+        "one-to-ones/<int:one_to_one_id>/withdraw/", views.one_to_one_withdraw, name="one-to-one-withdraw"
+    ),
     path("education/", views.education, name="education"),
+    path("education/<int:credit_id>/", views.education_edit, name="education-edit"),
+    path("education/<int:credit_id>/delete/", views.education_delete, name="education-delete"),
 ]

@@ -495,6 +495,65 @@ def one_to_one_answer(request, one_to_one_id):
     return redirect("referrals:one-to-ones", request.chapter.slug)
 
 
+@require_POST
+@chapter_view(Need.MEMBER)
+def one_to_one_withdraw(request, one_to_one_id):
+    # As with answering: a one-to-one of the chapter, then the service refuses anyone but the initiator.
+    one = get_object_or_404(request.chapter.one_to_ones.select_related("other__user"), pk=one_to_one_id)
+    try:
+        services.one_to_one_withdraw(one_to_one=one, by=_seat(request))
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, f"One-to-one with {one.other.display_name} withdrawn.")
+    return redirect("referrals:one-to-ones", request.chapter.slug)
+
+
+def _own_credit(request, credit_id):
+    """One of the person's own education credits; anyone else's is 404, like a foreign id."""
+    return get_object_or_404(request.chapter.education_credits, pk=credit_id, membership=_seat(request))
+
+
+@chapter_view(Need.MEMBER)
+def education_edit(request, credit_id):
+    chapter = request.chapter
+    credit = _own_credit(request, credit_id)
+    form = EducationForm(
+        request.POST or None,
+        initial={"completed_on": credit.completed_on, "title": credit.title, "hours": credit.hours},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.education_credit_update(
+                credit=credit,
+                by=request.access.membership,
+                completed_on=data["completed_on"],
+                title=data["title"],
+                hours=data["hours"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Education credit corrected.")
+            return redirect("referrals:education", chapter.slug)
+    return render(
+        request,
+        "referrals/education_edit.html",
+        {"chapter": chapter, "form": form, "credit": credit},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def education_delete(request, credit_id):
+    credit = _own_credit(request, credit_id)
+    services.education_credit_delete(credit=credit, by=request.access.membership)
+    messages.success(request, f"Education credit “{credit.title}” deleted.")
+    return redirect("referrals:education", request.chapter.slug)
+
+
 @chapter_view(Need.MEMBER)
 def education(request):
     chapter = request.chapter

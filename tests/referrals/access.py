@@ -29,6 +29,12 @@ def _one_to_one(p):
     return OneToOneFactory(initiator=p.member, other=p.president)
 
 
+def _credit(p):
+    from tests.referrals.factories import EducationCreditFactory
+
+    return EducationCreditFactory(membership=p.member)
+
+
 ROUTES = {
     "referral-new": Route(SIGNED_IN, chapter_scoped=False),
     "referrals:new": Route(SEATED),
@@ -62,4 +68,13 @@ ROUTES = {
         data=lambda p: {"answer": "confirm"},
     ),
     "referrals:education": Route(SEATED),
+    # Only the member's own credit (the matrix's credit is `member`'s): anyone else's is 404.
+    "referrals:education-edit": Route(frozenset({"member"}), kwargs=lambda p: {"credit_id": _credit(p).pk}),
+    "referrals:education-delete": Route(
+        frozenset({"member"}), method="post", kwargs=lambda p: {"credit_id": _credit(p).pk}
+    ),
+    # The initiator withdraws a one-to-one the other has not answered yet.
+    "referrals:one-to-one-withdraw": Route(
+        frozenset({"member"}), method="post", kwargs=lambda p: {"one_to_one_id": _one_to_one(p).pk}
+    ),
 }
