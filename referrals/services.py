@@ -292,18 +292,31 @@ def referrals_mark_stale(*, chapter_id: int, now=None) -> int:
                 continue
             referral = Referral.objects.select_related("chapter", "giver__user", "receiver__user").get(pk=pk)
             ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.STALE, created_at=now)
+            marked += 1
+            if referral.receiver.status not in Membership.SEATED_STATUSES:
+                continue  # marked for the chapter to see, but a member who left is not chased
             notification_send(
                 user=referral.receiver.user,
                 chapter=referral.chapter,
                 kind=Notification.Kind.STALE_REFERRAL,
-                title=f"Referral from {referral.giver.display_name} is waiting for an update",
-                body=f"No update for {settings.STALE_REFERRAL_DAYS} days. "
-                "Move it on, or decline it with a reason.",
+                title=f"Referral #{referral.pk} from {referral.giver.display_name} is waiting for an update",
+                body=f"No update for {settings.STALE_REFERRAL_DAYS} days: it is still "
+                f"“{referral.get_status_display()}”. {stale_next_step(referral)}",
                 url=_url(referral),
                 dedupe_key=f"referral-stale:{pk}:{int(referral.stale_since.timestamp())}",
             )
-            marked += 1
     return marked
+
+
+def stale_next_step(referral: Referral) -> str:
+    """What the receiver can do with a stale referral, from where it stands (not a step it cannot take)."""
+    steps = {
+        Status.GIVEN: "Accept it, or decline it with a reason.",
+        Status.ACCEPTED: "Say you contacted the prospect, mark it lost, or decline it with a reason.",
+        Status.CONTACTED: "Say the meeting was held, record it won with its value, or mark it lost.",
+        Status.MEETING: "Record it won with its value, or mark it lost.",
+    }
+    return steps.get(referral.status, "")
 
 
 # Consent --------------------------------------------------------------------------------------
