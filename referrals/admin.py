@@ -11,6 +11,9 @@ class ReferralEventInline(admin.TabularInline):
     # and the chapter's leadership (referrals.selectors.referral_can_see_prospect).
     fields = readonly_fields = ["action", "actor", "from_status", "to_status", "created_at"]
 
+    def has_add_permission(self, request, obj=None):
+        return False  # the history is written by the app, never typed in
+
 
 @admin.register(Referral)
 class ReferralAdmin(admin.ModelAdmin):

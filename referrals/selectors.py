@@ -34,6 +34,28 @@ def referral_can_see_prospect(access, referral: Referral) -> bool:
     return own is not None and own in (referral.giver_id, referral.receiver_id)
 
 
+def referrals_for_erasure_request(*, chapter, contact: str) -> list[Referral]:
+    """The chapter's referrals (not yet erased) whose prospect has exactly this email or phone.
+
+    For a prospect's request to be erased, which gives their contact: the person handling it (an
+    admin, who does not see prospects) finds the referrals to erase without browsing anyone's data.
+    Phones match on their digits, however they were typed.
+    """
+    contact = contact.strip()
+    base = _base(chapter).filter(prospect_erased_at__isnull=True).order_by("-created_at")
+    if "@" in contact:
+        return list(base.filter(prospect_email__iexact=contact))
+    digits = "".join(c for c in contact if c.isdigit())
+    if len(digits) < 6:
+        return []
+    pks = [
+        pk
+        for pk, phone in base.exclude(prospect_phone="").values_list("pk", "prospect_phone")
+        if "".join(c for c in phone if c.isdigit()) == digits
+    ]
+    return list(base.filter(pk__in=pks))
+
+
 def _base(chapter):
     return Referral.objects.filter(chapter=chapter).select_related(
         "giver__user", "giver__classification", "receiver__user", "receiver__classification"

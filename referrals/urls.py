@@ -11,6 +11,7 @@ urlpatterns = [
     path("referrals/new/", views.referral_new, name="new"),
     path("referrals/stats/", views.stats, name="stats"),
     path("referrals/export.csv", views.referral_export, name="export"),
+    path("referrals/erase/", views.referral_erase_find, name="erase-find"),
     path("referrals/<int:referral_id>/", views.referral_detail, name="detail"),
     path("referrals/<int:referral_id>/status/", views.referral_status, name="status"),
     path("referrals/<int:referral_id>/won/", views.referral_won, name="won"),

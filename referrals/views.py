@@ -16,6 +16,7 @@ from referrals import selectors, services
 from referrals.forms import (
     EducationForm,
     EraseForm,
+    ErasureFindForm,
     OneToOneForm,
     PeriodForm,
     ReferralForm,
@@ -332,6 +333,23 @@ def referral_erase(request, referral_id):
             return redirect("referrals:detail", request.chapter.slug, referral.pk)
     return render(
         request, "referrals/referral_erase.html", {"chapter": request.chapter, "r": referral, "form": form}
+    )
+
+
+@chapter_view(Need.LEADERSHIP)
+def referral_erase_find(request):
+    """Find the referrals to erase from the contact a prospect gave in their request."""
+    form = ErasureFindForm(request.GET or None)
+    found = None
+    if form.is_bound and form.is_valid():
+        found = selectors.referrals_for_erasure_request(
+            chapter=request.chapter, contact=form.cleaned_data["contact"]
+        )
+    return render(
+        request,
+        "referrals/referral_erase_find.html",
+        {"chapter": request.chapter, "form": form, "found": found},
+        status=422 if form.is_bound and form.errors else 200,
     )
 
 

@@ -54,6 +54,7 @@ ROUTES = {
     "referrals:consent-request": Route(
         frozenset({"member"}), method="post", kwargs=lambda p: {"referral_id": _referral(p).pk}
     ),
+    "referrals:erase-find": Route(LEADERSHIP),
     "referrals:erase": Route(
         LEADERSHIP,
         method="post",

@@ -464,3 +464,49 @@ def test_the_django_admin_does_not_show_prospect_data(client, personas):
     for secret in (*SECRETS, b"Petra"):
         assert secret not in response.content, secret
     assert b"Held: name, email, phone, notes" in response.content
+    from django.contrib import admin
+
+    from referrals.admin import ReferralEventInline
+
+    inline = ReferralEventInline(Referral, admin.site)
+    assert not inline.has_add_permission(response.wsgi_request, referral)  # history is not typed in
+
+
+@pytest.mark.parametrize("who", ["org_admin", "region_staff", "president"])
+def test_erasure_request_finds_the_referrals_by_the_prospects_contact_without_showing_them(
+    client, personas, who
+):
+    """An admin, who sees no prospects, finds what to erase from the contact the prospect gave."""
+    by_email = _matrix_referral(personas, prospect_phone="")
+    by_phone = _matrix_referral(personas, prospect_email="", prospect_phone="+44 (7700) 900-123")
+    other = ReferralFactory(
+        giver=personas.member2, receiver=personas.member, prospect_email="else@x.example", prospect_phone="0123 456789"
+    )
+    erased = _matrix_referral(personas, prospect_erased_at="2026-01-01T00:00Z")
+    personas.login(client, who)
+    assert personas.url("referrals:erase-find") in client.get(personas.url("referrals:chapter-list")).content.decode()
+    find = personas.url("referrals:erase-find")
+    response = client.get(find, {"contact": " PETRA@prospect.example "})
+    found = [r.pk for r in response.context["found"]]
+    assert found == [by_email.pk]
+    assert personas.url("referrals:erase", by_email.pk) in response.content.decode()
+    found = [r.pk for r in client.get(find, {"contact": "447700900123"}).context["found"]]
+    assert found == [by_phone.pk]  # digits match however the phone was typed
+    assert client.get(find, {"contact": "nobody@x.example"}).context["found"] == []
+    assert other.pk not in found and erased.pk not in found
+    content = client.get(find, {"contact": "petra@prospect.example"}).content
+    for secret in (b"Petra Prospect", b"secret note", b"else@x.example"):
+        assert secret not in content
+
+
+def test_erasure_search_needs_a_full_contact(client, personas):
+    _matrix_referral(personas)
+    personas.login(client, "org_admin")
+    response = client.get(personas.url("referrals:erase-find"), {"contact": "77"})
+    assert response.status_code == 422 and response.context["found"] is None
+
+
+def test_a_plain_member_has_no_erasure_search(client, personas):
+    personas.login(client, "member")
+    assert personas.url("referrals:erase-find") not in client.get(personas.url("referrals:chapter-list")).content.decode()
+    assert client.get(personas.url("referrals:erase-find"), {"contact": "petra@prospect.example"}).status_code == 403
