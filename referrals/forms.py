@@ -186,6 +186,20 @@ class EraseForm(forms.Form):
     )
 
 
+class ErasureFindForm(forms.Form):
+    contact = forms.CharField(
+        max_length=254,
+        label="The prospect's email address or phone number",
+        help_text="As given in their request. Only referrals with exactly this contact are listed.",
+    )
+
+    def clean_contact(self):
+        contact = self.cleaned_data["contact"].strip()
+        if "@" not in contact and sum(c.isdigit() for c in contact) < 6:
+            raise forms.ValidationError("Enter a full email address, or a phone number with at least 6 digits.")
+        return contact
+
+
 class MemberChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return member_label(obj)

@@ -13,14 +13,47 @@ from members.models import Membership
 from referrals.models import EducationCredit, OneToOne, Referral, ThankYou
 
 
+def sees_every_prospect(access) -> bool:
+    """Chapter leadership seated in the chapter (president, vice-president, secretary-treasurer).
+
+    Not organisation admins or region staff as such: they may open the chapter's referrals and
+    erase a prospect's data on request, but see counts, statuses and values only, unless they also
+    hold a leadership seat in this chapter.
+    """
+    return access is not None and access.membership is not None and access.membership.is_leadership
+
+
 def referral_can_see_prospect(access, referral: Referral) -> bool:
-    """THE rule: a prospect's name and contact are for the giver, the receiver and chapter leadership."""
+    """THE rule: a prospect's name, contact and the giver's notes are for the giver, the receiver
+    and the chapter's seated leadership; everyone else who may see the referral gets counts only."""
     if access is None:
         return False
-    if access.is_leadership:
+    if sees_every_prospect(access):
         return True
     own = access.membership.pk if access.membership else None
     return own is not None and own in (referral.giver_id, referral.receiver_id)
+
+
+def referrals_for_erasure_request(*, chapter, contact: str) -> list[Referral]:
+    """The chapter's referrals (not yet erased) whose prospect has exactly this email or phone.
+
+    For a prospect's request to be erased, which gives their contact: the person handling it (an
+    admin, who does not see prospects) finds the referrals to erase without browsing anyone's data.
+    Phones match on their digits, however they were typed.
+    """
+    contact = contact.strip()
+    base = _base(chapter).filter(prospect_erased_at__isnull=True).order_by("-created_at")
+    if "@" in contact:
+        return list(base.filter(prospect_email__iexact=contact))
+    digits = "".join(c for c in contact if c.isdigit())
+    if len(digits) < 6:
+        return []
+    pks = [
+        pk
+        for pk, phone in base.exclude(prospect_phone="").values_list("pk", "prospect_phone")
+        if "".join(c for c in phone if c.isdigit()) == digits
+    ]
+    return list(base.filter(pk__in=pks))
 
 
 def _base(chapter):

@@ -292,18 +292,31 @@ def referrals_mark_stale(*, chapter_id: int, now=None) -> int:
                 continue
             referral = Referral.objects.select_related("chapter", "giver__user", "receiver__user").get(pk=pk)
             ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.STALE, created_at=now)
+            marked += 1
+            if referral.receiver.status not in Membership.SEATED_STATUSES:
+                continue  # marked for the chapter to see, but a member who left is not chased
             notification_send(
                 user=referral.receiver.user,
                 chapter=referral.chapter,
                 kind=Notification.Kind.STALE_REFERRAL,
-                title=f"Referral from {referral.giver.display_name} is waiting for an update",
-                body=f"No update for {settings.STALE_REFERRAL_DAYS} days. "
-                "Move it on, or decline it with a reason.",
+                title=f"Referral #{referral.pk} from {referral.giver.display_name} is waiting for an update",
+                body=f"No update for {settings.STALE_REFERRAL_DAYS} days: it is still "
+                f"“{referral.get_status_display()}”. {stale_next_step(referral)}",
                 url=_url(referral),
                 dedupe_key=f"referral-stale:{pk}:{int(referral.stale_since.timestamp())}",
             )
-            marked += 1
     return marked
+
+
+def stale_next_step(referral: Referral) -> str:
+    """What the receiver can do with a stale referral, from where it stands (not a step it cannot take)."""
+    steps = {
+        Status.GIVEN: "Accept it, or decline it with a reason.",
+        Status.ACCEPTED: "Say you contacted the prospect, mark it lost, or decline it with a reason.",
+        Status.CONTACTED: "Say the meeting was held, record it won with its value, or mark it lost.",
+        Status.MEETING: "Record it won with its value, or mark it lost.",
+    }
+    return steps.get(referral.status, "")
 
 
 # Consent --------------------------------------------------------------------------------------
@@ -475,8 +488,12 @@ def _erase(*, referral: Referral, actor, reason: str) -> None:
 
 
 @transaction.atomic
-def referral_prospect_erase(*, referral: Referral, access, reason: str) -> Referral:
-    """Leadership or an admin erases a prospect's name and contact on request; counts and values stay."""
+def referral_prospect_erase(*, referral: Referral, access, reason: str, actor=None) -> Referral:
+    """Leadership or an admin erases a prospect's name and contact on request; counts and values stay.
+
+    `actor` is the person erasing: an admin or region staff has no seat to name them by, and an
+    erasure must say who made it.
+    """
     if not access.is_leadership:
         raise PermissionDenied("Only chapter leadership or an admin can erase a prospect's data.")
     if not reason.strip():
@@ -484,8 +501,9 @@ def referral_prospect_erase(*, referral: Referral, access, reason: str) -> Refer
     referral = _locked(referral)
     if referral.is_erased:
         raise ValidationError("This prospect's data is already erased.")
-    user = access.membership.user if access.membership else None
-    _erase(referral=referral, actor=user, reason=reason.strip())
+    if actor is None and access.membership is not None:
+        actor = access.membership.user
+    _erase(referral=referral, actor=actor, reason=reason.strip())
     return referral
 
 
@@ -552,16 +570,62 @@ def one_to_one_answer(*, one_to_one: OneToOne, by: Membership, confirm: bool) ->
     return one
 
 
-def education_credit_record(
-    *, chapter, by: Membership, completed_on: date, title: str, hours: Decimal
-) -> EducationCredit:
-    """Record training a member did."""
+@transaction.atomic
+def one_to_one_withdraw(*, one_to_one: OneToOne, by: Membership) -> None:
+    """The initiator takes back a one-to-one recorded by mistake, while the other has not answered.
+
+    It never counted (only a confirmed one does), so it goes; the other member's unread request
+    to confirm it is marked read, and the dashboard's "to confirm" count drops with the record.
+    """
+    one = OneToOne.objects.select_for_update().get(pk=one_to_one.pk)
+    if by.pk != one.initiator_id:
+        raise PermissionDenied("Only the member who recorded this one-to-one can withdraw it.")
+    if one.status != OneToOne.Status.PENDING:
+        raise ValidationError(
+            "This one-to-one has already been answered, so it can no longer be withdrawn."
+        )
+    Notification.objects.filter(
+        user_id=one.other.user_id, dedupe_key=f"one-to-one:{one.pk}", read_at__isnull=True
+    ).update(read_at=timezone.now())
+    one.delete()
+
+
+def _check_education(*, chapter, completed_on: date, title: str, hours: Decimal) -> None:
     if completed_on > _local_today(chapter):
         raise ValidationError({"completed_on": "The date cannot be in the future."})
     if not Decimal("0.25") <= hours <= Decimal("40"):
         raise ValidationError({"hours": "Hours are between 0.25 and 40."})
     if not title.strip():
         raise ValidationError({"title": "What was the training?"})
+
+
+def education_credit_record(
+    *, chapter, by: Membership, completed_on: date, title: str, hours: Decimal
+) -> EducationCredit:
+    """Record training a member did."""
+    _check_education(chapter=chapter, completed_on=completed_on, title=title, hours=hours)
     return EducationCredit.objects.create(
         chapter=chapter, membership=by, completed_on=completed_on, title=title.strip(), hours=hours
     )
+
+
+def _own_credit(credit: EducationCredit, by: Membership) -> None:
+    if by.pk != credit.membership_id:
+        raise PermissionDenied("Only the member who recorded this education credit can change it.")
+
+
+def education_credit_update(
+    *, credit: EducationCredit, by: Membership, completed_on: date, title: str, hours: Decimal
+) -> EducationCredit:
+    """A member corrects an education credit of their own (like recording it, not audited)."""
+    _own_credit(credit, by)
+    _check_education(chapter=credit.chapter, completed_on=completed_on, title=title, hours=hours)
+    credit.completed_on, credit.title, credit.hours = completed_on, title.strip(), hours
+    credit.save(update_fields=["completed_on", "title", "hours"])
+    return credit
+
+
+def education_credit_delete(*, credit: EducationCredit, by: Membership) -> None:
+    """A member deletes an education credit of their own recorded by mistake."""
+    _own_credit(credit, by)
+    credit.delete()

@@ -16,6 +16,7 @@ from referrals import selectors, services
 from referrals.forms import (
     EducationForm,
     EraseForm,
+    ErasureFindForm,
     OneToOneForm,
     PeriodForm,
     ReferralForm,
@@ -199,7 +200,9 @@ def referral_detail(request, referral_id):
             "open_request": referral.consent_requests.filter(closed_at__isnull=True).first()
             if can_see
             else None,
+            # Admins and region staff may erase without seeing what they erase (the page says what goes).
             "can_erase": request.access.is_leadership and not referral.is_erased,
+            "is_oversight": request.access.is_oversight,
             "thank_you": getattr(referral, "thank_you", None)
             if referral.status == Referral.Status.WON
             else None,
@@ -318,7 +321,10 @@ def referral_erase(request, referral_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.referral_prospect_erase(
-                referral=referral, access=request.access, reason=form.cleaned_data["reason"]
+                referral=referral,
+                access=request.access,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -327,6 +333,23 @@ def referral_erase(request, referral_id):
             return redirect("referrals:detail", request.chapter.slug, referral.pk)
     return render(
         request, "referrals/referral_erase.html", {"chapter": request.chapter, "r": referral, "form": form}
+    )
+
+
+@chapter_view(Need.LEADERSHIP)
+def referral_erase_find(request):
+    """Find the referrals to erase from the contact a prospect gave in their request."""
+    form = ErasureFindForm(request.GET or None)
+    found = None
+    if form.is_bound and form.is_valid():
+        found = selectors.referrals_for_erasure_request(
+            chapter=request.chapter, contact=form.cleaned_data["contact"]
+        )
+    return render(
+        request,
+        "referrals/referral_erase_find.html",
+        {"chapter": request.chapter, "form": form, "found": found},
+        status=422 if form.is_bound and form.errors else 200,
     )
 
 
@@ -408,9 +431,10 @@ def referral_export(request):
             "prospect phone",
         ]
     )
-    # The issue's rule for the export: prospect contact data only for leadership (not even the
-    # giver's or receiver's own rows, which they read on the referral itself).
-    can_see = request.access.is_leadership
+    # The issue's rule for the export: prospect contact data only for the chapter's seated
+    # leadership (not even the giver's or receiver's own rows, which they read on the referral
+    # itself; not admins or region staff without a leadership seat here).
+    can_see = selectors.sees_every_prospect(request.access)
     for r in qs.iterator(chunk_size=500):
         writer.writerow(
             [
@@ -487,6 +511,65 @@ def one_to_one_answer(request, one_to_one_id):
     else:
         messages.success(request, "Thanks, noted.")
     return redirect("referrals:one-to-ones", request.chapter.slug)
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def one_to_one_withdraw(request, one_to_one_id):
+    # As with answering: a one-to-one of the chapter, then the service refuses anyone but the initiator.
+    one = get_object_or_404(request.chapter.one_to_ones.select_related("other__user"), pk=one_to_one_id)
+    try:
+        services.one_to_one_withdraw(one_to_one=one, by=_seat(request))
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, f"One-to-one with {one.other.display_name} withdrawn.")
+    return redirect("referrals:one-to-ones", request.chapter.slug)
+
+
+def _own_credit(request, credit_id):
+    """One of the person's own education credits; anyone else's is 404, like a foreign id."""
+    return get_object_or_404(request.chapter.education_credits, pk=credit_id, membership=_seat(request))
+
+
+@chapter_view(Need.MEMBER)
+def education_edit(request, credit_id):
+    chapter = request.chapter
+    credit = _own_credit(request, credit_id)
+    form = EducationForm(
+        request.POST or None,
+        initial={"completed_on": credit.completed_on, "title": credit.title, "hours": credit.hours},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.education_credit_update(
+                credit=credit,
+                by=request.access.membership,
+                completed_on=data["completed_on"],
+                title=data["title"],
+                hours=data["hours"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Education credit corrected.")
+            return redirect("referrals:education", chapter.slug)
+    return render(
+        request,
+        "referrals/education_edit.html",
+        {"chapter": chapter, "form": form, "credit": credit},
+        status=422 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_POST
+@chapter_view(Need.MEMBER)
+def education_delete(request, credit_id):
+    credit = _own_credit(request, credit_id)
+    services.education_credit_delete(credit=credit, by=request.access.membership)
+    messages.success(request, f"Education credit “{credit.title}” deleted.")
+    return redirect("referrals:education", request.chapter.slug)
 
 
 @chapter_view(Need.MEMBER)

@@ -56,3 +56,36 @@ def test_sweep_fans_out_per_chapter(personas, monkeypatch):
     _age(ReferralFactory(giver=personas.member2, receiver=personas.member), 20)
     assert referrals_stale_sweep() == 1
     assert queued == [personas.chapter.pk]
+
+
+def _reminder(personas):
+    return Notification.objects.get(user=personas.member2.user, kind=Notification.Kind.STALE_REFERRAL)
+
+
+def test_the_reminder_names_the_referral_and_only_steps_it_can_take(personas):
+    """A referral past 'accepted' cannot be declined: the reminder must not tell the receiver to."""
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status="meeting")
+    _age(referral, 15)
+    services.referrals_mark_stale(chapter_id=personas.chapter.pk)
+    notice = _reminder(personas)
+    assert f"#{referral.pk}" in notice.title
+    assert "No update for 14 days: it is still “Meeting held”." in notice.body
+    assert "won with its value, or mark it lost" in notice.body and "decline" not in notice.body
+
+
+def test_a_new_referral_gone_stale_is_to_accept_or_decline(personas):
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status="given")
+    _age(referral, 15)
+    services.referrals_mark_stale(chapter_id=personas.chapter.pk)
+    assert "Accept it, or decline it with a reason." in _reminder(personas).body
+
+
+def test_a_receiver_who_left_is_not_chased_but_the_referral_is_marked(personas):
+    from members.models import Membership
+
+    referral = ReferralFactory(giver=personas.member, receiver=personas.member2, status="accepted")
+    Membership.objects.filter(pk=personas.member2.pk).update(status=Membership.Status.RESIGNED)
+    _age(referral, 15)
+    assert services.referrals_mark_stale(chapter_id=personas.chapter.pk) == 1
+    referral.refresh_from_db()
+    assert referral.stale_since is not None and _reminders(personas) == 0

@@ -8,7 +8,9 @@ from django.urls import reverse
 
 from members.models import Membership
 from referrals.models import Referral
+from tests.access_matrix import IN_CHAPTER
 from tests.factories import MembershipFactory
+from tests.referrals.access import SEES_PROSPECT, SEES_PROSPECT_IN_CSV
 from tests.referrals.factories import ReferralFactory
 
 GOOD = {
@@ -192,12 +194,13 @@ def test_inbox_filters_by_status(client, personas):
         ("member2", True),
         ("president", True),
         ("treasurer", True),
-        ("org_admin", True),
-        ("region_staff", True),
+        ("org_admin", False),
+        ("region_staff", False),
     ],
 )
 def test_prospect_contact_on_detail_page_per_role(client, personas, who, sees):
-    """The referral goes from member to member2; leadership sees it too; a third member does not (below)."""
+    """The referral goes from member to member2; seated leadership sees it too; a third member does
+    not (below), nor do admins or region staff without a leadership seat in the chapter."""
     referral = ReferralFactory(giver=personas.member, receiver=personas.member2, notes="secret note")
     personas.login(client, who)
     content = client.get(personas.url("referrals:detail", referral.pk)).content
@@ -353,3 +356,157 @@ def test_the_note_for_the_giver_reaches_the_giver_with_the_thank_you(client, per
     personas.login(client, "member")
     html = client.get(reverse("notifications")).content.decode()
     assert "Thanks &lt;b&gt;Sam&lt;/b&gt;!" in html
+
+
+# The privacy rows of the permission matrix (tests/referrals/access.py) --------------------------
+
+SECRETS = (b"Petra Prospect", b"petra@prospect.example", b"7700 900123", b"secret note")
+
+
+def _matrix_referral(personas, **extra):
+    return ReferralFactory(giver=personas.member, receiver=personas.president, notes="secret note", **extra)
+
+
+@pytest.mark.parametrize("who", IN_CHAPTER)
+def test_prospect_on_the_referral_page_per_matrix_row(client, personas, who):
+    referral = _matrix_referral(personas)
+    personas.login(client, who)
+    content = client.get(personas.url("referrals:detail", referral.pk)).content
+    for secret in SECRETS:
+        assert (secret in content) is (who in SEES_PROSPECT), (who, secret)
+
+
+@pytest.mark.parametrize("who", IN_CHAPTER)
+def test_prospect_on_the_chapter_list_per_matrix_row(client, personas, who):
+    _matrix_referral(personas, status="won", closed_value=1234)
+    personas.login(client, who)
+    response = client.get(personas.url("referrals:chapter-list"))
+    content = response.content
+    assert (b"Petra Prospect" in content) is (who in SEES_PROSPECT), who
+    for secret in SECRETS[1:]:
+        assert secret not in content, (who, secret)  # the list never carries contact or notes
+    assert b"1,234.00" in content and b"Won" in content  # status and value for everyone
+
+
+@pytest.mark.parametrize("who", IN_CHAPTER)
+def test_prospect_in_the_csv_per_matrix_row(client, personas, who):
+    _matrix_referral(personas, status="won", closed_value=300)
+    personas.login(client, who)
+    (row,) = _csv(client, personas)
+    sees = who in SEES_PROSPECT_IN_CSV
+    assert (row["prospect name"] == "Petra Prospect") is sees, who
+    assert (row["prospect email"] == "petra@prospect.example") is sees, who
+    assert (row["prospect phone"] != "") is sees, who
+    assert row["status"] == "won" and row["closed value"] == "300.00"
+
+
+@pytest.mark.parametrize("who", ["org_admin", "region_staff"])
+def test_oversight_sees_no_prospect_on_stats_or_inbox_pages(client, personas, who):
+    _matrix_referral(personas)
+    personas.login(client, who)
+    for url in (personas.url("referrals:stats"), personas.url("referrals:chapter-list")):
+        content = client.get(url).content
+        for secret in SECRETS:
+            assert secret not in content, (url, secret)
+
+
+def test_an_admin_with_a_leadership_seat_in_the_chapter_sees_the_prospect(client, personas):
+    """The rule is about the seat: an admin who is also the chapter's secretary-treasurer sees it."""
+    MembershipFactory(
+        chapter=personas.chapter, user=personas.org_admin, role=Membership.Role.SECRETARY_TREASURER
+    )
+    referral = _matrix_referral(personas)
+    personas.login(client, "org_admin")
+    assert b"Petra Prospect" in client.get(personas.url("referrals:detail", referral.pk)).content
+    assert _csv(client, personas)[0]["prospect name"] == "Petra Prospect"
+
+
+def test_an_admin_with_a_plain_seat_sees_only_their_own_referrals_prospects(client, personas):
+    MembershipFactory(chapter=personas.chapter, user=personas.region_staff)
+    referral = _matrix_referral(personas)
+    personas.login(client, "region_staff")
+    assert b"Petra Prospect" not in client.get(personas.url("referrals:detail", referral.pk)).content
+    assert _csv(client, personas)[0]["prospect name"] == ""
+
+
+@pytest.mark.parametrize("who", ["org_admin", "region_staff"])
+def test_oversight_erases_a_prospect_without_seeing_it(client, personas, who):
+    from members.models import AuditEvent
+
+    referral = _matrix_referral(personas)
+    personas.login(client, who)
+    detail = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    assert "can erase the prospect's data on request without seeing it" in detail
+    assert personas.url("referrals:erase", referral.pk) in detail
+    page = client.get(personas.url("referrals:erase", referral.pk)).content
+    for secret in SECRETS:
+        assert secret not in page, secret
+    assert b"name, email and phone, and the giver's notes about them" in page
+    response = client.post(
+        personas.url("referrals:erase", referral.pk), {"reason": "The prospect wrote to head office"}
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.is_erased and referral.prospect_name == referral.notes == ""
+    event = AuditEvent.objects.get(action="referral.prospect_erased", target_id=str(referral.pk))
+    assert event.actor == personas.user(who)
+    after = client.get(personas.url("referrals:detail", referral.pk)).content.decode()
+    assert "Erased" in after and "erase the prospect" not in after.lower().split("erased")[-1]
+
+
+def test_the_django_admin_does_not_show_prospect_data(client, personas):
+    referral = _matrix_referral(personas, decline_reason="Petra Prospect moved away")
+    personas.org_admin.is_superuser = True  # as the demo's organisation admin, who is also the Django admin
+    personas.org_admin.save()
+    personas.login(client, "org_admin")
+    response = client.get(reverse("admin:referrals_referral_change", args=[referral.pk]))
+    assert response.status_code == 200
+    for secret in (*SECRETS, b"Petra"):
+        assert secret not in response.content, secret
+    assert b"Held: name, email, phone, notes" in response.content
+    from django.contrib import admin
+
+    from referrals.admin import ReferralEventInline
+
+    inline = ReferralEventInline(Referral, admin.site)
+    assert not inline.has_add_permission(response.wsgi_request, referral)  # history is not typed in
+
+
+@pytest.mark.parametrize("who", ["org_admin", "region_staff", "president"])
+def test_erasure_request_finds_the_referrals_by_the_prospects_contact_without_showing_them(
+    client, personas, who
+):
+    """An admin, who sees no prospects, finds what to erase from the contact the prospect gave."""
+    by_email = _matrix_referral(personas, prospect_phone="")
+    by_phone = _matrix_referral(personas, prospect_email="", prospect_phone="+44 (7700) 900-123")
+    other = ReferralFactory(
+        giver=personas.member2, receiver=personas.member, prospect_email="else@x.example", prospect_phone="0123 456789"
+    )
+    erased = _matrix_referral(personas, prospect_erased_at="2026-01-01T00:00Z")
+    personas.login(client, who)
+    assert personas.url("referrals:erase-find") in client.get(personas.url("referrals:chapter-list")).content.decode()
+    find = personas.url("referrals:erase-find")
+    response = client.get(find, {"contact": " PETRA@prospect.example "})
+    found = [r.pk for r in response.context["found"]]
+    assert found == [by_email.pk]
+    assert personas.url("referrals:erase", by_email.pk) in response.content.decode()
+    found = [r.pk for r in client.get(find, {"contact": "447700900123"}).context["found"]]
+    assert found == [by_phone.pk]  # digits match however the phone was typed
+    assert client.get(find, {"contact": "nobody@x.example"}).context["found"] == []
+    assert other.pk not in found and erased.pk not in found
+    content = client.get(find, {"contact": "petra@prospect.example"}).content
+    for secret in (b"Petra Prospect", b"secret note", b"else@x.example"):
+        assert secret not in content
+
+
+def test_erasure_search_needs_a_full_contact(client, personas):
+    _matrix_referral(personas)
+    personas.login(client, "org_admin")
+    response = client.get(personas.url("referrals:erase-find"), {"contact": "77"})
+    assert response.status_code == 422 and response.context["found"] is None
+
+
+def test_a_plain_member_has_no_erasure_search(client, personas):
+    personas.login(client, "member")
+    assert personas.url("referrals:erase-find") not in client.get(personas.url("referrals:chapter-list")).content.decode()
+    assert client.get(personas.url("referrals:erase-find"), {"contact": "petra@prospect.example"}).status_code == 403
