@@ -78,7 +78,9 @@ class ReferralForm(forms.Form):
         candidates=[], label="To", help_text="Type a name or a classification, then pick from the list."
     )
     kind = forms.ChoiceField(
-        choices=Referral.Kind.choices, widget=forms.RadioSelect, initial=Referral.Kind.OUTSIDE
+        # The giver fills the form: in their words, "from me"; everywhere else it is "the giver's own".
+        choices=[(Referral.Kind.INSIDE, "Inside (business from me)"), (Referral.Kind.OUTSIDE, Referral.Kind.OUTSIDE.label)],
+        widget=forms.RadioSelect, initial=Referral.Kind.OUTSIDE,
     )
     prospect_name = forms.CharField(label="Prospect's name", max_length=150, required=False)
     prospect_phone = forms.CharField(

@@ -20,7 +20,7 @@ MAX_CLOSED_VALUE = Decimal("10000000.00")
 
 class Referral(models.Model):
     class Kind(models.TextChoices):
-        INSIDE = "inside", "Inside (business from me)"
+        INSIDE = "inside", "Inside (the giver's own business)"
         OUTSIDE = "outside", "Outside (a third party)"
 
     class Consent(models.TextChoices):

@@ -3,6 +3,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -126,6 +127,9 @@ def referral_new(request):
 # Lists ----------------------------------------------------------------------------------------
 
 
+REFERRALS_PER_PAGE = 30
+
+
 def _list(request, box: str):
     chapter = request.chapter
     form = PeriodForm(request.GET or None)
@@ -138,17 +142,20 @@ def _list(request, box: str):
         qs = selectors.referral_outbox(chapter=chapter, membership=_seat(request), **kwargs)
     else:
         qs = selectors.referral_chapter_list(chapter=chapter, **kwargs)
-    referrals = _with_privacy(request, qs[:200])
+    page = Paginator(qs, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "referrals/referral_list.html",
         {
             "chapter": chapter,
-            "referrals": referrals,
+            "referrals": _with_privacy(request, page.object_list),
+            "page": page,
             "box": box,
             "form": form,
             "me": me,
-            "query": request.GET.urlencode(),
+            "query": query.urlencode(),
         },
     )
 

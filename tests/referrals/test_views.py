@@ -510,3 +510,23 @@ def test_a_plain_member_has_no_erasure_search(client, personas):
     personas.login(client, "member")
     assert personas.url("referrals:erase-find") not in client.get(personas.url("referrals:chapter-list")).content.decode()
     assert client.get(personas.url("referrals:erase-find"), {"contact": "petra@prospect.example"}).status_code == 403
+
+
+def test_the_chapter_list_pages_through_every_referral_keeping_the_filter(client, personas):
+    from referrals.views import REFERRALS_PER_PAGE
+
+    ReferralFactory.create_batch(REFERRALS_PER_PAGE + 5, giver=personas.member, receiver=personas.member2)
+    personas.login(client, "president")
+    first = client.get(personas.url("referrals:chapter-list") + "?status=given").content.decode()
+    assert first.count('<article class="referral-card') == REFERRALS_PER_PAGE
+    assert f"Page 1 of 2 ({REFERRALS_PER_PAGE + 5} referrals)" in first and "status=given&amp;page=2" in first
+    second = client.get(personas.url("referrals:chapter-list") + "?status=given&page=2").content.decode()
+    assert second.count('<article class="referral-card') == 5
+
+
+def test_others_read_an_inside_referral_as_the_givers_own_business(client, personas):
+    ReferralFactory(giver=personas.member, receiver=personas.member2, kind="inside")
+    personas.login(client, "member2")
+    assert "Inside (the giver&#x27;s own business)" in client.get(personas.url("referrals:inbox")).content.decode()
+    personas.login(client, "member")
+    assert "Inside (business from me)" in client.get(personas.url("referrals:new")).content.decode()
