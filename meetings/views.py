@@ -1,5 +1,6 @@
 import csv
-from datetime import timedelta
+import math
+from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -74,6 +75,7 @@ def meeting_detail(request, meeting_id: int):
     chapter = request.chapter
     meeting = _meeting(request, meeting_id)
     can_edit = request.access.is_leadership
+    since = _poll_stamp()  # taken before the read: a mark saved meanwhile comes with the first poll
     roll = selectors.meeting_roll_call(meeting=meeting)
     me = request.access.membership
     my_row = next((r for r in roll.expected + roll.on_leave if me and r.membership.pk == me.pk), None)
@@ -84,7 +86,7 @@ def meeting_detail(request, meeting_id: int):
         "run": selectors.meeting_run_sheet(meeting=meeting),
         "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
         "agenda": selectors.AGENDA, "max_visits": max_visits,
-        "statuses": selectors.STATUSES,
+        "statuses": selectors.STATUSES, "since": since,
     }
     if can_edit:
         context["visitor_form"] = VisitorForm(chapter=chapter, prefix="visitor")
@@ -176,18 +178,55 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts,
                "can_edit": True, "error": error}
     html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)
-    html += render_to_string("meetings/meeting_detail.html#roll-counts", {**context, "oob": True}, request=request)
+    # only the figures: the panel around them keeps its poll and where that poll is up to
+    html += render_to_string("meetings/meeting_detail.html#roll-figures", {**context, "oob": True}, request=request)
     return HttpResponse(html)
+
+
+# A mark saved (recorded_at set) just before a poll's read may commit just after it: each poll
+# looks this far back beyond the previous one, so no mark slips between two polls.
+POLL_OVERLAP = timedelta(seconds=5)
+
+
+def _poll_stamp() -> str:
+    return f"{timezone.now().timestamp():.6f}"
+
+
+def _poll_since(value: str | None) -> datetime | None:
+    try:
+        stamp = float(value or "")
+    except ValueError:
+        return None
+    if not math.isfinite(stamp) or not 0 < stamp < 32503680000:  # before the year 3000
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC) - POLL_OVERLAP
 
 
 @chapter_view(Need.MEMBER)
 def roll_counts(request, meeting_id: int):
-    """The counts panel alone: the meeting page polls it, so figures others record show up live."""
+    """The counts panel, polled by the meeting page so figures others record show up live.
+
+    For leadership it also carries, swapped out of band, the roll-call rows whose mark changed
+    since the previous poll (`since`, which each answer renews): rows come from the same two
+    queries as the counts, so a poll costs the same whatever the chapter's size. Once the meeting
+    is closed every row is sent once more, locked, and polling stops.
+    """
     meeting = _meeting(request, meeting_id)
+    stamp = _poll_stamp()
     roll = selectors.meeting_roll_call(meeting=meeting)
-    return render(request, "meetings/meeting_detail.html#roll-counts", {
-        "chapter": request.chapter, "meeting": meeting, "counts": roll.counts,
-    })
+    context = {"chapter": request.chapter, "meeting": meeting, "counts": roll.counts, "since": stamp}
+    html = render_to_string("meetings/meeting_detail.html#roll-counts", context, request=request)
+    since = _poll_since(request.GET.get("since"))
+    if request.access.is_leadership and since is not None:
+        rows = [
+            row for row in roll.expected + roll.on_leave
+            if meeting.is_closed or (row.attendance is not None and row.attendance.recorded_at >= since)
+        ]
+        for row in rows:
+            html += render_to_string("meetings/meeting_detail.html#roll-row", {
+                **context, "row": row, "can_edit": True, "row_oob": True,
+            }, request=request)
+    return HttpResponse(html)
 
 
 @require_POST
