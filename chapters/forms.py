@@ -20,7 +20,7 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
     classification = forms.ModelChoiceField(
         queryset=Classification.objects.none(), required=False,
-        help_text="Only classifications nobody holds in the chapter are offered.",
+        help_text="Only classifications nobody holds in the chapter, nor is invited into, are offered.",
     )
 
     def __init__(self, *args, chapter, can_appoint: bool, **kwargs):
