@@ -26,7 +26,7 @@ from meetings.forms import (
     TestimonialForm,
     VisitorForm,
 )
-from meetings.models import CalendarFeed, Meeting
+from meetings.models import Attendance, CalendarFeed, Meeting
 
 
 def _meeting(request, meeting_id: int) -> Meeting:
@@ -290,9 +290,14 @@ def meeting_close(request, meeting_id: int):
         else:
             messages.success(request, "Meeting closed: its figures are final.")
         return redirect(meeting)
+    unmarked = list(services.meeting_unmarked(meeting=meeting))
+    counts = selectors.meeting_roll_call(meeting=meeting).counts
+    # the figures the close locks: the marks as they stand, the unmarked counted absent
+    locked = [(s.value, s.label, counts[s.value] + (len(unmarked) if s == Attendance.Status.ABSENT else 0))
+              for s in selectors.STATUSES]
     return render(request, "meetings/meeting_close.html", {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter),
-        "unmarked": list(services.meeting_unmarked(meeting=meeting)),
+        "unmarked": unmarked, "locked": locked, "attending": counts["attending"],
     })
 
 
