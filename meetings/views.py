@@ -108,6 +108,14 @@ def meeting_add(request):
     return render(request, "meetings/meeting_form.html", {"chapter": chapter, "form": form, "title": "Add a one-off meeting"})
 
 
+def _cancel_form(meeting: Meeting, data=None) -> tuple[CancelForm, dict]:
+    """The cancel form, with the run sheet the cancellation affects and where it could move to."""
+    booked = list(meeting.presentations.select_related("presenter__user"))
+    next_meeting = services.meeting_after(meeting=meeting) if booked else None
+    form = CancelForm(data, booked=booked, next_meeting=next_meeting)
+    return form, {"booked": booked, "next_meeting": next_meeting}
+
+
 @chapter_view(Need.LEADERSHIP)
 def meeting_move(request, meeting_id: int):
     chapter = request.chapter
@@ -117,7 +125,7 @@ def meeting_move(request, meeting_id: int):
         request.POST or None,
         initial={"local_date": local.date(), "local_time": local.time(), "venue": meeting.venue},
     )
-    cancel_form = CancelForm()
+    cancel_form, cancel_context = _cancel_form(meeting)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_move(meeting=meeting, by=request.user, **form.cleaned_data)
@@ -127,7 +135,7 @@ def meeting_move(request, meeting_id: int):
             messages.success(request, "Meeting moved.")
             return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {
-        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form,
+        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form, **cancel_context,
         "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
     })
 
@@ -136,19 +144,32 @@ def meeting_move(request, meeting_id: int):
 def meeting_cancel(request, meeting_id: int):
     chapter = request.chapter
     meeting = _meeting(request, meeting_id)
-    cancel_form = CancelForm(request.POST or None)
+    cancel_form, cancel_context = _cancel_form(meeting, request.POST or None)
     if request.method == "POST" and cancel_form.is_valid():
         try:
-            services.meeting_cancel(meeting=meeting, by=request.user, reason=cancel_form.cleaned_data["reason"])
+            meeting = services.meeting_cancel(
+                meeting=meeting, by=request.user, reason=cancel_form.cleaned_data["reason"],
+                move_presentations=cancel_form.cleaned_data.get("move_presentations", False),
+            )
         except ValidationError as exc:
             _form_errors(cancel_form, exc)
         else:
             messages.success(request, "Meeting cancelled; it counts for nobody's attendance.")
+            moved, kept = meeting.run_sheet_moved, meeting.run_sheet_kept
+            if moved:
+                target = moved[0].meeting
+                messages.info(request, f"Moved to {_local(target, chapter):%A %d %B}: "
+                              + ", ".join(f"{p.presenter.display_name} ({p.get_kind_display().lower()})" for p in moved)
+                              + ". The presenters are told.")
+            if kept:
+                messages.warning(request, "Not moved, still to rebook on the rota: "
+                                 + ", ".join(f"{p.presenter.display_name} ({p.get_kind_display().lower()})" for p in kept)
+                                 + ". The presenters are told their slot is off.")
             return redirect(meeting)
     local = _local(meeting, chapter)
     form = MeetingTimeForm(initial={"local_date": local.date(), "local_time": local.time(), "venue": meeting.venue})
     return render(request, "meetings/meeting_form.html", {
-        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form,
+        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form, **cancel_context,
         "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
     })
 
