@@ -230,7 +230,7 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
     """Move the run sheet of a cancelled meeting to the next one (or leave it), telling each presenter.
 
     Returns (moved, kept) presentations; a presenter who already has that slot at the next
-    meeting keeps theirs on the cancelled one.
+    meeting, or an education moment when the next meeting has one, stays on the cancelled one.
     """
     moved, kept = [], []
     booked = list(meeting.presentations.select_related("presenter__user", "presenter__chapter"))
@@ -241,10 +241,15 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
     if target is not None:
         target = _meeting_for_update(target)
         taken = set(target.presentations.values_list("presenter_id", "kind"))
+        # a meeting has one education moment: an education moment already there keeps its place
+        has_education = any(kind == Presentation.Kind.EDUCATION for _presenter, kind in taken)
     for presentation in booked:
         slot = presentation.get_kind_display().lower()
         when = f"{meeting.local_date:%a %d %b %Y}"
-        if target is not None and (presentation.presenter_id, presentation.kind) not in taken:
+        fits = target is not None and (presentation.presenter_id, presentation.kind) not in taken and not (
+            presentation.kind == Presentation.Kind.EDUCATION and has_education
+        )
+        if fits:
             presentation.meeting = target
             presentation.save(update_fields=["meeting"])
             moved.append(presentation)

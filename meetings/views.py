@@ -162,7 +162,7 @@ def meeting_cancel(request, meeting_id: int):
                               + ", ".join(f"{p.presenter.display_name} ({p.get_kind_display().lower()})" for p in moved)
                               + ". The presenters are told.")
             if kept:
-                messages.warning(request, "Not moved, still to rebook on the rota: "
+                messages.warning(request, "Still on the cancelled meeting, to rebook on the rota: "
                                  + ", ".join(f"{p.presenter.display_name} ({p.get_kind_display().lower()})" for p in kept)
                                  + ". The presenters are told their slot is off.")
             return redirect(meeting)

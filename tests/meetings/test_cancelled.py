@@ -133,7 +133,7 @@ def test_cancel_without_moving_keeps_the_run_sheet_and_tells_the_presenters(clie
     first, second, _third, feature, _education = _run_sheet(personas)
     personas.login(client, "president")
     response = client.post(personas.url("meetings:cancel", first.pk), {"reason": "Venue flooded"}, follow=True)
-    assert "Not moved, still to rebook on the rota" in response.content.decode()
+    assert "Still on the cancelled meeting, to rebook on the rota" in response.content.decode()
     assert first.presentations.count() == 2 and not second.presentations.exists()
     notice = Notification.objects.get(user=personas.member.user)
     assert "cancelled: your feature presentation is off" in notice.title and "Venue flooded" in notice.body
@@ -160,3 +160,14 @@ def test_cancelling_the_last_scheduled_meeting_says_there_is_nowhere_to_move_to(
     personas.login(client, "president")
     html = client.get(personas.url("meetings:move", last.pk)).content.decode()
     assert "No later meeting is scheduled" in html and 'name="move_presentations"' not in html
+
+
+def test_an_education_moment_does_not_join_one_already_booked_at_the_next_meeting(personas):
+    from tests.meetings.factories import PresentationFactory
+
+    first, second, _third, feature, education = _run_sheet(personas)
+    PresentationFactory(meeting=second, presenter=personas.treasurer, kind="education")
+    meeting = services.meeting_cancel(meeting=first, by=personas.president.user, reason="Holiday",
+                                      move_presentations=True)
+    assert meeting.run_sheet_moved == [feature] and meeting.run_sheet_kept == [education]
+    assert second.presentations.filter(kind="education").count() == 1
