@@ -262,7 +262,7 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
             )
             title = f"Your {slot} moves to {target.local_date:%a %d %b}"
             body = (f"The meeting of {when} is cancelled ({meeting.cancel_reason}). Your {slot}"
-                    f"{' on ' + presentation.topic if presentation.topic else ''} moves to the next meeting, "
+                    f"{' (“' + presentation.topic + '”)' if presentation.topic else ''} moves to the next meeting, "
                     f"{target.local_date:%A %d %B %Y}.")
             url = target.get_absolute_url()
         else:
