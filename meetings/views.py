@@ -314,8 +314,9 @@ def meeting_close(request, meeting_id: int):
     unmarked = list(services.meeting_unmarked(meeting=meeting))
     counts = selectors.meeting_roll_call(meeting=meeting).counts
     # the figures the close locks: the marks as they stand, the unmarked counted absent
-    locked = [(s.value, s.label, counts[s.value] + (len(unmarked) if s == Attendance.Status.ABSENT else 0))
-              for s in selectors.STATUSES]
+    S = Attendance.Status
+    locked = [(s.value, s.label, counts[s.value] + (len(unmarked) if s == S.ABSENT else 0))
+              for s in (S.PRESENT, S.LATE, S.ABSENT, S.MEDICAL, S.SUBSTITUTE)]  # the roll call's order
     return render(request, "meetings/meeting_close.html", {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter),
         "unmarked": unmarked, "locked": locked, "attending": counts["attending"],

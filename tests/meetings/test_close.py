@@ -46,6 +46,8 @@ def test_close_preview_shows_the_figures_about_to_be_locked(client, personas, me
 
     assert [figure(s) for s in ("present", "late", "absent", "medical", "substitute")] == [1, 0, 1 + unmarked, 1, 1]
     assert f"incl. {unmarked} not marked" in html and "2 attending" in html
+    order = [html.index(f'data-testid="locked-{s}"') for s in ("present", "late", "absent", "medical", "substitute")]
+    assert order == sorted(order)  # as the roll call's counts read
     services.meeting_close(meeting=meeting, by=personas.president.user)
     final = dict(Attendance.objects.filter(meeting=meeting).values_list("status").annotate(n=Count("pk")))
     assert final == {"present": 1, "absent": 3, "medical": 1, "substitute": 1}  # what the preview showed
