@@ -48,10 +48,15 @@ def _pending_invitations(chapter: Chapter):
     )
 
 
+def chapter_free_classifications(*, chapter: Chapter):
+    """Classifications no member holds in this chapter (a pending invitation may offer one)."""
+    return Classification.objects.exclude(pk__in=_held_classifications(chapter)).order_by("name")
+
+
 def chapter_open_classifications(*, chapter: Chapter):
     """Classifications nobody holds in this chapter nor is invited into: seats to recruit for."""
     reserved = _pending_invitations(chapter).filter(classification__isnull=False).values("classification")
-    return Classification.objects.exclude(pk__in=_held_classifications(chapter)).exclude(pk__in=reserved).order_by("name")
+    return chapter_free_classifications(chapter=chapter).exclude(pk__in=reserved)
 
 
 def chapter_reserved_classifications(*, chapter: Chapter):
