@@ -20,14 +20,20 @@ class InvitationForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
     classification = forms.ModelChoiceField(
         queryset=Classification.objects.none(), required=False,
-        help_text="Only classifications nobody holds in the chapter are offered.",
+        help_text="Only classifications nobody holds in the chapter, nor is invited into, are offered.",
     )
 
     def __init__(self, *args, chapter, can_appoint: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        from chapters.selectors import chapter_open_classifications
+        from chapters.selectors import chapter_free_classifications, chapter_open_classifications
 
-        self.fields["classification"].queryset = chapter_open_classifications(chapter=chapter)
+        field = self.fields["classification"]
+        # Offered: the open ones. Accepted: any no member holds, so that one a pending invitation
+        # took meanwhile (another leader's) gets the service's message naming that invitation.
+        field.queryset = chapter_free_classifications(chapter=chapter)
+        field.choices = [("", field.empty_label)] + [
+            (c.pk, field.label_from_instance(c)) for c in chapter_open_classifications(chapter=chapter)
+        ]
         if not can_appoint:  # officers are appointed by the president or an admin
             self.fields["role"].choices = [(Membership.Role.MEMBER, Membership.Role.MEMBER.label)]
             self.fields["role"].help_text = "Only the president or an admin invites officers."

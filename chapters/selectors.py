@@ -35,12 +35,34 @@ def chapter_leadership(*, chapter: Chapter):
     )
 
 
-def chapter_open_classifications(*, chapter: Chapter):
-    """Classifications nobody holds in this chapter: seats to recruit for."""
-    taken = Membership.objects.filter(chapter=chapter, status__in=Membership.SEATED_STATUSES).values(
-        "classification"
+def _held_classifications(chapter: Chapter):
+    return Membership.objects.filter(chapter=chapter, status__in=Membership.SEATED_STATUSES).values("classification")
+
+
+def _pending_invitations(chapter: Chapter):
+    """Invitations still waiting for an answer that can still be accepted."""
+    from django.utils import timezone
+
+    return Invitation.objects.filter(
+        chapter=chapter, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     )
-    return Classification.objects.exclude(pk__in=taken).order_by("name")
+
+
+def chapter_free_classifications(*, chapter: Chapter):
+    """Classifications no member holds in this chapter (a pending invitation may offer one)."""
+    return Classification.objects.exclude(pk__in=_held_classifications(chapter)).order_by("name")
+
+
+def chapter_open_classifications(*, chapter: Chapter):
+    """Classifications nobody holds in this chapter nor is invited into: seats to recruit for."""
+    reserved = _pending_invitations(chapter).filter(classification__isnull=False).values("classification")
+    return chapter_free_classifications(chapter=chapter).exclude(pk__in=reserved)
+
+
+def chapter_reserved_classifications(*, chapter: Chapter):
+    """Classifications nobody holds yet but a pending invitation offers: not open to anyone else meanwhile."""
+    reserved = _pending_invitations(chapter).values("classification")
+    return Classification.objects.filter(pk__in=reserved).exclude(pk__in=_held_classifications(chapter)).order_by("name")
 
 
 def chapter_counts(*, chapter: Chapter) -> dict:

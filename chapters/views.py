@@ -56,6 +56,7 @@ def roster(request):
             "chapter": chapter,
             "roster": selectors.chapter_roster(chapter=chapter),
             "open_classifications": selectors.chapter_open_classifications(chapter=chapter),
+            "reserved_classifications": selectors.chapter_reserved_classifications(chapter=chapter),
             "can_manage": request.access.is_leadership,
         },
     )

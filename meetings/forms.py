@@ -44,6 +44,15 @@ class CancelForm(forms.Form):
         help_text="Members see why the meeting is not taking place.",
     )
 
+    def __init__(self, *args, booked=(), next_meeting=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if booked and next_meeting is not None:  # a run sheet to carry over, and somewhere to carry it
+            self.fields["move_presentations"] = forms.BooleanField(
+                required=False, initial=True,
+                label=f"Move them to the next meeting, {next_meeting.local_date:%A %d %B}",
+                help_text="Each presenter is told either way; the audit trail keeps what moved.",
+            )
+
 
 class MarkForm(forms.Form):
     status = forms.ChoiceField(choices=Attendance.Status.choices)

@@ -187,8 +187,13 @@ def _meeting_for_update(meeting: Meeting) -> Meeting:
 
 
 @transaction.atomic
-def meeting_cancel(*, meeting: Meeting, by, reason: str) -> Meeting:
-    """Cancel a meeting (a holiday); it then counts for nobody's attendance."""
+def meeting_cancel(*, meeting: Meeting, by, reason: str, move_presentations: bool = False) -> Meeting:
+    """Cancel a meeting (a holiday); it then counts for nobody's attendance.
+
+    Its run sheet (feature presentations, education moment) either moves to the next meeting
+    (`move_presentations`) or stays with the cancelled one; either way each presenter is told,
+    and the audit trail has what moved where.
+    """
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the meeting is cancelled; members see it."})
@@ -204,7 +209,73 @@ def meeting_cancel(*, meeting: Meeting, by, reason: str) -> Meeting:
         summary=f"Cancelled the meeting of {meeting.local_date:%d %b %Y}", before=before,
         after={"status": meeting.status}, reason=reason,
     )
+    meeting.run_sheet_moved, meeting.run_sheet_kept = _cancelled_run_sheet(
+        meeting=meeting, by=by, move=move_presentations
+    )
     return meeting
+
+
+def meeting_after(*, meeting: Meeting) -> Meeting | None:
+    """The chapter's next meeting still to be held after this one: where a cancelled run sheet goes."""
+    return (
+        Meeting.objects.filter(chapter_id=meeting.chapter_id, starts_at__gt=meeting.starts_at)
+        .exclude(status__in=[Meeting.Status.CANCELLED, Meeting.Status.CLOSED])
+        .select_related("chapter")
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, list]:
+    """Move the run sheet of a cancelled meeting to the next one (or leave it), telling each presenter.
+
+    Returns (moved, kept) presentations; a presenter who already has that slot at the next
+    meeting, or an education moment when the next meeting has one, stays on the cancelled one.
+    """
+    moved, kept = [], []
+    booked = list(meeting.presentations.select_related("presenter__user", "presenter__chapter"))
+    if not booked:
+        return moved, kept
+    chapter = meeting.chapter
+    target = meeting_after(meeting=meeting) if move else None
+    if target is not None:
+        target = _meeting_for_update(target)
+        taken = set(target.presentations.values_list("presenter_id", "kind"))
+        # a meeting has one education moment: an education moment already there keeps its place
+        has_education = any(kind == Presentation.Kind.EDUCATION for _presenter, kind in taken)
+    for presentation in booked:
+        slot = presentation.get_kind_display().lower()
+        when = f"{meeting.local_date:%a %d %b %Y}"
+        fits = target is not None and (presentation.presenter_id, presentation.kind) not in taken and not (
+            presentation.kind == Presentation.Kind.EDUCATION and has_education
+        )
+        if fits:
+            presentation.meeting = target
+            presentation.save(update_fields=["meeting"])
+            moved.append(presentation)
+            audit_record(
+                actor=by, action="presentation.moved", target=presentation, chapter=chapter,
+                summary=(f"Moved {presentation.presenter.display_name}'s {slot} from the cancelled meeting of "
+                         f"{when} to {target.local_date:%a %d %b %Y}"),
+                before={"meeting": str(meeting.local_date)}, after={"meeting": str(target.local_date)},
+                reason=meeting.cancel_reason,
+            )
+            title = f"Your {slot} moves to {target.local_date:%a %d %b}"
+            body = (f"The meeting of {when} is cancelled ({meeting.cancel_reason}). Your {slot}"
+                    f"{' (“' + presentation.topic + '”)' if presentation.topic else ''} moves to the next meeting, "
+                    f"{target.local_date:%A %d %B %Y}.")
+            url = target.get_absolute_url()
+        else:
+            kept.append(presentation)
+            title = f"Meeting of {meeting.local_date:%a %d %b} cancelled: your {slot} is off"
+            body = (f"The meeting of {when} is cancelled ({meeting.cancel_reason}), so your {slot} there does not "
+                    "take place. Leadership will give you a new date on the rota.")
+            url = reverse("meetings:rota", args=[chapter.slug])
+        notification_send(
+            user=presentation.presenter.user, chapter=chapter, kind=Notification.Kind.REMINDER,
+            title=title, body=body, url=url,
+        )
+    return moved, kept
 
 
 @transaction.atomic

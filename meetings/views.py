@@ -1,5 +1,6 @@
 import csv
-from datetime import timedelta
+import math
+from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -25,7 +26,7 @@ from meetings.forms import (
     TestimonialForm,
     VisitorForm,
 )
-from meetings.models import CalendarFeed, Meeting
+from meetings.models import Attendance, CalendarFeed, Meeting
 
 
 def _meeting(request, meeting_id: int) -> Meeting:
@@ -74,6 +75,7 @@ def meeting_detail(request, meeting_id: int):
     chapter = request.chapter
     meeting = _meeting(request, meeting_id)
     can_edit = request.access.is_leadership
+    since = _poll_stamp()  # taken before the read: a mark saved meanwhile comes with the first poll
     roll = selectors.meeting_roll_call(meeting=meeting)
     me = request.access.membership
     my_row = next((r for r in roll.expected + roll.on_leave if me and r.membership.pk == me.pk), None)
@@ -84,7 +86,7 @@ def meeting_detail(request, meeting_id: int):
         "run": selectors.meeting_run_sheet(meeting=meeting),
         "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
         "agenda": selectors.AGENDA, "max_visits": max_visits,
-        "statuses": selectors.STATUSES,
+        "statuses": selectors.STATUSES, "since": since,
     }
     if can_edit:
         context["visitor_form"] = VisitorForm(chapter=chapter, prefix="visitor")
@@ -106,6 +108,14 @@ def meeting_add(request):
     return render(request, "meetings/meeting_form.html", {"chapter": chapter, "form": form, "title": "Add a one-off meeting"})
 
 
+def _cancel_form(meeting: Meeting, data=None) -> tuple[CancelForm, dict]:
+    """The cancel form, with the run sheet the cancellation affects and where it could move to."""
+    booked = list(meeting.presentations.select_related("presenter__user"))
+    next_meeting = services.meeting_after(meeting=meeting) if booked else None
+    form = CancelForm(data, booked=booked, next_meeting=next_meeting)
+    return form, {"booked": booked, "next_meeting": next_meeting}
+
+
 @chapter_view(Need.LEADERSHIP)
 def meeting_move(request, meeting_id: int):
     chapter = request.chapter
@@ -115,7 +125,7 @@ def meeting_move(request, meeting_id: int):
         request.POST or None,
         initial={"local_date": local.date(), "local_time": local.time(), "venue": meeting.venue},
     )
-    cancel_form = CancelForm()
+    cancel_form, cancel_context = _cancel_form(meeting)
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_move(meeting=meeting, by=request.user, **form.cleaned_data)
@@ -125,7 +135,7 @@ def meeting_move(request, meeting_id: int):
             messages.success(request, "Meeting moved.")
             return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {
-        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form,
+        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form, **cancel_context,
         "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
     })
 
@@ -134,19 +144,32 @@ def meeting_move(request, meeting_id: int):
 def meeting_cancel(request, meeting_id: int):
     chapter = request.chapter
     meeting = _meeting(request, meeting_id)
-    cancel_form = CancelForm(request.POST or None)
+    cancel_form, cancel_context = _cancel_form(meeting, request.POST or None)
     if request.method == "POST" and cancel_form.is_valid():
         try:
-            services.meeting_cancel(meeting=meeting, by=request.user, reason=cancel_form.cleaned_data["reason"])
+            meeting = services.meeting_cancel(
+                meeting=meeting, by=request.user, reason=cancel_form.cleaned_data["reason"],
+                move_presentations=cancel_form.cleaned_data.get("move_presentations", False),
+            )
         except ValidationError as exc:
             _form_errors(cancel_form, exc)
         else:
             messages.success(request, "Meeting cancelled; it counts for nobody's attendance.")
+            moved, kept = meeting.run_sheet_moved, meeting.run_sheet_kept
+            if moved:
+                target = moved[0].meeting
+                messages.info(request, f"Moved to {_local(target, chapter):%A %d %B}: "
+                              + ", ".join(f"{p.presenter.display_name} ({p.get_kind_display().lower()})" for p in moved)
+                              + ". The presenters are told.")
+            if kept:
+                messages.warning(request, "Still on the cancelled meeting, to rebook on the rota: "
+                                 + ", ".join(f"{p.presenter.display_name} ({p.get_kind_display().lower()})" for p in kept)
+                                 + ". The presenters are told their slot is off.")
             return redirect(meeting)
     local = _local(meeting, chapter)
     form = MeetingTimeForm(initial={"local_date": local.date(), "local_time": local.time(), "venue": meeting.venue})
     return render(request, "meetings/meeting_form.html", {
-        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form,
+        "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form, **cancel_context,
         "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
     })
 
@@ -176,18 +199,55 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts,
                "can_edit": True, "error": error}
     html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)
-    html += render_to_string("meetings/meeting_detail.html#roll-counts", {**context, "oob": True}, request=request)
+    # only the figures: the panel around them keeps its poll and where that poll is up to
+    html += render_to_string("meetings/meeting_detail.html#roll-figures", {**context, "oob": True}, request=request)
     return HttpResponse(html)
+
+
+# A mark saved (recorded_at set) just before a poll's read may commit just after it: each poll
+# looks this far back beyond the previous one, so no mark slips between two polls.
+POLL_OVERLAP = timedelta(seconds=5)
+
+
+def _poll_stamp() -> str:
+    return f"{timezone.now().timestamp():.6f}"
+
+
+def _poll_since(value: str | None) -> datetime | None:
+    try:
+        stamp = float(value or "")
+    except ValueError:
+        return None
+    if not math.isfinite(stamp) or not 0 < stamp < 32503680000:  # before the year 3000
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC) - POLL_OVERLAP
 
 
 @chapter_view(Need.MEMBER)
 def roll_counts(request, meeting_id: int):
-    """The counts panel alone: the meeting page polls it, so figures others record show up live."""
+    """The counts panel, polled by the meeting page so figures others record show up live.
+
+    For leadership it also carries, swapped out of band, the roll-call rows whose mark changed
+    since the previous poll (`since`, which each answer renews): rows come from the same two
+    queries as the counts, so a poll costs the same whatever the chapter's size. Once the meeting
+    is closed every row is sent once more, locked, and polling stops.
+    """
     meeting = _meeting(request, meeting_id)
+    stamp = _poll_stamp()
     roll = selectors.meeting_roll_call(meeting=meeting)
-    return render(request, "meetings/meeting_detail.html#roll-counts", {
-        "chapter": request.chapter, "meeting": meeting, "counts": roll.counts,
-    })
+    context = {"chapter": request.chapter, "meeting": meeting, "counts": roll.counts, "since": stamp}
+    html = render_to_string("meetings/meeting_detail.html#roll-counts", context, request=request)
+    since = _poll_since(request.GET.get("since"))
+    if request.access.is_leadership and since is not None:
+        rows = [
+            row for row in roll.expected + roll.on_leave
+            if meeting.is_closed or (row.attendance is not None and row.attendance.recorded_at >= since)
+        ]
+        for row in rows:
+            html += render_to_string("meetings/meeting_detail.html#roll-row", {
+                **context, "row": row, "can_edit": True, "row_oob": True,
+            }, request=request)
+    return HttpResponse(html)
 
 
 @require_POST
@@ -251,9 +311,15 @@ def meeting_close(request, meeting_id: int):
         else:
             messages.success(request, "Meeting closed: its figures are final.")
         return redirect(meeting)
+    unmarked = list(services.meeting_unmarked(meeting=meeting))
+    counts = selectors.meeting_roll_call(meeting=meeting).counts
+    # the figures the close locks: the marks as they stand, the unmarked counted absent
+    S = Attendance.Status
+    locked = [(s.value, s.label, counts[s.value] + (len(unmarked) if s == S.ABSENT else 0))
+              for s in (S.PRESENT, S.LATE, S.ABSENT, S.MEDICAL, S.SUBSTITUTE)]  # the roll call's order
     return render(request, "meetings/meeting_close.html", {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter),
-        "unmarked": list(services.meeting_unmarked(meeting=meeting)),
+        "unmarked": unmarked, "locked": locked, "attending": counts["attending"],
     })
 
 

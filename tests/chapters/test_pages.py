@@ -12,6 +12,40 @@ def test_roster_lists_members_with_classification_and_open_classifications(clien
     assert "Otto Outsider" not in body
 
 
+def test_roster_shows_a_classification_offered_by_a_pending_invitation_as_reserved(client, personas):
+    """Issue 3: a classification a pending invitation offers is not 'open'; it opens again when withdrawn."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from chapters.models import Classification
+    from members.models import Invitation
+    from members.services import invitation_create, invitation_revoke
+
+    florist = Classification.objects.exclude(memberships__chapter=personas.chapter).order_by("name").first()
+    invitation, _link = invitation_create(chapter=personas.chapter, email="new@example.com", full_name="Nia New",
+                                          role="member", classification=florist, invited_by=personas.president.user)
+    personas.login(client, "member")
+    page = client.get(personas.url("chapters:roster"))
+    assert florist not in page.context["open_classifications"]
+    reserved = page.content.decode().split('data-testid="reserved-classifications"')[1].split("</p>")[0]
+    assert f"{florist.name} · reserved (pending invitation)" in reserved
+    assert "new@example.com" not in page.content.decode()  # members see the seat is taken, not by whom
+    # the invitation form no longer offers it either (the service would refuse it)
+    personas.login(client, "president")
+    form = client.get(personas.url("chapters:member-invite")).context["form"]
+    assert florist.pk not in [pk for pk, _label in form.fields["classification"].choices]
+    # expired: open again
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(days=1))
+    page = client.get(personas.url("chapters:roster"))
+    assert florist in page.context["open_classifications"] and 'data-testid="reserved-classifications"' not in page.content.decode()
+    # withdrawn: open again
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() + timedelta(days=1))
+    assert florist not in client.get(personas.url("chapters:roster")).context["open_classifications"]
+    invitation_revoke(invitation=invitation, by=personas.president.user)
+    assert florist in client.get(personas.url("chapters:roster")).context["open_classifications"]
+
+
 def test_roster_query_count_does_not_grow_with_the_chapter(client, personas, django_assert_max_num_queries):
     personas.login(client, "member")
     with django_assert_max_num_queries(12) as small:

@@ -95,3 +95,56 @@ def test_counts_stay_in_view_during_roll_call_only_on_a_phone(live_server, phone
         heading = phone.locator(f"{section} h2")
         phone.evaluate(f"document.querySelector('{section}').scrollIntoView({{block: 'start'}})")
         assert not _overlap(counts.bounding_box(), heading.bounding_box()), f"the counts cover {section}"
+
+
+def _poll(page) -> None:
+    """Run the counts panel's poll now, instead of waiting its 15 seconds."""
+    page.evaluate("""() => new Promise(done => {
+        const panel = document.querySelector('#roll-counts');
+        htmx.ajax('GET', panel.getAttribute('hx-get'), {target: panel, swap: 'outerHTML'}).then(done);
+    })""")
+
+
+def test_second_leader_sees_marks_live_without_losing_a_substitute_being_typed(live_server, phone):
+    """Issue 4: rows marked by another leader refresh with the poll; a row being edited is left alone."""
+    from meetings import services
+
+    chapter = ChapterFactory(name="Riverside", slug="riverside")
+    long_ago = date(2020, 1, 1)
+    president = MembershipFactory(chapter=chapter, role="president", user__email="pres@example.com",
+                                  joined_on=long_ago)
+    vp = MembershipFactory(chapter=chapter, role="vice_president", joined_on=long_ago)
+    members = [MembershipFactory(chapter=chapter, user__full_name=f"Member {n}", joined_on=long_ago)
+               for n in range(1, 4)]
+    starts = timezone.now() - timedelta(minutes=10)
+    meeting = Meeting.objects.create(chapter=chapter, starts_at=starts, local_date=starts.astimezone(chapter.tz).date(),
+                                     scheduled_date=starts.astimezone(chapter.tz).date())
+    browser_login(phone, live_server, president.user.email)
+    phone.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
+    phone.evaluate("window.__samePage = true")
+    typing = phone.locator(f"#roll-{members[1].pk}")
+    typing.locator("summary").tap()
+    typing.get_by_label("Substitute's name").fill("Sam Half-typ")
+
+    # the vice-president marks two members on their own phone meanwhile
+    services.attendance_mark(meeting=meeting, membership=members[0], status="late", by=vp.user)
+    services.attendance_mark(meeting=meeting, membership=members[1], status="absent", by=vp.user)
+    _poll(phone)
+
+    expect(phone.locator(f"#roll-{members[0].pk}")).to_have_attribute("data-status", "late")
+    expect(phone.locator(f"#roll-{members[0].pk}").get_by_role("button", name="Late")).to_have_attribute(
+        "aria-pressed", "true")
+    expect(phone.get_by_test_id("count-late")).to_have_text("1")
+    # the row being typed in keeps the text and the open form, and says what changed
+    expect(typing.get_by_label("Substitute's name")).to_have_value("Sam Half-typ")
+    expect(typing.get_by_test_id("roll-note")).to_contain_text("Absent")
+    assert phone.locator(f"#roll-{members[1].pk}").get_attribute("data-status") == ""
+    typing.get_by_role("button", name="Mark substitute").tap()  # their tap decides
+    expect(phone.locator(f"#roll-{members[1].pk}")).to_have_attribute("data-status", "substitute")
+    assert Attendance.objects.get(meeting=meeting, membership=members[1]).substitute_name == "Sam Half-typ"
+
+    # a row nobody is busy with follows the other leader, however often it changes
+    services.attendance_mark(meeting=meeting, membership=members[2], status="medical", by=vp.user)
+    _poll(phone)
+    expect(phone.locator(f"#roll-{members[2].pk}")).to_have_attribute("data-status", "medical")
+    assert phone.evaluate("window.__samePage") is True

@@ -2,6 +2,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
 from meetings import services, tasks
 from meetings.models import Attendance, Meeting
@@ -26,6 +27,30 @@ def test_close_preview_lists_the_unmarked_before_confirming(client, personas, me
     assert "Max Member" in unmarked and "Paula President" in unmarked
     assert "Mona Member" not in unmarked and "Lena Leave" not in unmarked
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.SCHEDULED  # a preview changes nothing
+
+
+def test_close_preview_shows_the_figures_about_to_be_locked(client, personas, meeting):
+    """Issue 4: the president sees present/late/absent/medical/substitute as they will be locked."""
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="present")
+    AttendanceFactory(meeting=meeting, membership=personas.member2, status="substitute", substitute_name="Sam")
+    AttendanceFactory(meeting=meeting, membership=personas.treasurer, status="absent")
+    leave = MembershipFactory(chapter=personas.chapter, status="on_leave", joined_on=date(2020, 1, 1))
+    AttendanceFactory(meeting=meeting, membership=leave, status="medical")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:close", meeting.pk)).content.decode()
+    unmarked = len(services.meeting_unmarked(meeting=meeting))
+    assert unmarked == 2  # the president and the vice-president
+
+    def figure(status):
+        return int(html.split(f'data-testid="locked-{status}">', 1)[1].split("<", 1)[0])
+
+    assert [figure(s) for s in ("present", "late", "absent", "medical", "substitute")] == [1, 0, 1 + unmarked, 1, 1]
+    assert f"incl. {unmarked} not marked" in html and "2 attending" in html
+    order = [html.index(f'data-testid="locked-{s}"') for s in ("present", "late", "absent", "medical", "substitute")]
+    assert order == sorted(order)  # as the roll call's counts read
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    final = dict(Attendance.objects.filter(meeting=meeting).values_list("status").annotate(n=Count("pk")))
+    assert final == {"present": 1, "absent": 3, "medical": 1, "substitute": 1}  # what the preview showed
 
 
 def test_closing_records_unmarked_as_absent_and_locks(client, personas, meeting, django_capture_on_commit_callbacks):

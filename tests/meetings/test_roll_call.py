@@ -1,12 +1,14 @@
+import re
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, reset_queries
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from meetings import services
+from meetings import selectors, services
 from meetings.models import Attendance, Meeting
 from tests.factories import MembershipFactory
 from tests.meetings.factories import AttendanceFactory, VisitorFactory, meeting_started
@@ -29,7 +31,8 @@ def test_tap_marks_a_member_and_returns_the_row_and_live_counts(client, personas
     assert response.status_code == 200
     html = response.content.decode()
     assert f'id="roll-{personas.member.pk}"' in html and 'data-status="late"' in html
-    assert 'id="roll-counts" class="roll-counts" hx-swap-oob="true"' in html
+    # the figures only: the polling panel around them keeps where its poll is up to
+    assert '<div id="roll-figures" hx-swap-oob="true">' in html and 'id="roll-counts"' not in html
     assert 'data-testid="count-late">1<' in html
     row = Attendance.objects.get(meeting=meeting, membership=personas.member)
     assert row.status == "late" and row.recorded_by == personas.vice_president.user
@@ -202,11 +205,66 @@ def test_counts_panel_polls_so_marks_by_another_leader_show_up(client, personas)
     meeting = meeting_started(personas.chapter)
     personas.login(client, "member")
     url = personas.url("meetings:roll-counts", meeting.pk)
-    assert f'hx-get="{url}"' in client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    assert f'hx-get="{url}?since=' in client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
     services.attendance_mark(meeting=meeting, membership=personas.member2, status="late", by=personas.vice_president.user)
     panel = client.get(url).content.decode()
     assert panel.lstrip().startswith('<section id="roll-counts"') and 'data-testid="count-late">1<' in panel
-    assert "<html" not in panel and f'hx-get="{url}"' in panel  # a fragment that keeps polling
+    assert "<html" not in panel and f'hx-get="{url}?since=' in panel  # a fragment that keeps polling
+    assert 'class="roll-row"' not in panel  # a member sees the figures, never the rows
     services.meeting_close(meeting=meeting, by=personas.president.user)
     panel = client.get(url).content.decode()
     assert "Final figures" in panel and "hx-get" not in panel  # final: polling stops
+
+
+def _since(html: str) -> str:
+    return re.search(r'counts/\?since=([0-9.]+)"', html).group(1)
+
+
+def test_poll_brings_the_rows_another_leader_marked_since_the_last_poll(client, personas):
+    """A second leader's page shows individual marks live, not only the counts (issue 4)."""
+    meeting = meeting_started(personas.chapter)
+    services.attendance_mark(meeting=meeting, membership=personas.member, status="present",
+                             by=personas.vice_president.user)
+    Attendance.objects.update(recorded_at=timezone.now() - timedelta(minutes=5))  # marked before the page loaded
+    personas.login(client, "president")
+    url = personas.url("meetings:roll-counts", meeting.pk)
+    since = _since(client.get(personas.url("meetings:detail", meeting.pk)).content.decode())
+    panel = client.get(f"{url}?since={since}").content.decode()
+    assert 'class="roll-row"' not in panel  # nothing changed since the page was drawn
+    services.attendance_mark(meeting=meeting, membership=personas.member2, status="substitute",
+                             substitute_name="Sam Stand-in", by=personas.vice_president.user)
+    panel = client.get(f"{url}?since={since}").content.decode()
+    assert panel.count('class="roll-row"') == 1  # only the changed row, swapped out of band
+    assert f'<li id="roll-{personas.member2.pk}" class="roll-row" data-status="substitute" hx-swap-oob="true">' in panel
+    assert "Sam Stand-in" in panel and 'data-testid="count-substitute">1<' in panel
+    assert _since(panel) > since  # the next poll starts from this one
+    # no `since` (an old page) or a garbled one: the figures alone, as before
+    assert 'class="roll-row"' not in client.get(url).content.decode()
+    assert 'class="roll-row"' not in client.get(f"{url}?since=nan").content.decode()
+    # closed meanwhile: every row comes once more, locked, and the panel stops polling
+    services.meeting_close(meeting=meeting, by=personas.vice_president.user)
+    panel = client.get(f"{url}?since={_since(panel)}").content.decode()
+    assert panel.count('class="roll-row"') == len(selectors.meeting_roll_call(meeting=meeting).expected)
+    assert 'name="status"' not in panel and "Correct…" in panel and "hx-get" not in panel
+
+
+def test_roll_call_poll_queries_do_not_grow_with_members(client, personas):
+    meeting = meeting_started(personas.chapter)
+    personas.login(client, "president")
+    url = personas.url("meetings:roll-counts", meeting.pk)
+    since = f"{(timezone.now() - timedelta(minutes=1)).timestamp():.6f}"
+
+    def poll_queries():
+        for m in personas.chapter.memberships.all():  # every row changed since: the most a poll sends
+            services.attendance_mark(meeting=meeting, membership=m, status="late", by=personas.president.user)
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(f"{url}?since={since}").content.decode()
+        assert html.count('class="roll-row"') == personas.chapter.memberships.count()
+        return len(ctx.captured_queries)
+
+    MembershipFactory.create_batch(5, chapter=personas.chapter, joined_on=date(2020, 1, 1))
+    small = poll_queries()
+    MembershipFactory.create_batch(50, chapter=personas.chapter, joined_on=date(2020, 1, 1))
+    large = poll_queries()
+    assert small == large, f"{small} queries for a small chapter, {large} for 55 more members"
+    assert large <= 9

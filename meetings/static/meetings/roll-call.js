@@ -1,0 +1,34 @@
+// Roll call: the counts poll also brings, out of band, the rows another leader has marked since.
+// A row this leader is busy with (typing a substitute, the substitute form opened, a tap on its
+// way) is not replaced under their fingers: it keeps what they are doing and says what changed.
+(function () {
+  function busy(row) {
+    var active = document.activeElement;
+    if (active && row.contains(active) && active.matches("input, textarea, select")) return true;
+    if (row.querySelector(".htmx-request")) return true;
+    var typed = Array.prototype.some.call(row.querySelectorAll("input[type=text]"), function (input) {
+      return input.value !== input.defaultValue;
+    });
+    if (typed) return true;
+    var sub = row.querySelector("details.sub");
+    return !!(sub && sub.open && row.dataset.status !== "substitute");
+  }
+
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var row = event.detail.target;
+    if (!row || !row.classList || !row.classList.contains("roll-row") || !busy(row)) return;
+    event.detail.shouldSwap = false;
+    var incoming = event.detail.fragment && event.detail.fragment.querySelector("[data-testid=mark]");
+    var note = row.querySelector(".roll-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "roll-note";
+      note.setAttribute("role", "status");
+      note.dataset.testid = "roll-note";
+      row.querySelector(".roll-who").after(note);
+    }
+    var text = incoming ? incoming.textContent.replace(/\s+/g, " ").trim() : "";
+    note.textContent = "Meanwhile another leader marked this member" + (text && text !== "—" ? ": " + text : "")
+      + ". Your next tap decides.";
+  });
+})();
