@@ -287,7 +287,7 @@ def case_decide(
     case.save(update_fields=[
         "status", "decision", "decision_reason", "decided_at", "decided_by", "probation_until", "probation_conditions",
     ])
-    after = {"decision": decision, "membership_status": membership.status}
+    after = {"status": case.status, "decision": decision, "membership_status": membership.status}
     if decision == ExpulsionCase.Decision.PROBATION:
         after.update(probation_until=probation_until, conditions=conditions)
     audit_record(

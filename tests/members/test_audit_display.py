@@ -175,3 +175,14 @@ def test_the_member_page_history_reads_in_words_and_chapter_time_without_unchang
     html = client.get(reverse("chapters:member-edit", args=[personas.chapter.slug, m.pk])).content.decode()
     assert "3 Dec 2026 17:17 EST" in html
     assert "Status: Active → On leave" in html and "Role: Member → Member" not in html
+
+
+def test_a_decision_reads_as_the_case_going_from_open_to_decided(client, personas):
+    from enforcement import review
+    from tests.enforcement.factories import ExpulsionCaseFactory
+
+    case = ExpulsionCaseFactory(membership=personas.member, appeal_waived_at=datetime(2026, 1, 1, tzinfo=UTC))
+    review.case_decide(case=case, by=personas.org_admin, decision="dismiss", reason="Absences were excused.")
+    personas.login(client, "president")
+    cell = _cell(client.get(personas.url("chapters:audit")).content.decode())
+    assert "Status: Open → Decided" in cell and "Decision: Dismiss" in cell
