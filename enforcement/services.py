@@ -200,7 +200,7 @@ def case_open(
         if user.pk != m.user_id:  # a president who is also region staff is told once (same key)
             notification_send(
                 user=user, kind=Notification.Kind.CASE,
-                title=f"Expulsion case to decide: {m.display_name} ({m.chapter})",
+                title=f"Expulsion case to decide: {m.display_name}",  # the chapter heads the email and the notice
                 body=candidate.explanation + f"\n\n{m.display_name} may appeal until {deadline} "
                 f"({m.chapter.timezone}); you can decide after that, or earlier if they waive it.",
                 url=url, chapter=m.chapter, dedupe_key=f"case:{case.pk}",
