@@ -11,6 +11,7 @@ from chapters.forms import ChapterSettingsForm, InvitationForm, MembershipChange
 from chapters.services import chapter_update
 from meetings.selectors import meeting_next
 from members import services as member_services
+from members.audit_display import audit_changes_attach
 from members.models import AuditEvent, Notification
 from members.selectors import audit_events
 
@@ -138,9 +139,11 @@ def member_edit(request, membership_id: int):
         else:
             messages.success(request, f"{membership.user} updated.")
             return redirect("chapters:members", chapter.slug)
-    history = AuditEvent.objects.filter(target_type="members.membership", target_id=str(membership.pk)).select_related(
-        "actor"
-    )[:20]
+    history = audit_changes_attach(
+        AuditEvent.objects.filter(target_type="members.membership", target_id=str(membership.pk)).select_related(
+            "actor", "chapter"
+        )[:20]
+    )
     return render(
         request, "chapters/member_edit.html",
         {"chapter": chapter, "membership": membership, "form": form, "history": history},
@@ -152,4 +155,5 @@ def chapter_audit(request):
     q = request.GET.get("q", "").strip()
     events = audit_events(chapter=request.chapter, q=q)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page.object_list = audit_changes_attach(page.object_list)
     return render(request, "chapters/audit.html", {"chapter": request.chapter, "page": page, "q": q})

@@ -29,12 +29,17 @@ class ChapterRulesAdmin(admin.ModelAdmin):
 
 @admin.register(Fine)
 class FineAdmin(admin.ModelAdmin):
+    """View-only: fines are issued by the enforcement task and paid or waived on their page (audited)."""
+
     list_display = ["membership", "chapter", "kind", "period_start", "amount", "currency", "status"]
     list_filter = ["status", "kind", "chapter"]
+    search_fields = ["membership__user__full_name", "membership__user__email", "explanation"]
     list_select_related = ["membership__user", "chapter"]
-    readonly_fields = [f.name for f in Fine._meta.fields]
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     # A fine is evidence (of cases, of the audit trail): it is paid or waived on its page, never deleted.
@@ -48,6 +53,7 @@ class ExpulsionCaseAdmin(admin.ModelAdmin):
 
     list_display = ["membership", "chapter", "status", "opened_at", "appeal_deadline", "decision"]
     list_filter = ["status", "decision", "chapter"]
+    search_fields = ["membership__user__full_name", "membership__user__email", "chapter__name"]
     list_select_related = ["membership__user", "chapter"]
 
     def has_add_permission(self, request):

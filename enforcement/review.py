@@ -66,6 +66,19 @@ def _presidents(case: ExpulsionCase) -> list[User]:
     ]
 
 
+def case_deciders(chapter) -> list[User]:
+    """Who is told a case is waiting for them: the staff of the chapter's region, else the organisation admins.
+
+    A chapter with no region, or whose region has no active staff, falls to the organisation admins
+    (who may decide every case). The member a case is about is left out by the caller.
+    """
+    if chapter.region_id is not None:
+        staff = list(User.objects.filter(region_roles__region_id=chapter.region_id, is_active=True).distinct())
+        if staff:
+            return staff
+    return list(User.objects.filter(is_org_admin=True, is_active=True))
+
+
 def _overseers(case: ExpulsionCase) -> list[User]:
     who = Q(is_org_admin=True)
     if case.chapter.region_id is not None:
@@ -274,7 +287,7 @@ def case_decide(
     case.save(update_fields=[
         "status", "decision", "decision_reason", "decided_at", "decided_by", "probation_until", "probation_conditions",
     ])
-    after = {"decision": decision, "membership_status": membership.status}
+    after = {"status": case.status, "decision": decision, "membership_status": membership.status}
     if decision == ExpulsionCase.Decision.PROBATION:
         after.update(probation_until=probation_until, conditions=conditions)
     audit_record(

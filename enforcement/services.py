@@ -22,6 +22,7 @@ from enforcement.formatting import money, plural
 from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import local_today
+from enforcement.review import case_deciders
 from meetings.models import Meeting
 from members.audit import audit_record
 from members.models import Membership, Notification
@@ -114,8 +115,9 @@ def chapter_enforce(*, chapter: Chapter, now: datetime | None = None, dry_run: b
                 chapter=chapter, role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
             ).select_related("user")
         ) if evaluation.cases else []
+        deciders = case_deciders(chapter) if evaluation.cases else []
         for candidate in evaluation.cases:
-            case = case_open(candidate=candidate, issued=issued, presidents=presidents)
+            case = case_open(candidate=candidate, issued=issued, presidents=presidents, deciders=deciders)
             if case is not None:
                 result.cases.append(case)
     return result
@@ -150,8 +152,15 @@ def fine_issue(*, finding: Finding) -> Fine | None:
     return fine
 
 
-def case_open(*, candidate: CaseCandidate, issued: dict, presidents: list[Membership]) -> ExpulsionCase | None:
-    """Open an expulsion case with its evidence and tell the member and the president; None if one is open."""
+def case_open(
+    *, candidate: CaseCandidate, issued: dict, presidents: list[Membership], deciders: list | None = None
+) -> ExpulsionCase | None:
+    """Open an expulsion case with its evidence; None if one is open.
+
+    Tells the member, the president and the people who decide it (`case_deciders`: the region's
+    staff, else the organisation admins). The notices are rows in this transaction; their emails go
+    once it commits.
+    """
     m = candidate.membership
     try:
         with transaction.atomic():  # savepoint: at most one open case per membership
@@ -185,6 +194,16 @@ def case_open(*, candidate: CaseCandidate, issued: dict, presidents: list[Member
                 user=president.user, kind=Notification.Kind.CASE,
                 title=f"Expulsion case opened: {m.display_name}", body=candidate.explanation, url=url,
                 chapter=m.chapter, dedupe_key=f"case:{case.pk}",
+            )
+    deadline = f"{case.appeal_deadline.astimezone(m.chapter.tz):%-d %b %Y %H:%M}"
+    for user in deciders or []:
+        if user.pk != m.user_id:  # a president who is also region staff is told once (same key)
+            notification_send(
+                user=user, kind=Notification.Kind.CASE,
+                title=f"Expulsion case to decide: {m.display_name}",  # the chapter heads the email and the notice
+                body=candidate.explanation + f"\n\n{m.display_name} may appeal until {deadline} "
+                f"({m.chapter.timezone}); you can decide after that, or earlier if they waive it.",
+                url=url, chapter=m.chapter, dedupe_key=f"case:{case.pk}",
             )
     return case
 

@@ -182,6 +182,20 @@ def invitation_revoke(*, invitation: Invitation, by) -> None:
                  summary=f"Withdrew the invitation of {invitation.email}")
 
 
+_CHANGE_LABELS = {"role": "role", "status": "status", "classification": "classification"}
+
+
+def _change_word(key: str, value) -> str:
+    """A role or status as people read it ('on leave', not 'on_leave'); a classification by its name."""
+    if value is None:
+        return "none"
+    if key == "role":
+        return Membership.Role(value).label.lower()
+    if key == "status":
+        return Membership.Status(value).label.lower()
+    return str(value)
+
+
 @transaction.atomic
 def membership_change(
     *, membership: Membership, by, role: str | None = None, status: str | None = None,
@@ -214,7 +228,10 @@ def membership_change(
     membership.save()
     after = {"role": membership.role, "status": membership.status, "classification": membership.classification}
     if after != before:
-        changed = ", ".join(f"{k}: {before[k]} → {after[k]}" for k in after if after[k] != before[k])
+        changed = ", ".join(
+            f"{_CHANGE_LABELS[k]}: {_change_word(k, before[k])} → {_change_word(k, after[k])}"
+            for k in after if after[k] != before[k]
+        )
         audit_record(
             actor=by, action="membership.changed", target=membership, chapter=membership.chapter,
             summary=f"{membership.user}: {changed}", before=before, after=after, reason=reason.strip(),

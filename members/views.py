@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from members import selectors, services
+from members.audit_display import audit_changes_attach
 from members.forms import AcceptInvitationForm, ProfileForm
 from members.models import Notification
 from members.notifications import notifications_mark_read
@@ -126,4 +127,5 @@ def audit_global(request):
     q = request.GET.get("q", "").strip()
     events = selectors.audit_events(regions=regions, q=q)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page.object_list = audit_changes_attach(page.object_list)
     return render(request, "members/audit.html", {"page": page, "q": q})

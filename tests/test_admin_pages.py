@@ -48,3 +48,32 @@ def test_attendance_and_meeting_status_cannot_be_changed_behind_the_audit(client
                       "starts_at_1": "07:00", "local_date": meeting.local_date, "duration_minutes": 90,
                       "status": "scheduled"})
     assert Meeting.objects.get(pk=meeting.pk).status == "closed"
+
+
+@pytest.mark.parametrize("app_model", ["enforcement_fine", "enforcement_expulsioncase", "members_auditevent"])
+def test_fines_cases_and_audit_events_are_view_only_in_the_admin(client, demo, app_model):
+    """Every field is read-only, so the page offers no Save; a forged POST changes nothing."""
+    from django.apps import apps
+
+    model = apps.get_model(*app_model.split("_", 1))
+    obj = model._default_manager.order_by("pk").first()
+    client.force_login(User.objects.get(email="admin@demo.leadsgroups.org"))
+    changelist = reverse(f"admin:{app_model}_changelist")
+    assert client.get(changelist, {"q": "a"}).status_code == 200
+    html = client.get(reverse(f"admin:{app_model}_change", args=[obj.pk])).content.decode()
+    assert 'name="_save"' not in html and 'name="_continue"' not in html
+    assert "Delete" not in html
+    assert client.post(reverse(f"admin:{app_model}_change", args=[obj.pk]), {}).status_code == 403
+
+
+def test_fines_and_cases_can_be_found_by_the_member_name_in_the_admin(client, demo):
+    from enforcement.models import ExpulsionCase, Fine
+
+    client.force_login(User.objects.get(email="admin@demo.leadsgroups.org"))
+    for model, name in ((Fine, "fine"), (ExpulsionCase, "expulsioncase")):
+        obj = model.objects.select_related("membership__user").order_by("pk").first()
+        other = model.objects.exclude(membership__user=obj.membership.user).order_by("pk").first()
+        html = client.get(reverse(f"admin:enforcement_{name}_changelist"),
+                          {"q": obj.membership.user.full_name}).content.decode()
+        assert reverse(f"admin:enforcement_{name}_change", args=[obj.pk]) in html
+        assert reverse(f"admin:enforcement_{name}_change", args=[other.pk]) not in html
