@@ -1,4 +1,4 @@
-from members.models import Notification
+from members.models import Membership, Notification
 
 
 def navigation(request):
@@ -15,6 +15,8 @@ def navigation(request):
         "nav_unread": lambda: Notification.objects.filter(user=user, read_at__isnull=True).count(),
         # Organisation admins and region staff review cases and read the audit trail.
         "nav_oversight": lambda: user.is_org_admin or user.region_roles.exists(),
+        # Only a seated member logs referrals: staff without a seat get no button that leads nowhere.
+        "nav_has_seat": lambda: Membership.objects.filter(user=user, status__in=Membership.SEATED_STATUSES).exists(),
         "nav_chapter": getattr(request, "chapter", None),
         "nav_access": getattr(request, "access", None),
     }

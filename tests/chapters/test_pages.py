@@ -1,3 +1,5 @@
+from django.urls import reverse
+
 from chapters.models import Chapter
 from members.models import AuditEvent
 from tests.factories import MembershipFactory
@@ -153,3 +155,18 @@ def test_dashboard_never_shows_an_empty_attention_heading(client, personas):
     html = client.get("/").content.decode()
     section = html.split("<h2>Needs my attention</h2>", 1)[1].split("</section>", 1)[0]
     assert "Nothing needs you right now." in section and "Something new" in html
+
+
+def test_staff_without_a_seat_get_no_referral_button_or_attendance_link(client, personas):
+    personas.login(client, "org_admin")
+    page = client.get(personas.url("chapters:home")).content.decode()
+    assert 'data-testid="log-referral"' not in page
+    assert personas.url("meetings:my-attendance") not in page
+    personas.login(client, "member")
+    page = client.get(reverse("dashboard")).content.decode()
+    assert 'data-testid="log-referral"' in page
+
+
+def test_leadership_menu_reaches_the_meeting_settings(client, personas):
+    personas.login(client, "president")
+    assert personas.url("meetings:settings") in client.get(personas.url("chapters:home")).content.decode()
