@@ -1,3 +1,5 @@
+import zoneinfo
+
 from django import forms
 
 from chapters.models import Chapter, Classification
@@ -12,6 +14,17 @@ class ChapterSettingsForm(forms.ModelForm):
             "venue", "meal", "currency", "membership_fee",
         ]
         widgets = {"start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A list to pick from, not a box where "Europe/London" must be typed exactly. The model's
+        # validator still refuses anything else, so a forged value gets its error.
+        current = self.initial.get("timezone") or self.instance.timezone
+        zones = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+        if current and current not in zones:
+            zones.insert(0, current)
+        self.fields["timezone"].widget = forms.Select(choices=[(z, z.replace("_", " ")) for z in zones])
+        self.fields["timezone"].help_text = "Meetings, deadlines and rule periods are in this zone."
 
 
 class InvitationForm(forms.Form):

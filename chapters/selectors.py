@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Case, Count, Prefetch, Q, Value, When
 
 from chapters.models import Chapter, Classification
+from enforcement.formatting import money
 from members.models import Invitation, Membership
 
 HEALTH_BANDS = [(33, "healthy"), (28, "fit"), (24, "at risk"), (17, "high risk"), (0, "restart")]
@@ -31,8 +32,16 @@ def chapter_leadership(*, chapter: Chapter):
             chapter=chapter, role__in=Membership.LEADERSHIP_ROLES, status__in=Membership.SEATED_STATUSES
         )
         .select_related("user")
-        .order_by("role")
+        .order_by(_ROLE_RANK, "user__full_name")
     )
+
+
+# President first, then vice-president, then secretary-treasurer: the order chapters list them in.
+_ROLE_RANK = Case(
+    When(role=Membership.Role.PRESIDENT, then=Value(0)),
+    When(role=Membership.Role.VICE_PRESIDENT, then=Value(1)),
+    default=Value(2),
+)
 
 
 def _held_classifications(chapter: Chapter):
@@ -144,7 +153,7 @@ def dashboard_attention(*, user, chapters: list[Chapter]) -> list[Attention]:
         .values("membership", "currency").annotate(total=Sum("amount"), n=Count("pk"))
     )
     for row in fines:
-        add(seats[row["membership"]][0], _count(row["n"], "unpaid fine", "unpaid fines") + f": {row['total']:.2f} {row['currency']}",
+        add(seats[row["membership"]][0], _count(row["n"], "unpaid fine", "unpaid fines") + f": {money(row['total'], row['currency'])}",
             "enforcement:my-fines")
     for case in ExpulsionCase.objects.filter(membership__in=seats, status=ExpulsionCase.Status.OPEN):
         add(seats[case.membership_id][0], "An expulsion case about you is open: read it and appeal",

@@ -105,7 +105,8 @@ class Standing:
     def absences_text(self) -> str:
         if self.absences_allowed is None:
             return "No attendance rule yet."
-        return f"{num(self.absences)} of {plural(self.absences_allowed, 'absence')} allowed ({self.window.label()})"
+        counted = f"{num(self.absences)} {'absence' if self.absences == 1 else 'absences'}"
+        return f"{counted} counted, {self.absences_allowed} allowed ({self.window.label()})"  # not "6 of 3"
 
     @property
     def referrals_text(self) -> str:

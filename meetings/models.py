@@ -17,7 +17,7 @@ MAX_VISITS_LIMIT = 20
 class Meeting(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
-        OPEN = "open", "In progress"
+        OPEN = "open", "Roll call open"  # opens up to 2 hours before the start, so not "in progress"
         CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
 

@@ -127,7 +127,7 @@ def test_dashboard_lists_what_needs_attention_in_flat_queries(client, personas, 
         body = client.get("/").content.decode()
     attention = body.split('data-testid="attention"', 1)[1].split("</ul>", 1)[0]
     assert "1 referral received needs your action" in attention
-    assert "1 unpaid fine: 10.00 GBP" in attention, attention
+    assert "1 unpaid fine: £10.00" in attention, attention  # money as on the fines pages
     assert "1 visitor awaits follow-up" in attention
     from members.notifications import notification_send
 
@@ -170,3 +170,17 @@ def test_staff_without_a_seat_get_no_referral_button_or_attendance_link(client, 
 def test_leadership_menu_reaches_the_meeting_settings(client, personas):
     personas.login(client, "president")
     assert personas.url("meetings:settings") in client.get(personas.url("chapters:home")).content.decode()
+
+
+def test_chapter_page_lists_leadership_president_first(client, personas):
+    personas.login(client, "member")
+    page = client.get(personas.url("chapters:home")).content.decode()
+    assert page.index("President:") < page.index("Vice-president:") < page.index("Secretary-treasurer:")
+
+
+def test_settings_offer_the_timezone_as_a_list_with_the_chapters_own_chosen(client, personas):
+    personas.login(client, "president")
+    page = client.get(personas.url("chapters:settings")).content.decode()
+    assert '<select name="timezone"' in page
+    assert f'<option value="{personas.chapter.timezone}" selected>' in page
+    assert '<option value="America/New_York">America/New York</option>' in page

@@ -101,3 +101,11 @@ def test_a_seat_entered_late_but_dated_earlier_is_expected(personas):
     meeting = meeting_started(personas.chapter, ago=timedelta(hours=1))
     backdated = MembershipFactory(chapter=personas.chapter, joined_on=date(2021, 5, 1))  # created now
     assert backdated in services.meeting_unmarked(meeting=meeting)
+
+
+def test_a_meeting_whose_roll_call_opened_early_does_not_claim_to_be_in_progress(client, personas):
+    meeting = meeting_started(personas.chapter, ago=-timedelta(hours=1))  # an hour before the start
+    services.attendance_mark(meeting=meeting, membership=personas.member, status="present", by=personas.president.user)
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    assert "Roll call open" in html and "In progress" not in html
