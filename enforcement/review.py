@@ -113,6 +113,10 @@ def _require_open(case: ExpulsionCase) -> None:
 # Recommendation ------------------------------------------------------------------------------------
 
 
+# A decision about someone's seat is explained in words, not a letter or a word ("x", "ok").
+MIN_REASON = 10
+
+
 @transaction.atomic
 def case_recommend(*, case: ExpulsionCase, by, recommendation: str, note: str) -> ExpulsionCase:
     """The president recommends keep, probation or expel, with a note; a later one replaces it (both audited)."""
@@ -123,8 +127,8 @@ def case_recommend(*, case: ExpulsionCase, by, recommendation: str, note: str) -
     note = note.strip()
     if recommendation not in ExpulsionCase.Recommendation.values:
         raise ValidationError({"recommendation": "Choose keep, probation or expel."})
-    if not note:
-        raise ValidationError({"note": "Say why; the member and the admin who decides read it."})
+    if len(note) < MIN_REASON:
+        raise ValidationError({"note": "Say why in a sentence or two; the member and the admin who decides read it."})
     before = {"recommendation": case.recommendation, "note": case.president_recommendation}
     case.recommendation, case.president_recommendation = recommendation, note
     case.recommended_at, case.recommended_by = timezone.now(), by
@@ -246,8 +250,10 @@ def case_decide(
     errors = {}
     if decision not in ExpulsionCase.Decision.values:
         errors["decision"] = "Choose expel, probation or dismiss."
-    if not reason:
-        errors["reason"] = "Write the reason; the member, the president and the audit trail read it."
+    if len(reason) < MIN_REASON:
+        errors["reason"] = (
+            "Write the reason in a sentence or two; the member, the president and the audit trail read it."
+        )
     today = local_today(case.chapter.tz, now)
     if decision == ExpulsionCase.Decision.PROBATION:
         if probation_until is None:

@@ -156,7 +156,7 @@ def test_expulsion_and_probation_lifted(personas):
     review.case_decide(case=case, by=personas.region_staff, decision="expel", reason="Never attends")
     assert last("case.decided").after["membership_status"] == "expelled"
     other = ExpulsionCaseFactory(membership=personas.member2, appeal_waived_at=NOW)
-    review.case_decide(case=other, by=personas.org_admin, decision="probation", reason="Warned",
+    review.case_decide(case=other, by=personas.org_admin, decision="probation", reason="Warned twice by the president.",
                        probation_until=date.today() + timedelta(days=1), conditions="Attend")
     review.probation_lift(case_id=other.pk, now=datetime.now(UTC) + timedelta(days=3))
     lifted = last("case.probation_lifted")

@@ -160,10 +160,21 @@ def test_a_decided_case_takes_nothing_more(case, personas):
         review.case_recommend(case=case, by=personas.president.user, recommendation="keep", note="Late.")
 
 
-def test_a_decision_needs_a_written_reason(case, personas):
+@pytest.mark.parametrize("reason", [" ", "x", "  ok.     "])
+def test_a_decision_needs_a_written_reason(case, personas, reason):
     with pytest.raises(ValidationError) as exc:
-        decide(case, personas.org_admin, reason=" ")
+        decide(case, personas.org_admin, reason=reason)
     assert "reason" in exc.value.message_dict
+    case.refresh_from_db()
+    assert case.status == ExpulsionCase.Status.OPEN
+
+
+def test_a_recommendation_needs_a_written_note(case, personas):
+    with pytest.raises(ValidationError) as exc:
+        review.case_recommend(case=case, by=personas.president.user, recommendation="keep", note="x")
+    assert "note" in exc.value.message_dict
+    case.refresh_from_db()
+    assert case.recommendation == ""
 
 
 # Effects of each decision --------------------------------------------------------------------------

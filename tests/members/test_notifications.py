@@ -150,7 +150,7 @@ def test_a_notice_of_a_chapter_the_person_left_opens_their_case_letter(client, p
                           url=personas.url("enforcement:fine-detail", fine.pk))
     case = ExpulsionCaseFactory(membership=personas.member)
     review.case_appeal_waive(case=case, by=personas.member.user)
-    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Gone.")
+    review.case_decide(case=case, by=personas.org_admin, decision="expel", reason="Nine absences and no appeal.")
     personas.login(client, "member")
     response = client.get(reverse("notification-open", args=[n.pk]))
     assert response.url == reverse("my-case", args=[case.pk])
