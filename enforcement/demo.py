@@ -129,14 +129,15 @@ def _one_more_case(*, chapters, world, now) -> None:
         membership_id = max(on_record, key=lambda pk: (len(on_record[pk]), -pk))
         membership = Membership.objects.get(pk=membership_id)
         vp = Membership.objects.filter(chapter=chapter, role=Membership.Role.VICE_PRESIDENT).select_related("user").first()
-        last_fine = on_record[membership_id][-1]["date"]
+        # The latest marks first, whatever the weekday: the history is built back from the last
+        # meeting, so the meetings after the member's last fine may be none at all (demo on any day).
         present = (
             Attendance.objects.filter(
                 membership=membership, status=Attendance.Status.PRESENT, meeting__status=Meeting.Status.CLOSED,
-                meeting__local_date__gt=last_fine,
-            ).select_related("meeting").order_by("meeting__local_date")
+                meeting__local_date__gt=expulsion_since(rules, today),
+            ).select_related("meeting").order_by("-meeting__local_date")
         )
-        for row in present[:4]:
+        for row in present[:6]:
             attendance_correct(
                 meeting=row.meeting, membership=membership, status=Attendance.Status.ABSENT,
                 by=vp.user if vp else None, reason="Left before the meeting began; marked present by mistake.",
