@@ -7,7 +7,17 @@ PORT ?= 8000
 # Links in emails and the calendar feed point at the port the app really runs on.
 DEV_ENV := DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 
-.PHONY: run test install lint check bench lock vendor clean
+.PHONY: run test test-dates install lint check bench lock vendor clean
+
+# `make test-dates`: the date-sensitive tests (schedules, enforcement, reminders, seed_demo) as if
+# run on each of these days (09:00 UTC unless a time is given): a whole week across a month end,
+# the DST changes of Europe (last Sundays of March and October, before and after 01:00 UTC) and
+# of New York (second Sunday of March, first of November), quarter and half-year ends, New Year's Eve.
+TRAVEL_DATES ?= 2027-01-25 2027-01-26 2027-01-27 2027-01-28 2027-01-29 2027-01-30 2027-01-31 \
+	2027-03-28T00:30+00:00 2027-03-28 2027-10-31T00:30+00:00 2027-10-31 2027-03-14T12:00+00:00 \
+	2027-11-07T12:00+00:00 2027-03-31T23:30+00:00 2027-06-30 2026-12-31T23:30+00:00
+DATE_SENSITIVE ?= tests/enforcement tests/meetings tests/referrals/test_tasks.py tests/chapters/test_seed_demo.py \
+	tests/referrals/test_demo.py tests/system/test_beat.py
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -30,6 +40,13 @@ run: install
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-dates: install
+	@set -e; for day in $(TRAVEL_DATES); do \
+		echo "== tests as if on $$day"; \
+		TRAVEL_TO=$$day $(BIN)/pytest -q -n 2 -m "not browser and not celery_worker" \
+			$(DATE_SENSITIVE) $(PYTEST_ARGS); \
+	done
 
 lint: install
 	$(BIN)/ruff check .

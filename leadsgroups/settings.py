@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from leadsgroups.beat import beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("LEADSGROUPS_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -55,6 +57,9 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+if env.str("LEADSGROUPS_CLOCK_FILE", default=""):
+    MIDDLEWARE.insert(0, "leadsgroups.clock.ClockMiddleware")  # the system test's settable clock
 
 ROOT_URLCONF = "leadsgroups.urls"
 WSGI_APPLICATION = "leadsgroups.wsgi.application"
@@ -169,6 +174,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# What beat sends (leadsgroups/beat.py). BEAT_EVERY_SECONDS > 0 sends every entry at that interval
+# instead of its real timing: for the system test and for watching the engine work in development.
+BEAT_EVERY_SECONDS = env.int("BEAT_EVERY_SECONDS", default=0)
+CELERY_BEAT_SCHEDULE = beat_schedule(every_seconds=BEAT_EVERY_SECONDS)
 
 # I18N / time -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -219,7 +228,8 @@ LOGGING = {
 }
 
 # Test runs (pytest sets TESTING=1): a fast hasher, no SSL redirect, locmem email.
-if env.bool("TESTING", default=False):
+TESTING = env.bool("TESTING", default=False)
+if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     SECURE_SSL_REDIRECT = False
     SESSION_COOKIE_SECURE = False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
@@ -72,6 +73,39 @@ def personas(db) -> Personas:
         other_region_staff=RegionStaffFactory().user,
         org_admin=UserFactory(is_org_admin=True, is_staff=True, full_name="Olga Admin"),
     )
+
+
+# Any day, any zone --------------------------------------------------------------------------------
+
+_trip = None
+
+
+def pytest_configure(config):
+    """TRAVEL_TO=2027-03-28 (09:00 UTC) or TRAVEL_TO=2027-03-28T00:30+00:00: the whole run lives then.
+
+    `make test-dates` runs the date-sensitive tests this way on every weekday, both DST changes of
+    two zones, and month, quarter and year ends; no test may depend on the day it runs.
+    """
+    global _trip
+    day = os.environ.get("TRAVEL_TO")
+    if day:
+        import time_machine
+
+        moment = datetime.fromisoformat(day)
+        if "T" not in day:
+            moment = moment.replace(hour=9)
+        _trip = time_machine.travel(moment if moment.tzinfo else moment.replace(tzinfo=UTC), tick=True)
+        _trip.start()
+
+
+def pytest_report_header(config):
+    if os.environ.get("TRAVEL_TO"):
+        return f"travelling: the run lives at {os.environ['TRAVEL_TO']} (UTC 09:00 unless given)"
+
+
+def pytest_unconfigure(config):
+    if _trip is not None:
+        _trip.stop()
 
 
 # Browser tests -----------------------------------------------------------------------------------

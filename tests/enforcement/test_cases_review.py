@@ -335,9 +335,9 @@ def test_ended_probation_of_a_member_who_left_changes_no_status(on_probation, pe
 
 
 def test_beat_runs_the_lift_daily():
-    from leadsgroups.beat import BEAT_SCHEDULE
+    from leadsgroups.celery import app  # what beat is configured with, not the module that defines it
 
-    assert BEAT_SCHEDULE["enforcement-probations-lift"]["task"] == "enforcement.tasks.probations_lift_sweep"
+    assert app.conf.beat_schedule["enforcement-probations-lift"]["task"] == "enforcement.tasks.probations_lift_sweep"
 
 
 def test_region_staff_of_a_chapter_without_region_do_not_oversee(db):

@@ -1,0 +1,163 @@
+"""Real processes for system tests: Celery worker and beat, and the web server, on PostgreSQL and Redis.
+
+The processes see the test database (pytest-django's, committed by `transaction=True` tests) and
+the broker in CELERY_BROKER_URL. Without PostgreSQL or Redis these tests skip locally; under
+REQUIRE_SERVICES=1 (CI) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def unavailable(reason: str):
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1: {reason}")
+    pytest.skip(reason)
+
+
+def wait_for(predicate, timeout: float = 60, every: float = 0.3):
+    """The predicate's first true value within `timeout` seconds, else None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    return None
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@dataclass
+class System:
+    """Starts the app's processes with one environment; stops them all at the end of the test."""
+
+    env: dict
+    tmp: Path
+    processes: list[Process] = field(default_factory=list)
+
+    def start(self, name: str, *args: str, **extra_env: str) -> Process:
+        log = self.tmp / f"{name}.log"
+        handle = log.open("w")
+        popen = subprocess.Popen(
+            list(args), cwd=BASE_DIR, env={**self.env, **extra_env}, stdout=handle, stderr=subprocess.STDOUT,
+        )
+        process = Process(name, popen, log)
+        self.processes.append(process)
+        return process
+
+    def worker(self) -> Process:
+        return self.start(
+            "worker", sys.executable, "-m", "celery", "-A", "leadsgroups", "worker", "--pool=prefork",
+            "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "-n", f"system-{os.getpid()}@%h",
+        )
+
+    def beat(self) -> Process:
+        return self.start(
+            "beat", sys.executable, "-m", "celery", "-A", "leadsgroups", "beat", "--loglevel=INFO",
+            "--max-interval=1", "-s", str(self.tmp / "celerybeat-schedule"),
+        )
+
+    def web(self) -> str:
+        """Gunicorn with one synchronous worker (the settable clock patches the whole process)."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.start(
+            "web", sys.executable, "-m", "gunicorn", "leadsgroups.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", "1", "--threads", "1", "--access-logfile", "-",
+        )
+        base = f"http://127.0.0.1:{port}"
+
+        def up():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return True
+            except OSError:
+                return False
+
+        assert wait_for(up, timeout=30), "the web server did not start:\n" + self.processes[-1].output()[-3000:]
+        return base
+
+    def logs(self) -> str:
+        return "\n".join(f"---- {p.name} ----\n{p.output()[-4000:]}" for p in self.processes)
+
+    def stop(self) -> None:
+        for p in self.processes:
+            if p.popen.poll() is None:
+                p.popen.terminate()
+        for p in self.processes:
+            try:
+                p.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.popen.kill()
+                p.popen.wait()
+
+
+def database_url() -> str:
+    if connection.vendor != "postgresql":
+        unavailable("system tests need DATABASE_URL=postgres://… (SQLite's test database is in memory)")
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "") + (f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def redis_client():
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        unavailable(f"system tests need CELERY_BROKER_URL=redis://… (now {url.split(':')[0]}://)")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis at {url} is not reachable: {exc}")
+    return client
+
+
+@pytest.fixture
+def system(tmp_path):
+    """Web, worker and beat on the test database and the real broker; stopped after the test."""
+    db_url = database_url()
+    r = redis_client()
+    # Leftovers of an aborted run would be delivered to this test's worker.
+    r.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "leadsgroups.settings_test",
+        "DATABASE_URL": db_url,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "LEADSGROUPS_VAR_DIR": str(tmp_path / "var"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    sys_ = System(env=env, tmp=tmp_path)
+    try:
+        yield sys_
+    finally:
+        sys_.stop()
+        r.delete("celery", "unacked", "unacked_index", "unacked_mutex")
