@@ -42,11 +42,12 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-dates: install
-	@set -e; for day in $(TRAVEL_DATES); do \
+	@failed=""; for day in $(TRAVEL_DATES); do \
 		echo "== tests as if on $$day"; \
 		TRAVEL_TO=$$day $(BIN)/pytest -q -n 2 -m "not browser and not celery_worker" \
-			$(DATE_SENSITIVE) $(PYTEST_ARGS); \
-	done
+			$(DATE_SENSITIVE) $(PYTEST_ARGS) || failed="$$failed $$day"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Date-sensitive tests failed as if on:$$failed"; exit 1; fi
 
 lint: install
 	$(BIN)/ruff check .

@@ -235,6 +235,10 @@ if TESTING:
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    if env.str("EMAIL_FILE_PATH", default=""):
+        # The system test's worker writes each email it sends to a file the test reads.
+        EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+        EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH")
 
 STALE_REFERRAL_DAYS = env.int("STALE_REFERRAL_DAYS", default=14)
 NOTIFICATION_EMAIL_RETRY_AFTER = timedelta(minutes=2)
