@@ -418,12 +418,21 @@ def attendance_correct(
         {"status": row.status, "substitute_name": row.substitute_name, "substitute_business": row.substitute_business}
         if row else {"status": None}
     )
+    after = {"status": status, "substitute_name": substitute_name, "substitute_business": substitute_business}
+    if before == after:
+        # A "correction" that changes nothing would still write an audit event and count as a change
+        # of evidence; refuse it so the trail only holds real corrections.
+        now = Attendance.Status(status).label.lower()
+        if status == Attendance.Status.SUBSTITUTE:
+            now += f" ({substitute_name}{', ' + substitute_business if substitute_business else ''})"
+        raise ValidationError(
+            f"The mark is already {now}: choose another status or change the substitute's details to correct it."
+        )
     if row is None:
         row = Attendance(meeting=meeting, membership=membership)
     row.status, row.substitute_name, row.substitute_business = status, substitute_name, substitute_business
     row.recorded_by = by
     row.save()
-    after = {"status": status, "substitute_name": substitute_name, "substitute_business": substitute_business}
     audit_record(
         actor=by, action="attendance.corrected", target=row, chapter=meeting.chapter,
         summary=f"Corrected {membership.display_name} at {meeting.local_date:%d %b %Y}: "
