@@ -23,7 +23,7 @@ from meetings.models import (
     Testimonial,
     Visitor,
 )
-from meetings.selectors import joined_by_start
+from meetings.selectors import held_to
 from members.audit import audit_record
 from members.models import Membership, Notification, User
 from members.notifications import notification_send
@@ -443,10 +443,14 @@ def attendance_correct(
 
 
 def meeting_unmarked(*, meeting: Meeting):
-    """Members expected at the meeting who have no mark yet: closing records them absent."""
+    """Members expected at the meeting who have no mark yet: closing records them absent.
+
+    Only members seated when the meeting started are held to it: one activated during the
+    meeting (or when it is closed days later) was not expected there.
+    """
     return (
         Membership.objects.filter(chapter_id=meeting.chapter_id, status__in=EXPECTED_STATUSES)
-        .filter(joined_by_start(meeting))
+        .filter(held_to(meeting))
         .exclude(attendances__meeting=meeting)
         .select_related("user")
         .order_by("user__full_name", "user__email")
