@@ -82,6 +82,15 @@ class Meeting(models.Model):
         """A meeting can be closed once it has started, never ahead of time."""
         return timezone.now() >= self.starts_at
 
+    @property
+    def has_ended(self) -> bool:
+        return timezone.now() >= self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def day_has_passed(self) -> bool:
+        """The meeting's date is before today in the chapter's timezone."""
+        return self.local_date < timezone.localdate(timezone=self.chapter.tz)
+
 
 class Attendance(models.Model):
     """One member's PALMS mark at one meeting."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -279,11 +282,21 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
 
 
 @transaction.atomic
-def meeting_reinstate(*, meeting: Meeting, by) -> Meeting:
-    """Undo a cancellation made by mistake: the meeting takes place and counts for attendance again."""
+def meeting_reinstate(*, meeting: Meeting, by, reason: str = "") -> Meeting:
+    """Undo a cancellation made by mistake: the meeting takes place and counts for attendance again.
+
+    A meeting that is over needs a `reason`: members were told it was off, and once it is closed
+    whoever was not marked is recorded absent for it (and may be fined), so the trail says why.
+    """
+    reason = reason.strip()
     meeting = _meeting_for_update(meeting)
     if meeting.status != Meeting.Status.CANCELLED:
         raise ValidationError("Only a cancelled meeting can be reinstated.")
+    if meeting.has_ended and not reason:
+        raise ValidationError({"reason": (
+            f"The meeting of {meeting.local_date:%a %-d %b %Y} is over and members were told it was cancelled: "
+            "say why it is reinstated; the audit trail keeps it."
+        )})
     before = {"status": meeting.status, "cancel_reason": meeting.cancel_reason}
     # Marks recorded before the cancellation are kept: the roll call carries on from them.
     meeting.status = Meeting.Status.OPEN if meeting.attendances.exists() else Meeting.Status.SCHEDULED
@@ -292,7 +305,7 @@ def meeting_reinstate(*, meeting: Meeting, by) -> Meeting:
     audit_record(
         actor=by, action="meeting.reinstated", target=meeting, chapter=meeting.chapter,
         summary=f"Reinstated the cancelled meeting of {meeting.local_date:%d %b %Y}", before=before,
-        after={"status": meeting.status},
+        after={"status": meeting.status}, reason=reason[:300],
     )
     return meeting
 
@@ -486,6 +499,61 @@ def meeting_close(*, meeting: Meeting, by) -> Meeting:
     )
     meeting_after_close_queue(meeting=meeting)
     return meeting
+
+
+@dataclass(frozen=True)
+class FineForeseen:
+    """A fine closing the meeting would cause: what the close confirmation page shows."""
+
+    membership: Membership
+    kind: str
+    amount: Decimal
+    currency: str
+    meeting_id: int | None
+    summary: str
+
+
+class _PreviewDone(Exception):
+    """Raised inside the preview's transaction so that everything it wrote is rolled back."""
+
+
+def meeting_close_fines_preview(*, meeting: Meeting, by) -> list[FineForeseen]:
+    """The fines closing the meeting now would cause, computed without keeping anything written.
+
+    It closes the meeting for real inside a transaction (so the marks, and the evaluation of them,
+    are exactly those of a real close), asks enforcement's public evaluation what it would issue
+    before and after, and rolls everything back; work queued on commit is discarded with it.
+    Raises ValidationError when the meeting cannot be closed.
+    """
+    from enforcement.evaluation import chapter_evaluate
+
+    chapter = meeting.chapter
+    today = timezone.localdate(timezone=chapter.tz)
+
+    def key(finding) -> tuple:
+        return (finding.membership.pk, finding.kind, finding.meeting_id, finding.summary)
+
+    foreseen: list[FineForeseen] = []
+    try:
+        with transaction.atomic():
+            before = {key(f) for f in chapter_evaluate(chapter=chapter, today=today).findings}
+            meeting_close(meeting=meeting, by=by)
+            foreseen = [
+                FineForeseen(membership=f.membership, kind=f.kind, amount=f.amount, currency=f.currency,
+                             meeting_id=f.meeting_id, summary=f.summary)
+                for f in chapter_evaluate(chapter=chapter, today=today).findings
+                if key(f) not in before
+            ]
+            raise _PreviewDone
+    except _PreviewDone:
+        pass
+    return foreseen
+
+
+def meeting_close_fingerprint(foreseen: list[FineForeseen]) -> str:
+    """A short digest of a preview: a confirmation is for the fines that were shown, not others."""
+    lines = sorted(f"{f.membership.pk}|{f.kind}|{f.meeting_id}|{f.amount}|{f.currency}|{f.summary}" for f in foreseen)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
 def meeting_after_close_queue(*, meeting: Meeting) -> None:

@@ -1,6 +1,7 @@
 import csv
 import math
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from meetings.forms import (
     MeetingSettingsForm,
     MeetingTimeForm,
     PresentationForm,
+    ReinstateForm,
     ReportRangeForm,
     TestimonialForm,
     VisitorForm,
@@ -178,8 +180,11 @@ def meeting_cancel(request, meeting_id: int):
 @chapter_view(Need.LEADERSHIP)
 def meeting_reinstate(request, meeting_id: int):
     meeting = _meeting(request, meeting_id)
+    form = ReinstateForm(request.POST)
     try:
-        services.meeting_reinstate(meeting=meeting, by=request.user)
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        services.meeting_reinstate(meeting=meeting, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -303,7 +308,24 @@ def meeting_close(request, meeting_id: int):
     if meeting.is_closed:
         messages.info(request, "This meeting is already closed.")
         return redirect(meeting)
+    # A meeting closed after its day may fine people at once for a date long gone: the page shows
+    # those fines first, and the confirmation counts only for the fines that were shown.
+    foreseen, fingerprint = None, ""
+    if meeting.day_has_passed and meeting.has_started and meeting.status != Meeting.Status.CANCELLED:
+        try:
+            foreseen = services.meeting_close_fines_preview(meeting=meeting, by=request.user)
+        except ValidationError:
+            foreseen = None  # cannot be closed: the close itself says why
+        else:
+            fingerprint = services.meeting_close_fingerprint(foreseen)
     if request.method == "POST":
+        seen = request.POST.get("fines_seen")
+        if foreseen is not None and seen != fingerprint:
+            messages.warning(request, (
+                "The fines this close causes changed since the page was shown" if seen
+                else "This meeting's day is over: closing it now fines people at once"
+            ) + ". Check them below, then confirm.")
+            return redirect("meetings:close", chapter.slug, meeting.pk)
         try:
             services.meeting_close(meeting=meeting, by=request.user)
         except ValidationError as exc:
@@ -320,7 +342,18 @@ def meeting_close(request, meeting_id: int):
     return render(request, "meetings/meeting_close.html", {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter),
         "unmarked": unmarked, "locked": locked, "attending": counts["attending"],
+        "foreseen": foreseen, "fines_seen": fingerprint, "fines_total": _totals(foreseen or []),
     })
+
+
+def _totals(foreseen) -> list[str]:
+    """The foreseen fines added up per currency, as money reads ("£30.00")."""
+    from enforcement.formatting import money
+
+    sums: dict[str, Decimal] = {}
+    for fine in foreseen:
+        sums[fine.currency] = sums.get(fine.currency, Decimal(0)) + fine.amount
+    return [money(amount, currency) for currency, amount in sorted(sums.items())]
 
 
 # Visitors ----------------------------------------------------------------------------------------------
