@@ -152,6 +152,10 @@ class Visitor(models.Model):
         "members.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits",
         help_text="The applicant seat this visitor became.",
     )
+    invitation = models.ForeignKey(
+        "members.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The invitation sent instead of a seat: the visitor already had an account, which only they may use.",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

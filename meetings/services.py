@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Chapter
+from chapters.selectors import classification_reservation, classification_reserved_message
 from meetings.models import (
     MAX_VISITS_LIMIT,
     ROLL_CALL_OPENS_BEFORE,
@@ -28,8 +29,9 @@ from meetings.models import (
 )
 from meetings.selectors import held_to
 from members.audit import audit_record
-from members.models import Membership, Notification, User
+from members.models import Invitation, Membership, Notification, User
 from members.notifications import notification_send
+from members.services import invitation_create
 
 log = logging.getLogger(__name__)
 
@@ -663,22 +665,37 @@ def visitor_follow_up(*, visitor: Visitor, by, follow_up: str, notes: str, email
 
 
 @transaction.atomic
-def visitor_convert(*, visitor: Visitor, by) -> Membership:
-    """Make a visitor a membership applicant of the chapter, keeping the link between the two."""
-    visitor = Visitor.objects.select_for_update().select_related("meeting__chapter").get(pk=visitor.pk)
+def visitor_convert(*, visitor: Visitor, by) -> Membership | Invitation:
+    """Take up a visitor's application, keeping the link between the visit and what it became.
+
+    A visitor without an account becomes an applicant, with an account made for their email.
+    A visitor whose email already has an account is not seated: that account is someone's own,
+    so they are sent an invitation (the members app's) and join only by accepting it; the
+    invitation is returned. An open invitation already sent to them is reused.
+    """
+    visitor = Visitor.objects.select_for_update().select_related("meeting__chapter", "invitation").get(pk=visitor.pk)
     chapter = visitor.meeting.chapter
     if visitor.applicant_membership_id:
         return visitor.applicant_membership
+    if visitor.invitation is not None and (visitor.invitation.is_open or visitor.invitation.accepted_at):
+        return visitor.invitation
     if not visitor.email:
         raise ValidationError({"email": "Add the visitor's email address first: it becomes their sign-in."})
     user = User.objects.filter(email__iexact=visitor.email).first()
+    membership = Membership.objects.filter(user=user, chapter=chapter).first() if user else None
+    if membership is not None and membership.is_seated:
+        raise ValidationError("This person already has a seat in the chapter.")
+    if user is not None and (membership is None or membership.status != Membership.Status.APPLICANT):
+        return _visitor_invite(visitor=visitor, by=by)
+    # No account yet (or one made from an earlier visit, still an applicant here): today's path.
+    pending = classification_reservation(chapter=chapter, classification=visitor.classification,
+                                         except_email=visitor.email)
+    if pending is not None:
+        raise ValidationError({"classification": classification_reserved_message(pending)})
     if user is None:
         user = User.objects.create_user(
             email=visitor.email, full_name=visitor.name, business_name=visitor.business, phone=visitor.phone
         )  # no usable password: they sign in once invited or through a password reset
-    membership = Membership.objects.filter(user=user, chapter=chapter).first()
-    if membership is not None and membership.is_seated:
-        raise ValidationError("This person already has a seat in the chapter.")
     if membership is None:
         membership = Membership(user=user, chapter=chapter)
     membership.status = Membership.Status.APPLICANT
@@ -701,6 +718,37 @@ def visitor_convert(*, visitor: Visitor, by) -> Membership:
         after={"status": membership.status, "classification": membership.classification, "visitor": visitor.pk},
     )
     return membership
+
+
+def _visitor_invite(*, visitor: Visitor, by) -> Invitation:
+    """Invite a visitor who already has an account: a seat for them is theirs to accept, never given."""
+    chapter = visitor.meeting.chapter
+    invitation = (
+        Invitation.objects.filter(chapter=chapter, email__iexact=visitor.email, accepted_at__isnull=True,
+                                  revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )  # already invited (from the members page, say): that invitation stands
+    if invitation is None:
+        try:
+            invitation, _link = invitation_create(
+                chapter=chapter, email=visitor.email, full_name=visitor.name, role=Membership.Role.MEMBER,
+                classification=visitor.classification, invited_by=by,
+            )
+        except ValidationError as exc:
+            problems = " ".join(exc.messages)
+            raise ValidationError(
+                f"{visitor.email} already has an account, so they are invited rather than seated, "
+                f"but the invitation could not be made: {problems}"
+            ) from exc
+    visitor.invitation = invitation
+    visitor.follow_up = Visitor.FollowUp.APPLIED
+    visitor.save(update_fields=["invitation", "follow_up"])
+    audit_record(
+        actor=by, action="visitor.invited", target=invitation, chapter=chapter,
+        summary=f"{visitor.name} already has an account: invited to accept a seat instead of being seated",
+        after={"visitor": visitor.pk, "email": invitation.email, "classification": invitation.classification},
+    )
+    return invitation
 
 
 # Run sheet -------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from meetings.forms import (
     VisitorForm,
 )
 from meetings.models import Attendance, CalendarFeed, Meeting
+from members.models import Membership
 
 
 def _meeting(request, meeting_id: int) -> Meeting:
@@ -408,7 +409,7 @@ def _visitor(request, visitor_id: int):
 
     return get_object_or_404(
         Visitor.objects.filter(meeting__chapter=request.chapter).select_related(
-            "meeting", "classification", "invited_by__user", "applicant_membership__user"
+            "meeting", "classification", "invited_by__user", "applicant_membership__user", "invitation__membership"
         ),
         pk=visitor_id,
     )
@@ -437,11 +438,17 @@ def visitor_edit(request, visitor_id: int):
 def visitor_convert(request, visitor_id: int):
     visitor = _visitor(request, visitor_id)
     try:
-        membership = services.visitor_convert(visitor=visitor, by=request.user)
+        result = services.visitor_convert(visitor=visitor, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
-    messages.success(request, f"{membership.display_name} is now an applicant of the chapter.")
+    if isinstance(result, Membership):
+        messages.success(request, f"{result.display_name} is now an applicant of the chapter.")
+    else:  # an account exists for the address: its owner is invited, never seated for them
+        messages.success(request, (
+            f"{result.email} already has an account, so {visitor.name} is not seated by this: an invitation "
+            "to join is on its way to them, and they get their seat when they accept it."
+        ))
     return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
 
 
