@@ -673,7 +673,10 @@ def visitor_convert(*, visitor: Visitor, by) -> Membership | Invitation:
     so they are sent an invitation (the members app's) and join only by accepting it; the
     invitation is returned. An open invitation already sent to them is reused.
     """
-    visitor = Visitor.objects.select_for_update().select_related("meeting__chapter", "invitation").get(pk=visitor.pk)
+    # Lock the visitor's row only: PostgreSQL refuses FOR UPDATE across the nullable join to its invitation.
+    visitor = (
+        Visitor.objects.select_for_update(of=("self",)).select_related("meeting__chapter", "invitation").get(pk=visitor.pk)
+    )
     chapter = visitor.meeting.chapter
     if visitor.applicant_membership_id:
         return visitor.applicant_membership
