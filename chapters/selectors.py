@@ -57,6 +57,31 @@ def _pending_invitations(chapter: Chapter):
     )
 
 
+def classification_reservation(*, chapter: Chapter, classification, except_email: str = "") -> Invitation | None:
+    """The pending invitation that offers `classification` in the chapter, unless it is `except_email`'s own.
+
+    While an invitation is open its classification is promised to the invitee: giving it to anyone
+    else (editing a member, converting a visitor, activating an applicant) would leave them a link
+    that fails when they accept it.
+    """
+    if classification is None:
+        return None
+    pending = _pending_invitations(chapter).filter(classification=classification)
+    if except_email:
+        pending = pending.exclude(email__iexact=except_email)
+    return pending.order_by("created_at").first()
+
+
+def classification_reserved_message(invitation: Invitation) -> str:
+    """Why a classification cannot be given: the open invitation that offers it, named."""
+    tz = invitation.chapter.tz
+    return (
+        f"The open invitation to {invitation.email} (sent {invitation.created_at.astimezone(tz):%-d %b %Y}, "
+        f"valid until {invitation.expires_at.astimezone(tz):%-d %b %Y}) offers the classification "
+        f"{invitation.classification}: withdraw that invitation first, or choose another classification."
+    )
+
+
 def chapter_free_classifications(*, chapter: Chapter):
     """Classifications no member holds in this chapter (a pending invitation may offer one)."""
     return Classification.objects.exclude(pk__in=_held_classifications(chapter)).order_by("name")

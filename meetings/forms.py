@@ -54,6 +54,13 @@ class CancelForm(forms.Form):
             )
 
 
+class ReinstateForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, required=False,
+        help_text="Required once the meeting is over: members were told it was cancelled.",
+    )
+
+
 class MarkForm(forms.Form):
     status = forms.ChoiceField(choices=Attendance.Status.choices)
     substitute_name = forms.CharField(max_length=150, required=False)

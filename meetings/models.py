@@ -82,6 +82,15 @@ class Meeting(models.Model):
         """A meeting can be closed once it has started, never ahead of time."""
         return timezone.now() >= self.starts_at
 
+    @property
+    def has_ended(self) -> bool:
+        return timezone.now() >= self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def day_has_passed(self) -> bool:
+        """The meeting's date is before today in the chapter's timezone."""
+        return self.local_date < timezone.localdate(timezone=self.chapter.tz)
+
 
 class Attendance(models.Model):
     """One member's PALMS mark at one meeting."""
@@ -142,6 +151,10 @@ class Visitor(models.Model):
     applicant_membership = models.ForeignKey(
         "members.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="visits",
         help_text="The applicant seat this visitor became.",
+    )
+    invitation = models.ForeignKey(
+        "members.Invitation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The invitation sent instead of a seat: the visitor already had an account, which only they may use.",
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Count, Prefetch, Q
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from meetings.models import Attendance, ChapterMeetingSettings, Meeting, Presentation, Testimonial, Visitor
-from members.models import Membership
+from members.models import AuditEvent, Membership
 
 STATUSES = list(Attendance.Status)
 AGENDA = [
@@ -73,6 +74,30 @@ def joined_by_start(meeting: Meeting) -> Q:
     return Q(joined_on__lt=meeting.local_date) | Q(joined_on=meeting.local_date, created_at__lte=meeting.starts_at)
 
 
+_UNSEATED = [s for s in Membership.Status.values if s not in Membership.SEATED_STATUSES]
+
+
+def seat_began_after_start(meeting: Meeting) -> Exists:
+    """Memberships whose seat began after the meeting started: an applicant activated, a former member back.
+
+    Such a row may be older than the meeting (an applicant since a visit, a member who resigned),
+    so neither joined_on nor created_at tells: the audit trail does, as every activation and every
+    acceptance of an invitation records the status before and after, at the moment it happened.
+    """
+    return Exists(
+        AuditEvent.objects.filter(
+            target_type="members.membership", target_id=Cast(OuterRef("pk"), CharField()),
+            action__in=("membership.joined", "membership.changed"), created_at__gt=meeting.starts_at,
+            after__status__in=list(Membership.SEATED_STATUSES),
+        ).filter(Q(before__status__isnull=True) | Q(before__status__in=_UNSEATED))
+    )
+
+
+def held_to(meeting: Meeting) -> Q:
+    """Memberships held to the meeting: seated when it started (not activated or seated during it)."""
+    return joined_by_start(meeting) & ~seat_began_after_start(meeting)
+
+
 @dataclass
 class RollCallRow:
     membership: Membership
@@ -110,7 +135,7 @@ def meeting_roll_call(*, meeting: Meeting) -> RollCall:
     members = (
         Membership.objects.filter(chapter_id=meeting.chapter_id)
         .filter(
-            (Q(status__in=Membership.SEATED_STATUSES) & joined_by_start(meeting)) | Q(pk__in=list(marks))
+            (Q(status__in=Membership.SEATED_STATUSES) & held_to(meeting)) | Q(pk__in=list(marks))
         )
         .select_related("user", "classification")
         .order_by("user__full_name", "user__email")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Chapter
+from chapters.selectors import classification_reservation, classification_reserved_message
 from meetings.models import (
     MAX_VISITS_LIMIT,
     ROLL_CALL_OPENS_BEFORE,
@@ -23,10 +27,11 @@ from meetings.models import (
     Testimonial,
     Visitor,
 )
-from meetings.selectors import joined_by_start
+from meetings.selectors import held_to
 from members.audit import audit_record
-from members.models import Membership, Notification, User
+from members.models import Invitation, Membership, Notification, User
 from members.notifications import notification_send
+from members.services import invitation_create
 
 log = logging.getLogger(__name__)
 
@@ -279,11 +284,21 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
 
 
 @transaction.atomic
-def meeting_reinstate(*, meeting: Meeting, by) -> Meeting:
-    """Undo a cancellation made by mistake: the meeting takes place and counts for attendance again."""
+def meeting_reinstate(*, meeting: Meeting, by, reason: str = "") -> Meeting:
+    """Undo a cancellation made by mistake: the meeting takes place and counts for attendance again.
+
+    A meeting that is over needs a `reason`: members were told it was off, and once it is closed
+    whoever was not marked is recorded absent for it (and may be fined), so the trail says why.
+    """
+    reason = reason.strip()
     meeting = _meeting_for_update(meeting)
     if meeting.status != Meeting.Status.CANCELLED:
         raise ValidationError("Only a cancelled meeting can be reinstated.")
+    if meeting.has_ended and not reason:
+        raise ValidationError({"reason": (
+            f"The meeting of {meeting.local_date:%a %-d %b %Y} is over and members were told it was cancelled: "
+            "say why it is reinstated; the audit trail keeps it."
+        )})
     before = {"status": meeting.status, "cancel_reason": meeting.cancel_reason}
     # Marks recorded before the cancellation are kept: the roll call carries on from them.
     meeting.status = Meeting.Status.OPEN if meeting.attendances.exists() else Meeting.Status.SCHEDULED
@@ -292,7 +307,7 @@ def meeting_reinstate(*, meeting: Meeting, by) -> Meeting:
     audit_record(
         actor=by, action="meeting.reinstated", target=meeting, chapter=meeting.chapter,
         summary=f"Reinstated the cancelled meeting of {meeting.local_date:%d %b %Y}", before=before,
-        after={"status": meeting.status},
+        after={"status": meeting.status}, reason=reason[:300],
     )
     return meeting
 
@@ -418,12 +433,21 @@ def attendance_correct(
         {"status": row.status, "substitute_name": row.substitute_name, "substitute_business": row.substitute_business}
         if row else {"status": None}
     )
+    after = {"status": status, "substitute_name": substitute_name, "substitute_business": substitute_business}
+    if before == after:
+        # A "correction" that changes nothing would still write an audit event and count as a change
+        # of evidence; refuse it so the trail only holds real corrections.
+        now = Attendance.Status(status).label.lower()
+        if status == Attendance.Status.SUBSTITUTE:
+            now += f" ({substitute_name}{', ' + substitute_business if substitute_business else ''})"
+        raise ValidationError(
+            f"The mark is already {now}: choose another status or change the substitute's details to correct it."
+        )
     if row is None:
         row = Attendance(meeting=meeting, membership=membership)
     row.status, row.substitute_name, row.substitute_business = status, substitute_name, substitute_business
     row.recorded_by = by
     row.save()
-    after = {"status": status, "substitute_name": substitute_name, "substitute_business": substitute_business}
     audit_record(
         actor=by, action="attendance.corrected", target=row, chapter=meeting.chapter,
         summary=f"Corrected {membership.display_name} at {meeting.local_date:%d %b %Y}: "
@@ -434,10 +458,14 @@ def attendance_correct(
 
 
 def meeting_unmarked(*, meeting: Meeting):
-    """Members expected at the meeting who have no mark yet: closing records them absent."""
+    """Members expected at the meeting who have no mark yet: closing records them absent.
+
+    Only members seated when the meeting started are held to it: one activated during the
+    meeting (or when it is closed days later) was not expected there.
+    """
     return (
         Membership.objects.filter(chapter_id=meeting.chapter_id, status__in=EXPECTED_STATUSES)
-        .filter(joined_by_start(meeting))
+        .filter(held_to(meeting))
         .exclude(attendances__meeting=meeting)
         .select_related("user")
         .order_by("user__full_name", "user__email")
@@ -473,6 +501,61 @@ def meeting_close(*, meeting: Meeting, by) -> Meeting:
     )
     meeting_after_close_queue(meeting=meeting)
     return meeting
+
+
+@dataclass(frozen=True)
+class FineForeseen:
+    """A fine closing the meeting would cause: what the close confirmation page shows."""
+
+    membership: Membership
+    kind: str
+    amount: Decimal
+    currency: str
+    meeting_id: int | None
+    summary: str
+
+
+class _PreviewDone(Exception):
+    """Raised inside the preview's transaction so that everything it wrote is rolled back."""
+
+
+def meeting_close_fines_preview(*, meeting: Meeting, by) -> list[FineForeseen]:
+    """The fines closing the meeting now would cause, computed without keeping anything written.
+
+    It closes the meeting for real inside a transaction (so the marks, and the evaluation of them,
+    are exactly those of a real close), asks enforcement's public evaluation what it would issue
+    before and after, and rolls everything back; work queued on commit is discarded with it.
+    Raises ValidationError when the meeting cannot be closed.
+    """
+    from enforcement.evaluation import chapter_evaluate
+
+    chapter = meeting.chapter
+    today = timezone.localdate(timezone=chapter.tz)
+
+    def key(finding) -> tuple:
+        return (finding.membership.pk, finding.kind, finding.meeting_id, finding.summary)
+
+    foreseen: list[FineForeseen] = []
+    try:
+        with transaction.atomic():
+            before = {key(f) for f in chapter_evaluate(chapter=chapter, today=today).findings}
+            meeting_close(meeting=meeting, by=by)
+            foreseen = [
+                FineForeseen(membership=f.membership, kind=f.kind, amount=f.amount, currency=f.currency,
+                             meeting_id=f.meeting_id, summary=f.summary)
+                for f in chapter_evaluate(chapter=chapter, today=today).findings
+                if key(f) not in before
+            ]
+            raise _PreviewDone
+    except _PreviewDone:
+        pass
+    return foreseen
+
+
+def meeting_close_fingerprint(foreseen: list[FineForeseen]) -> str:
+    """A short digest of a preview: a confirmation is for the fines that were shown, not others."""
+    lines = sorted(f"{f.membership.pk}|{f.kind}|{f.meeting_id}|{f.amount}|{f.currency}|{f.summary}" for f in foreseen)
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
 def meeting_after_close_queue(*, meeting: Meeting) -> None:
@@ -582,22 +665,40 @@ def visitor_follow_up(*, visitor: Visitor, by, follow_up: str, notes: str, email
 
 
 @transaction.atomic
-def visitor_convert(*, visitor: Visitor, by) -> Membership:
-    """Make a visitor a membership applicant of the chapter, keeping the link between the two."""
-    visitor = Visitor.objects.select_for_update().select_related("meeting__chapter").get(pk=visitor.pk)
+def visitor_convert(*, visitor: Visitor, by) -> Membership | Invitation:
+    """Take up a visitor's application, keeping the link between the visit and what it became.
+
+    A visitor without an account becomes an applicant, with an account made for their email.
+    A visitor whose email already has an account is not seated: that account is someone's own,
+    so they are sent an invitation (the members app's) and join only by accepting it; the
+    invitation is returned. An open invitation already sent to them is reused.
+    """
+    # Lock the visitor's row only: PostgreSQL refuses FOR UPDATE across the nullable join to its invitation.
+    visitor = (
+        Visitor.objects.select_for_update(of=("self",)).select_related("meeting__chapter", "invitation").get(pk=visitor.pk)
+    )
     chapter = visitor.meeting.chapter
     if visitor.applicant_membership_id:
         return visitor.applicant_membership
+    if visitor.invitation is not None and (visitor.invitation.is_open or visitor.invitation.accepted_at):
+        return visitor.invitation
     if not visitor.email:
         raise ValidationError({"email": "Add the visitor's email address first: it becomes their sign-in."})
     user = User.objects.filter(email__iexact=visitor.email).first()
+    membership = Membership.objects.filter(user=user, chapter=chapter).first() if user else None
+    if membership is not None and membership.is_seated:
+        raise ValidationError("This person already has a seat in the chapter.")
+    if user is not None and (membership is None or membership.status != Membership.Status.APPLICANT):
+        return _visitor_invite(visitor=visitor, by=by)
+    # No account yet (or one made from an earlier visit, still an applicant here): today's path.
+    pending = classification_reservation(chapter=chapter, classification=visitor.classification,
+                                         except_email=visitor.email)
+    if pending is not None:
+        raise ValidationError({"classification": classification_reserved_message(pending)})
     if user is None:
         user = User.objects.create_user(
             email=visitor.email, full_name=visitor.name, business_name=visitor.business, phone=visitor.phone
         )  # no usable password: they sign in once invited or through a password reset
-    membership = Membership.objects.filter(user=user, chapter=chapter).first()
-    if membership is not None and membership.is_seated:
-        raise ValidationError("This person already has a seat in the chapter.")
     if membership is None:
         membership = Membership(user=user, chapter=chapter)
     membership.status = Membership.Status.APPLICANT
@@ -620,6 +721,37 @@ def visitor_convert(*, visitor: Visitor, by) -> Membership:
         after={"status": membership.status, "classification": membership.classification, "visitor": visitor.pk},
     )
     return membership
+
+
+def _visitor_invite(*, visitor: Visitor, by) -> Invitation:
+    """Invite a visitor who already has an account: a seat for them is theirs to accept, never given."""
+    chapter = visitor.meeting.chapter
+    invitation = (
+        Invitation.objects.filter(chapter=chapter, email__iexact=visitor.email, accepted_at__isnull=True,
+                                  revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )  # already invited (from the members page, say): that invitation stands
+    if invitation is None:
+        try:
+            invitation, _link = invitation_create(
+                chapter=chapter, email=visitor.email, full_name=visitor.name, role=Membership.Role.MEMBER,
+                classification=visitor.classification, invited_by=by,
+            )
+        except ValidationError as exc:
+            problems = " ".join(exc.messages)
+            raise ValidationError(
+                f"{visitor.email} already has an account, so they are invited rather than seated, "
+                f"but the invitation could not be made: {problems}"
+            ) from exc
+    visitor.invitation = invitation
+    visitor.follow_up = Visitor.FollowUp.APPLIED
+    visitor.save(update_fields=["invitation", "follow_up"])
+    audit_record(
+        actor=by, action="visitor.invited", target=invitation, chapter=chapter,
+        summary=f"{visitor.name} already has an account: invited to accept a seat instead of being seated",
+        after={"visitor": visitor.pk, "email": invitation.email, "classification": invitation.classification},
+    )
+    return invitation
 
 
 # Run sheet -------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import csv
 import math
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,11 +23,13 @@ from meetings.forms import (
     MeetingSettingsForm,
     MeetingTimeForm,
     PresentationForm,
+    ReinstateForm,
     ReportRangeForm,
     TestimonialForm,
     VisitorForm,
 )
 from meetings.models import Attendance, CalendarFeed, Meeting
+from members.models import Membership
 
 
 def _meeting(request, meeting_id: int) -> Meeting:
@@ -178,8 +181,11 @@ def meeting_cancel(request, meeting_id: int):
 @chapter_view(Need.LEADERSHIP)
 def meeting_reinstate(request, meeting_id: int):
     meeting = _meeting(request, meeting_id)
+    form = ReinstateForm(request.POST)
     try:
-        services.meeting_reinstate(meeting=meeting, by=request.user)
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        services.meeting_reinstate(meeting=meeting, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -303,7 +309,24 @@ def meeting_close(request, meeting_id: int):
     if meeting.is_closed:
         messages.info(request, "This meeting is already closed.")
         return redirect(meeting)
+    # A meeting closed after its day may fine people at once for a date long gone: the page shows
+    # those fines first, and the confirmation counts only for the fines that were shown.
+    foreseen, fingerprint = None, ""
+    if meeting.day_has_passed and meeting.has_started and meeting.status != Meeting.Status.CANCELLED:
+        try:
+            foreseen = services.meeting_close_fines_preview(meeting=meeting, by=request.user)
+        except ValidationError:
+            foreseen = None  # cannot be closed: the close itself says why
+        else:
+            fingerprint = services.meeting_close_fingerprint(foreseen)
     if request.method == "POST":
+        seen = request.POST.get("fines_seen")
+        if foreseen is not None and seen != fingerprint:
+            messages.warning(request, (
+                "The fines this close causes changed since the page was shown" if seen
+                else "This meeting's day is over: closing it now fines people at once"
+            ) + ". Check them below, then confirm.")
+            return redirect("meetings:close", chapter.slug, meeting.pk)
         try:
             services.meeting_close(meeting=meeting, by=request.user)
         except ValidationError as exc:
@@ -320,7 +343,18 @@ def meeting_close(request, meeting_id: int):
     return render(request, "meetings/meeting_close.html", {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter),
         "unmarked": unmarked, "locked": locked, "attending": counts["attending"],
+        "foreseen": foreseen, "fines_seen": fingerprint, "fines_total": _totals(foreseen or []),
     })
+
+
+def _totals(foreseen) -> list[str]:
+    """The foreseen fines added up per currency, as money reads ("£30.00")."""
+    from enforcement.formatting import money
+
+    sums: dict[str, Decimal] = {}
+    for fine in foreseen:
+        sums[fine.currency] = sums.get(fine.currency, Decimal(0)) + fine.amount
+    return [money(amount, currency) for currency, amount in sorted(sums.items())]
 
 
 # Visitors ----------------------------------------------------------------------------------------------
@@ -375,7 +409,7 @@ def _visitor(request, visitor_id: int):
 
     return get_object_or_404(
         Visitor.objects.filter(meeting__chapter=request.chapter).select_related(
-            "meeting", "classification", "invited_by__user", "applicant_membership__user"
+            "meeting", "classification", "invited_by__user", "applicant_membership__user", "invitation__membership"
         ),
         pk=visitor_id,
     )
@@ -404,11 +438,17 @@ def visitor_edit(request, visitor_id: int):
 def visitor_convert(request, visitor_id: int):
     visitor = _visitor(request, visitor_id)
     try:
-        membership = services.visitor_convert(visitor=visitor, by=request.user)
+        result = services.visitor_convert(visitor=visitor, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
-    messages.success(request, f"{membership.display_name} is now an applicant of the chapter.")
+    if isinstance(result, Membership):
+        messages.success(request, f"{result.display_name} is now an applicant of the chapter.")
+    else:  # an account exists for the address: its owner is invited, never seated for them
+        messages.success(request, (
+            f"{result.email} already has an account, so {visitor.name} is not seated by this: an invitation "
+            "to join is on its way to them, and they get their seat when they accept it."
+        ))
     return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
 
 

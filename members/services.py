@@ -207,6 +207,7 @@ def membership_change(
     """
     membership = Membership.objects.select_for_update().select_related("chapter", "user").get(pk=membership.pk)
     before = {"role": membership.role, "status": membership.status, "classification": membership.classification}
+    classification_before, seated_before = membership.classification_id, membership.is_seated
     if status is not None and status != membership.status and not reason.strip():
         raise ValidationError({"reason": "Say why the status changes; the member and the audit trail see it."})
     if role is not None:
@@ -225,6 +226,10 @@ def membership_change(
         chapter=membership.chapter, classification=membership.classification, exclude_membership_id=membership.pk
     ):
         raise ValidationError({"classification": "Another member already holds this classification in the chapter."})
+    if membership.classification_id and (
+        membership.classification_id != classification_before or (membership.is_seated and not seated_before)
+    ):
+        _refuse_reserved_classification(membership)  # given now: changed, or taken up with a seat
     membership.save()
     after = {"role": membership.role, "status": membership.status, "classification": membership.classification}
     if after != before:
@@ -249,6 +254,17 @@ def membership_change(
                 url=reverse("chapters:home", args=[membership.chapter.slug]),
             )
     return membership
+
+
+def _refuse_reserved_classification(membership: Membership) -> None:
+    """A classification an open invitation offers someone else is not given away meanwhile."""
+    from chapters.selectors import classification_reservation, classification_reserved_message
+
+    pending = classification_reservation(
+        chapter=membership.chapter, classification=membership.classification, except_email=membership.user.email
+    )
+    if pending is not None:
+        raise ValidationError({"classification": classification_reserved_message(pending)})
 
 
 @transaction.atomic

@@ -190,7 +190,17 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
             business_type=fields["business_type"],
             created_at=at,
         )
-    if not inside and created.minute % 20 == 13:
+    declined_consent = not inside and created.minute % 20 == 13
+    if declined_consent and final in Referral.OPEN_STATUSES:
+        # A declined prospect ends the referral's path: the receiver closed it (see below).
+        closed_at = max(at, created + timedelta(days=1)) + timedelta(hours=2)
+        fields.update(status=S.PROSPECT_DECLINED, status_changed_at=closed_at)
+        fields.pop("stale_since", None)
+        ReferralEvent.objects.create(
+            referral=referral, action=ReferralEvent.Action.STATUS, actor=receiver.user, from_status=final,
+            to_status=S.PROSPECT_DECLINED, created_at=closed_at,
+        )
+    if declined_consent:
         # Now and then the prospect declined through the consent link: their details are gone.
         # (Picked from the time drawn above, so the rest of the demo stays as it was.)
         fields.update(

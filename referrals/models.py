@@ -37,6 +37,7 @@ class Referral(models.Model):
         WON = "won", "Won"
         LOST = "lost", "Lost"
         DECLINED = "declined", "Declined by receiver"
+        PROSPECT_DECLINED = "prospect_declined", "Closed: prospect declined"
 
     class BusinessType(models.TextChoices):
         NEW = "new", "New business"
@@ -56,7 +57,7 @@ class Referral(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(5)], default=3
     )
     notes = models.TextField(blank=True, max_length=4000)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.GIVEN)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.GIVEN)
     status_changed_at = models.DateTimeField(auto_now_add=True)
     closed_value = models.DecimalField(
         max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
@@ -101,12 +102,21 @@ class Referral(models.Model):
         Status.WON: (),
         Status.LOST: (),
         Status.DECLINED: (),
+        Status.PROSPECT_DECLINED: (),
     }
     OPEN_STATUSES = (Status.GIVEN, Status.ACCEPTED, Status.CONTACTED, Status.MEETING)
     CONSENTED = (Consent.CONFIRMED, Consent.STATED)
 
     @property
+    def prospect_declined(self) -> bool:
+        """The prospect declined (or withdrew) being contacted: nobody may contact them any more."""
+        return self.consent == self.Consent.DECLINED
+
+    @property
     def next_statuses(self) -> tuple[str, ...]:
+        """Where the receiver may move it now: once the prospect said no, only to its close."""
+        if self.prospect_declined:
+            return (self.Status.PROSPECT_DECLINED,) if self.is_open else ()
         return self.TRANSITIONS.get(self.status, ())
 
     @property
@@ -146,8 +156,8 @@ class ReferralEvent(models.Model):
         related_name="+",
         help_text="Empty when the prospect (through the consent link) or the system acted.",
     )
-    from_status = models.CharField(max_length=10, blank=True, choices=Referral.Status.choices)
-    to_status = models.CharField(max_length=10, blank=True, choices=Referral.Status.choices)
+    from_status = models.CharField(max_length=20, blank=True, choices=Referral.Status.choices)
+    to_status = models.CharField(max_length=20, blank=True, choices=Referral.Status.choices)
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

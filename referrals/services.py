@@ -159,6 +159,11 @@ def referral_move(
         raise PermissionDenied("Only the member who received this referral can change its status.")
     if to not in Status.values:
         raise ValidationError({"to": "Unknown status."})
+    if referral.prospect_declined and to != Status.PROSPECT_DECLINED and referral.is_open:
+        raise ValidationError({"to": (
+            "The prospect declined to be contacted, so this referral goes no further: "
+            f"it can only be closed ({Status.PROSPECT_DECLINED.label.lower()})."
+        )})
     if to not in referral.next_statuses:
         allowed = (
             ", ".join(Status(s).label.lower() for s in referral.next_statuses) or "nothing (it is closed)"
@@ -222,6 +227,7 @@ STATUS_NEWS = {
     Status.MEETING: "met the prospect you referred",
     Status.LOST: "lost the business you referred",
     Status.DECLINED: "declined your referral",
+    Status.PROSPECT_DECLINED: "closed your referral: the prospect declined to be contacted",
 }
 
 
@@ -310,6 +316,8 @@ def referrals_mark_stale(*, chapter_id: int, now=None) -> int:
 
 def stale_next_step(referral: Referral) -> str:
     """What the receiver can do with a stale referral, from where it stands (not a step it cannot take)."""
+    if referral.prospect_declined:
+        return "The prospect declined to be contacted: close it (closed: prospect declined)."
     steps = {
         Status.GIVEN: "Accept it, or decline it with a reason.",
         Status.ACCEPTED: "Say you contacted the prospect, mark it lost, or decline it with a reason.",

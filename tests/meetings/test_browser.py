@@ -148,3 +148,65 @@ def test_second_leader_sees_marks_live_without_losing_a_substitute_being_typed(l
     _poll(phone)
     expect(phone.locator(f"#roll-{members[2].pk}")).to_have_attribute("data-status", "medical")
     assert phone.evaluate("window.__samePage") is True
+
+
+def _meeting_under_way(**members):
+    """Riverside, its president and the named members, and a meeting that began ten minutes ago."""
+    chapter = ChapterFactory(name="Riverside", slug="riverside")
+    long_ago = date(2020, 1, 1)
+    president = MembershipFactory(chapter=chapter, role="president", user__email="pres@example.com",
+                                  joined_on=long_ago)
+    seats = {key: MembershipFactory(chapter=chapter, user__full_name=name, joined_on=long_ago)
+             for key, name in members.items()}
+    starts = timezone.now() - timedelta(minutes=10)
+    meeting = Meeting.objects.create(chapter=chapter, starts_at=starts, local_date=starts.astimezone(chapter.tz).date(),
+                                     scheduled_date=starts.astimezone(chapter.tz).date())
+    return president, seats, meeting
+
+
+@pytest.mark.parametrize("field", ["Substitute's name", "Substitute's business"])
+def test_enter_in_a_substitute_field_saves_the_substitute(live_server, phone, field):
+    """Issue 10: Enter (a phone's Go key) in the name or business field records the substitute, not 'present'."""
+    president, seats, meeting = _meeting_under_way(member="Mona Member")
+    browser_login(phone, live_server, president.user.email)
+    phone.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
+    phone.evaluate("window.__samePage = true")
+    row = phone.locator(f"#roll-{seats['member'].pk}")
+    row.locator("summary").tap()
+    row.get_by_label("Substitute's name").fill("Sam Stand-in")
+    row.get_by_label("Substitute's business").fill("Stand-in Plumbing")
+    row.get_by_label(field).press("Enter")
+
+    row = phone.locator(f"#roll-{seats['member'].pk}")
+    expect(row).to_have_attribute("data-status", "substitute")
+    expect(row.get_by_test_id("mark")).to_have_text("Substitute: Sam Stand-in (Stand-in Plumbing)")
+    expect(phone.get_by_test_id("count-present")).to_have_text("0")
+    assert phone.evaluate("window.__samePage") is True  # htmx swapped the row in place
+    mark = Attendance.objects.get(meeting=meeting, membership=seats["member"])
+    assert (mark.status, mark.substitute_name, mark.substitute_business) == (
+        "substitute", "Sam Stand-in", "Stand-in Plumbing")
+
+
+@pytest.mark.parametrize("field", ["Substitute's name", "Substitute's business"])
+def test_enter_in_a_substitute_field_saves_the_substitute_without_javascript(live_server, browser, field):
+    """The plain form: with JavaScript off, Enter posts the substitute form and the page comes back marked."""
+    president, seats, meeting = _meeting_under_way(member="Mona Member")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        browser_login(page, live_server, president.user.email)
+        page.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
+        row = page.locator(f"#roll-{seats['member'].pk}")
+        row.locator("summary").click()
+        row.get_by_label("Substitute's name").fill("Sam Stand-in")
+        row.get_by_label("Substitute's business").fill("Stand-in Plumbing")
+        with page.expect_navigation():
+            row.get_by_label(field).press("Enter")
+        expect(page).to_have_url(re.compile(rf"/meetings/{meeting.pk}/#roll-{seats['member'].pk}$"))
+        row = page.locator(f"#roll-{seats['member'].pk}")
+        expect(row).to_have_attribute("data-status", "substitute")
+        expect(row.get_by_test_id("mark")).to_have_text("Substitute: Sam Stand-in (Stand-in Plumbing)")
+    finally:
+        context.close()
+    assert Attendance.objects.get(meeting=meeting, membership=seats["member"]).status == "substitute"

@@ -114,6 +114,37 @@ def test_correction_is_recorded_with_who_when_before_and_after(client, personas,
     assert event.reason == "Hospital letter arrived" and event.created_at is not None
 
 
+def test_correction_that_changes_nothing_is_refused_with_a_form_error_and_not_audited(client, personas, meeting):
+    """Issue 10: present → present is no correction: a clear error, nothing written, nothing audited."""
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="present",
+                      recorded_by=personas.president.user)
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    personas.login(client, "vice_president")
+    url = personas.url("meetings:attendance-correct", meeting.pk, personas.member.pk)
+    response = client.post(url, {"status": "present", "reason": "Double-checking the sheet"})
+    assert response.status_code == 200
+    assert "The mark is already present" in response.content.decode()
+    row = Attendance.objects.get(meeting=meeting, membership=personas.member)
+    assert (row.status, row.recorded_by) == ("present", personas.president.user)
+    assert not AuditEvent.objects.filter(action="attendance.corrected").exists()
+
+
+def test_correction_to_the_same_substitute_is_refused_but_new_details_are_a_correction(personas, meeting):
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="substitute",
+                      substitute_name="Sam Stand-in", substitute_business="Sam Ltd")
+    services.meeting_close(meeting=meeting, by=personas.president.user)
+    same = {"meeting": meeting, "membership": personas.member, "status": "substitute", "by": personas.president.user,
+            "reason": "Checked the sheet", "substitute_name": " Sam Stand-in ", "substitute_business": "Sam Ltd"}
+    with pytest.raises(ValidationError, match=r"already substitute \(Sam Stand-in, Sam Ltd\)"):
+        services.attendance_correct(**same)
+    assert not AuditEvent.objects.filter(action="attendance.corrected").exists()
+
+    row = services.attendance_correct(**{**same, "substitute_business": "Sam & Daughters Ltd"})
+    assert row.substitute_business == "Sam & Daughters Ltd"
+    event = AuditEvent.objects.get(action="attendance.corrected")
+    assert event.before["substitute_business"] == "Sam Ltd" and event.after["substitute_business"] == row.substitute_business
+
+
 def test_correction_is_refused_before_close(personas, meeting):
     with pytest.raises(ValidationError):
         services.attendance_correct(meeting=meeting, membership=personas.member, status="present",

@@ -47,6 +47,28 @@ def test_plain_form_post_works_without_javascript(client, personas, meeting):
     assert Attendance.objects.get(meeting=meeting, membership=personas.member).status == "present"
 
 
+def _substitute_form(html: str, membership) -> str:
+    """The substitute form of one member's roll-call row, as the page renders it."""
+    row = html.split(f'id="roll-{membership.pk}"', 1)[1].split("</li>", 1)[0]
+    return row.split('data-testid="substitute-form"', 1)[1].split("</form>", 1)[0]
+
+
+def test_substitute_fields_have_a_form_of_their_own_that_marks_a_substitute(client, personas, meeting):
+    """Issue 10: Enter in a substitute field submits that field's form, whose only button and status is substitute."""
+    personas.login(client, "president")
+    form = _substitute_form(client.get(personas.url("meetings:detail", meeting.pk)).content.decode(), personas.member)
+    assert 'name="substitute_name"' in form and 'name="substitute_business"' in form
+    assert form.count('type="submit"') == 1 and 'value="present"' not in form  # no P/L/A/M to fall back on
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    assert fields.pop("status") == "substitute" and set(fields) == {"csrfmiddlewaretoken"}
+    # what a browser without JavaScript sends on Enter: the form's own fields, no button value
+    response = client.post(_mark_url(personas, meeting, personas.member),
+                           {"status": "substitute", "substitute_name": "Sam Stand-in", "substitute_business": "Sam Ltd"})
+    assert response.status_code == 302 and response.url.endswith(f"#roll-{personas.member.pk}")
+    row = Attendance.objects.get(meeting=meeting, membership=personas.member)
+    assert (row.status, row.substitute_name, row.substitute_business) == ("substitute", "Sam Stand-in", "Sam Ltd")
+
+
 def test_member_cannot_mark_others(client, personas, meeting):
     personas.login(client, "member")
     response = client.post(_mark_url(personas, meeting, personas.member2), {"status": "absent"})

@@ -1,6 +1,7 @@
 """When a meeting may be marked and closed, and who it expects: nothing ahead of time, nobody who joined later."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -9,8 +10,9 @@ from django.utils import timezone
 
 from meetings import selectors, services
 from meetings.models import ROLL_CALL_OPENS_BEFORE, Attendance, Meeting
+from members.services import invitation_accept, invitation_create, membership_change
 from tests.factories import MembershipFactory
-from tests.meetings.factories import meeting_started
+from tests.meetings.factories import MeetingFactory, meeting_started
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +111,64 @@ def test_a_meeting_whose_roll_call_opened_early_does_not_claim_to_be_in_progress
     personas.login(client, "president")
     html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
     assert "Roll call open" in html and "In progress" not in html
+
+
+# Seated when it started: who a meeting holds to it --------------------------------------------------
+
+MEETING_START = datetime(2026, 3, 4, 7, 0, tzinfo=ZoneInfo("Europe/London"))  # a Wednesday breakfast
+
+
+def _breakfast(chapter):
+    return MeetingFactory(chapter=chapter, local_date=MEETING_START.date(), starts_at=MEETING_START)
+
+
+def test_an_applicant_activated_during_the_meeting_is_not_expected_nor_marked_absent(personas):
+    """Issue 10: only members seated when the meeting started are held to it."""
+    with time_machine.travel(MEETING_START - timedelta(weeks=3), tick=False):
+        applicant = MembershipFactory(chapter=personas.chapter, status="applicant", joined_on=date(2026, 2, 11),
+                                      user__full_name="Abe Applicant")  # an applicant since a visit
+        meeting = _breakfast(personas.chapter)
+    with time_machine.travel(MEETING_START + timedelta(minutes=20), tick=False):
+        membership_change(membership=applicant, by=personas.president.user, status="active", reason="Approved")
+        assert applicant.pk not in [r.membership.pk for r in selectors.meeting_roll_call(meeting=meeting).expected]
+        assert applicant not in services.meeting_unmarked(meeting=meeting)
+        services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert not Attendance.objects.filter(membership=applicant).exists()
+    assert Attendance.objects.get(membership=personas.member).status == "absent"  # seated before: held to it
+
+
+def test_an_applicant_activated_before_the_start_is_expected(personas):
+    with time_machine.travel(MEETING_START - timedelta(weeks=3), tick=False):
+        applicant = MembershipFactory(chapter=personas.chapter, status="applicant", joined_on=date(2026, 2, 11))
+        meeting = _breakfast(personas.chapter)
+    with time_machine.travel(MEETING_START - timedelta(hours=1), tick=False):  # roll call already open
+        membership_change(membership=applicant, by=personas.president.user, status="active", reason="Approved")
+    with time_machine.travel(MEETING_START + timedelta(hours=2), tick=False):
+        services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert Attendance.objects.get(membership=applicant).status == "absent"
+
+
+def test_a_former_member_who_accepts_an_invitation_after_the_start_is_not_held_to_it(personas):
+    with time_machine.travel(MEETING_START - timedelta(weeks=3), tick=False):
+        former = MembershipFactory(chapter=personas.chapter, status="resigned", joined_on=date(2024, 1, 1),
+                                   classification=None)
+        meeting = _breakfast(personas.chapter)
+    with time_machine.travel(MEETING_START - timedelta(days=2), tick=False):
+        invitation, _link = invitation_create(chapter=personas.chapter, email=former.user.email, full_name="",
+                                              role="member", classification=None, invited_by=personas.president.user)
+    with time_machine.travel(MEETING_START + timedelta(minutes=5), tick=False):
+        invitation_accept(invitation=invitation, user=former.user)
+    with time_machine.travel(MEETING_START + timedelta(days=9), tick=False):  # closed late, a week on
+        services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert not Attendance.objects.filter(membership=former).exists()
+
+
+def test_a_member_back_from_leave_during_the_meeting_is_still_held_to_it(personas):
+    """Leave does not end a seat: coming back from it is no new seat, so leave rules decide, not this."""
+    with time_machine.travel(MEETING_START - timedelta(weeks=3), tick=False):
+        meeting = _breakfast(personas.chapter)
+    with time_machine.travel(MEETING_START + timedelta(minutes=20), tick=False):
+        membership_change(membership=personas.member, by=personas.president.user, status="on_leave", reason="Away")
+        membership_change(membership=personas.member, by=personas.president.user, status="active", reason="Back")
+        services.meeting_close(meeting=meeting, by=personas.president.user)
+    assert Attendance.objects.get(membership=personas.member).status == "absent"
