@@ -49,8 +49,11 @@ def basis_of(fine: Fine) -> tuple:
 # Explaining a batch of changes ----------------------------------------------------------------------
 
 
-def explain_all(*, chapter, book, members, leave, items, referrals) -> dict[int, tuple[str, dict]]:
-    """fine id → (reason in words, cause as data) for each (standing fine, finding now or None)."""
+def explain_all(*, chapter, book, members, leave, items, referrals, weights=None) -> dict[int, tuple[str, dict]]:
+    """fine id → (reason in words, cause as data) for each (standing fine, finding now or None).
+
+    `weights`: (member, meeting) → (weight, note) of the marks the evaluation weighed now.
+    """
     tz = chapter.tz
     marks_of = [(f, n) for f, n in items if f.kind != Fine.Kind.QUOTA]
     now_marks, meetings, corrections = _attendance_records(marks_of)  # queries: marks, meetings, corrections
@@ -62,7 +65,7 @@ def explain_all(*, chapter, book, members, leave, items, referrals) -> dict[int,
         else:
             reason, cause = _attendance_change(
                 fine, finding, book, members.get(fine.membership_id), leave.get(fine.membership_id, []),
-                now_marks, meetings, corrections, tz,
+                now_marks, meetings, corrections, tz, weights or {},
             )
         if finding is not None and fine.status == Fine.Status.OPEN:
             what = "a warning" if not finding.amount else money(finding.amount, finding.currency)
@@ -136,7 +139,7 @@ def _rules_cause(fine: Fine, now_rules, what: str) -> tuple[str, dict]:
     )
 
 
-def _attendance_change(fine, finding, book, membership, leave, now_marks, meetings, corrections, tz):
+def _attendance_change(fine, finding, book, membership, leave, now_marks, meetings, corrections, tz, weights):
     from enforcement.evaluation import in_grace, on_leave
 
     mid, day = fine.membership_id, fine.period_start
@@ -186,7 +189,7 @@ def _attendance_change(fine, finding, book, membership, leave, now_marks, meetin
     if membership is not None and in_grace(membership, now_rules, day):
         return (f"{membership.display_name} joined on {membership.joined_on:%-d %b %Y}: {what} falls in the grace "
                 f"period for new members.", {"kind": "grace", "joined_on": membership.joined_on.isoformat()})
-    return _recalculated(fine, finding, what)
+    return _recalculated(fine, finding, what, weights)
 
 
 def _status(value) -> str:
@@ -195,10 +198,14 @@ def _status(value) -> str:
     return Attendance.Status(value).label.lower() if value in Attendance.Status.values else value
 
 
-def _recalculated(fine, finding, what) -> tuple[str, dict]:
+def _recalculated(fine, finding, what, weights=None) -> tuple[str, dict]:
     """The same records, judged as the rules now say (e.g. each mark under the version of its own day)."""
     before = {m["meeting_id"]: m for m in fine.evidence.get("marks", [])}
     after = {m["meeting_id"]: m for m in (finding.evidence.get("marks", []) if finding else [])}
+    for meeting_id, m in before.items():
+        if meeting_id not in after and (fine.membership_id, meeting_id) in (weights or {}):
+            w, note = weights[(fine.membership_id, meeting_id)]
+            after[meeting_id] = {**m, "weight": w, "note": note}
     diffs = []
     for meeting_id, m in before.items():
         new = after.get(meeting_id)

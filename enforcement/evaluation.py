@@ -601,11 +601,10 @@ def chapter_evaluate(*, chapter, today: date) -> Evaluation:
         if _judged_in_run(f, eval_start, today)
     ]  # query: fines standing in the judged range
 
-    findings: list[Finding] = []
-    findings += _attendance(chapter, book, members, today, eval_start, mark_start, leave)
+    findings, weights_now = _attendance(chapter, book, members, today, eval_start, mark_start, leave)
     quota_findings, referrals_seen = _quota(chapter, book, members, today, eval_start, leave, standing)
     findings += quota_findings
-    _reconcile(result, chapter, book, members, leave, findings, standing, referrals_seen)
+    _reconcile(result, chapter, book, members, leave, findings, standing, referrals_seen, weights_now)
     result.findings.sort(key=lambda f: (f.membership.display_name, f.period.start, f.kind))
     withdrawn = {w.fine.pk for w in result.withdrawals if w.replacement is None}
     result.cases, result.open_case_ids = _cases(chapter, book, members, today, result.findings, withdrawn, leave)
@@ -622,7 +621,7 @@ def _judged_in_run(fine: Fine, eval_start: date, today: date) -> bool:
     return fine.period_start >= eval_start
 
 
-def _reconcile(result, chapter, book, members, leave, findings, standing, referrals_seen) -> None:
+def _reconcile(result, chapter, book, members, leave, findings, standing, referrals_seen, weights_now) -> None:
     """Compare what the evidence calls for with the fines that stand, and fill in `result`."""
     called = {f.key: f for f in findings}
     stands = {}
@@ -652,7 +651,8 @@ def _reconcile(result, chapter, book, members, leave, findings, standing, referr
     if not unsupported:
         return
     why = changes.explain_all(
-        chapter=chapter, book=book, members=members, leave=leave, items=unsupported, referrals=referrals_seen
+        chapter=chapter, book=book, members=members, leave=leave, items=unsupported, referrals=referrals_seen,
+        weights=weights_now,
     )  # queries: the records that changed
     for fine, finding in unsupported:
         reason, cause = why[fine.pk]
@@ -666,7 +666,9 @@ def _reconcile(result, chapter, book, members, leave, findings, standing, referr
             result.refund_flags.append(RefundFlag(fine=fine, reason=reason, cause=cause))
 
 
-def _attendance(chapter, book, members, today, eval_start, mark_start, leave) -> list[Finding]:
+def _attendance(chapter, book, members, today, eval_start, mark_start, leave) -> tuple[list[Finding], dict]:
+    """Attendance findings, and each looked-at mark's weight now ((member, meeting) → weight), which
+    explains a withdrawn fine whose marks weigh differently."""
     rows = Attendance.objects.filter(
         meeting__chapter=chapter, meeting__status=Meeting.Status.CLOSED,
         meeting__local_date__range=(mark_start, today), membership_id__in=list(members), status__in=NOT_PRESENT,
@@ -684,7 +686,7 @@ def _attendance(chapter, book, members, today, eval_start, mark_start, leave) ->
         if r["marks"] > least_allowed or (fines_late and r["late"])
     ]
     if not candidates:
-        return []
+        return [], {}
     by_member: dict[int, list[Mark]] = defaultdict(list)
     for mid, meeting_id, day, status in (
         rows.filter(membership_id__in=candidates)
@@ -692,12 +694,15 @@ def _attendance(chapter, book, members, today, eval_start, mark_start, leave) ->
         .values_list("membership_id", "meeting_id", "meeting__local_date", "status")
     ):  # query: the candidates' marks
         by_member[mid].append(Mark(mid, meeting_id, day, status))
-    out = []
+    out, weights = [], {}
     for mid, marks in by_member.items():
         out += attendance_findings(
             membership=members[mid], marks=marks, book=book, eval_start=eval_start, leave=leave.get(mid, [])
         )
-    return out
+        for m, (w, note) in mark_weights(membership=members[mid], marks=marks, book=book,
+                                         leave=leave.get(mid, [])).items():
+            weights[(mid, m.meeting_id)] = (num(w), note)
+    return out, weights
 
 
 CONSENT_GIVEN = (ConsentRequest.Outcome.CONFIRMED, ConsentRequest.Outcome.WITHDRAWN)
