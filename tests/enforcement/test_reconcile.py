@@ -339,3 +339,37 @@ def test_per_meeting_quota_is_not_judged_on_the_meetings_day(db):
     ReferralFactory(giver=ann, receiver=bob, at=w.at(date(2026, 1, 14), 15))
     [fine] = enforce(w, now=w.at(date(2026, 1, 15), 0) + timedelta(minutes=5)).fines
     assert (fine.membership, fine.period_start, fine.period_end) == (bob, date(2026, 1, 8), date(2026, 1, 14))
+
+
+def test_a_broker_outage_never_fails_the_change_that_queues_a_reconciliation(hand, django_capture_on_commit_callbacks):
+    with mock.patch("enforcement.tasks.chapter_enforce_task.delay", side_effect=ConnectionError("broker down")):
+        with django_capture_on_commit_callbacks(execute=True):
+            row = attendance_correct(meeting=hand.meetings[date(2026, 1, 14)], membership=hand.members["Ann"],
+                                     status=Attendance.Status.MEDICAL, by=hand.members["Pres"].user,
+                                     reason="Hospital letter")
+    assert row.status == Attendance.Status.MEDICAL  # saved; the daily sweep reconciles
+
+
+def test_a_rules_version_and_a_consent_answer_queue_a_reconciliation(hand, django_capture_on_commit_callbacks):
+    v1 = hand.chapter.rules_versions.get()
+    referral = Referral.objects.filter(giver=hand.members["Ann"]).first()
+    Referral.objects.filter(pk=referral.pk).update(consent=Referral.Consent.NOT_ASKED)
+    referral.refresh_from_db()
+    with mock.patch("enforcement.tasks.chapter_enforce_task.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.rules_create(chapter=hand.chapter, by=None, effective_from=date(2026, 3, 2),
+                                  data={k: getattr(v1, k) for k in ChapterRules.RULE_FIELDS} | {"fine_quota": D("6")})
+        with django_capture_on_commit_callbacks(execute=True):
+            _, link = referral_services.consent_request_send(referral=referral, by=hand.members["Ann"])
+            referral_services.consent_answer(token=link.rstrip("/").split("/")[-1], answer="confirm")
+    assert delay.call_args_list == [mock.call(hand.chapter.pk), mock.call(hand.chapter.pk)]
+
+
+def test_preview_lists_what_would_be_withdrawn(hand, client):
+    enforce(hand)
+    attendance_correct(meeting=hand.meetings[date(2026, 1, 14)], membership=hand.members["Ann"],
+                       status=Attendance.Status.MEDICAL, by=hand.members["Pres"].user, reason="Hospital letter")
+    client.force_login(hand.members["Pres"].user)
+    html = client.get(f"/c/{hand.chapter.slug}/rules/preview/").content.decode()
+    assert 'id="preview-withdrawals"' in html and "was corrected from absent to medical" in html
+    assert Fine.objects.filter(status=Fine.Status.WITHDRAWN).count() == 0  # a preview changes nothing
