@@ -889,10 +889,13 @@ def _cases(chapter, book, members, today, new_findings, withdrawn, leave) -> tup
     since = expulsion_since(rules, today)
     violations = violations_on_record(chapter=chapter, since=since)  # query: violations already on record
     replaced = {f.replaces.pk for f in new_findings if f.replaces is not None}
+    on_record = {v["fine_id"] for items in violations.values() for v in items}
     for mid in list(violations):
         # Fines this run withdraws (or replaces) no longer count.
         violations[mid] = [v for v in violations[mid] if v["fine_id"] not in withdrawn and v["fine_id"] not in replaced]
     for f in new_findings:
+        if f.replaces is not None and f.replaces.pk not in on_record:
+            continue  # replaces a fine weighed in an earlier case (it joins that case) or not counted anyway
         if f.kind in Fine.VIOLATION_KINDS and f.period.start > since:
             violations[f.membership.pk].append(
                 {"fine_id": None, "key": f.key, "kind": f.kind, "date": f.period.start, "end": f.period.end,

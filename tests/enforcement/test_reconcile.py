@@ -373,3 +373,16 @@ def test_preview_lists_what_would_be_withdrawn(hand, client):
     html = client.get(f"/c/{hand.chapter.slug}/rules/preview/").content.decode()
     assert 'id="preview-withdrawals"' in html and "was corrected from absent to medical" in html
     assert Fine.objects.filter(status=Fine.Status.WITHDRAWN).count() == 0  # a preview changes nothing
+
+
+def test_a_replacement_of_a_fine_weighed_in_a_decided_case_does_not_open_a_new_one(hand):
+    enforce(hand)
+    case = ExpulsionCase.objects.get(membership=hand.members["Ann"])
+    ExpulsionCase.objects.filter(pk=case.pk).update(status="decided", decision="dismiss")
+    hand.chapter.rules_versions.update(expulsion_violations=2)  # two replacements alone would reach it
+    # Correcting 7 Jan to late re-weighs both absence fines (4 Feb replaced: its evidence changed).
+    attendance_correct(meeting=hand.meetings[date(2026, 1, 7)], membership=hand.members["Ann"],
+                       status=Attendance.Status.LATE, by=hand.members["Pres"].user, reason="Arrived at 07:20")
+    result = enforce(hand)
+    assert result.fines and result.cases == []
+    assert {f.pk for f in result.fines} <= set(case.fines.values_list("pk", flat=True))  # joins the decided case
