@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -9,6 +10,7 @@ from chapters import selectors
 from chapters.access import Need, chapter_view
 from chapters.forms import ChapterSettingsForm, InvitationForm, MembershipChangeForm
 from chapters.services import chapter_update
+from enforcement.leave import leave_follow_status
 from meetings.selectors import meeting_next
 from members import services as member_services
 from members.audit_display import audit_changes_attach
@@ -132,7 +134,11 @@ def member_edit(request, membership_id: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            member_services.membership_change(membership=membership, by=request.user, **form.cleaned_data)
+            was = membership.status
+            with transaction.atomic():  # the status and the leave records change together (enforcement.leave)
+                member_services.membership_change(membership=membership, by=request.user, **form.cleaned_data)
+                leave_follow_status(membership=membership, by=request.user, was=was,
+                                    reason=form.cleaned_data["reason"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

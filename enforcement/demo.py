@@ -11,7 +11,7 @@ from django.utils import timezone
 from enforcement import review
 from enforcement.evaluation import expulsion_since, violations_on_record
 from enforcement.formatting import plural
-from enforcement.models import ChapterRules, ExpulsionCase
+from enforcement.models import ChapterRules, ExpulsionCase, Leave
 from enforcement.periods import local_today
 from enforcement.services import chapter_enforce, rules_create
 from meetings.models import Attendance, Meeting
@@ -50,6 +50,10 @@ def step(*, world, stdout) -> None:
                         "quota_counts": ChapterRules.QuotaCounts.CONSENTED, "fine_quota": Decimal("5.00"),
                     },
                 )
+        # Members seeded "on leave" get a leave record (leave is judged by its dates), a month back.
+        for m in Membership.objects.filter(chapter=chapter, status=Membership.Status.ON_LEAVE, leaves__isnull=True):
+            Leave.objects.create(chapter=chapter, membership=m, starts_on=max(m.joined_on, today - timedelta(days=30)),
+                                 reason="Parental leave (demo).")
         if not Meeting.objects.filter(chapter=chapter, status=Meeting.Status.CLOSED).exists():
             _history(chapter, today)
         result = chapter_enforce(chapter=chapter, now=now)

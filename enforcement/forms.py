@@ -49,6 +49,8 @@ class RulesForm(forms.ModelForm):
             "exempt_on_leave": "Members on leave are exempt",
             "expulsion_violations": "Expulsion candidate after … violations",
             "expulsion_months": "… within (months)",
+            "consent_grace_days": "Consent grace after a quota period (days)",
+            "late_fee_stacks_with_absence": "A late fee stacks with the late's share of an absence fine",
             "reason": "Why the change",
         }
         help_texts = {"late_weight": WEIGHT_HELP, "medical_weight": WEIGHT_HELP, "substitute_weight": WEIGHT_HELP}
@@ -67,6 +69,10 @@ class RulesForm(forms.ModelForm):
         )
         for name in ("fine_absence", "fine_late", "fine_quota"):
             self.fields[name].help_text = f"In {chapter.currency}; at most {limits.fine_max}."
+        self.fields["consent_grace_days"].help_text = (
+            "When only consented referrals count: consent given up to this many days after a period still counts, "
+            f"and the period is judged after them. At most {limits.consent_grace_days_max}."
+        )
 
     def clean_effective_from(self):
         day = self.cleaned_data["effective_from"]
@@ -152,4 +158,52 @@ class DecideForm(forms.Form):
                 self.add_error("probation_until", error)
             if not (data.get("conditions") or "").strip():
                 self.add_error("conditions", "Say what the member must do during probation.")
+        return data
+
+
+# Leave ----------------------------------------------------------------------------------------------
+
+DATE = dict(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class LeaveForm(forms.Form):
+    """Record leave: a first day (may be in the past, with a reason), and a last day if known."""
+
+    starts_on = forms.DateField(label="First day of leave", **DATE)
+    ends_on = forms.DateField(label="Last day of leave", required=False, help_text="Empty: until further notice.", **DATE)
+    reason = forms.CharField(
+        max_length=300, required=False, widget=forms.TextInput(),
+        help_text="Required if the leave began before today (back-dated); the member and the audit trail see it.",
+    )
+
+    def __init__(self, *args, today, correcting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.correcting = correcting
+        if correcting:
+            self.fields["reason"].required = True
+            self.fields["reason"].help_text = "Why the dates change; the member and the audit trail see it."
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_on"), data.get("ends_on")
+        if start and end and end < start:
+            self.add_error("ends_on", f"The leave cannot end before it starts ({start:%-d %b %Y}).")
+        reason = (data.get("reason") or "").strip()
+        if start and start < self.today and not self.correcting and len(reason) < 5:
+            self.add_error("reason", "The leave starts in the past: say why it is back-dated (e.g. the sick note's date).")
+        return data
+
+
+class RefundDecideForm(forms.Form):
+    decision = forms.ChoiceField(choices=Fine.RefundDecision.choices, widget=forms.RadioSelect, label="Decision")
+    reason = forms.CharField(
+        max_length=300, required=False, widget=forms.TextInput(),
+        help_text="Required to keep the fine (a sentence); the member and the audit trail see it.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == Fine.RefundDecision.KEEP and len((data.get("reason") or "").strip()) < 10:
+            self.add_error("reason", "Say in a sentence why the fine is kept.")
         return data

@@ -66,6 +66,7 @@ def rules_limit_errors(*, limits: RulesLimits, data: dict, currency: str) -> dic
     over("medical_allowed", plain, limits.medical_allowed_max)
     over("referral_quota", plain, limits.referral_quota_max)
     over("grace_days", plain, limits.grace_days_max, "day")
+    over("consent_grace_days", plain, limits.consent_grace_days_max, "day")
     for field in ("fine_absence", "fine_late", "fine_quota"):
         over(field, lambda b: money(b, currency), limits.fine_max)
     if data.get("expulsion_violations") is not None and data["expulsion_violations"] < limits.expulsion_violations_min:

@@ -41,6 +41,9 @@ class RulesLimits(models.Model):
     referral_quota_max = models.PositiveSmallIntegerField(default=10)
     fine_max = models.DecimalField(default=Decimal("50.00"), help_text="Largest amount for any one fine.", **MONEY)
     grace_days_max = models.PositiveSmallIntegerField(default=180)
+    consent_grace_days_max = models.PositiveSmallIntegerField(
+        default=14, help_text="Longest grace after a quota period within which a prospect's consent still counts."
+    )
     expulsion_violations_min = models.PositiveSmallIntegerField(
         default=2, validators=[MinValueValidator(1)], help_text="Leadership may not make expulsion easier than this."
     )
@@ -116,7 +119,21 @@ class ChapterRules(models.Model):
     grace_days = models.PositiveSmallIntegerField(
         default=90, help_text="New members are not held to the rules for this many days after joining."
     )
-    exempt_on_leave = models.BooleanField(default=True, help_text="Members on leave are not held to the rules.")
+    exempt_on_leave = models.BooleanField(
+        default=True, help_text="Meetings and quota periods inside a member's recorded leave are excused."
+    )
+    consent_grace_days = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="When only consented referrals count: consent the prospect gives up to this many days after "
+        "the period still counts, and the period is judged only after them.",
+    )
+    # Existing versions were migrated with True (what the app always did); a chapter's first rules
+    # default to False, the fairer choice: one late arrival is charged once in money.
+    late_fee_stacks_with_absence = models.BooleanField(
+        default=False,
+        help_text="A late arrival over the absence limit pays the late fee and its share of an absence fine. "
+        "Off: the late fee alone; its share of an absence still counts toward the limit and expulsion.",
+    )
     expulsion_violations = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1)],
         help_text="Violations (absence or quota fines not waived) that make a member an expulsion candidate …",
@@ -136,7 +153,8 @@ class ChapterRules(models.Model):
         "absence_window", "window_months", "fixed_start_month", "absences_allowed", "late_weight",
         "medical_weight", "substitute_weight", "substitutes_allowed", "medical_allowed", "referral_quota",
         "quota_period", "quota_counts", "fine_absence", "fine_late", "fine_quota", "grace_days",
-        "exempt_on_leave", "expulsion_violations", "expulsion_months",
+        "exempt_on_leave", "expulsion_violations", "expulsion_months", "consent_grace_days",
+        "late_fee_stacks_with_absence",
     )
 
     class Meta:
@@ -163,9 +181,17 @@ class Fine(models.Model):
         OPEN = "open", "Unpaid"
         PAID = "paid", "Paid"
         WAIVED = "waived", "Waived"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        REFUNDED = "refunded", "Refunded"
+
+    class RefundDecision(models.TextChoices):
+        REFUND = "refund", "Refund it"
+        KEEP = "keep", "Keep it"
 
     # Kinds that count toward the expulsion threshold (a late fee is a fee, not a violation).
     VIOLATION_KINDS = (Kind.ABSENCE, Kind.QUOTA)
+    # Statuses the evidence no longer stands behind: never counted toward expulsion or amounts owed.
+    VOID_STATUSES = (Status.WITHDRAWN, Status.REFUNDED)
 
     chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="fines")
     membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="fines")
@@ -187,21 +213,48 @@ class Fine(models.Model):
     )
     resolution_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Withdrawn by reconciliation: the evidence no longer supports the (unpaid) fine.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True, help_text="Why the fine was withdrawn, in words.")
+    withdrawn_cause = models.JSONField(
+        default=dict, blank=True,
+        help_text="What caused it, structured: {'kind': 'correction' | 'leave' | 'rules' | 'consent' | …, …}.",
+    )
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces",
+        help_text="The fine issued in its place when the evidence called for a different amount.",
+    )
+    # A paid fine the evidence no longer supports waits for leadership's refund decision.
+    refund_flagged_at = models.DateTimeField(null=True, blank=True)
+    refund_flag_reason = models.TextField(blank=True)
+    refund_flag_cause = models.JSONField(default=dict, blank=True)
+    refund_decision = models.CharField(max_length=10, choices=RefundDecision.choices, blank=True)
+    refund_decided_at = models.DateTimeField(null=True, blank=True)
+    refund_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refund_decision_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-period_start", "-pk"]
         constraints = [
             # A rerun, a duplicate delivery or a second worker can never fine the same thing twice:
             # once per meeting (two meetings may share a day), once per quota period without one.
+            # A withdrawn fine is kept as a record and does not block the fine issued in its place.
             models.UniqueConstraint(
-                fields=["membership", "kind", "meeting"], condition=Q(meeting__isnull=False),
+                fields=["membership", "kind", "meeting"], condition=Q(meeting__isnull=False) & ~Q(status="withdrawn"),
                 name="enforcement_fine_one_per_meeting",
             ),
             models.UniqueConstraint(
-                fields=["membership", "kind", "period_start"], condition=Q(meeting__isnull=True),
+                fields=["membership", "kind", "period_start"],
+                condition=Q(meeting__isnull=True) & ~Q(status="withdrawn"),
                 name="enforcement_fine_one_per_period",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="enforcement_fine_amount_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | Q(withdrawn_at__isnull=False),
+                name="enforcement_fine_withdrawn_has_time",
+            ),
         ]
         indexes = [models.Index(fields=["chapter", "status"], name="enforcement_fine_ch_status")]
 
@@ -214,6 +267,36 @@ class Fine(models.Model):
     @property
     def is_warning(self) -> bool:
         return self.amount == 0
+
+    @property
+    def is_void(self) -> bool:
+        """Withdrawn or refunded: the evidence no longer stands behind it."""
+        return self.status in self.VOID_STATUSES
+
+    @property
+    def refund_pending(self) -> bool:
+        """Paid, no longer supported by the evidence, and waiting for leadership's refund decision."""
+        return self.refund_flagged_at is not None and not self.refund_decision and self.status == self.Status.PAID
+
+    @property
+    def title(self) -> str:
+        """What the fine is for, in words that name lates where only lates were counted."""
+        return fine_words(self.kind, self.evidence)
+
+
+def fine_words(kind: str, evidence: dict, *, many: bool = False) -> str:
+    """'Absence over the limit', 'Late over the limit', 'Lates and absences over the limit' … from the evidence.
+
+    An absence-limit fine whose counted marks (weight above 0) are all lates never says "absence".
+    """
+    if kind != Fine.Kind.ABSENCE:
+        return Fine.Kind(kind).label if kind in Fine.Kind.values else kind
+    statuses = {m.get("status") for m in (evidence or {}).get("marks", []) if m.get("weight") not in ("0", 0, None)}
+    if statuses and statuses <= {"late"}:
+        return "Lates over the limit"
+    if "late" in statuses:
+        return "Lates and absences over the limit"
+    return "Absence over the limit"
 
 
 class ExpulsionCase(models.Model):
@@ -267,6 +350,9 @@ class ExpulsionCase(models.Model):
     )
     probation_conditions = models.TextField(blank=True)
     probation_lifted_at = models.DateTimeField(null=True, blank=True)
+    # Reconciliation flags an open case whose standing violations fell below its threshold.
+    below_threshold_at = models.DateTimeField(null=True, blank=True)
+    below_threshold_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -303,3 +389,43 @@ class ExpulsionCase(models.Model):
     def decidable(self, now: datetime) -> bool:
         """An admin may decide: the appeal deadline has passed, or the member waived the rest of it."""
         return self.is_open and (self.appeal_waived_at is not None or now >= self.appeal_deadline)
+
+
+class Leave(models.Model):
+    """A member's leave, by local dates (both ends inclusive); no end means until further notice.
+
+    Meetings and quota periods inside it are excused (when the rules say so); Membership.status
+    follows it (on leave while a leave covers today), kept so by `leave_*` services and a daily sync.
+    """
+
+    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="leaves")
+    membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="leaves")
+    starts_on = models.DateField(help_text="Local date: the first day of leave.")
+    ends_on = models.DateField(null=True, blank=True, help_text="Local date: the last day of leave; empty = open.")
+    reason = models.CharField(max_length=300, blank=True, help_text="Required when the leave starts in the past.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["membership", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="enforcement_leave_ends_after_start",
+            ),
+        ]
+        indexes = [models.Index(fields=["chapter", "membership", "starts_on"], name="enforcement_leave_member")]
+
+    def __str__(self) -> str:
+        return f"Leave of {self.membership} from {self.starts_on}"
+
+    def covers(self, day) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
+
+    @property
+    def label(self) -> str:
+        end = f"{self.ends_on:%-d %b %Y}" if self.ends_on else "until further notice"
+        return f"{self.starts_on:%-d %b %Y} – {end}"

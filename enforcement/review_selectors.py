@@ -20,7 +20,7 @@ from enforcement.evaluation import (
 from enforcement.formatting import money, num, plural
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period
-from enforcement.selectors import Standing, fines_totals, member_standings
+from enforcement.selectors import Standing, fines_totals, leave_of, member_standings
 from meetings.models import Attendance, Meeting
 from referrals.models import Referral
 
@@ -94,13 +94,21 @@ def case_queue(*, user, filters: QueueFilters, now: datetime):
     return qs.order_by("opened_at", "pk")
 
 
+def _violation_words(what: str, kind: str, n: int) -> str:
+    """'2 absences over the limit', '1 referral quota missed', '2 × lates over the limit'."""
+    if kind == Fine.Kind.ABSENCE and what and what != "Absence over the limit":
+        return f"{n} × {what.lower()}"  # lates counted: never called absences
+    return plural(n, *VIOLATION_WORDS.get(kind, (Fine.Kind(kind).label.lower(), None)))
+
+
 def queue_rows(cases, *, now: datetime) -> list[dict]:
     """What each queue row shows, from the case row alone (no query per case)."""
     rows = []
     for case in cases:
-        kinds = Counter(v["kind"] for v in case.evidence.get("violations", []))
+        items = case.evidence.get("violations", [])
+        kinds = Counter((v["kind"], v.get("what", "")) for v in items)
         violations = ", ".join(
-            plural(n, *VIOLATION_WORDS.get(k, (Fine.Kind(k).label.lower(), None))) for k, n in sorted(kinds.items())
+            _violation_words(what, k, n) for (k, what), n in sorted(kinds.items())
         ) or "—"
         if case.status == ExpulsionCase.Status.DECIDED:
             stage = f"Decided: {case.get_decision_display().lower()}"
@@ -110,7 +118,7 @@ def queue_rows(cases, *, now: datetime) -> list[dict]:
             stage = f"Appeal open until {case.appeal_deadline.astimezone(case.chapter.tz):%-d %b %Y}"
         rows.append({
             "case": case, "age_days": (now - case.opened_at).days, "violations": violations,
-            "violation_count": sum(kinds.values()), "appealed": bool(case.appealed_at),
+            "violation_count": sum(kinds.values()), "below_threshold": case.below_threshold_at is not None, "appealed": bool(case.appealed_at),
             "waived": bool(case.appeal_waived_at), "stage": stage, "ready": case.decidable(now),
         })
     return rows
@@ -217,6 +225,8 @@ class StandingPage:
     open_case: ExpulsionCase | None
     cases: list[ExpulsionCase]
     probation_case: ExpulsionCase | None = None  # the decision whose probation the member is serving
+    leave: list = field(default_factory=list)  # recorded leave, newest first
+    on_leave_now: object = None  # the leave covering today, if any
 
 
 def member_standing_page(*, membership, today: date) -> StandingPage:
@@ -242,11 +252,13 @@ def member_standing_page(*, membership, today: date) -> StandingPage:
         ), None)
     if rules is not None:
         threshold = rules.expulsion_violations
+    leave = leave_of(membership=membership)  # query: recorded leave
     return StandingPage(
         standing=standing, rules=rules, violations=violations, violations_threshold=threshold,
         violations_from=first_day, warnings=standing_warnings(standing, rules, violations, open_case, today),
         fines=fines, totals=fines_totals(Fine.objects.filter(membership=membership)), open_case=open_case,
-        cases=cases, probation_case=probation_case,
+        cases=cases, probation_case=probation_case, leave=leave,
+        on_leave_now=next((lv for lv in leave if lv.covers(today)), None),
     )
 
 
@@ -255,16 +267,18 @@ def standing_warnings(standing: Standing, rules, violations, open_case, today: d
     out = []
     if standing.absences_allowed is not None:
         left = standing.absences_allowed - standing.absences
+        topic = standing.absences_label
+        next_one = "late or absence" if standing.lates_count else "absence"
         if left < 0:
-            out.append(Warning("bad", "Absences", f"{num(-left)} over the limit of {standing.absences_allowed} "
-                                                  f"({standing.window.label()}): each further absence is fined."))
+            out.append(Warning("bad", topic, f"{num(-left)} over the limit of {standing.absences_allowed} "
+                                             f"({standing.window.label()}): each further {next_one} is fined."))
         elif left == 0:
-            out.append(Warning("warn", "Absences", f"At the limit of {standing.absences_allowed}: the next absence "
-                                                   "goes over it and is fined."))
+            out.append(Warning("warn", topic, f"At the limit of {standing.absences_allowed}: the next {next_one} "
+                                              "goes over it and is fined."))
         elif left <= 1:
-            out.append(Warning("warn", "Absences", f"{plural(left, 'absence')} left before the limit."))
+            out.append(Warning("warn", topic, f"{plural(left, 'absence')} left before the limit."))
         else:
-            out.append(Warning("ok", "Absences", f"{plural(left, 'absence')} left before the limit."))
+            out.append(Warning("ok", topic, f"{plural(left, 'absence')} left before the limit."))
     if standing.quota:
         short = standing.quota - standing.referrals
         end = standing.quota_period.end

@@ -24,7 +24,7 @@ from enforcement.evaluation import (
     window_words,
 )
 from enforcement.formatting import money, num, plural, weight_words
-from enforcement.models import ChapterRules, ExpulsionCase, Fine
+from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
 from enforcement.periods import Period, add_months, month_of
 from meetings.models import Attendance, Meeting
 from members.models import Membership
@@ -48,18 +48,39 @@ def rules_history(*, chapter):
 def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
     """The rules as (topic, sentence) pairs a member reads on the rules page."""
     c = rules.currency
+    late = f"A late arrival {weight_words(rules.late_weight)}."
+    if rules.fine_late:
+        late += f" Each one is charged a late fee of {money(rules.fine_late, c)}"
+        if rules.late_weight == 0 or not rules.fine_absence:
+            late += "."
+        elif rules.late_fee_stacks_with_absence:
+            late += (", and a late that puts the member over the absence limit is also charged its share of an "
+                     "absence fine (the two stack; each fine names the other).")
+        else:
+            late += ("; a late that puts the member over the absence limit is not charged again: its share of an "
+                     "absence counts toward the limit and expulsion, recorded as a warning (each names the other).")
     out = [
-        ("Absences", f"Up to {plural(rules.absences_allowed, 'absence')} "
-                     f"{window_words(rules)}."),
-        ("Late arrival", f"A late arrival {weight_words(rules.late_weight)}."),
+        ("Absences" if rules.late_weight == 0 else "Lates and absences",
+         f"Up to {plural(rules.absences_allowed, 'absence')} {window_words(rules)}."),
+        ("Late arrival", late),
         ("Medical", f"A medical absence {weight_words(rules.medical_weight)}; up to {rules.medical_allowed} per "
                     f"window, each one beyond counts as a full absence."),
         ("Substitutes", f"Sending a substitute {weight_words(rules.substitute_weight)}; up to "
                         f"{rules.substitutes_allowed} per window, each one beyond counts as a full absence."),
+        ("Which version judges a mark", "Each meeting's mark is weighed under the version in force on that day, "
+                                        "its allowances included: a later version never re-judges it."),
     ]
     if rules.referral_quota:
         per = ChapterRules.QuotaPeriod(rules.quota_period).label.lower()
-        out.append(("Referrals", f"At least {rules.referral_quota} per {per}; {QUALITY_WORDS[rules.quota_counts]}."))
+        text = f"At least {rules.referral_quota} per {per}; {QUALITY_WORDS[rules.quota_counts]}."
+        if rules.quota_counts == ChapterRules.QuotaCounts.CONSENTED:
+            text += (f" Consent the prospect gives up to {plural(rules.consent_grace_days, 'day')} after the period "
+                     "still counts; the period is judged once that grace is over.")
+        elif rules.quota_period == ChapterRules.QuotaPeriod.MEETING:
+            text += " A meeting's period is judged once the meeting's day is over (chapter time), not when it closes."
+        else:
+            text += " A period is judged once its last day is over (chapter time)."
+        out.append(("Referrals", text))
     else:
         out.append(("Referrals", "No referral quota."))
     fines = []
@@ -71,9 +92,12 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
         fines.append(f"{money(rules.fine_quota, c)} per period the referral quota is missed")
     out.append(("Fines", ("; ".join(fines) + ".") if fines else "No fines: violations are recorded as warnings."))
     out.append(("New members", f"Not held to the rules for their first {plural(rules.grace_days, 'day')}."))
-    out.append(("Leave", "Members on leave are not held to the rules." if rules.exempt_on_leave
+    out.append(("Leave", "Meetings inside a member's recorded leave are excused, and so is a referral quota period "
+                         "that overlaps the leave, even by a day (excused in full, not pro rata). The time before "
+                         "and after the leave is judged as usual." if rules.exempt_on_leave
                 else "Members on leave are held to the rules like everyone else."))
-    out.append(("Expulsion", f"{plural(rules.expulsion_violations, 'violation')} (absences over the limit or missed quotas, "
+    over = "lates and absences over the limit" if rules.late_weight else "absences over the limit"
+    out.append(("Expulsion", f"{plural(rules.expulsion_violations, 'violation')} ({over} or missed quotas, "
                              f"not waived) within {plural(rules.expulsion_months, 'month')} "
                              f"make{'s' if rules.expulsion_violations == 1 else ''} a member an expulsion "
                              f"candidate, reviewed by an admin."))
@@ -96,6 +120,11 @@ class Standing:
     open_fines_count: int
     currency: str
     has_rules: bool = True
+    lates_count: bool = False  # the rules weigh a late arrival as part of an absence
+
+    @property
+    def absences_label(self) -> str:
+        return "Lates and absences" if self.lates_count else "Absences"
 
     @property
     def over_absences(self) -> bool:
@@ -105,6 +134,9 @@ class Standing:
     def absences_text(self) -> str:
         if self.absences_allowed is None:
             return "No attendance rule yet."
+        if self.lates_count:
+            # Lates count too: shown under "Lates and absences", never "N absences" to someone with only lates.
+            return f"{num(self.absences)} counted, {self.absences_allowed} allowed ({self.window.label()})"
         counted = f"{num(self.absences)} {'absence' if self.absences == 1 else 'absences'}"
         return f"{counted} counted, {self.absences_allowed} allowed ({self.window.label()})"  # not "6 of 3"
 
@@ -173,7 +205,7 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
     leave = (
         leave_spans(chapter=chapter, membership_ids=ids) if rules and any(v.exempt_on_leave for v in book.versions)
         else {}
-    )  # query: when members were on leave (marks made then count for nothing, as in the evaluation)
+    )  # query: recorded leave (marks made then count for nothing, as in the evaluation)
     quota_period, judge = current_quota(chapter=chapter, book=book, today=today)
     lo, hi = quota_period.utc_bounds(chapter.tz)
     quality = QUALITY[judge.quota_counts] if judge else {}
@@ -196,7 +228,7 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
             absences=absences, absences_allowed=rules.absences_allowed if rules else None, window=window,
             referrals=referrals.get(m.pk, 0), quota=judge.referral_quota if judge else 0,
             quota_period=quota_period, quota_words=QUALITY_WORDS[judge.quota_counts] if judge else "",
-            has_rules=rules is not None,
+            has_rules=rules is not None, lates_count=bool(rules and rules.late_weight),
             open_fines=f.get("total") or Decimal(0), open_fines_count=f.get("n", 0),
             currency=chapter.currency,
         )
@@ -251,19 +283,50 @@ def reminder_contexts(*, meeting: Meeting, memberships: list[Membership], today:
 
 def chapter_fines(*, chapter, status: str | None = None):
     qs = Fine.objects.filter(chapter=chapter).select_related("membership__user", "rules")
-    if status:
+    if status == "refund":
+        qs = qs.filter(status=Fine.Status.PAID, refund_flagged_at__isnull=False, refund_decision="")
+    elif status:
         qs = qs.filter(status=status)
     return qs.order_by("-period_start", "membership__user__full_name", "-pk")
 
 
 def fines_totals(qs) -> dict:
-    """Unpaid, paid and waived totals of a set of fines, in one query."""
+    """Unpaid, paid, waived and refunded totals of a set of fines (withdrawn ones owe nothing), in one query."""
     return qs.order_by().aggregate(
         open=Sum("amount", filter=Q(status=Fine.Status.OPEN), default=Decimal(0)),
         paid=Sum("amount", filter=Q(status=Fine.Status.PAID), default=Decimal(0)),
         waived=Sum("amount", filter=Q(status=Fine.Status.WAIVED), default=Decimal(0)),
+        refunded=Sum("amount", filter=Q(status=Fine.Status.REFUNDED), default=Decimal(0)),
         open_count=Count("pk", filter=Q(status=Fine.Status.OPEN)),
+        withdrawn_count=Count("pk", filter=Q(status=Fine.Status.WITHDRAWN)),
+        refund_pending=Count("pk", filter=Q(status=Fine.Status.PAID, refund_flagged_at__isnull=False,
+                                            refund_decision="")),
     )
+
+
+def fine_related(*, fine: Fine) -> dict:
+    """The fines a fine's page links to: the other fine for the same late (late fee ↔ absence limit), the
+    fine it replaced or that replaced it. One query."""
+    q = Q(pk=fine.replaced_by_id) | Q(replaced_by=fine)
+    if fine.meeting_id and fine.kind in (Fine.Kind.LATE, Fine.Kind.ABSENCE) and fine.evidence.get("also"):
+        other = Fine.Kind.ABSENCE if fine.kind == Fine.Kind.LATE else Fine.Kind.LATE
+        q |= Q(membership_id=fine.membership_id, meeting_id=fine.meeting_id, kind=other) & ~Q(
+            status=Fine.Status.WITHDRAWN
+        )
+    out = {"other": None, "replaced_by": None, "replaces": None}
+    for f in Fine.objects.filter(q).exclude(pk=fine.pk):
+        if f.pk == fine.replaced_by_id:
+            out["replaced_by"] = f
+        elif f.replaced_by_id == fine.pk:
+            out["replaces"] = f
+        else:
+            out["other"] = f
+    return out
+
+
+def leave_of(*, membership) -> list:
+    """A member's recorded leave, newest first."""
+    return list(Leave.objects.filter(membership=membership).select_related("created_by").order_by("-starts_on"))
 
 
 def membership_fines(*, membership):

@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from chapters.models import Chapter
 from enforcement import selectors
-from enforcement.evaluation import CaseCandidate, Evaluation, Finding, chapter_evaluate
+from enforcement.evaluation import (
+    CaseCandidate,
+    CaseFlag,
+    Evaluation,
+    Finding,
+    RefundFlag,
+    Withdrawal,
+    chapter_evaluate,
+)
 from enforcement.formatting import money, plural
 from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
@@ -73,7 +81,26 @@ def rules_create(
         + (f": changed {', '.join(sorted(changed))}" if previous else ": first rules"),
         before={k: before[k] for k in changed if k in before}, after=changed, reason=reason,
     )
+    chapter_enforce_soon(chapter_id=chapter.pk)  # a version in force from today may re-judge today's meetings
     return rules
+
+
+def chapter_enforce_soon(*, chapter_id: int) -> None:
+    """Reconcile the chapter once the current transaction commits (after a change of evidence).
+
+    Never fails the request: with the broker down the task is lost, and the daily sweep
+    reconciles the chapter all the same.
+    """
+
+    def _dispatch() -> None:
+        from enforcement.tasks import chapter_enforce_task
+
+        try:
+            chapter_enforce_task.delay(chapter_id)
+        except Exception:  # noqa: BLE001 - a broker outage must never fail the change that caused it
+            log.warning("Broker unavailable; chapter %s is reconciled by the next daily sweep", chapter_id)
+
+    transaction.on_commit(_dispatch)
 
 
 # Enforcement ------------------------------------------------------------------------------------
@@ -86,15 +113,23 @@ class EnforceResult:
     dry_run: bool
     fines: list[Fine] = field(default_factory=list)
     cases: list[ExpulsionCase] = field(default_factory=list)
+    withdrawn: list[Fine] = field(default_factory=list)
+    refund_flagged: list[Fine] = field(default_factory=list)
+    case_flags: list[CaseFlag] = field(default_factory=list)
 
 
 def chapter_enforce(*, chapter: Chapter, now: datetime | None = None, dry_run: bool = False) -> EnforceResult:
-    """Evaluate the chapter's rules and issue what is due: fines, then expulsion cases. Idempotent.
+    """Reconcile the chapter's fines with what its records call for, then open expulsion cases. Idempotent.
+
+    Withdraws unpaid fines the evidence no longer supports (issuing a replacement where it calls
+    for a different one), flags paid ones for a refund decision, issues what is missing, flags
+    open cases that fell below their threshold, and opens new cases.
 
     The whole chapter is one transaction (a crash leaves nothing half-applied) holding the
     chapter's row lock, so a second worker on the same chapter waits, re-evaluates and finds
-    everything issued. The unique constraints on Fine and ExpulsionCase are the backstop
-    (SQLite has no row locks, but its IMMEDIATE transactions serialise writers anyway).
+    everything done. The unique constraints on Fine and ExpulsionCase and the conditional updates
+    of withdrawals and flags are the backstop (SQLite has no row locks, but its IMMEDIATE
+    transactions serialise writers anyway).
     """
     now = now or timezone.now()
     if dry_run:
@@ -104,12 +139,28 @@ def chapter_enforce(*, chapter: Chapter, now: datetime | None = None, dry_run: b
         chapter = Chapter.objects.select_for_update().get(pk=chapter.pk)
         evaluation = chapter_evaluate(chapter=chapter, today=local_today(chapter.tz, now))
         result = EnforceResult(chapter=chapter, evaluation=evaluation, dry_run=False)
+        leaders = _leaders(chapter) if (evaluation.refund_flags or evaluation.case_flags) else []
+        for w in evaluation.withdrawals:
+            if fine_withdraw(withdrawal=w, now=now):
+                result.withdrawn.append(w.fine)
+        for flag in evaluation.refund_flags:
+            if fine_refund_flag(flag=flag, leaders=leaders, now=now):
+                result.refund_flagged.append(flag.fine)
+        if evaluation.refund_flags_cleared:
+            Fine.objects.filter(
+                pk__in=evaluation.refund_flags_cleared, status=Fine.Status.PAID, refund_decision=""
+            ).update(refund_flagged_at=None, refund_flag_reason="", refund_flag_cause={})
         issued: dict[tuple, Fine] = {}
         for finding in evaluation.findings:
             fine = fine_issue(finding=finding)
             if fine is not None:
                 result.fines.append(fine)
                 issued[finding.key] = fine
+                if finding.replaces is not None:
+                    Fine.objects.filter(pk=finding.replaces.pk).update(replaced_by=fine)
+                    _replace_in_cases(old=finding.replaces, new=fine)
+        if evaluation.case_flags:
+            result.case_flags = case_threshold_flags(chapter=chapter, flags=evaluation.case_flags, now=now)
         presidents = list(
             Membership.objects.filter(
                 chapter=chapter, role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
@@ -121,6 +172,154 @@ def chapter_enforce(*, chapter: Chapter, now: datetime | None = None, dry_run: b
             if case is not None:
                 result.cases.append(case)
     return result
+
+
+def _leaders(chapter: Chapter) -> list[Membership]:
+    """Who decides refunds: the president and the secretary-treasurer."""
+    return list(
+        Membership.objects.filter(
+            chapter=chapter, role__in=[Membership.Role.PRESIDENT, Membership.Role.SECRETARY_TREASURER],
+            status__in=Membership.SEATED_STATUSES,
+        ).select_related("user")
+    )
+
+
+def _replace_in_cases(*, old: Fine, new: Fine) -> None:
+    """A replacement fine stands in every case its withdrawn predecessor was weighed in."""
+    for case in old.expulsion_cases.all():
+        case.fines.add(new)
+
+
+def fine_withdraw(*, withdrawal: Withdrawal, now: datetime) -> bool:
+    """Withdraw an unpaid fine the evidence no longer supports: kept (never deleted), audited, the member told.
+
+    A conditional update: a fine paid or waived meanwhile, or withdrawn by another run, is left alone.
+    """
+    fine, reason, cause = withdrawal.fine, withdrawal.reason, withdrawal.cause
+    changed = Fine.objects.filter(pk=fine.pk, status=Fine.Status.OPEN).update(
+        status=Fine.Status.WITHDRAWN, withdrawn_at=now, withdrawn_reason=reason, withdrawn_cause=cause
+    )
+    if not changed:
+        return False
+    fine.status, fine.withdrawn_at, fine.withdrawn_reason, fine.withdrawn_cause = (
+        Fine.Status.WITHDRAWN, now, reason, cause
+    )
+    m = fine.membership
+    audit_record(
+        actor=None, action="fine.withdrawn", target=fine, chapter=m.chapter,
+        summary=f"{m.display_name}: {fine.title} ({fine.period_start:%-d %b %Y}) withdrawn — {cause.get('kind')}",
+        before={"status": Fine.Status.OPEN}, after={"status": Fine.Status.WITHDRAWN, "cause": cause}, reason=reason,
+    )
+    amount = "warning" if fine.is_warning else money(fine.amount, fine.currency)
+    notification_send(
+        user=m.user, kind=Notification.Kind.FINE,
+        title=f"Withdrawn: {fine.title.lower()} ({amount}, {fine.period_start:%-d %b %Y})",
+        body=f"{reason}\n\nYou owe nothing for it; it no longer counts toward expulsion.",
+        url=fine.get_absolute_url(), chapter=m.chapter, dedupe_key=f"fine-withdrawn:{fine.pk}",
+    )
+    return True
+
+
+def fine_refund_flag(*, flag: RefundFlag, leaders: list[Membership], now: datetime) -> bool:
+    """Flag a paid fine the evidence no longer supports for leadership's refund decision (once)."""
+    fine = flag.fine
+    changed = Fine.objects.filter(pk=fine.pk, status=Fine.Status.PAID, refund_flagged_at__isnull=True).update(
+        refund_flagged_at=now, refund_flag_reason=flag.reason, refund_flag_cause=flag.cause
+    )
+    if not changed:
+        return False
+    fine.refund_flagged_at, fine.refund_flag_reason, fine.refund_flag_cause = now, flag.reason, flag.cause
+    m = fine.membership
+    audit_record(
+        actor=None, action="fine.refund_flagged", target=fine, chapter=m.chapter,
+        summary=f"{m.display_name}: paid {fine.title.lower()} ({fine.period_start:%-d %b %Y}) no longer supported "
+        f"by the evidence — refund to decide",
+        after={"cause": flag.cause}, reason=flag.reason,
+    )
+    for leader in leaders:
+        notification_send(
+            user=leader.user, kind=Notification.Kind.FINE,
+            title=f"Refund to decide: {m.display_name}, {money(fine.amount, fine.currency)} paid "
+                  f"({fine.period_start:%-d %b %Y})",
+            body=f"{flag.reason}\n\nDecide on the fine's page: refund it, or keep it with a reason.",
+            url=fine.get_absolute_url(), chapter=m.chapter, dedupe_key=f"fine-refund:{fine.pk}",
+        )
+    return True
+
+
+@transaction.atomic
+def fine_refund_decide(*, fine: Fine, by, decision: str, reason: str) -> Fine:
+    """Leadership's decision on a flagged paid fine: refund (status refunded) or keep (with a reason). Audited."""
+    reason = reason.strip()
+    if decision not in Fine.RefundDecision.values:
+        raise ValidationError({"decision": "Choose refund or keep."})
+    if decision == Fine.RefundDecision.KEEP and len(reason) < 10:
+        raise ValidationError({"reason": "Say in a sentence why the fine is kept; the member and the audit trail see it."})
+    now = timezone.now()
+    values = dict(refund_decision=decision, refund_decided_at=now, refund_decided_by=by,
+                  refund_decision_reason=reason[:300])
+    if decision == Fine.RefundDecision.REFUND:
+        values["status"] = Fine.Status.REFUNDED
+    # Conditional update: two leaders deciding at once decide once.
+    changed = Fine.objects.filter(
+        pk=fine.pk, status=Fine.Status.PAID, refund_flagged_at__isnull=False, refund_decision=""
+    ).update(**values)
+    if not changed:
+        raise ValidationError("This fine has no refund waiting for a decision; reload the page.")
+    fine.refresh_from_db()
+    m = fine.membership
+    word = "refunded" if decision == Fine.RefundDecision.REFUND else "kept"
+    audit_record(
+        actor=by, action=f"fine.refund_{decision}", target=fine, chapter=fine.chapter,
+        summary=f"Paid fine {money(fine.amount, fine.currency)} of {m.display_name} {word}",
+        before={"status": Fine.Status.PAID}, after={"status": fine.status, "refund_decision": decision},
+        reason=reason,
+    )
+    notification_send(
+        user=m.user, kind=Notification.Kind.FINE,
+        title=f"Paid fine {word}: {money(fine.amount, fine.currency)} ({fine.period_start:%-d %b %Y})",
+        body=(reason or "The evidence no longer supports it; the chapter refunds what you paid."),
+        url=fine.get_absolute_url(), chapter=fine.chapter, dedupe_key=f"fine-refund-decided:{fine.pk}",
+    )
+    return fine
+
+
+def case_threshold_flags(*, chapter: Chapter, flags: list[CaseFlag], now: datetime) -> list[CaseFlag]:
+    """Flag open cases whose standing violations fell below their threshold and tell their deciders;
+    clear the flag (quietly) of a case back at its threshold. Conditional updates: once per change."""
+    done = []
+    deciders = None
+    for flag in flags:
+        if not flag.below:
+            if ExpulsionCase.objects.filter(pk=flag.case_id, below_threshold_at__isnull=False).update(
+                below_threshold_at=None, below_threshold_note=""
+            ):
+                done.append(flag)
+            continue
+        note = (f"Only {plural(flag.standing, 'violation')} of this case still stand (the others were withdrawn "
+                f"or refunded after a change of evidence); the case was opened at {flag.threshold}.")
+        if not ExpulsionCase.objects.filter(
+            pk=flag.case_id, status=ExpulsionCase.Status.OPEN, below_threshold_at__isnull=True
+        ).update(below_threshold_at=now, below_threshold_note=note):
+            continue
+        done.append(flag)
+        case = ExpulsionCase.objects.select_related("membership__user").get(pk=flag.case_id)
+        case.chapter = chapter
+        audit_record(
+            actor=None, action="case.below_threshold", target=case, chapter=chapter,
+            summary=f"Case of {case.membership.display_name}: {flag.standing} of {flag.threshold} violations stand",
+            after={"standing": flag.standing, "threshold": flag.threshold}, reason=note,
+        )
+        deciders = case_deciders(chapter) if deciders is None else deciders
+        for user in deciders:
+            if user.pk != case.membership.user_id:
+                notification_send(
+                    user=user, kind=Notification.Kind.CASE,
+                    title=f"Case below its threshold: {case.membership.display_name}",
+                    body=note + "\n\nReview the case: dismissing it may be due.",
+                    url=case.get_absolute_url(), chapter=chapter, dedupe_key=f"case-below:{case.pk}:{now:%Y%m%d}",
+                )
+    return done
 
 
 def fine_issue(*, finding: Finding) -> Fine | None:
@@ -142,8 +341,8 @@ def fine_issue(*, finding: Finding) -> Fine | None:
         summary=f"{m.display_name}: {finding.summary}", after={"amount": fine.amount, "currency": fine.currency},
     )
     title = (
-        f"Warning: {fine.get_kind_display().lower()} ({finding.period.label()})" if fine.is_warning
-        else f"Fine {money(fine.amount, fine.currency)}: {fine.get_kind_display().lower()} ({finding.period.label()})"
+        f"Warning: {fine.title.lower()} ({finding.period.label()})" if fine.is_warning
+        else f"Fine {money(fine.amount, fine.currency)}: {fine.title.lower()} ({finding.period.label()})"
     )
     notification_send(
         user=m.user, kind=Notification.Kind.FINE, title=title, body=fine.explanation, url=fine.get_absolute_url(),

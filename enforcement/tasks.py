@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from chapters.models import Chapter
-from enforcement import review, services
+from enforcement import leave, review, services
 
 # Transient database trouble (a restart, a failover, a lock timeout) is retried with backoff.
 RETRY = dict(
@@ -80,4 +80,22 @@ def probations_lift_sweep() -> int:
     ids = review.probations_due(now=timezone.now())
     for pk in ids:
         probation_lift_task.delay(pk)
+    return len(ids)
+
+
+@shared_task(**RETRY, soft_time_limit=60, time_limit=90)
+def leave_status_sync_task(membership_id: int) -> bool:
+    """Put one seat's status in step with its leave; a rerun finds it in step and does nothing."""
+    return leave.leave_status_sync(membership_id=membership_id)
+
+
+@shared_task(**RETRY, soft_time_limit=60, time_limit=90)
+def leave_status_sweep() -> int:
+    """Hourly: seats whose leave started or ended today (chapter time) get their status set, one task each.
+
+    Hourly rather than daily because chapters' days start at different hours (UTC); in-step seats are skipped.
+    """
+    ids = leave.leave_status_mismatches(now=timezone.now())
+    for pk in ids:
+        leave_status_sync_task.delay(pk)
     return len(ids)

@@ -8,10 +8,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chapters.access import Need, access_for, chapter_view, regions_overseen_by
+from enforcement import leave as leave_services
 from enforcement import review, review_selectors, selectors, services
-from enforcement.forms import AppealForm, DecideForm, FineResolveForm, RecommendForm, RulesForm
+from enforcement.forms import (
+    AppealForm,
+    DecideForm,
+    FineResolveForm,
+    LeaveForm,
+    RecommendForm,
+    RefundDecideForm,
+    RulesForm,
+)
 from enforcement.limits import rules_limits_for
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
+from members.models import Membership
 
 
 def _today(chapter):
@@ -76,13 +86,14 @@ def preview(request):
 def fines(request):
     chapter = request.chapter
     status = request.GET.get("status", "")
-    if status not in Fine.Status.values:
+    if status not in Fine.Status.values and status != "refund":
         status = ""
     qs = selectors.chapter_fines(chapter=chapter, status=status or None)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request, "enforcement/fines.html",
-        {"chapter": chapter, "page": page, "status": status, "statuses": Fine.Status.choices,
+        {"chapter": chapter, "page": page, "status": status,
+         "statuses": [*Fine.Status.choices, ("refund", "Refund to decide")],
          "totals": selectors.fines_totals(selectors.chapter_fines(chapter=chapter))},
     )
 
@@ -122,10 +133,20 @@ def fine_detail(request, fine_id: int):
     return render(request, "enforcement/fine_detail.html", _fine_context(request, fine, FineResolveForm()))
 
 
-def _fine_context(request, fine, form):
+def _can_decide_refund(access) -> bool:
+    """The president and the secretary-treasurer (the chapter's money), and overseers."""
+    m = access.membership
+    roles = (Membership.Role.PRESIDENT, Membership.Role.SECRETARY_TREASURER)
+    return access.is_oversight or bool(m and m.is_seated and m.role in roles)
+
+
+def _fine_context(request, fine, form, refund_form=None):
+    can_refund = fine.refund_pending and _can_decide_refund(request.access)
     return {
-        "chapter": request.chapter, "fine": fine, "form": form,
+        "chapter": request.chapter, "fine": fine, "form": form, "related": selectors.fine_related(fine=fine),
         "can_resolve": request.access.is_leadership and fine.status == Fine.Status.OPEN,
+        "can_decide_refund": can_refund,
+        "refund_form": refund_form or (RefundDecideForm() if can_refund else None),
     }
 
 
@@ -154,6 +175,33 @@ def fine_resolve(request, fine_id: int):
     # with the errors beside the form and what was typed kept.
     template = "enforcement/fine_detail.html#fine-status" if request.htmx else "enforcement/fine_detail.html"
     return render(request, template, _fine_context(request, fine, form), status=422)
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def fine_refund_decide(request, fine_id: int):
+    """Refund a paid fine the evidence no longer supports, or keep it with a reason."""
+    fine = _fine_for(request, fine_id)
+    if not _can_decide_refund(request.access):
+        raise PermissionDenied("The president or the secretary-treasurer decides refunds.")
+    form = RefundDecideForm(request.POST)
+    if form.is_valid():
+        try:
+            fine = services.fine_refund_decide(
+                fine=fine, by=request.user, decision=form.cleaned_data["decision"], reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc.messages)
+        else:
+            messages.success(request, "Refunded." if fine.status == Fine.Status.REFUNDED else "Kept, with your reason.")
+            return redirect("enforcement:fine-detail", request.chapter.slug, fine.pk)
+    fine = _fine_for(request, fine.pk)
+    return render(request, "enforcement/fine_detail.html",
+                  _fine_context(request, fine, FineResolveForm(), refund_form=form), status=422)
 
 
 @chapter_view(Need.LEADERSHIP)
@@ -361,4 +409,72 @@ def my_case(request, case_id: int):
     return render(
         request, "enforcement/case_letter.html",
         {"case": case, "fines": fines, "totals": selectors.fines_totals(Fine.objects.filter(membership=case.membership))},
+    )
+
+
+# Leave -----------------------------------------------------------------------------------------
+
+
+def _leave_member(request, membership_id: int):
+    membership = get_object_or_404(request.chapter.memberships.select_related("user"), pk=membership_id)
+    if not request.access.can_manage_membership(membership):
+        raise PermissionDenied("Only the president or an admin records an officer's leave, and nobody their own.")
+    membership.chapter = request.chapter
+    return membership
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@chapter_view(Need.LEADERSHIP)
+def leave_manage(request, membership_id: int):
+    """A member's leave: the record, and a form to add leave (back-dated with a reason)."""
+    membership = _leave_member(request, membership_id)
+    today = _today(request.chapter)
+    form = LeaveForm(request.POST or None, today=today, initial={"starts_on": today})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            leave_services.leave_record(membership=membership, by=request.user, starts_on=d["starts_on"],
+                                        ends_on=d["ends_on"], reason=d["reason"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Leave of {membership.display_name} recorded.")
+            return redirect("enforcement:leave", request.chapter.slug, membership.pk)
+    return render(
+        request, "enforcement/leave.html",
+        {"chapter": request.chapter, "membership": membership, "form": form, "today": today,
+         "leave": selectors.leave_of(membership=membership)},
+        status=422 if form.errors else 200,
+    )
+
+
+@chapter_view(Need.LEADERSHIP)
+def leave_edit(request, membership_id: int, leave_id: int):
+    """Correct a leave's dates, or end it (its last day); audited with a reason."""
+    membership = _leave_member(request, membership_id)
+    leave = get_object_or_404(membership.leaves.all(), pk=leave_id)
+    today = _today(request.chapter)
+    form = LeaveForm(request.POST or None, today=today, correcting=True,
+                     initial={"starts_on": leave.starts_on, "ends_on": leave.ends_on})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            leave_services.leave_correct(leave=leave, by=request.user, starts_on=d["starts_on"], ends_on=d["ends_on"],
+                                         reason=d["reason"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"Leave of {membership.display_name} corrected.")
+            return redirect("enforcement:leave", request.chapter.slug, membership.pk)
+    return render(
+        request, "enforcement/leave_edit.html",
+        {"chapter": request.chapter, "membership": membership, "leave": leave, "form": form, "today": today},
+        status=422 if form.errors else 200,
     )

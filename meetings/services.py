@@ -454,6 +454,9 @@ def attendance_correct(
                 f"{before['status'] or 'unmarked'} → {status}",
         before=before, after=after, reason=reason,
     )
+    from enforcement.services import chapter_enforce_soon
+
+    chapter_enforce_soon(chapter_id=meeting.chapter_id)  # the fines follow the corrected mark (after commit)
     return row
 
 

@@ -448,6 +448,9 @@ def consent_answer(*, token: str, answer: str) -> ConsentRequest:
     else:
         raise ValidationError("Unknown answer.")
     ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.CONSENT, note=note)
+    from enforcement.services import chapter_enforce_soon
+
+    chapter_enforce_soon(chapter_id=referral.chapter_id)  # a consent-only quota may count it now (after commit)
     for membership in (referral.giver, referral.receiver):
         notification_send(
             user=membership.user,

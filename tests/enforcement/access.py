@@ -12,6 +12,16 @@ ROUTES = {
         LEADERSHIP, method="post", kwargs=lambda p: {"fine_id": _fine(p).pk},
         data=lambda p: {"status": "waived", "reason": "First offence"},
     ),
+    # A paid fine the evidence no longer supports: the president and the secretary-treasurer (the money)
+    # and overseers decide on the refund; the vice-president does not.
+    "enforcement:fine-refund": Route(
+        frozenset({"president", "treasurer"}) | OVERSIGHT, method="post", kwargs=lambda p: {"fine_id": _flagged(p).pk},
+        data=lambda p: {"decision": "refund", "reason": ""},
+    ),
+    # Leave is recorded by whoever manages the seat (a plain member's: leadership).
+    "enforcement:leave": Route(LEADERSHIP, kwargs=lambda p: {"membership_id": p.member.pk}),
+    "enforcement:leave-edit": Route(LEADERSHIP, kwargs=lambda p: {"membership_id": p.member.pk,
+                                                                  "leave_id": _leave(p).pk}),
     "enforcement:cases": Route(LEADERSHIP),
     "enforcement:case-detail": Route(MEMBERS, kwargs=lambda p: {"case_id": _case(p).pk}),
     # The case is about `member`: only the president recommends, only the member appeals or waives,
@@ -57,3 +67,21 @@ def _waived_case(p):
     from tests.enforcement.factories import ExpulsionCaseFactory
 
     return ExpulsionCaseFactory(membership=p.member, appeal_waived_at=timezone.now())
+
+
+def _flagged(p):
+    from django.utils import timezone
+
+    from enforcement.models import Fine
+    from tests.enforcement.factories import FineFactory
+
+    return FineFactory(membership=p.member, status=Fine.Status.PAID, refund_flagged_at=timezone.now(),
+                       refund_flag_reason="The mark was corrected.")
+
+
+def _leave(p):
+    from datetime import date
+
+    from enforcement.models import Leave
+
+    return Leave.objects.create(chapter=p.chapter, membership=p.member, starts_on=date(2026, 1, 5), reason="Surgery")

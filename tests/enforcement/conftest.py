@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from enforcement.evaluation import chapter_evaluate
+from enforcement.models import Leave
 from meetings.models import Attendance
 from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, MeetingFactory
 from tests.factories import ChapterFactory, MembershipFactory
@@ -42,6 +43,11 @@ class World:
             else:
                 out.append(self.meeting(day, {who: STATUS[status]}))
         return out
+
+    def leave(self, name: str, start: date, end: date | None = None, reason: str = "Leave"):
+        """A recorded leave, written directly (the services are tested on their own)."""
+        m = self.members[name]
+        return Leave.objects.create(chapter=self.chapter, membership=m, starts_on=start, ends_on=end, reason=reason)
 
     def evaluate(self, today: date):
         return chapter_evaluate(chapter=self.chapter, today=today)

@@ -1,31 +1,20 @@
-"""Leave is judged as it was: a member back from leave is not fined for the time spent on leave.
+"""Leave is judged by its recorded dates: a member back from leave is not fined for the time spent on
+leave, and a member on leave now is still judged for the time before it began.
 
-The evaluation re-derives every ended period on each run, so it must know when a member was on
-leave (from the audit trail of status changes), not only whether they are on leave now.
+(Before leave had dates it was read from the audit trail of status changes; migration 0007 turned
+that history into leave rows, tested in test_leave.py.)
 """
 
-from datetime import date, datetime
-
-from django.db import connection
+from datetime import date
 
 from enforcement.models import ChapterRules, Fine
 from enforcement.selectors import member_standings
-from members.models import AuditEvent, Membership
-from members.services import membership_change
+from members.models import Membership
 from tests.enforcement.conftest import D, amounts
 from tests.enforcement.factories import ReferralFactory
 
 QUOTA = Fine.Kind.QUOTA
 ABS = Fine.Kind.ABSENCE
-
-
-def _change(world, name, status, when: datetime):
-    """Change the status through the real service, then date its audit event `when` (audit rows refuse updates)."""
-    membership_change(membership=world.members[name], by=None, status=status, reason="Leave")
-    event = AuditEvent.objects.filter(action="membership.changed").order_by("-pk").first()
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE members_auditevent SET created_at = %s WHERE id = %s", [when, event.pk])
-    world.members[name].refresh_from_db()
 
 
 def test_quota_months_spent_on_leave_are_not_fined_after_the_member_returns(world):
@@ -36,10 +25,8 @@ def test_quota_months_spent_on_leave_are_not_fined_after_the_member_returns(worl
     for year, month in ((2025, 12), (2026, 1), (2026, 2), (2026, 3)):  # Bob meets the quota every month
         ReferralFactory(giver=bob, receiver=world.members["Ann"], at=world.at(date(year, month, 10)))
     ReferralFactory(giver=world.members["Ann"], receiver=bob, at=world.at(date(2025, 12, 10)))
-    _change(world, "Ann", Membership.Status.ON_LEAVE, world.at(date(2025, 12, 28)))
-    assert amounts(world.evaluate(date(2026, 2, 2)), QUOTA) == []  # on leave: January exempt
-    _change(world, "Ann", Membership.Status.ACTIVE, world.at(date(2026, 2, 3)))
-    # Back on 3 Feb: January (all on leave) is still exempt; so is February (on leave for part of it);
+    world.leave("Ann", date(2025, 12, 28), date(2026, 2, 2))
+    # January (all on leave) is excused; so is February (on leave for part of it: excused in full);
     # March, with no referral, is fined.
     findings = amounts(world.evaluate(date(2026, 4, 2)), QUOTA)
     assert findings == [("Ann", QUOTA, date(2026, 3, 1), D("5.00"))]
@@ -49,10 +36,9 @@ def test_meetings_missed_while_on_leave_are_not_fined_after_the_member_returns(w
     world.member("Ann")
     world.rules(effective_from=date(2025, 12, 1), absences_allowed=1)
     world.meeting(date(2026, 1, 7), {"Ann": "absent"})
-    _change(world, "Ann", Membership.Status.ON_LEAVE, world.at(date(2026, 1, 10)))
+    world.leave("Ann", date(2026, 1, 10), date(2026, 1, 24))
     world.meeting(date(2026, 1, 14), {"Ann": "absent"})  # marked absent while on leave
     world.meeting(date(2026, 1, 21), {"Ann": "absent"})
-    _change(world, "Ann", Membership.Status.ACTIVE, world.at(date(2026, 1, 25)))
     assert amounts(world.evaluate(date(2026, 1, 26)), ABS) == []
     ann = world.members["Ann"]
     standing = member_standings(chapter=world.chapter, memberships=[ann], today=date(2026, 1, 26))[ann.pk]
@@ -62,8 +48,18 @@ def test_meetings_missed_while_on_leave_are_not_fined_after_the_member_returns(w
     assert [f[2] for f in amounts(world.evaluate(date(2026, 1, 29)), ABS)] == [date(2026, 1, 28)]
 
 
-def test_leave_with_no_recorded_change_still_exempts_by_the_current_status(world):
+def test_a_member_on_leave_now_is_still_judged_for_before_the_leave_began(world):
+    """Hand count: absent 7, 14, 21 Jan with 1 allowed → 14 and 21 Jan over the limit; leave from 1 Feb
+    (open-ended, so on leave 'now') excuses 4 Feb only."""
     world.member("Ann", status=Membership.Status.ON_LEAVE)
-    world.rules(effective_from=date(2025, 12, 1), absences_allowed=1, referral_quota=1, fine_quota=D("5.00"))
-    world.weekly(date(2026, 1, 7), ["A", "A", "A"])
-    assert world.evaluate(date(2026, 2, 2)).findings == []
+    world.rules(effective_from=date(2025, 12, 1), absences_allowed=1, referral_quota=1, fine_quota=D("5.00"),
+                fine_absence=D("10.00"))
+    world.weekly(date(2026, 1, 7), ["A", "A", "A", "P", "A"])  # 7, 14, 21, 28 Jan, 4 Feb
+    world.leave("Ann", date(2026, 2, 1))
+    found = amounts(world.evaluate(date(2026, 2, 10)))
+    assert found == [
+        ("Ann", QUOTA, date(2025, 12, 1), D("5.00")),  # December: no referral, not on leave
+        ("Ann", QUOTA, date(2026, 1, 1), D("5.00")),  # January: no referral, not on leave
+        ("Ann", ABS, date(2026, 1, 14), D("10.00")),
+        ("Ann", ABS, date(2026, 1, 21), D("10.00")),
+    ]

@@ -63,7 +63,7 @@ def test_reminder_says_when_where_the_standing_and_what_waits(setup):
     assert notice.title == f"Tomorrow: {world.chapter.name}, Wed 4 Mar at 07:00"
     body = notice.body
     assert "Wednesday 4 March at 07:00, at The Riverside Hotel" in body
-    assert "Absences: 1.5 absences counted, 3 allowed" in body
+    assert "Lates and absences: 1.5 counted, 3 allowed" in body
     assert "Referrals: 1 of 2 referrals (1 Mar 2026 – 31 Mar 2026)" in body
     assert "Fines: 1 unpaid, £10.00 in all" in body
     assert "Referrals waiting for you (1)" in body and "From Bob Baker, 2 Mar: given" in body
@@ -80,7 +80,7 @@ def test_reminder_email_has_text_and_html_parts(setup, django_capture_on_commit_
         assert services.reminder_email_send(notification_id=notice.pk) is False  # claimed and sent: never twice
     [message] = mail.outbox
     assert message.to == [notice.user.email]
-    assert "meets tomorrow" in message.body and "Absences: 1.5 absences counted, 3 allowed" in message.body
+    assert "meets tomorrow" in message.body and "Lates and absences: 1.5 counted, 3 allowed" in message.body
     html, mime = message.alternatives[0]
     assert mime == "text/html" and "<strong>Wednesday 4 March at 07:00</strong>" in html
     assert "Turn off reminder emails" in html

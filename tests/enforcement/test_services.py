@@ -273,7 +273,8 @@ def test_a_case_names_a_missed_quota_by_its_period_and_an_absence_by_its_day(wor
 def test_two_meetings_on_one_day_are_two_absences_and_two_fines(world):
     """A one-off meeting may share a day with the regular one: each absence over the limit is its own fine."""
     world.member("Ann")
-    world.rules(absences_allowed=1, fine_absence=D("10.00"), fine_late=D("2.00"), expulsion_violations=9)
+    world.rules(absences_allowed=1, fine_absence=D("10.00"), fine_late=D("2.00"), expulsion_violations=9,
+                late_fee_stacks_with_absence=True)
     world.meeting(JAN7, {"Ann": "absent"})
     world.meeting(date(2026, 1, 14), {"Ann": "absent"})  # 14 Jan 07:00, over the limit
     evening = world.meeting(date(2026, 1, 14), {"Ann": "absent"}, kind="one_off",

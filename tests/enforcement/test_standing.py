@@ -36,6 +36,7 @@ def history(personas, time_machine):
         fine_absence=Decimal("10.00"),
         referral_quota=2, quota_period=ChapterRules.QuotaPeriod.MONTH, quota_counts=ChapterRules.QuotaCounts.CONSENTED,
         fine_quota=Decimal("5.00"), expulsion_violations=4, expulsion_months=6,
+        consent_grace_days=0,  # February is judged on 1 March (the grace has its own tests)
     )
     for i in range(8):
         day = date(2026, 1, 7) + timedelta(days=7 * i)

@@ -38,6 +38,11 @@ class Command(BaseCommand):
                         f"  fine  #{fine.pk} {fine.membership.display_name}: {fine.get_kind_display()}, "
                         f"{fine.period_start}: {what}"
                     )
+            for w in result.evaluation.withdrawals:
+                verb_w = "would withdraw" if dry_run else "withdrawn"
+                self.stdout.write(f"  {verb_w}  #{w.fine.pk} {w.fine.membership.display_name}: {w.reason}")
+            for flag in result.evaluation.refund_flags:
+                self.stdout.write(f"  refund to decide  #{flag.fine.pk} {flag.fine.membership.display_name}: {flag.reason}")
             for case in cases:
                 self.stdout.write(f"  case  {case.membership.display_name}" + ("" if dry_run else f" (#{case.pk})"))
             totals[0] += len(findings)
