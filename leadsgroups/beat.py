@@ -36,6 +36,11 @@ BEAT_SCHEDULE = {
         "task": "enforcement.tasks.reminders_sweep",
         "schedule": crontab(minute=0),
     },
+    # Leave that starts or ends today (chapter time) sets the seat's status: on leave, then back to active.
+    "enforcement-leave-status": {
+        "task": "enforcement.tasks.leave_status_sweep",
+        "schedule": crontab(minute=10),  # hourly: each chapter's midnight comes at its own hour
+    },
     # Probation decided on an expulsion case whose last day has passed (chapter time): back to active,
     # audited, member and president told. Idempotent: a lifted case is marked and skipped.
     "enforcement-probations-lift": {
