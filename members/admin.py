@@ -77,10 +77,14 @@ class NotificationAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: audit records cannot be edited or deleted from the admin."""
 
-    list_display = ["created_at", "actor", "chapter", "action", "summary"]
+    list_display = ["created_at", "who", "chapter", "action", "summary"]
     list_filter = ["action", "chapter"]
-    search_fields = ["summary", "action", "reason", "actor__email"]
+    search_fields = ["summary", "action", "reason", "actor_name", "actor_email", "actor__email"]
     list_select_related = ["actor", "chapter"]
+
+    @admin.display(description="Actor")
+    def who(self, obj):
+        return obj.actor_label or "System"
 
     def has_add_permission(self, request):
         return False

@@ -238,9 +238,17 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One consequential act: who, when, what, before and after. Written once, never changed."""
 
+    # Deleting an account nulls this (the one change the PostgreSQL trigger allows, see migration
+    # 0005): the foreign key stays a real constraint, and the snapshot below keeps who acted.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="Empty when the system (a scheduled task) acted.",
+        help_text="Empty when the system (a scheduled task) acted, or once the actor's account was deleted.",
+    )
+    actor_name = models.CharField(
+        max_length=150, blank=True, help_text="The actor's name when they acted; kept after their account is deleted."
+    )
+    actor_email = models.CharField(
+        max_length=254, blank=True, help_text="The actor's email when they acted; empty when the system acted."
     )
     chapter = models.ForeignKey(
         "chapters.Chapter", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
@@ -269,3 +277,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events cannot be deleted.")
+
+    @property
+    def is_system(self) -> bool:
+        return self.actor_id is None and not (self.actor_name or self.actor_email)
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as they were then ("" for the system); says so when their account is gone."""
+        if self.is_system:
+            return ""
+        name = self.actor_name or self.actor_email
+        if self.actor_id is None:
+            email = f" ({self.actor_email})" if self.actor_name and self.actor_email else ""
+            return f"{name}{email}, account deleted"
+        return name

@@ -22,6 +22,7 @@ def audit_events(*, chapter=None, regions: list[int] | None = None, q: str = "")
     if q:
         events = events.filter(
             Q(summary__icontains=q) | Q(action__icontains=q) | Q(reason__icontains=q)
-            | Q(actor__full_name__icontains=q) | Q(actor__email__icontains=q)
+            | Q(actor_name__icontains=q) | Q(actor_email__icontains=q)  # as they were when they acted ...
+            | Q(actor__full_name__icontains=q) | Q(actor__email__icontains=q)  # ... and as they are now
         )
     return events

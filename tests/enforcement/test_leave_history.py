@@ -6,12 +6,11 @@ leave (from the audit trail of status changes), not only whether they are on lea
 
 from datetime import date, datetime
 
-from django.db import connection
-
 from enforcement.models import ChapterRules, Fine
 from enforcement.selectors import member_standings
 from members.models import AuditEvent, Membership
 from members.services import membership_change
+from tests.audit_time import audit_rewrite
 from tests.enforcement.conftest import D, amounts
 from tests.enforcement.factories import ReferralFactory
 
@@ -23,8 +22,7 @@ def _change(world, name, status, when: datetime):
     """Change the status through the real service, then date its audit event `when` (audit rows refuse updates)."""
     membership_change(membership=world.members[name], by=None, status=status, reason="Leave")
     event = AuditEvent.objects.filter(action="membership.changed").order_by("-pk").first()
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE members_auditevent SET created_at = %s WHERE id = %s", [when, event.pk])
+    audit_rewrite(event, created_at=when)  # PostgreSQL's trigger refuses a plain UPDATE
     world.members[name].refresh_from_db()
 
 
