@@ -13,11 +13,12 @@ from enforcement.limits import (
     rules_limit_errors,
 )
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
+from leadsgroups.single_line import SingleLineFormMixin
 
 WEIGHT_HELP = "0 = does not count, 0.5 = half an absence, 1 = a full absence."
 
 
-class RulesForm(forms.ModelForm):
+class RulesForm(SingleLineFormMixin, forms.ModelForm):
     """A new rules version: starts today or later, within the limits the organisation sets."""
 
     class Meta:
@@ -82,7 +83,7 @@ class RulesForm(forms.ModelForm):
         return data
 
 
-class FineResolveForm(forms.Form):
+class FineResolveForm(SingleLineFormMixin, forms.Form):
     status = forms.ChoiceField(choices=[(Fine.Status.PAID, "Paid"), (Fine.Status.WAIVED, "Waived")])
     reason = forms.CharField(
         max_length=300, required=False, widget=forms.TextInput(),

@@ -226,8 +226,10 @@ def referral_status(request, referral_id):
         raise PermissionDenied("Only the member who received this referral can change its status.")
     form = StatusForm(request.POST)
     error = None
-    if not form.is_valid():
-        error = "Choose a status to move the referral to."
+    if not form.is_valid():  # no status chosen, or a note or reason that is not one line: say which
+        error = "Choose a status to move the referral to." if "to" in form.errors else " ".join(
+            message for errors in form.errors.values() for message in errors
+        )
     elif form.cleaned_data["to"] == Referral.Status.WON:
         url = reverse("referrals:won", args=[request.chapter.slug, referral.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
