@@ -77,6 +77,27 @@ def notification_email_deliver(*, notification_id: int, message: EmailMultiAlter
     return result.sent
 
 
+def notifications_email_backfill(*, older_than_seconds: int = 60, limit: int = 500) -> int:
+    """Give an outbox row to notices whose email was wanted but has none (written before the outbox).
+
+    Reminders are left to their own sweep, which builds their own email.
+    """
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    orphans = (
+        Notification.objects.filter(email_wanted=True, email_sent_at__isnull=True, created_at__lt=cutoff)
+        .exclude(kind=Notification.Kind.REMINDER)
+        .filter(~Exists(OutboundEmail.objects.filter(notification=OuterRef("pk"))))
+        .select_related("user", "chapter")
+        .order_by("created_at")[:limit]
+    )
+    done = 0
+    for notification in orphans:
+        with transaction.atomic():
+            _notification_email_queue(notification)
+        done += 1
+    return done
+
+
 def notification_email_claim(*, notification_id: int, **only) -> bool:
     """Take a notification whose email a worker builds itself (a reminder's); False if it is not to be built.
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from members import outbox
+from members import notifications, outbox
 
 
 @shared_task
@@ -16,6 +16,7 @@ def outbound_email_send_task(email_id: int) -> bool:
 @shared_task
 def outbox_sweep() -> int:
     """Every minute: queue a send for each email that is due (its task was lost, or its wait is over)."""
+    notifications.notifications_email_backfill()  # notices from before the outbox: their emails join it
     ids = outbox.emails_due_ids()
     for pk in ids:
         outbound_email_send_task.delay(pk)

@@ -1,9 +1,10 @@
-from datetime import date
+from datetime import date, timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from members.models import Notification, OutboundEmail
 from members.notifications import notification_send
@@ -70,6 +71,18 @@ def test_sweep_requeues_unsent_email_whose_task_was_lost(personas):
     with mock.patch("members.tasks.outbound_email_send_task.delay") as delay:
         assert outbox_sweep() == 1
     delay.assert_called_once_with(email.pk)
+
+
+def test_the_sweep_gives_notices_from_before_the_outbox_their_email(personas):
+    old = Notification.objects.create(user=personas.member.user, kind="fine", title="Old fine", email_wanted=True,
+                                      created_at=timezone.now() - timedelta(minutes=5))
+    reminder = Notification.objects.create(user=personas.member.user, kind="reminder", title="Tomorrow",
+                                           email_wanted=True, created_at=timezone.now() - timedelta(minutes=5))
+    with mock.patch("members.tasks.outbound_email_send_task.delay"):
+        assert outbox_sweep() == 1
+        assert outbox_sweep() == 1  # still due (the task was mocked), but no second row
+    assert OutboundEmail.objects.get(notification=old).subject.endswith("Old fine")
+    assert not OutboundEmail.objects.filter(notification=reminder).exists()  # reminders build their own
 
 
 def test_unread_count_in_navigation_and_mark_read(client, personas):
