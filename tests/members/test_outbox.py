@@ -230,7 +230,7 @@ def test_an_email_held_by_a_worker_that_died_is_taken_over_after_the_timeout(per
 def test_a_name_with_a_line_break_cannot_break_or_inject_a_header(personas):
     """Names stored before line breaks were refused: the email still goes, on one line, with no Bcc."""
     user = personas.member.user
-    notification_send(user=user, kind="fine", title="Fine for Ann\r\nBcc: victim@example.com\x00",
+    notification_send(user=user, kind="fine", title="Fine for Ann\r\nBcc: victim@example.com\x07",
                       chapter=personas.chapter)
     assert outbox_flush() == 1
     [message] = mail.outbox
