@@ -1,4 +1,4 @@
-from members.models import Membership, Notification
+from members.models import Membership, Notification, OutboundEmail
 
 
 def navigation(request):
@@ -15,6 +15,10 @@ def navigation(request):
         "nav_unread": lambda: Notification.objects.filter(user=user, read_at__isnull=True).count(),
         # Organisation admins and region staff review cases and read the audit trail.
         "nav_oversight": lambda: user.is_org_admin or user.region_roles.exists(),
+        # Organisation admins watch the email outbox; the badge counts emails that failed for good.
+        "nav_outbox": user.is_org_admin,
+        "nav_outbox_failed": lambda: OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED).count()
+        if user.is_org_admin else 0,
         # Only a seated member logs referrals: staff without a seat get no button that leads nowhere.
         "nav_has_seat": lambda: Membership.objects.filter(user=user, status__in=Membership.SEATED_STATUSES).exists(),
         "nav_chapter": getattr(request, "chapter", None),

@@ -3,10 +3,11 @@ import zoneinfo
 from django import forms
 
 from chapters.models import Chapter, Classification
+from leadsgroups.single_line import SingleLineFormMixin
 from members.models import Membership
 
 
-class ChapterSettingsForm(forms.ModelForm):
+class ChapterSettingsForm(SingleLineFormMixin, forms.ModelForm):
     class Meta:
         model = Chapter
         fields = [
@@ -27,7 +28,7 @@ class ChapterSettingsForm(forms.ModelForm):
         self.fields["timezone"].help_text = "Meetings, deadlines and rule periods are in this zone."
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(SingleLineFormMixin, forms.Form):
     email = forms.EmailField()
     full_name = forms.CharField(max_length=150, required=False, label="Name")
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)

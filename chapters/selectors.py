@@ -9,6 +9,7 @@ from django.db.models import Case, Count, Prefetch, Q, Value, When
 from chapters.models import Chapter, Classification
 from enforcement.formatting import money
 from members.models import Invitation, Membership
+from members.selectors import with_email_state
 
 HEALTH_BANDS = [(33, "healthy"), (28, "fit"), (24, "at risk"), (17, "high risk"), (0, "restart")]
 
@@ -110,8 +111,12 @@ def chapter_counts(*, chapter: Chapter) -> dict:
 
 
 def chapter_open_invitations(*, chapter: Chapter):
-    return Invitation.objects.filter(chapter=chapter, accepted_at__isnull=True, revoked_at__isnull=True).select_related(
-        "classification", "invited_by"
+    """Open invitations, each with its email's state (queued, sent, failed) from the outbox."""
+    return with_email_state(
+        Invitation.objects.filter(chapter=chapter, accepted_at__isnull=True, revoked_at__isnull=True).select_related(
+            "classification", "invited_by"
+        ),
+        cause="invitation",
     )
 
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("members/invite/", views.member_invite, name="member-invite"),
     path("members/<int:membership_id>/", views.member_edit, name="member-edit"),
     path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation-revoke"),
+    path("invitations/<int:invitation_id>/resend/", views.invitation_resend, name="invitation-resend"),
     path("audit/", views.chapter_audit, name="audit"),
 ]

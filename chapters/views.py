@@ -109,7 +109,9 @@ def member_invite(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             # The link goes to the invitee only: whoever holds it sets the account's password.
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            messages.success(
+                request, f"Invitation queued for {invitation.email}: the list below shows when its email has gone."
+            )
             return redirect("chapters:members", chapter.slug)
     return render(request, "chapters/member_invite.html", {"chapter": chapter, "form": form})
 
@@ -120,6 +122,20 @@ def invitation_revoke(request, invitation_id: int):
     invitation = get_object_or_404(request.chapter.invitations, pk=invitation_id)
     member_services.invitation_revoke(invitation=invitation, by=request.user)
     messages.success(request, f"Invitation of {invitation.email} withdrawn.")
+    return redirect("chapters:members", request.chapter.slug)
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def invitation_resend(request, invitation_id: int):
+    """Send an invitation whose email failed again (the same link)."""
+    invitation = get_object_or_404(request.chapter.invitations, pk=invitation_id)
+    try:
+        member_services.invitation_resend(invitation=invitation, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Invitation of {invitation.email} queued again.")
     return redirect("chapters:members", request.chapter.slug)
 
 

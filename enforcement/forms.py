@@ -13,11 +13,12 @@ from enforcement.limits import (
     rules_limit_errors,
 )
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
+from leadsgroups.single_line import SingleLineFormMixin
 
 WEIGHT_HELP = "0 = does not count, 0.5 = half an absence, 1 = a full absence."
 
 
-class RulesForm(forms.ModelForm):
+class RulesForm(SingleLineFormMixin, forms.ModelForm):
     """A new rules version: starts today or later, within the limits the organisation sets."""
 
     class Meta:
@@ -88,7 +89,7 @@ class RulesForm(forms.ModelForm):
         return data
 
 
-class FineResolveForm(forms.Form):
+class FineResolveForm(SingleLineFormMixin, forms.Form):
     status = forms.ChoiceField(choices=[(Fine.Status.PAID, "Paid"), (Fine.Status.WAIVED, "Waived")])
     reason = forms.CharField(
         max_length=300, required=False, widget=forms.TextInput(),
@@ -166,7 +167,7 @@ class DecideForm(forms.Form):
 DATE = dict(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
-class LeaveForm(forms.Form):
+class LeaveForm(SingleLineFormMixin, forms.Form):
     """Record leave: a first day (may be in the past, with a reason), and a last day if known."""
 
     starts_on = forms.DateField(label="First day of leave", **DATE)
@@ -195,7 +196,7 @@ class LeaveForm(forms.Form):
         return data
 
 
-class RefundDecideForm(forms.Form):
+class RefundDecideForm(SingleLineFormMixin, forms.Form):
     decision = forms.ChoiceField(choices=Fine.RefundDecision.choices, widget=forms.RadioSelect, label="Decision")
     reason = forms.CharField(
         max_length=300, required=False, widget=forms.TextInput(),

@@ -34,7 +34,7 @@ from enforcement.review import case_deciders
 from meetings.models import Meeting
 from members.audit import audit_record
 from members.models import Membership, Notification
-from members.notifications import notification_email_claim, notification_email_sent, notification_send
+from members.notifications import notification_email_claim, notification_email_deliver, notification_send
 
 log = logging.getLogger(__name__)
 
@@ -537,9 +537,8 @@ def reminder_email_send(*, notification_id: int) -> bool:
         to=[n.user.email],
     )
     message.attach_alternative(render_to_string("emails/reminder.html", context), "text/html")
-    message.send()
-    notification_email_sent(notification_id=notification_id)
-    return True
+    # Through the outbox: sent now; a failure is recorded, retried with backoff and listed for admins.
+    return notification_email_deliver(notification_id=notification_id, message=message)
 
 
 def reminders_email_pending_ids(*, older_than_seconds: int = 60) -> list[int]:

@@ -9,10 +9,11 @@ from datetime import timedelta
 from celery.schedules import crontab
 
 BEAT_SCHEDULE = {
-    # Email for notifications whose on-commit send was lost (broker down, worker killed).
-    "notifications-send-pending": {
-        "task": "members.tasks.notifications_send_pending",
-        "schedule": crontab(minute="*/5"),
+    # The email outbox (members/outbox.py): every email is a row first; this sends what is due —
+    # a send whose on-commit task was lost (broker down, worker killed) and retries after a wait.
+    "outbox-sweep": {
+        "task": "members.tasks.outbox_sweep",
+        "schedule": crontab(),  # every minute: the first retry comes one minute after a failure
     },
     # Each chapter's meetings for the next 8 weeks (idempotent: one meeting per schedule slot).
     "meetings-schedule": {

@@ -242,6 +242,14 @@ if TESTING:
 
 STALE_REFERRAL_DAYS = env.int("STALE_REFERRAL_DAYS", default=14)
 NOTIFICATION_EMAIL_RETRY_AFTER = timedelta(minutes=2)
+# The email outbox (members/outbox.py): tries per email, the first wait (doubling each time:
+# 1, 2, 4, 8, 16 minutes), and how long a worker's claim holds before a dead worker's row is taken
+# over (longer than CELERY_TASK_TIME_LIMIT, so a live send is never taken from under it).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+OUTBOX_RETRY_BASE = timedelta(seconds=env.int("OUTBOX_RETRY_BASE_SECONDS", default=60))
+OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=10)
+# An SMTP server that accepts the connection and then hangs must not hold a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Rule enforcement: the local hour (chapter time) the day before a meeting when reminders go out,
 # and how far back a run looks for meetings and quota periods not yet judged.
 ENFORCEMENT_REMINDER_HOUR = env.int("ENFORCEMENT_REMINDER_HOUR", default=17)

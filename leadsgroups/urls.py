@@ -26,6 +26,8 @@ urlpatterns = [
     path("notifications/<int:notification_id>/", member_views.notification_open, name="notification-open"),
     path("profile/", member_views.profile, name="profile"),
     path("audit/", member_views.audit_global, name="audit"),
+    path("outbox/", member_views.outbox_list, name="outbox"),
+    path("outbox/retry/", member_views.outbox_retry, name="outbox-retry"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from chapters.models import Classification
+from leadsgroups.single_line import SingleLineFormMixin
 from meetings.models import Attendance, ChapterMeetingSettings, Meeting, Presentation, Visitor
 from members.models import Membership
 
@@ -24,7 +25,7 @@ class MemberChoiceField(forms.ModelChoiceField):
         return obj.display_name
 
 
-class MeetingTimeForm(forms.Form):
+class MeetingTimeForm(SingleLineFormMixin, forms.Form):
     """Date, time and venue of a moved or one-off meeting (local to the chapter)."""
 
     local_date = forms.DateField(label="Date", widget=DATE)
@@ -38,7 +39,7 @@ class MeetingTimeForm(forms.Form):
         return value
 
 
-class CancelForm(forms.Form):
+class CancelForm(SingleLineFormMixin, forms.Form):
     reason = forms.CharField(
         max_length=300, widget=forms.TextInput(attrs={"placeholder": "e.g. Bank holiday"}),
         help_text="Members see why the meeting is not taking place.",
@@ -54,14 +55,14 @@ class CancelForm(forms.Form):
             )
 
 
-class ReinstateForm(forms.Form):
+class ReinstateForm(SingleLineFormMixin, forms.Form):
     reason = forms.CharField(
         max_length=300, required=False,
         help_text="Required once the meeting is over: members were told it was cancelled.",
     )
 
 
-class MarkForm(forms.Form):
+class MarkForm(SingleLineFormMixin, forms.Form):
     status = forms.ChoiceField(choices=Attendance.Status.choices)
     substitute_name = forms.CharField(max_length=150, required=False)
     substitute_business = forms.CharField(max_length=150, required=False)
@@ -82,7 +83,7 @@ class CorrectionForm(MarkForm):
     )
 
 
-class VisitorForm(forms.ModelForm):
+class VisitorForm(SingleLineFormMixin, forms.ModelForm):
     class Meta:
         model = Visitor
         fields = ["name", "business", "classification", "email", "phone", "invited_by", "notes"]
@@ -97,7 +98,7 @@ class VisitorForm(forms.ModelForm):
         )
 
 
-class FollowUpForm(forms.ModelForm):
+class FollowUpForm(SingleLineFormMixin, forms.ModelForm):
     class Meta:
         model = Visitor
         # email and phone too: a visitor recorded without them gets them here, and converting to an
@@ -106,7 +107,7 @@ class FollowUpForm(forms.ModelForm):
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
-class PresentationForm(forms.Form):
+class PresentationForm(SingleLineFormMixin, forms.Form):
     meeting = forms.ModelChoiceField(queryset=Meeting.objects.none())
     presenter = MemberChoiceField(queryset=Membership.objects.none())
     kind = forms.ChoiceField(choices=Presentation.Kind.choices, initial=Presentation.Kind.FEATURE)

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from members.audit import audit_record
-from members.models import AuditEvent, Invitation, Membership, Notification, User
+from members.models import AuditEvent, Invitation, Membership, Notification, OutboundEmail, User
+from members.outbox import emails_retry
 
 
 @admin.register(User)
@@ -67,20 +68,67 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["title", "user", "kind", "chapter", "created_at", "read_at", "email_sent_at"]
+    list_display = ["title", "user", "kind", "chapter", "created_at", "read_at", "email_wanted", "email_sent_at"]
     list_filter = ["kind", "chapter"]
     search_fields = ["title", "user__email"]
     list_select_related = ["user", "chapter"]
+
+
+class HasErrorFilter(admin.SimpleListFilter):
+    title = "error"
+    parameter_name = "has_error"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "With an error"), ("no", "Without")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(last_error="")
+        if self.value() == "no":
+            return queryset.filter(last_error="")
+        return queryset
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The email outbox: read-only rows; failed ones can be retried (a fresh set of tries)."""
+
+    list_display = ["created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at", "sent_at", "error"]
+    list_filter = ["status", HasErrorFilter, "kind", "chapter"]
+    search_fields = ["to", "subject", "last_error"]
+    list_select_related = ["chapter"]
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+
+    @admin.display(description="Last error")
+    def error(self, obj):
+        return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
+
+    @admin.action(description="Retry now (a fresh set of tries)")
+    def retry_now(self, request, queryset):
+        queued = emails_retry(email_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"{queued} email(s) queued to be tried again; sent ones were left alone.")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: audit records cannot be edited or deleted from the admin."""
 
-    list_display = ["created_at", "actor", "chapter", "action", "summary"]
+    list_display = ["created_at", "who", "chapter", "action", "summary"]
     list_filter = ["action", "chapter"]
-    search_fields = ["summary", "action", "reason", "actor__email"]
+    search_fields = ["summary", "action", "reason", "actor_name", "actor_email", "actor__email"]
     list_select_related = ["actor", "chapter"]
+
+    @admin.display(description="Actor")
+    def who(self, obj):
+        return obj.actor_label or "System"
 
     def has_add_permission(self, request):
         return False

@@ -36,8 +36,12 @@ def audit_record(
     reason: str = "",
 ) -> AuditEvent:
     """Write one audit event; call inside the transaction of the act it records."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor,
+        # A snapshot of who acted, so the trail still names them after their account is deleted.
+        actor_name=(actor.full_name if actor else "")[:150],
+        actor_email=(actor.email if actor else "")[:254],
         chapter=chapter,
         action=action,
         target_type=target._meta.label_lower,

@@ -1,10 +1,11 @@
 from django import forms
 from django.contrib.auth import password_validation
 
+from leadsgroups.single_line import SingleLineFormMixin
 from members.models import Notification
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(SingleLineFormMixin, forms.Form):
     full_name = forms.CharField(max_length=150, label="Your name")
     password1 = forms.CharField(label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password2 = forms.CharField(label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -28,7 +29,7 @@ class AcceptInvitationForm(forms.Form):
         return data
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(SingleLineFormMixin, forms.Form):
     full_name = forms.CharField(max_length=150, label="Name")
     business_name = forms.CharField(max_length=150, required=False)
     phone = forms.CharField(max_length=40, required=False)

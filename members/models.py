@@ -227,6 +227,77 @@ class Notification(models.Model):
         return self.title
 
 
+class OutboundEmail(models.Model):
+    """One email to one address: a row first, written in the transaction of its cause, then sent by a task.
+
+    Every email of the app goes through here (invitations, consent requests, account emails,
+    notifications, reminders), so one claim, one retry policy and one failure list serve them all;
+    the feature rows link here (invitation, consent request, notification) to show its state.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        CONSENT = "consent", "Consent request"
+        ACCOUNT = "account", "Account (password, address)"
+        NOTIFICATION = "notification", "Notification"
+        REMINDER = "reminder", "Meeting reminder"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    PENDING = (Status.QUEUED, Status.SENDING)
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    to = models.EmailField(max_length=254)
+    from_email = models.CharField(max_length=254, blank=True, help_text="Empty: the site's DEFAULT_FROM_EMAIL.")
+    subject = models.CharField(max_length=300)
+    body = models.TextField(help_text="Plain text.")
+    html = models.TextField(blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker took it; a claim older than the timeout is taken over."
+    )
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    chapter = models.ForeignKey(
+        "chapters.Chapter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The cause, when it is a row of its own: its page shows whether the email went.
+    notification = models.ForeignKey(
+        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    consent_request = models.ForeignKey(
+        "referrals.ConsentRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="sent") | Q(sent_at__isnull=False), name="members_outboundemail_sent_has_time"
+            ),
+        ]
+        indexes = [
+            # The sweep's question: what is due (or held by a worker that died)?
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status__in=["queued", "sending"]), name="members_outbox_due"
+            ),
+            models.Index(fields=["status", "created_at"], name="members_outbox_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to}: {self.subject}"
+
+
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Audit events cannot be changed.")
@@ -238,9 +309,17 @@ class AuditEventQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """One consequential act: who, when, what, before and after. Written once, never changed."""
 
+    # Deleting an account nulls this (the one change the PostgreSQL trigger allows, see migration
+    # 0005): the foreign key stays a real constraint, and the snapshot below keeps who acted.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="Empty when the system (a scheduled task) acted.",
+        help_text="Empty when the system (a scheduled task) acted, or once the actor's account was deleted.",
+    )
+    actor_name = models.CharField(
+        max_length=150, blank=True, help_text="The actor's name when they acted; kept after their account is deleted."
+    )
+    actor_email = models.CharField(
+        max_length=254, blank=True, help_text="The actor's email when they acted; empty when the system acted."
     )
     chapter = models.ForeignKey(
         "chapters.Chapter", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
@@ -269,3 +348,18 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events cannot be deleted.")
+
+    @property
+    def is_system(self) -> bool:
+        return self.actor_id is None and not (self.actor_name or self.actor_email)
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as they were then ("" for the system); says so when their account is gone."""
+        if self.is_system:
+            return ""
+        name = self.actor_name or self.actor_email
+        if self.actor_id is None:
+            email = f" ({self.actor_email})" if self.actor_name and self.actor_email else ""
+            return f"{name}{email}, account deleted"
+        return name

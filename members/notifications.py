@@ -1,4 +1,4 @@
-"""Notifications: the in-app row is written with the event; email follows from a task."""
+"""Notifications: the in-app row and its email (an outbox row) are written with the event; a task sends it."""
 
 from __future__ import annotations
 
@@ -7,22 +7,14 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from members.models import Notification
+from members.models import Notification, OutboundEmail
+from members.outbox import email_queue, email_queue_message, email_send, email_send_queue
 
 log = logging.getLogger(__name__)
-
-
-def _queue_email(notification_id: int) -> None:
-    from members.tasks import notification_email_send_task
-
-    try:
-        notification_email_send_task.delay(notification_id)
-    except Exception:  # noqa: BLE001 - a broker outage must never fail the page
-        log.warning("Broker unavailable; notification %s will go out with the next sweep", notification_id)
 
 
 def notification_send(
@@ -44,60 +36,89 @@ def notification_send(
                 user=user, chapter=chapter, kind=kind, title=title[:200], body=body, url=url,
                 email_wanted=wanted, dedupe_key=dedupe_key,
             )
+            if wanted:  # the email is a row of the outbox, written with the notice
+                _notification_email_queue(notification)
     except IntegrityError:
         if dedupe_key is None:
             raise
         return None  # already told: a rerun changes nothing
-    if wanted:
-        transaction.on_commit(lambda: _queue_email(notification.pk))
     return notification
 
 
-def notification_email_send(*, notification_id: int) -> bool:
-    """Send one notification's email, at most once; True if it was sent now."""
-    if not notification_email_claim(notification_id=notification_id):
-        return False
-    notification = Notification.objects.select_related("user", "chapter").get(pk=notification_id)
+def _notification_email_queue(notification: Notification) -> None:
     context = {"n": notification, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
-    message = EmailMultiAlternatives(
+    email_queue(
+        kind=OutboundEmail.Kind.NOTIFICATION,
+        to=notification.user.email,
         subject=f"[{notification.chapter or settings.ORGANISATION_NAME}] {notification.title}",
         body=render_to_string("emails/notification.txt", context),
-        to=[notification.user.email],
+        html=render_to_string("emails/notification.html", context),
+        chapter=notification.chapter,
+        notification=notification,
     )
-    message.attach_alternative(render_to_string("emails/notification.html", context), "text/html")
-    message.send()
-    notification_email_sent(notification_id=notification_id)
-    return True
+
+
+def notification_email_deliver(*, notification_id: int, message: EmailMultiAlternatives) -> bool:
+    """Send a notification's own email (a reminder's) through the outbox now; True if it went.
+
+    For an email built by a worker after its notice was written: the row is written and sent at
+    once; a failure stays on the row, which the outbox retries and lists like any other.
+    """
+    notification = Notification.objects.get(pk=notification_id)
+    kind = OutboundEmail.Kind.REMINDER if notification.kind == Notification.Kind.REMINDER else (
+        OutboundEmail.Kind.NOTIFICATION
+    )
+    [email] = email_queue_message(
+        message, kind=kind, chapter=notification.chapter, notification=notification, queue=False
+    )
+    result = email_send(email_id=email.pk)
+    if result.retry_at is not None:
+        email_send_queue(email_id=email.pk, eta=result.retry_at)
+    return result.sent
+
+
+def notifications_email_backfill(*, older_than_seconds: int = 60, limit: int = 500) -> int:
+    """Give an outbox row to notices whose email was wanted but has none (written before the outbox).
+
+    Reminders are left to their own sweep, which builds their own email.
+    """
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    orphans = (
+        Notification.objects.filter(email_wanted=True, email_sent_at__isnull=True, created_at__lt=cutoff)
+        .exclude(kind=Notification.Kind.REMINDER)
+        .filter(~Exists(OutboundEmail.objects.filter(notification=OuterRef("pk"))))
+        .select_related("user", "chapter")
+        .order_by("created_at")[:limit]
+    )
+    done = 0
+    for notification in orphans:
+        with transaction.atomic():
+            _notification_email_queue(notification)
+        done += 1
+    return done
 
 
 def notification_email_claim(*, notification_id: int, **only) -> bool:
-    """Take a notification's unsent email for this worker; False if it is sent or another worker has it.
+    """Take a notification whose email a worker builds itself (a reminder's); False if it is not to be built.
 
-    A conditional update claims the row, so two workers never both send it; a claim older than
-    the retry window belongs to a worker that died and may be taken over. `only` narrows the row
-    (e.g. `kind=...`).
+    False when the email is not wanted, was sent, is already in the outbox, or another worker
+    holds the claim (a conditional update, so two workers never both build it; a claim older than
+    the retry window belongs to a worker that died and may be taken over). `only` narrows the row
+    (e.g. `kind=...`). The email itself then goes through `notification_email_deliver`.
     """
     now = timezone.now()
     stale_claim = now - settings.NOTIFICATION_EMAIL_RETRY_AFTER
     return bool(
         Notification.objects.filter(pk=notification_id, email_wanted=True, email_sent_at__isnull=True, **only)
         .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=stale_claim))
+        .filter(~Exists(OutboundEmail.objects.filter(notification=OuterRef("pk"))))
         .update(email_claimed_at=now)
     )
 
 
 def notification_email_sent(*, notification_id: int) -> None:
+    """Mark a notification's email sent (the outbox does this itself when it sends one)."""
     Notification.objects.filter(pk=notification_id).update(email_sent_at=timezone.now())
-
-
-def notifications_pending_ids(*, older_than_seconds: int = 60) -> list[int]:
-    """Notifications whose email is still unsent (the on-commit send was lost)."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    return list(
-        Notification.objects.filter(email_wanted=True, email_sent_at__isnull=True, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
 
 
 def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:

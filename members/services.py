@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.audit import audit_record
-from members.models import Invitation, Membership, Notification, User
+from members.models import Invitation, Membership, Notification, OutboundEmail, User
 from members.notifications import notification_send
+from members.outbox import email_queue, emails_cancel, emails_retry
 
 
 def _token_hash(token: str) -> str:
@@ -53,6 +54,15 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
     # An expired invitation is over; the one-open-invitation-per-address constraint only knows
     # accepted and withdrawn ones, so an expired one is closed here to let the address be invited again.
     unanswered.filter(email__iexact=email, expires_at__lte=now).update(revoked_at=now)
+    # So is one whose email failed for good: the person never got the link, so inviting them
+    # again replaces it (with a new link) instead of being refused as a duplicate.
+    undelivered = unanswered.filter(email__iexact=email, emails__status=OutboundEmail.Status.FAILED).exclude(
+        emails__status__in=[*OutboundEmail.PENDING, OutboundEmail.Status.SENT]
+    )
+    for old in Invitation.objects.filter(pk__in=set(undelivered.values_list("pk", flat=True))):
+        Invitation.objects.filter(pk=old.pk).update(revoked_at=now)
+        audit_record(actor=invited_by, action="invitation.revoked", target=old, chapter=chapter,
+                     summary=f"Replaced the invitation of {old.email}: its email could not be delivered")
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
@@ -74,17 +84,33 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
 
 
 def _invitation_email(*, invitation: Invitation, link: str) -> None:
-    from django.core.mail import EmailMultiAlternatives
+    """The invitation's email, as an outbox row written with the invitation; a task sends it."""
     from django.template.loader import render_to_string
 
     context = {"invitation": invitation, "link": link, "org": settings.ORGANISATION_NAME}
-    message = EmailMultiAlternatives(
+    email_queue(
+        kind=OutboundEmail.Kind.INVITATION,
+        to=invitation.email,
         subject=f"You are invited to join {invitation.chapter}",
         body=render_to_string("emails/invitation.txt", context),
-        to=[invitation.email],
+        html=render_to_string("emails/invitation.html", context),
+        chapter=invitation.chapter,
+        invitation=invitation,
     )
-    message.attach_alternative(render_to_string("emails/invitation.html", context), "text/html")
-    transaction.on_commit(lambda: message.send(fail_silently=True))
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, by) -> int:
+    """Send an open invitation's failed email again (the same link); returns how many were queued."""
+    if not invitation.is_open:
+        raise ValidationError("This invitation has expired, was withdrawn or was already used.")
+    failed = list(invitation.emails.filter(status=OutboundEmail.Status.FAILED).values_list("pk", flat=True))
+    if not failed:
+        raise ValidationError("Its email has not failed: it is queued or was sent.")
+    queued = emails_retry(email_ids=failed)
+    audit_record(actor=by, action="invitation.resent", target=invitation, chapter=invitation.chapter,
+                 summary=f"Sent the invitation of {invitation.email} again after its email failed")
+    return queued
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -178,6 +204,7 @@ def _mark_email_verified(user: User) -> None:
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, by) -> None:
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+    emails_cancel(emails=invitation.emails.all())  # a withdrawn invitation's email is not sent after all
     audit_record(actor=by, action="invitation.revoked", target=invitation, chapter=invitation.chapter,
                  summary=f"Withdrew the invitation of {invitation.email}")
 

@@ -1,19 +1,29 @@
-from smtplib import SMTPException
-
 from celery import shared_task
 
-from members import notifications
+from members import notifications, outbox
 
 
-@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)
-def notification_email_send_task(notification_id: int) -> bool:
-    return notifications.notification_email_send(notification_id=notification_id)
+@shared_task
+def outbound_email_send_task(email_id: int) -> bool:
+    """Send one outbox email; after a failure, queue the next try for when its wait is over."""
+    result = outbox.email_send(email_id=email_id)
+    if result.retry_at is not None:
+        # Lost if the broker is down or the worker restarts: the sweep then finds the row due.
+        outbox.email_send_queue(email_id=email_id, eta=result.retry_at)
+    return result.sent
+
+
+@shared_task
+def outbox_sweep() -> int:
+    """Every minute: queue a send for each email that is due (its task was lost, or its wait is over)."""
+    notifications.notifications_email_backfill()  # notices from before the outbox: their emails join it
+    ids = outbox.emails_due_ids()
+    for pk in ids:
+        outbound_email_send_task.delay(pk)
+    return len(ids)
 
 
 @shared_task
 def notifications_send_pending() -> int:
-    """Queue the email of every notification still unsent; each send claims its row."""
-    ids = notifications.notifications_pending_ids()
-    for pk in ids:
-        notification_email_send_task.delay(pk)
-    return len(ids)
+    """The old name of `outbox_sweep`: kept so a beat still running the old schedule keeps mail moving."""
+    return outbox_sweep()

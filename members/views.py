@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -7,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from members import selectors, services
+from members import outbox, selectors, services
 from members.audit_display import audit_changes_attach
 from members.forms import AcceptInvitationForm, ProfileForm
 from members.models import Notification
@@ -129,3 +130,41 @@ def audit_global(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     page.object_list = audit_changes_attach(page.object_list)
     return render(request, "members/audit.html", {"page": page, "q": q})
+
+
+OUTBOX_LABELS = {"failed": "Failed", "waiting": "Waiting", "sent": "Sent", "all": "All"}
+
+
+def _require_org_admin(user) -> None:
+    # Emails of every chapter and of accounts (no chapter) are listed: organisation admins only.
+    if not user.is_org_admin:
+        raise PermissionDenied("Only organisation admins may see the email outbox.")
+
+
+@login_required
+def outbox_list(request):
+    """The email outbox for organisation admins: what failed and why, what waits, what went."""
+    _require_org_admin(request.user)
+    show = request.GET.get("show", "failed")
+    show = show if show in OUTBOX_LABELS else "failed"
+    q = request.GET.get("q", "").strip()
+    page = Paginator(selectors.outbox_emails(show=show, q=q), 50).get_page(request.GET.get("page"))
+    counts = selectors.outbox_counts()
+    filters = [(key, label, counts[key]) for key, label in OUTBOX_LABELS.items()]
+    return render(request, "members/outbox.html", {
+        "page": page, "show": show, "q": q, "filters": filters, "max_attempts": settings.OUTBOX_MAX_ATTEMPTS,
+    })
+
+
+@require_POST
+@login_required
+def outbox_retry(request):
+    _require_org_admin(request.user)
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    queued = outbox.emails_retry(email_ids=ids)
+    if queued:
+        messages.success(request, f"{queued} email{'s' if queued != 1 else ''} queued to be tried again now.")
+    else:
+        messages.info(request, "Nothing to retry: the email was sent or is being sent.")
+    show = request.POST.get("show", "")
+    return redirect(reverse("outbox") + (f"?show={show}" if show in OUTBOX_LABELS else ""))

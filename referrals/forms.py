@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from leadsgroups.single_line import SingleLineFormMixin
 from members.models import Membership
 from referrals.models import MAX_CLOSED_VALUE, TEMPERATURE_MEANINGS, Referral
 
@@ -73,7 +74,7 @@ class ReceiverField(forms.CharField):
         raise forms.ValidationError(f"Several members match: {names}. Type more of the name.")
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(SingleLineFormMixin, forms.Form):
     receiver = ReceiverField(
         candidates=[], label="To", help_text="Type a name or a classification, then pick from the list."
     )
@@ -149,13 +150,13 @@ class ReferralForm(forms.Form):
         return data
 
 
-class StatusForm(forms.Form):
+class StatusForm(SingleLineFormMixin, forms.Form):
     to = forms.ChoiceField(choices=Referral.Status.choices)
     note = forms.CharField(max_length=300, required=False)
     reason = forms.CharField(max_length=300, required=False, label="Why do you decline it?")
 
 
-class WonForm(forms.Form):
+class WonForm(SingleLineFormMixin, forms.Form):
     value = forms.DecimalField(
         label="Value of the business closed",
         max_digits=12,
@@ -188,7 +189,7 @@ class EraseForm(forms.Form):
     )
 
 
-class ErasureFindForm(forms.Form):
+class ErasureFindForm(SingleLineFormMixin, forms.Form):
     contact = forms.CharField(
         max_length=254,
         label="The prospect's email address or phone number",
@@ -217,7 +218,7 @@ class OneToOneForm(forms.Form):
         self.fields["other"].queryset = candidates
 
 
-class EducationForm(forms.Form):
+class EducationForm(SingleLineFormMixin, forms.Form):
     completed_on = forms.DateField(label="Date", widget=_date_input(), initial=date.today, validators=[_not_long_ago])
     title = forms.CharField(max_length=200, label="What did you learn?")
     hours = forms.DecimalField(

@@ -9,15 +9,15 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from members.audit import audit_record
-from members.models import Membership, Notification
+from members.models import Membership, Notification, OutboundEmail
 from members.notifications import notification_send
+from members.outbox import email_queue, emails_erase
 from referrals.models import (
     MAX_CLOSED_VALUE,
     ConsentRequest,
@@ -333,7 +333,11 @@ def stale_next_step(referral: Referral) -> str:
 def consent_request_wait(referral: Referral, *, now=None) -> str:
     """Why the prospect cannot be asked again yet ("" if they can): never flood a non-member's inbox."""
     now = now or timezone.now()
-    sent = list(referral.consent_requests.order_by("-created_at").values_list("created_at", flat=True))
+    # A link whose email failed never reached the prospect: it does not count, so the giver can ask again.
+    sent = list(
+        referral.consent_requests.exclude(emails__status=OutboundEmail.Status.FAILED)
+        .order_by("-created_at").values_list("created_at", flat=True)
+    )
     if len(sent) >= CONSENT_REQUESTS_MAX:
         return f"The prospect has been asked {len(sent)} times already; ask them in person instead."
     if sent and sent[0] > now - CONSENT_REQUEST_INTERVAL:
@@ -378,21 +382,23 @@ def consent_request_send(*, referral: Referral, by: Membership) -> tuple[Consent
         "receiver": referral.receiver.display_name,
         "receiver_business": referral.receiver.business_name or referral.receiver.user.business_name,
     }
-    message = EmailMultiAlternatives(
+    # An outbox row, written with the request: a task sends it, retries it, and the referral page
+    # shows whether it went.
+    email_queue(
+        kind=OutboundEmail.Kind.CONSENT,
+        to=referral.prospect_email,
         subject=f"{referral.giver.display_name} would like to put you in touch with "
         f"{referral.receiver.display_name}",
         body=render_to_string("referrals/emails/consent_request.txt", context),
-        to=[referral.prospect_email],
+        html=render_to_string("referrals/emails/consent_request.html", context),
+        chapter=referral.chapter,
+        consent_request=consent_request,
     )
-    message.attach_alternative(
-        render_to_string("referrals/emails/consent_request.html", context), "text/html"
-    )
-    transaction.on_commit(lambda: message.send(fail_silently=True))
     ReferralEvent.objects.create(
         referral=referral,
         action=ReferralEvent.Action.CONSENT,
         actor=by.user,
-        note="Consent request emailed to the prospect",
+        note="Consent request queued to be emailed to the prospect",
     )
     return consent_request, link
 
@@ -483,6 +489,8 @@ def _erase(*, referral: Referral, actor, reason: str) -> None:
     referral.consent_requests.filter(closed_at__isnull=True).update(
         closed_at=referral.prospect_erased_at, outcome=ConsentRequest.Outcome.ERASED
     )
+    # The consent emails held the prospect's address and name: they go too (unsent ones are cancelled).
+    emails_erase(emails=OutboundEmail.objects.filter(consent_request__referral=referral))
     ReferralEvent.objects.create(
         referral=referral, action=ReferralEvent.Action.ERASED, actor=actor, note=reason[:300]
     )

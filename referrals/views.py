@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.access import Need, chapter_view
 from members.models import Membership
+from members.selectors import with_email_state
 from referrals import selectors, services
 from referrals.forms import (
     EducationForm,
@@ -204,7 +205,10 @@ def referral_detail(request, referral_id):
             "can_ask_consent": can_ask_consent,
             # Said before the giver taps, rather than refused after.
             "consent_wait": services.consent_request_wait(referral) if can_ask_consent else "",
-            "open_request": referral.consent_requests.filter(closed_at__isnull=True).first()
+            # with its email's state: the giver sees whether the link is queued, went, or failed
+            "open_request": with_email_state(
+                referral.consent_requests.filter(closed_at__isnull=True), cause="consent_request"
+            ).first()
             if can_see
             else None,
             # Admins and region staff may erase without seeing what they erase (the page says what goes).
@@ -226,8 +230,10 @@ def referral_status(request, referral_id):
         raise PermissionDenied("Only the member who received this referral can change its status.")
     form = StatusForm(request.POST)
     error = None
-    if not form.is_valid():
-        error = "Choose a status to move the referral to."
+    if not form.is_valid():  # no status chosen, or a note or reason that is not one line: say which
+        error = "Choose a status to move the referral to." if "to" in form.errors else " ".join(
+            message for errors in form.errors.values() for message in errors
+        )
     elif form.cleaned_data["to"] == Referral.Status.WON:
         url = reverse("referrals:won", args=[request.chapter.slug, referral.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -317,7 +323,9 @@ def consent_request(request, referral_id):
     except ValidationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, "We emailed the prospect a link to confirm or decline.")
+        messages.success(
+            request, "Email to the prospect queued, with a link to confirm or decline: this page shows when it has gone."
+        )
     return redirect("referrals:detail", request.chapter.slug, referral.pk)
 
 

@@ -11,6 +11,9 @@ ROUTES = {
     "chapters:invitation-revoke": Route(
         LEADERSHIP, method="post", kwargs=lambda p: {"invitation_id": _invitation(p).pk}
     ),
+    "chapters:invitation-resend": Route(
+        LEADERSHIP, method="post", kwargs=lambda p: {"invitation_id": _invitation(p).pk}
+    ),
     "chapters:audit": Route(LEADERSHIP),
 }
 

@@ -9,7 +9,21 @@ ROUTES = {
     ),
     "profile": Route(SIGNED_IN, chapter_scoped=False),
     "audit": Route(OVERSIGHT | {"other_region_staff"}, chapter_scoped=False),
+    # The email outbox lists every chapter's emails and account emails: organisation admins only.
+    "outbox": Route(frozenset({"org_admin"}), chapter_scoped=False),
+    "outbox-retry": Route(
+        frozenset({"org_admin"}), chapter_scoped=False, method="post", data=lambda p: {"id": _failed_email(p).pk}
+    ),
 }
+
+
+def _failed_email(p):
+    from members.models import OutboundEmail
+
+    return OutboundEmail.objects.create(
+        kind="notification", to=p.member.user.email, subject="A fine", body="x", status="failed",
+        attempts=6, last_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
 
 
 def _notice(p):

@@ -2,6 +2,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from tests.outbox import outbox_flush
 
 
 def test_sign_in_with_email_lands_on_the_dashboard(client, personas):
@@ -16,11 +17,13 @@ def test_unverified_address_must_be_confirmed_before_signing_in(client, db):
     response = client.post(reverse("account_login"), {"login": user.email, "password": "pw-for-tests-1"})
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
+    assert outbox_flush() == 1  # the confirmation email is an outbox row, sent by the worker
     assert "fresh@example.com" in mail.outbox[0].to
 
 
 def test_password_reset_sends_a_link(client, personas):
     client.post(reverse("account_reset_password"), {"email": personas.member.user.email})
+    assert outbox_flush() == 1
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
@@ -50,6 +53,7 @@ def test_repeated_failed_sign_ins_are_rate_limited(client, personas, settings):
 
 def test_password_reset_email_speaks_as_leadsgroups_not_the_host(client, personas):
     client.post(reverse("account_reset_password"), {"email": personas.member.user.email})
+    outbox_flush()
     message = mail.outbox[0]
     assert message.subject == "[Leadsgroups] Choose a new password"
     assert message.body.splitlines()[0] == "Hello from Leadsgroups,"  # not "Hello from testserver!"

@@ -9,11 +9,12 @@ from django.urls import reverse
 
 from members.audit import audit_record
 from members.models import AuditEvent, Membership, Notification
+from tests.audit_time import audit_rewrite
 from tests.factories import ChapterFactory, RegionFactory
 
 
 def _at(event, moment):
-    AuditEvent._base_manager.filter(pk=event.pk).update(created_at=moment)
+    audit_rewrite(event, created_at=moment)
 
 
 def _status_change(personas, n=1):
@@ -57,14 +58,14 @@ def test_a_region_stored_as_an_id_shows_its_name_and_times_and_dates_read(client
     case_event = audit_record(
         actor=personas.org_admin, action="case.decided", target=personas.member, chapter=chapter, summary="x",
     )
-    AuditEvent._base_manager.filter(pk=case_event.pk).update(target_type="enforcement.expulsioncase", after={
+    audit_rewrite(case_event, target_type="enforcement.expulsioncase", after={
         "decision": "probation", "membership_status": "probation", "probation_until": "2027-03-03",
     }, before={"status": "open"})
     audit_record(
         actor=personas.member.user, action="case.appealed", target=personas.member, chapter=chapter, summary="y",
         after={"appealed_at": datetime(2026, 3, 2, 3, 30, 5, tzinfo=UTC), "waived_rest": True, "chars": 94},
     )
-    AuditEvent._base_manager.filter(action="case.appealed").update(target_type="enforcement.expulsioncase")
+    audit_rewrite(AuditEvent.objects.filter(action="case.appealed"), target_type="enforcement.expulsioncase")
     personas.login(client, "org_admin")
     cell = _cell(client.get(reverse("audit")).content.decode())
     assert "Region: — → North Region" in cell

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from django.urls import reverse
 
 from members.audit import audit_record
-from members.models import AuditEvent
+from tests.audit_time import audit_rewrite
 
 
 def _event(personas, *, actor, reason="", created_at=None, after=None):
@@ -15,7 +15,7 @@ def _event(personas, *, actor, reason="", created_at=None, after=None):
         reason=reason,
     )
     if created_at is not None:
-        AuditEvent._base_manager.filter(pk=e.pk).update(created_at=created_at)
+        audit_rewrite(e, created_at=created_at)
     return e
 
 

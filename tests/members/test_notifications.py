@@ -1,38 +1,49 @@
-from datetime import date
+from datetime import date, timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from members.models import Notification
-from members.notifications import notification_email_send, notification_send, notifications_pending_ids
-from members.tasks import notifications_send_pending
+from members.models import Notification, OutboundEmail
+from members.notifications import notification_send
+from members.outbox import emails_due_ids
+from members.tasks import outbox_sweep
+from tests.outbox import outbox_flush
 
 
-def test_notice_is_a_row_first_and_email_is_queued_after_commit(personas, django_capture_on_commit_callbacks):
-    with mock.patch("members.tasks.notification_email_send_task.delay") as delay:
+def test_notice_and_its_email_are_rows_first_and_the_send_is_queued_after_commit(
+    personas, django_capture_on_commit_callbacks
+):
+    with mock.patch("members.tasks.outbound_email_send_task.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             n = notification_send(user=personas.member.user, kind="fine", title="A fine", chapter=personas.chapter)
-    assert Notification.objects.filter(pk=n.pk).exists()
+            delay.assert_not_called()  # nothing leaves before the transaction commits
+    email = OutboundEmail.objects.get(notification=n)
+    assert (email.kind, email.to, email.status) == ("notification", personas.member.user.email, "queued")
     assert len(callbacks) == 1
-    delay.assert_called_once_with(n.pk)
+    delay.assert_called_once_with(email.pk)
 
 
 def test_a_broker_outage_does_not_fail_the_caller(personas, django_capture_on_commit_callbacks):
-    with mock.patch("members.tasks.notification_email_send_task.delay", side_effect=ConnectionError("down")):
+    with mock.patch("members.tasks.outbound_email_send_task.delay", side_effect=ConnectionError("down")):
         with django_capture_on_commit_callbacks(execute=True):
             n = notification_send(user=personas.member.user, kind="fine", title="A fine")
-    assert n.email_sent_at is None  # the periodic sweep will send it
+    n.refresh_from_db()
+    assert n.email_sent_at is None
+    assert OutboundEmail.objects.get(notification=n).status == "queued"  # the periodic sweep will send it
 
 
 def test_email_goes_out_once_with_text_and_html(personas):
     n = notification_send(user=personas.member.user, kind="fine", title="Fine <b>issued</b>", body="Because.")
-    assert notification_email_send(notification_id=n.pk) is True
-    assert notification_email_send(notification_id=n.pk) is False  # a second delivery sends nothing
+    assert outbox_flush() == 1
+    assert outbox_flush() == 0  # a second run sends nothing
     assert len(mail.outbox) == 1
     html = mail.outbox[0].alternatives[0][0]
     assert "Fine &lt;b&gt;issued&lt;/b&gt;" in html
+    n.refresh_from_db()
+    assert n.email_sent_at is not None
 
 
 def test_muted_kinds_stay_in_app_only(personas):
@@ -41,7 +52,8 @@ def test_muted_kinds_stay_in_app_only(personas):
     user.save()
     n = notification_send(user=user, kind="reminder", title="Meeting tomorrow")
     assert not n.email_wanted
-    assert notification_email_send(notification_id=n.pk) is False
+    assert not OutboundEmail.objects.exists()
+    assert outbox_flush() == 0
     assert mail.outbox == []
 
 
@@ -52,13 +64,25 @@ def test_dedupe_key_makes_a_rerun_change_nothing(personas):
     assert Notification.objects.count() == 1
 
 
-def test_sweep_requeues_unsent_email(personas):
+def test_sweep_requeues_unsent_email_whose_task_was_lost(personas):
     n = notification_send(user=personas.member.user, kind="fine", title="x")
-    Notification.objects.filter(pk=n.pk).update(created_at=n.created_at.replace(year=2020))
-    assert notifications_pending_ids() == [n.pk]
-    with mock.patch("members.tasks.notification_email_send_task.delay") as delay:
-        assert notifications_send_pending() == 1
-    delay.assert_called_once_with(n.pk)
+    email = OutboundEmail.objects.get(notification=n)
+    assert emails_due_ids() == [email.pk]
+    with mock.patch("members.tasks.outbound_email_send_task.delay") as delay:
+        assert outbox_sweep() == 1
+    delay.assert_called_once_with(email.pk)
+
+
+def test_the_sweep_gives_notices_from_before_the_outbox_their_email(personas):
+    old = Notification.objects.create(user=personas.member.user, kind="fine", title="Old fine", email_wanted=True,
+                                      created_at=timezone.now() - timedelta(minutes=5))
+    reminder = Notification.objects.create(user=personas.member.user, kind="reminder", title="Tomorrow",
+                                           email_wanted=True, created_at=timezone.now() - timedelta(minutes=5))
+    with mock.patch("members.tasks.outbound_email_send_task.delay"):
+        assert outbox_sweep() == 1
+        assert outbox_sweep() == 1  # still due (the task was mocked), but no second row
+    assert OutboundEmail.objects.get(notification=old).subject.endswith("Old fine")
+    assert not OutboundEmail.objects.filter(notification=reminder).exists()  # reminders build their own
 
 
 def test_unread_count_in_navigation_and_mark_read(client, personas):
@@ -184,6 +208,6 @@ def test_a_visitor_follow_up_notice_opens_for_whoever_brought_the_visitor(client
 
 def test_the_email_links_through_the_open_view_so_reading_it_there_counts(personas, settings):
     n = notification_send(user=personas.member.user, kind="fine", title="A fine", url="/c/home-chapter/fines/mine/")
-    assert notification_email_send(notification_id=n.pk)
+    assert outbox_flush() == 1
     link = settings.SITE_URL + reverse("notification-open", args=[n.pk])
     assert link in mail.outbox[0].body and link in mail.outbox[0].alternatives[0][0]

@@ -13,6 +13,7 @@ from chapters.access import access_for
 from members.models import AuditEvent, Notification
 from referrals import services
 from referrals.models import ConsentRequest, Referral
+from tests.outbox import outbox_flush
 from tests.referrals.factories import ReferralFactory
 
 
@@ -24,6 +25,7 @@ def referral(personas):
 def _send(personas, referral, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _, link = services.consent_request_send(referral=referral, by=personas.member)
+    outbox_flush()  # as the worker would
     return link.split("/consent/")[1].rstrip("/")
 
 
