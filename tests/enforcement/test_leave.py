@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.apps import apps
-from django.db import connection
 
 from enforcement import tasks
 from enforcement.leave import leave_record, leave_status_mismatches
 from enforcement.models import Leave
 from members.models import AuditEvent, Membership, Notification
 from members.services import membership_change
+from tests.audit_time import audit_rewrite
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # Mon 2 Mar 2026; the personas' chapter is in London
 
@@ -141,8 +141,7 @@ def test_existing_leave_is_rebuilt_from_the_audit_trail(frozen):
     def change(m, status, when):
         membership_change(membership=m, by=None, status=status, reason="Leave")
         event = AuditEvent.objects.filter(action="membership.changed").order_by("-pk").first()
-        with connection.cursor() as cursor:  # audit rows refuse updates through the ORM
-            cursor.execute("UPDATE members_auditevent SET created_at = %s WHERE id = %s", [when, event.pk])
+        audit_rewrite(event, created_at=when)  # audit rows refuse updates (a trigger on PostgreSQL)
 
     change(p.member, Membership.Status.ON_LEAVE, datetime(2026, 1, 10, 9, tzinfo=UTC))
     change(p.member, Membership.Status.ACTIVE, datetime(2026, 1, 25, 9, tzinfo=UTC))
