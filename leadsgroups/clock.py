@@ -12,8 +12,9 @@ Only for DEBUG or TESTING settings: production refuses to start with it (see `cl
 from __future__ import annotations
 
 import os
+import time
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -34,11 +35,16 @@ def clock_file() -> Path | None:
 
 
 def clock_read(path: Path) -> datetime:
-    """The time in the file: an ISO timestamp with its offset, e.g. 2027-03-03T17:30:00+00:00."""
+    """The time the file sets, ticking since it was written: the file holds an ISO timestamp with its
+    offset (e.g. 2027-03-03T17:30:00+00:00), and the real seconds since its last change are added.
+
+    Ticking from the write, not from each reader's start, keeps every process on one clock that only
+    moves forward: a task started later never runs "before" a row an earlier task wrote.
+    """
     moment = datetime.fromisoformat(path.read_text().strip())
     if moment.tzinfo is None:
         raise ImproperlyConfigured(f"{path}: the time needs an offset, e.g. 2027-03-03T17:30:00+00:00")
-    return moment
+    return moment + timedelta(seconds=max(0.0, time.time() - path.stat().st_mtime))
 
 
 def clock_write(path: Path, moment: datetime) -> None:
