@@ -10,12 +10,9 @@ import subprocess
 import sys
 import time
 from datetime import date, datetime, timedelta
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from enforcement import tasks
@@ -23,46 +20,7 @@ from enforcement.models import Fine
 from members.models import Membership, Notification
 from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, MeetingFactory
 from tests.factories import ChapterFactory, MembershipFactory
-
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-BASE_DIR = Path(__file__).resolve().parents[2]
-
-
-def _unavailable(reason: str):
-    if REQUIRE_SERVICES:
-        pytest.fail(f"REQUIRE_SERVICES=1: {reason}")
-    pytest.skip(reason)
-
-
-def _redis():
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith("redis://"):
-        _unavailable(f"set CELERY_BROKER_URL=redis://… to run the real-worker test (now {url.split(':')[0]}://)")
-    import redis
-
-    client = redis.Redis.from_url(url)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        _unavailable(f"Redis at {url} is not reachable: {exc}")
-    return client
-
-
-def _database_url() -> str:
-    if connection.vendor != "postgresql":
-        _unavailable("the real-worker test needs DATABASE_URL=postgres://… (SQLite's test database is in memory)")
-    s = connection.settings_dict
-    auth = quote(s["USER"] or "") + (f":{quote(s['PASSWORD'])}" if s.get("PASSWORD") else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def _wait(predicate, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
+from tests.services import BASE_DIR, database_url, redis_client, wait_for
 
 
 def _queue_idle(r) -> bool:
@@ -72,8 +30,8 @@ def _queue_idle(r) -> bool:
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_runs_the_sweeps_and_issues_everything_exactly_once():
-    database_url = _database_url()
-    r = _redis()
+    db_url = database_url()
+    r = redis_client()
     r.delete("celery", "unacked", "unacked_index")  # a previous aborted run's leftovers
 
     chapter = ChapterFactory(timezone="Europe/London", venue="The Quay")
@@ -93,7 +51,7 @@ def test_real_worker_runs_the_sweeps_and_issues_everything_exactly_once():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "leadsgroups.settings_test",
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": db_url,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "ENFORCEMENT_REMINDER_HOUR": "0",  # the reminder hour has always come: tomorrow's meeting is due
     }
@@ -107,19 +65,19 @@ def test_real_worker_runs_the_sweeps_and_issues_everything_exactly_once():
         for _ in range(2):
             tasks.enforcement_sweep.delay()
             tasks.reminders_sweep.delay()
-        assert _wait(lambda: Fine.objects.count() >= 2 and Notification.objects.filter(kind="reminder").count() >= 2), (
+        assert wait_for(lambda: Fine.objects.count() >= 2 and Notification.objects.filter(kind="reminder").count() >= 2), (
             "worker produced nothing in time"
         )
-        assert _wait(lambda: _queue_idle(r)), "queue did not drain"
+        assert wait_for(lambda: _queue_idle(r)), "queue did not drain"
         time.sleep(2)  # let a straggler (a fanned-out task just taken) finish
-        assert _wait(lambda: _queue_idle(r))
+        assert wait_for(lambda: _queue_idle(r))
         assert list(Fine.objects.values_list("membership__user__full_name", "period_start").order_by("period_start")) == [
             ("Ann", today - timedelta(days=14)), ("Ann", today - timedelta(days=7))
         ]
         assert ann.expulsion_cases.count() == 1
         reminders = Notification.objects.filter(kind="reminder")
         assert sorted(reminders.values_list("user__full_name", flat=True)) == ["Ann", "Bob"]
-        assert _wait(lambda: not reminders.filter(email_sent_at__isnull=True).exists()), "reminder emails not sent"
+        assert wait_for(lambda: not reminders.filter(email_sent_at__isnull=True).exists()), "reminder emails not sent"
     finally:
         worker.terminate()
         try:

@@ -18,8 +18,8 @@ from enforcement import services
 from enforcement.models import Fine
 from members.models import AuditEvent
 from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, MeetingFactory
-from tests.enforcement.test_celery_worker import BASE_DIR, _database_url
 from tests.factories import ChapterFactory, MembershipFactory
+from tests.services import BASE_DIR, database_url
 
 # Issues the first fine, says so, then hangs inside the chapter's transaction until killed.
 CHILD = """
@@ -39,7 +39,7 @@ services.chapter_enforce(chapter=Chapter.objects.get(pk=int(sys.argv[1])))
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_chapter_leaves_nothing_and_the_rerun_issues_everything_once():
-    database_url = _database_url()
+    db_url = database_url()
     chapter = ChapterFactory(timezone="Europe/London")
     today = timezone.now().astimezone(chapter.tz).date()
     ann = MembershipFactory(chapter=chapter, joined_on=date(2024, 1, 1))
@@ -50,7 +50,7 @@ def test_a_worker_killed_mid_chapter_leaves_nothing_and_the_rerun_issues_everyth
         AttendanceFactory(meeting=meeting, membership=ann, status="absent")
         AttendanceFactory(meeting=meeting, membership=bob, status="absent")
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "leadsgroups.settings_test", "DATABASE_URL": database_url}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "leadsgroups.settings_test", "DATABASE_URL": db_url}
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(chapter.pk)], cwd=BASE_DIR, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -12,7 +12,7 @@ from leadsgroups.beat import BEAT_SCHEDULE
 from leadsgroups.celery import app
 from meetings.models import Meeting
 from tests.factories import ChapterFactory
-from tests.system.conftest import wait_for
+from tests.services import wait_for
 
 
 def test_the_celery_app_is_configured_with_every_entry_of_the_schedule():

@@ -30,7 +30,8 @@ from members.models import Membership, Notification
 from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, ReferralFactory
 from tests.factories import ChapterFactory, MembershipFactory
 from tests.meetings.factories import MeetingFactory
-from tests.system.conftest import WebClient, wait_for
+from tests.services import wait_for
+from tests.system.conftest import WebClient
 
 London = "Europe/London"
 
