@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from meetings import selectors, services
@@ -40,7 +41,10 @@ def test_member_totals_over_six_and_twelve_months(personas):
 
 
 def test_my_attendance_page_marks_open_meetings_provisional(client, personas):
-    meeting = MeetingFactory(chapter=personas.chapter, local_date=date.today())
+    # Starts within the hour, whatever the time of day: its roll call is open (it opens 2 hours before).
+    starts = timezone.now() + timedelta(hours=1)
+    meeting = MeetingFactory(chapter=personas.chapter, starts_at=starts,
+                             local_date=starts.astimezone(personas.chapter.tz).date())
     services.attendance_mark(meeting=meeting, membership=personas.member, status="late", by=personas.president.user)
     VisitorFactory(meeting=meeting, invited_by=personas.member)
     personas.login(client, "member")
