@@ -11,6 +11,7 @@ from chapters.access import access_for
 from chapters.services import chapter_update
 from enforcement import review, services
 from enforcement.models import ExpulsionCase, Fine
+from enforcement.periods import local_today
 from meetings.models import Attendance
 from meetings.services import attendance_correct, visitor_convert
 from members.models import AuditEvent, Membership
@@ -157,7 +158,8 @@ def test_expulsion_and_probation_lifted(personas):
     assert last("case.decided").after["membership_status"] == "expelled"
     other = ExpulsionCaseFactory(membership=personas.member2, appeal_waived_at=NOW)
     review.case_decide(case=other, by=personas.org_admin, decision="probation", reason="Warned twice by the president.",
-                       probation_until=date.today() + timedelta(days=1), conditions="Attend")
+                       probation_until=local_today(personas.chapter.tz, datetime.now(UTC)) + timedelta(days=1),
+                       conditions="Attend")
     review.probation_lift(case_id=other.pk, now=datetime.now(UTC) + timedelta(days=3))
     lifted = last("case.probation_lifted")
     assert lifted.actor is None and lifted.after == {"membership_status": "active"}

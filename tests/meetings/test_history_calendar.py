@@ -1,12 +1,11 @@
 import csv
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar
 
 from meetings import selectors, services
@@ -40,11 +39,10 @@ def test_member_totals_over_six_and_twelve_months(personas):
     assert len(record["rows"]) == 4 and not record["provisional"]
 
 
-def test_my_attendance_page_marks_open_meetings_provisional(client, personas):
-    # Starts within the hour, whatever the time of day: its roll call is open (it opens 2 hours before).
-    starts = timezone.now() + timedelta(hours=1)
-    meeting = MeetingFactory(chapter=personas.chapter, starts_at=starts,
-                             local_date=starts.astimezone(personas.chapter.tz).date())
+def test_my_attendance_page_marks_open_meetings_provisional(client, personas, time_machine):
+    # Half an hour before today's 07:00 (London) meeting: its roll call is open, the meeting is today's.
+    time_machine.move_to(datetime(2026, 6, 3, 5, 30, tzinfo=UTC))
+    meeting = MeetingFactory(chapter=personas.chapter, local_date=date(2026, 6, 3))
     services.attendance_mark(meeting=meeting, membership=personas.member, status="late", by=personas.president.user)
     VisitorFactory(meeting=meeting, invited_by=personas.member)
     personas.login(client, "member")
