@@ -35,22 +35,26 @@ def clock_file() -> Path | None:
 
 
 def clock_read(path: Path) -> datetime:
-    """The time the file sets, ticking since it was written: the file holds an ISO timestamp with its
-    offset (e.g. 2027-03-03T17:30:00+00:00), and the real seconds since its last change are added.
+    """The time the file sets, ticking since it was written.
 
-    Ticking from the write, not from each reader's start, keeps every process on one clock that only
-    moves forward: a task started later never runs "before" a row an earlier task wrote.
+    The file's first line is an ISO timestamp with its offset (e.g. 2027-03-03T17:30:00+00:00); the
+    second, written by `clock_write`, the machine's monotonic clock at the time of writing, so the
+    seconds since are added. Ticking from the write, not from each reader's start, keeps every
+    process on one clock that only moves forward: a task started later never runs "before" a row an
+    earlier task wrote. (The monotonic clock is one per machine and no time travel touches it.)
     """
-    moment = datetime.fromisoformat(path.read_text().strip())
+    first, _, written = path.read_text().strip().partition("\n")
+    moment = datetime.fromisoformat(first.strip())
     if moment.tzinfo is None:
         raise ImproperlyConfigured(f"{path}: the time needs an offset, e.g. 2027-03-03T17:30:00+00:00")
-    return moment + timedelta(seconds=max(0.0, time.time() - path.stat().st_mtime))
+    elapsed = time.monotonic() - float(written) if written.strip() else 0.0
+    return moment + timedelta(seconds=max(0.0, elapsed))
 
 
 def clock_write(path: Path, moment: datetime) -> None:
     """Set the time the processes live at (atomically: a reader never sees half a timestamp)."""
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(moment.isoformat())
+    tmp.write_text(f"{moment.isoformat()}\n{time.monotonic()}")
     tmp.replace(path)
 
 

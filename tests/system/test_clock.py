@@ -1,6 +1,6 @@
 """The settable clock of the system tests: processes live at the file's time, production refuses it."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -32,3 +32,14 @@ def test_a_time_without_offset_is_refused(tmp_path):
     path.write_text("2027-03-28T00:30:00")
     with pytest.raises(ImproperlyConfigured, match="offset"):
         clock_read(path)
+
+
+def test_the_clock_ticks_from_its_last_write_for_every_reader(tmp_path):
+    import time
+
+    path = tmp_path / "now"
+    clock_write(path, datetime(2027, 3, 1, 10, 0, tzinfo=UTC))
+    time.sleep(0.2)
+    first = clock_read(path)
+    assert timedelta(seconds=0.2) <= first - datetime(2027, 3, 1, 10, 0, tzinfo=UTC) < timedelta(seconds=5)
+    assert clock_read(path) >= first  # a later reader never goes back in time
