@@ -69,6 +69,7 @@ def test_a_past_cancelled_meeting_is_reinstated_with_its_reason_on_the_audit_tra
     html = client.get(personas.url("meetings:detail", cancelled_long_ago.pk)).content.decode()
     field = re.search(r'<input [^>]*data-testid="reinstate-reason"[^>]*>', html).group(0)
     assert 'name="reason"' in field and " required" in field
+    assert "closing it will mark everyone still unmarked as absent" in html  # what reinstating leads to
     response = client.post(personas.url("meetings:reinstate", cancelled_long_ago.pk),
                            {"reason": "It took place at the café next door after all"})
     assert response.status_code == 302
