@@ -202,8 +202,10 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     row = next((r for r in roll.expected + roll.on_leave if r.membership.pk == membership.pk), None)
     if row is None:  # a departed member with no mark: there is no row to redraw
         return HttpResponse(error or "This person has no seat in the chapter.", status=422)
+    # A refused substitute comes back with what was typed, so fixing it is one field, not both again.
+    typed = {k: request.POST.get(k, "") for k in ("substitute_name", "substitute_business")} if error else None
     context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts,
-               "can_edit": True, "error": error}
+               "can_edit": True, "error": error, "typed": typed}
     html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)
     # only the figures: the panel around them keeps its poll and where that poll is up to
     html += render_to_string("meetings/meeting_detail.html#roll-figures", {**context, "oob": True}, request=request)
