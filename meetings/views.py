@@ -465,7 +465,8 @@ def visitor_convert(request, visitor_id: int):
     else:  # an account exists for the address: its owner is invited, never seated for them
         messages.success(request, (
             f"{result.email} already has an account, so {visitor.name} is not seated by this: an invitation "
-            "to join is on its way to them, and they get their seat when they accept it."
+            "to join is queued for them (the members page shows when its email has gone), and they get their "
+            "seat when they accept it."
         ))
     return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
 
