@@ -1,3 +1,5 @@
+from django.utils.functional import SimpleLazyObject
+
 from members.models import Membership, Notification, OutboundEmail
 
 
@@ -17,8 +19,10 @@ def navigation(request):
         "nav_oversight": lambda: user.is_org_admin or user.region_roles.exists(),
         # Organisation admins watch the email outbox; the badge counts emails that failed for good.
         "nav_outbox": user.is_org_admin,
-        "nav_outbox_failed": lambda: OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED).count()
-        if user.is_org_admin else 0,
+        # Read twice (on the closed menu and beside its link), counted once.
+        "nav_outbox_failed": SimpleLazyObject(
+            lambda: OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED).count() if user.is_org_admin else 0
+        ),
         # Only a seated member logs referrals: staff without a seat get no button that leads nowhere.
         "nav_has_seat": lambda: Membership.objects.filter(user=user, status__in=Membership.SEATED_STATUSES).exists(),
         "nav_chapter": getattr(request, "chapter", None),

@@ -165,6 +165,8 @@ def _attendance_change(fine, finding, book, membership, leave, now_marks, meetin
             now = after[meeting_id]["status"]
             if (mid, meeting_id) not in corrections:
                 continue  # newly counted for another reason (the window moved, a leave ended)
+            # The fine did not list this mark (a present counts for nothing): what it was, the correction says.
+            was = corrections[(mid, meeting_id)]["from"]
         fix = corrections.get((mid, meeting_id))
         mark_day = (before.get(meeting_id) or after.get(meeting_id))["date"]
         changed.append({

@@ -1,8 +1,10 @@
 """Demo step: rules for each demo chapter, the real evaluation over the chapter's history, then the review
-of the cases it opened (one awaiting an appeal, one appealed and ready, one decided)."""
+of the cases it opened (one awaiting an appeal, one appealed and ready, one decided), then what a change of
+evidence does: a correction that withdraws a fine, a paid fine to decide a refund on, a back-dated leave."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -11,12 +13,14 @@ from django.utils import timezone
 from enforcement import review
 from enforcement.evaluation import expulsion_since, violations_on_record
 from enforcement.formatting import plural
-from enforcement.models import ChapterRules, ExpulsionCase, Leave
+from enforcement.leave import leave_record
+from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
 from enforcement.periods import local_today
-from enforcement.services import chapter_enforce, rules_create
+from enforcement.services import chapter_enforce, fine_resolve, rules_create
 from meetings.models import Attendance, Meeting
 from meetings.services import attendance_correct
-from members.models import Membership
+from members.demo import invitation_undelivered
+from members.models import AuditEvent, Membership
 
 FINES = {"GBP": Decimal("10.00"), "USD": Decimal("15.00"), "EUR": Decimal("10.00")}
 
@@ -62,6 +66,7 @@ def step(*, world, stdout) -> None:
             f"{plural(len(result.fines), 'fine')} and {plural(len(result.cases), 'expulsion case')} issued"
         )
     _review(world=world, stdout=stdout, now=now)
+    _changes_of_evidence(world=world, stdout=stdout, now=now)
 
 
 # Case review: one case awaiting the member's appeal, one appealed and ready, one decided ----------
@@ -148,6 +153,90 @@ def _one_more_case(*, chapters, world, now) -> None:
             )
             if chapter_enforce(chapter=chapter, now=now).cases:
                 return
+
+
+# Changes of evidence: what the chapter's leadership sees after a correction or a back-dated leave ----
+
+WITHDRAW_REASON = "In hospital that morning; the sick note came after the meeting was closed."
+REFUND_REASON = "Sick note for that morning handed in after the fine was paid."
+LEAVE_REASON = "Knee operation; the surgeon's note is dated from the first day."
+UNDELIVERED = ("rob.finch@bouncing.example", "Rob Finch")
+
+
+def _changes_of_evidence(*, world, stdout, now) -> None:
+    """Through the real services: a mark corrected to medical withdraws its unpaid fine; the same for a
+    paid fine flags it for a refund decision; a back-dated leave; an invitation whose email failed.
+
+    Idempotent: each is keyed by its reason (or address) and done once. The fines chosen are the only fine
+    of a member without an expulsion case, so no case and no other fine changes with them (the review's
+    stages stay as they are); the demo history gives at least two such members on any weekday.
+    """
+    chapters = list(world.chapters.values())
+    done = set(
+        AuditEvent.objects.filter(action="attendance.corrected", chapter__in=chapters,
+                                  reason__in=[WITHDRAW_REASON, REFUND_REASON]).values_list("reason", flat=True)
+    )
+    todo = [r for r in (WITHDRAW_REASON, REFUND_REASON) if r not in done]
+    for reason, fine in zip(todo, _lone_fines(chapters), strict=False):
+        chapter = fine.chapter
+        treasurer = _officer(chapter, Membership.Role.SECRETARY_TREASURER)
+        if reason == REFUND_REASON:
+            fine_resolve(fine=fine, by=treasurer.user if treasurer else None, status=Fine.Status.PAID)
+        vp = _officer(chapter, Membership.Role.VICE_PRESIDENT)
+        attendance_correct(
+            meeting=fine.meeting, membership=fine.membership, status=Attendance.Status.MEDICAL,
+            by=vp.user if vp else None, reason=reason,
+        )
+        result = chapter_enforce(chapter=chapter, now=now)
+        what = "withdrawn" if reason == WITHDRAW_REASON else "paid, now a refund to decide"
+        stdout.write(f"  Fine of {fine.membership.display_name} ({chapter.name}): mark corrected to medical, {what} "
+                     f"({len(result.withdrawn)} withdrawn, {len(result.refund_flagged)} flagged)")
+    flagged = Fine.objects.filter(chapter__in=chapters, refund_flagged_at__isnull=False, refund_decision="").select_related(
+        "chapter").first()
+    if flagged is not None:
+        president = _officer(flagged.chapter, Membership.Role.PRESIDENT)
+        if president is not None:
+            world.logins.append((f"President with a refund to decide ({flagged.chapter.name})", president.user.email))
+
+    riverside = world.chapters.get("riverside")
+    if riverside is None:
+        return
+    president = _officer(riverside, Membership.Role.PRESIDENT)
+    if not Leave.objects.filter(chapter=riverside, reason=LEAVE_REASON).exists():
+        fined = Fine.objects.filter(chapter=riverside).values("membership")
+        member = (
+            Membership.objects.filter(chapter=riverside, role=Membership.Role.MEMBER, status=Membership.Status.ACTIVE)
+            .exclude(pk__in=fined).exclude(user__memberships__chapter__in=[c for c in chapters if c != riverside])
+            .order_by("-pk").first()
+        )
+        if member is not None:
+            today = local_today(riverside.tz, now)
+            leave = leave_record(membership=member, by=president.user if president else None,
+                                 starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=21),
+                                 reason=LEAVE_REASON)
+            chapter_enforce(chapter=riverside, now=now)  # what the leave's after-commit run would do
+            stdout.write(f"  Leave of {member.display_name} ({riverside.name}) recorded, back-dated: {leave.label}")
+    invitation_undelivered(chapter=riverside, by=president.user if president else None,
+                           email=UNDELIVERED[0], full_name=UNDELIVERED[1])
+
+
+def _lone_fines(chapters) -> list[Fine]:
+    """Unpaid fines for a meeting that are their member's only fine, of members without a case (stable order)."""
+    order = {c.pk: i for i, c in enumerate(chapters)}
+    fines = list(
+        Fine.objects.filter(chapter__in=chapters, status=Fine.Status.OPEN, meeting__isnull=False)
+        .exclude(membership__in=ExpulsionCase.objects.values("membership"))
+        .select_related("chapter", "meeting", "membership__user")
+    )
+    counts = Counter(Fine.objects.filter(chapter__in=chapters).values_list("membership_id", flat=True))
+    lone = [f for f in fines if counts[f.membership_id] == 1]
+    return sorted(lone, key=lambda f: (order[f.chapter_id], f.membership_id))
+
+
+def _officer(chapter, role):
+    return Membership.objects.filter(
+        chapter=chapter, role=role, status__in=Membership.SEATED_STATUSES
+    ).select_related("user").first()
 
 
 def _history(chapter, today) -> None:

@@ -80,6 +80,12 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
             text += " A meeting's period is judged once the meeting's day is over (chapter time), not when it closes."
         else:
             text += " A period is judged once its last day is over (chapter time)."
+        if rules.quota_period != ChapterRules.QuotaPeriod.MEETING:
+            # As quota_judge decides: said here, or a member sees "no quota this period" under a quota
+            # that came into force mid-month and cannot tell why.
+            unit = "week" if rules.quota_period == ChapterRules.QuotaPeriod.WEEK else "month"
+            text += (f" Each {unit} is judged by the version in force on its first day: a version that comes into "
+                     f"force mid-{unit} first judges the next whole {unit}.")
         out.append(("Referrals", text))
     else:
         out.append(("Referrals", "No referral quota."))

@@ -516,6 +516,13 @@ class FineForeseen:
     currency: str
     meeting_id: int | None
     summary: str
+    # The unpaid fine it is issued in place of (its evidence now counts this meeting too), or None: new.
+    replaces_amount: Decimal | None = None
+
+    @property
+    def adds(self) -> Decimal:
+        """What it adds to what the member owes: a replacement adds only the difference."""
+        return self.amount - (self.replaces_amount or 0)
 
 
 class _PreviewDone(Exception):
@@ -545,7 +552,8 @@ def meeting_close_fines_preview(*, meeting: Meeting, by) -> list[FineForeseen]:
             meeting_close(meeting=meeting, by=by)
             foreseen = [
                 FineForeseen(membership=f.membership, kind=f.kind, amount=f.amount, currency=f.currency,
-                             meeting_id=f.meeting_id, summary=f.summary)
+                             meeting_id=f.meeting_id, summary=f.summary,
+                             replaces_amount=f.replaces.amount if f.replaces is not None else None)
                 for f in chapter_evaluate(chapter=chapter, today=today).findings
                 if key(f) not in before
             ]

@@ -202,8 +202,10 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     row = next((r for r in roll.expected + roll.on_leave if r.membership.pk == membership.pk), None)
     if row is None:  # a departed member with no mark: there is no row to redraw
         return HttpResponse(error or "This person has no seat in the chapter.", status=422)
+    # A refused substitute comes back with what was typed, so fixing it is one field, not both again.
+    typed = {k: request.POST.get(k, "") for k in ("substitute_name", "substitute_business")} if error else None
     context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts,
-               "can_edit": True, "error": error}
+               "can_edit": True, "error": error, "typed": typed}
     html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)
     # only the figures: the panel around them keeps its poll and where that poll is up to
     html += render_to_string("meetings/meeting_detail.html#roll-figures", {**context, "oob": True}, request=request)
@@ -343,18 +345,34 @@ def meeting_close(request, meeting_id: int):
     return render(request, "meetings/meeting_close.html", {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter),
         "unmarked": unmarked, "locked": locked, "attending": counts["attending"],
-        "foreseen": foreseen, "fines_seen": fingerprint, "fines_total": _totals(foreseen or []),
+        "foreseen": foreseen, "fines_seen": fingerprint, **_foreseen_totals(foreseen or []),
     })
 
 
-def _totals(foreseen) -> list[str]:
+def _totals(foreseen, amount=lambda fine: fine.amount) -> list[str]:
     """The foreseen fines added up per currency, as money reads ("£30.00")."""
     from enforcement.formatting import money
 
     sums: dict[str, Decimal] = {}
     for fine in foreseen:
-        sums[fine.currency] = sums.get(fine.currency, Decimal(0)) + fine.amount
-    return [money(amount, currency) for currency, amount in sorted(sums.items())]
+        sums[fine.currency] = sums.get(fine.currency, Decimal(0)) + amount(fine)
+    return [money(total, currency) for currency, total in sorted(sums.items())]
+
+
+def _foreseen_totals(foreseen) -> dict:
+    """New fines and their total apart from fines re-issued in place of unpaid ones (the meeting now counts in
+    their evidence): those add only their difference, so the page never reads as charging them twice."""
+    from enforcement.formatting import money
+
+    new = [f for f in foreseen if f.replaces_amount is None]
+    replaced = [f for f in foreseen if f.replaces_amount is not None]
+    return {
+        "fines_new": new, "fines_total": _totals(new), "fines_replaced": replaced,
+        "fines_replaced_adds": [t for t in _totals(replaced, lambda f: f.adds) if any(f.adds for f in replaced)],
+        # each row with the amount of the fine it replaces ("" for a new one)
+        "foreseen_rows": [(f, money(f.replaces_amount, f.currency) if f.replaces_amount is not None else "")
+                          for f in foreseen],
+    }
 
 
 # Visitors ----------------------------------------------------------------------------------------------
@@ -447,7 +465,8 @@ def visitor_convert(request, visitor_id: int):
     else:  # an account exists for the address: its owner is invited, never seated for them
         messages.success(request, (
             f"{result.email} already has an account, so {visitor.name} is not seated by this: an invitation "
-            "to join is on its way to them, and they get their seat when they accept it."
+            "to join is queued for them (the members page shows when its email has gone), and they get their "
+            "seat when they accept it."
         ))
     return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
 

@@ -191,9 +191,12 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
             created_at=at,
         )
     declined_consent = not inside and created.minute % 20 == 13
+    # The prospect declines after the last move the receiver made: a declined prospect ends the path, so
+    # no status change may follow it in the history.
+    declined_at = min(max(at, created + timedelta(days=1)) + timedelta(hours=1), now)
     if declined_consent and final in Referral.OPEN_STATUSES:
         # A declined prospect ends the referral's path: the receiver closed it (see below).
-        closed_at = max(at, created + timedelta(days=1)) + timedelta(hours=2)
+        closed_at = min(declined_at + timedelta(hours=1), now)
         fields.update(status=S.PROSPECT_DECLINED, status_changed_at=closed_at)
         fields.pop("stale_since", None)
         ReferralEvent.objects.create(
@@ -209,7 +212,7 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
             prospect_email="",
             prospect_phone="",
             notes="",
-            prospect_erased_at=created + timedelta(days=1),
+            prospect_erased_at=declined_at,
         )
         ReferralEvent.objects.bulk_create(
             [
@@ -217,13 +220,13 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
                     referral=referral,
                     action=ReferralEvent.Action.ERASED,
                     note="The prospect declined to be contacted through the consent link.",
-                    created_at=created + timedelta(days=1),
+                    created_at=declined_at,
                 ),
                 ReferralEvent(
                     referral=referral,
                     action=ReferralEvent.Action.CONSENT,
                     note="The prospect declined to be contacted; their details were erased",
-                    created_at=created + timedelta(days=1),
+                    created_at=declined_at,
                 ),
             ]
         )

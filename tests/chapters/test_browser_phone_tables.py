@@ -31,3 +31,14 @@ def test_no_table_overflows_a_390px_screen(live_server, phone):
         cell = phone.locator("main table").get_by_text(must_see, exact=True).first
         box = cell.bounding_box()
         assert box and box["x"] + box["width"] <= 390, (path, must_see, box)
+
+
+def test_the_dashboard_fits_a_390px_screen_with_long_chapter_names(live_server, phone):
+    """An organisation admin sees every chapter as a card: long names wrap, the page never scrolls sideways."""
+    call_command("seed_demo")
+    browser_login(phone, live_server, "admin@demo.leadsgroups.org", "demo-pass-2026")
+    phone.goto(live_server.url + "/")
+    assert phone.get_by_role("link", name="Harbour Business Network").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    box = phone.get_by_role("link", name="Harbour Business Network").bounding_box()
+    assert box["x"] + box["width"] <= 390, box

@@ -110,6 +110,15 @@ def test_rules_page_states_leave_consent_grace_and_meeting_timing(world):
     assert "excused in full, not pro rata" in plain["Leave"]
     per_meeting = world.rules(referral_quota=1, quota_period=ChapterRules.QuotaPeriod.MEETING)
     assert "judged once the meeting's day is over" in dict(rules_plain_language(per_meeting))["Referrals"]
+    assert "first day" not in dict(rules_plain_language(per_meeting))["Referrals"]
+
+
+@pytest.mark.parametrize("period,unit", [(ChapterRules.QuotaPeriod.MONTH, "month"), (ChapterRules.QuotaPeriod.WEEK, "week")])
+def test_rules_page_says_which_version_judges_a_week_or_month(world, period, unit):
+    rules = world.rules(referral_quota=2, quota_period=period)
+    text = dict(rules_plain_language(rules))["Referrals"]
+    assert (f"Each {unit} is judged by the version in force on its first day: a version that comes into force "
+            f"mid-{unit} first judges the next whole {unit}.") in text
 
 
 def test_a_member_with_only_lates_is_never_told_absences_over_the_limit(world):

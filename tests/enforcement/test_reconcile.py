@@ -144,6 +144,20 @@ def test_a_correction_withdraws_the_fine_tells_the_member_and_flags_the_case(han
     assert Notification.objects.filter(user=hand.admin, kind="case", title__contains="below its threshold").exists()
 
 
+def test_a_withdrawal_names_what_a_mark_the_fine_did_not_count_was_before_its_correction(hand):
+    enforce(hand)
+    jan28 = Fine.objects.get(membership=hand.members["Ann"], kind=ABS, period_start=date(2026, 1, 28))
+    attendance_correct(meeting=hand.meetings[date(2026, 1, 21)], membership=hand.members["Ann"],
+                       status=Attendance.Status.ABSENT, by=hand.members["Pres"].user, reason="Left before it began")
+    enforce(hand)
+    jan28.refresh_from_db()
+    # 21 Jan was present, so the 28 Jan fine's evidence never listed it: the reason still says what it was.
+    assert jan28.status == Fine.Status.WITHDRAWN
+    assert "The mark of Wed 21 Jan 2026 was corrected from present to absent" in jan28.withdrawn_reason
+    assert "unmarked" not in jan28.withdrawn_reason
+    assert jan28.withdrawn_cause["changes"][0]["from"] == "present"
+
+
 def test_the_case_page_shows_the_flag_and_the_fine_pages_the_withdrawal(hand, client):
     enforce(hand)
     attendance_correct(meeting=hand.meetings[date(2026, 1, 14)], membership=hand.members["Ann"],

@@ -210,3 +210,33 @@ def test_enter_in_a_substitute_field_saves_the_substitute_without_javascript(liv
     finally:
         context.close()
     assert Attendance.objects.get(meeting=meeting, membership=seats["member"]).status == "substitute"
+
+
+def test_roll_call_by_keyboard_keeps_the_focus_in_the_row_just_marked(live_server, desktop):
+    """Enter on a mark replaces the row; the focus comes back to the same button of the new row, so Tab goes
+    on from there and Enter can change the mark again. A refused substitute puts it in the name field."""
+    president, seats, meeting = _meeting_under_way(mona="Mona Member", nick="Nick Next")
+    browser_login(desktop, live_server, president.user.email)
+    desktop.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
+    row_id = f"roll-{seats['mona'].pk}"
+    desktop.locator(f"#{row_id}").get_by_role("button", name="Present", exact=True).focus()
+    desktop.keyboard.press("Enter")
+    expect(desktop.locator(f"#{row_id}")).to_have_attribute("data-status", "present")
+    expect(desktop.locator(f"#{row_id}").get_by_role("button", name="Present", exact=True)).to_be_focused()
+    desktop.keyboard.press("Tab")  # on to Late, in the same row
+    desktop.keyboard.press("Enter")
+    expect(desktop.locator(f"#{row_id}")).to_have_attribute("data-status", "late")
+    expect(desktop.locator(f"#{row_id}").get_by_role("button", name="Late", exact=True)).to_be_focused()
+
+    nick = desktop.locator(f"#roll-{seats['nick'].pk}")
+    nick.locator("summary").click()
+    nick.get_by_label("Substitute's business").fill("Stand-in Ltd")
+    nick.get_by_label("Substitute's business").press("Enter")  # no name yet: refused
+    nick = desktop.locator(f"#roll-{seats['nick'].pk}")
+    expect(nick.locator(".errorlist")).to_contain_text("Enter the substitute's name")
+    expect(nick.get_by_label("Substitute's name")).to_be_focused()
+    expect(nick.get_by_label("Substitute's business")).to_have_value("Stand-in Ltd")
+    desktop.keyboard.type("Sam Stand-in")
+    desktop.keyboard.press("Enter")
+    expect(nick).to_have_attribute("data-status", "substitute")
+    expect(nick.get_by_test_id("mark")).to_have_text("Substitute: Sam Stand-in (Stand-in Ltd)")

@@ -69,6 +69,7 @@ def test_a_past_cancelled_meeting_is_reinstated_with_its_reason_on_the_audit_tra
     html = client.get(personas.url("meetings:detail", cancelled_long_ago.pk)).content.decode()
     field = re.search(r'<input [^>]*data-testid="reinstate-reason"[^>]*>', html).group(0)
     assert 'name="reason"' in field and " required" in field
+    assert "closing it will mark everyone still unmarked as absent" in html  # what reinstating leads to
     response = client.post(personas.url("meetings:reinstate", cancelled_long_ago.pk),
                            {"reason": "It took place at the café next door after all"})
     assert response.status_code == 302
@@ -114,6 +115,28 @@ def test_closing_a_past_meeting_shows_the_fines_it_causes_and_writes_nothing(cli
     assert list(Attendance.objects.filter(meeting=cancelled_long_ago).values_list("status", flat=True)) == ["present"]
     assert not Fine.objects.exists()
     assert not AuditEvent.objects.filter(action="meeting.closed").exists()
+
+
+def test_the_preview_tells_a_fine_re_issued_in_place_of_an_unpaid_one_from_a_new_one(client, personas, rules,
+                                                                                     cancelled_long_ago):
+    """Mona was fined for a later meeting; closing the earlier one adds it to that fine's evidence. The page lists
+    the re-issued fine as such, and its total counts only the new fines: nothing reads as charged twice."""
+    from enforcement.services import chapter_enforce
+
+    later = _meeting(personas, FIVE_WEEKS_AGO + timedelta(days=7), status=Meeting.Status.CLOSED)
+    for m in (personas.member, personas.president, personas.vice_president, personas.treasurer):
+        AttendanceFactory(meeting=later, membership=m, status="absent" if m == personas.member else "present")
+    assert [f.amount for f in chapter_enforce(chapter=personas.chapter).fines] == [Decimal("10.00")]
+    services.meeting_reinstate(meeting=cancelled_long_ago, by=personas.president.user, reason="It took place")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:close", cancelled_long_ago.pk)).content.decode()
+
+    assert "5 fines</strong>, £50.00 in all" in html  # the five unmarked, for this meeting
+    assert "1 unpaid fine re-issued</strong>, as this meeting now counts in its evidence (the same amount)" in html
+    [replaced] = re.findall(r'<tr data-testid="foreseen-fine"><td>([^<]*)</td><td>([^<]*)<br>'
+                            r'<small class="muted" data-testid="foreseen-replaces">([^<]*)</small>', html)
+    assert replaced[0] == "Mona Member" and "Wed 11 Mar 2026" in replaced[1]
+    assert replaced[2] == "in place of the unpaid £10.00 fine already issued"
 
 
 def test_the_preview_is_what_closing_then_calls_for(personas, rules, cancelled_long_ago, django_capture_on_commit_callbacks):

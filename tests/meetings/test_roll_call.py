@@ -96,6 +96,18 @@ def test_substitute_needs_a_name_and_keeps_name_and_business(client, personas, m
     assert (row.status, row.substitute_name, row.substitute_business) == ("substitute", "Sam Stand-in", "Stand-in Ltd")
 
 
+def test_a_refused_substitute_comes_back_with_what_was_typed(client, personas, meeting):
+    """Enter pressed with only the business filled in: the error row keeps the business, so only the name is left."""
+    personas.login(client, "president")
+    response = client.post(_mark_url(personas, meeting, personas.member),
+                           {"status": "substitute", "substitute_name": "", "substitute_business": "Stand-in Ltd"},
+                           HTTP_HX_REQUEST="true")
+    form = _substitute_form(response.content.decode(), personas.member)
+    assert 'name="substitute_business"' in form and 'value="Stand-in Ltd"' in form
+    assert "Enter the substitute" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
 def test_substitute_cannot_be_a_member_of_the_chapter(personas, meeting):
     with pytest.raises(ValidationError):
         services.attendance_mark(meeting=meeting, membership=personas.member, status="substitute",

@@ -27,6 +27,7 @@ def test_converting_a_visitor_with_an_account_invites_them_and_seats_nobody(clie
     response = client.post(personas.url("meetings:visitor-convert", otto_visits.pk), follow=True)
     html = response.content.decode()
     assert "already has an account" in html and "they get their seat when they accept it" in html
+    assert "an invitation to join is queued for them" in html  # queued: its email has not gone yet
 
     otto = personas.outsider.user
     assert not Membership.objects.filter(user=otto, chapter=personas.chapter).exists()

@@ -268,6 +268,9 @@ def test_failed_emails_are_listed_for_organisation_admins_with_the_error(client,
     assert f'id="email-{failed_email.pk}"' in html
     assert "SMTPServerDisconnected: Connection unexpectedly closed" in html
     assert 'data-testid="outbox-failed">1 failed<' in html  # the navigation's badge
+    # and on the user menu itself, seen without opening it
+    summary = html.split('<details class="dropdown">', 1)[1].split("</summary>", 1)[0]
+    assert 'data-testid="menu-outbox-failed"' in summary and ">1</span>" in summary
     assert f'href="{reverse("outbox")}"' in html
 
 

@@ -2,7 +2,7 @@
 
 from django.core.management import call_command
 
-from referrals.models import Referral, ThankYou
+from referrals.models import Referral, ReferralEvent, ThankYou
 
 
 def test_demo_has_every_status_and_consent_state(db):
@@ -14,3 +14,15 @@ def test_demo_has_every_status_and_consent_state(db):
     assert not declined.exclude(prospect_name="", prospect_email="", prospect_phone="", notes="").exists()
     assert not declined.filter(prospect_erased_at__isnull=True).exists()
     assert ThankYou.objects.count() == Referral.objects.filter(status="won").count()
+
+
+def test_in_the_demo_no_status_change_follows_a_prospects_decline_but_the_closing_one(db):
+    call_command("seed_demo")
+    declined = Referral.objects.filter(consent=Referral.Consent.DECLINED).prefetch_related("events")
+    assert declined.exists()
+    for referral in declined:
+        [decline] = [e for e in referral.events.all() if e.action == ReferralEvent.Action.CONSENT]
+        later = [e for e in referral.events.all() if e.action == ReferralEvent.Action.STATUS
+                 and e.created_at > decline.created_at]
+        assert all(e.to_status == Referral.Status.PROSPECT_DECLINED for e in later), (referral.pk, later)
+        assert decline.created_at == referral.prospect_erased_at

@@ -32,3 +32,34 @@
       + ". Your next tap decides.";
   });
 })();
+
+// Keyboard roll call: saving a mark replaces its row, and the focused button or field goes with it.
+// Focus then falls to the page itself; put it back on the same control of the new row, so the next
+// Tab goes on from there and Enter can change the mark at once (error: the substitute's name field).
+(function () {
+  var pending = null;
+
+  function key(control) {
+    if (control.matches("button[name=status]")) return "button[name=status][value='" + control.value + "']";
+    if (control.name) return control.tagName.toLowerCase() + "[name='" + control.name + "']";
+    return null;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var row = event.detail.elt.closest && event.detail.elt.closest(".roll-row");
+    var active = document.activeElement;
+    if (row && active && row.contains(active) && key(active)) pending = { row: row.id, control: key(active) };
+  });
+
+  document.addEventListener("htmx:afterSettle", function () {
+    // Any swap settles here (the counts poll too): act only once the focus was lost with its row.
+    if (!pending || (document.activeElement && document.activeElement !== document.body)) return;
+    var row = document.getElementById(pending.row);
+    var control = pending.control;
+    pending = null;
+    if (!row) return;
+    var target = row.querySelector(".errorlist") ? row.querySelector("input[name=substitute_name]") : null;
+    target = target || row.querySelector(control);
+    if (target) target.focus();
+  });
+})();
