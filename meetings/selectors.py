@@ -102,6 +102,10 @@ def held_to(meeting: Meeting) -> Q:
 class RollCallRow:
     membership: Membership
     attendance: Attendance | None
+    # A mark just refused: the message, and the substitute's name and business as typed, so the
+    # row comes back ready to fix (in the htmx fragment and in the full page without JavaScript).
+    error: str = ""
+    typed: dict | None = None
 
     @property
     def status(self) -> str | None:

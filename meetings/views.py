@@ -75,11 +75,19 @@ def meeting_next(request):
 
 @chapter_view(Need.MEMBER)
 def meeting_detail(request, meeting_id: int):
+    return _meeting_page(request, _meeting(request, meeting_id))
+
+
+def _meeting_page(request, meeting: Meeting, *, refused: tuple[int, str, dict] | None = None, status: int = 200):
+    """The meeting page; `refused` (membership id, message, typed values) redraws a refused mark's row."""
     chapter = request.chapter
-    meeting = _meeting(request, meeting_id)
     can_edit = request.access.is_leadership
     since = _poll_stamp()  # taken before the read: a mark saved meanwhile comes with the first poll
     roll = selectors.meeting_roll_call(meeting=meeting)
+    if refused is not None:
+        for r in roll.expected + roll.on_leave:
+            if r.membership.pk == refused[0]:
+                r.error, r.typed = refused[1], refused[2]
     me = request.access.membership
     my_row = next((r for r in roll.expected + roll.on_leave if me and r.membership.pk == me.pk), None)
     max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
@@ -94,7 +102,7 @@ def meeting_detail(request, meeting_id: int):
     if can_edit:
         context["visitor_form"] = VisitorForm(chapter=chapter, prefix="visitor")
         context["testimonial_form"] = TestimonialForm(chapter=chapter, prefix="testimonial")
-    return render(request, "meetings/meeting_detail.html", context)
+    return render(request, "meetings/meeting_detail.html", context, status=status)
 
 
 # Schedule changes --------------------------------------------------------------------------------------
@@ -202,10 +210,9 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     row = next((r for r in roll.expected + roll.on_leave if r.membership.pk == membership.pk), None)
     if row is None:  # a departed member with no mark: there is no row to redraw
         return HttpResponse(error or "This person has no seat in the chapter.", status=422)
-    # A refused substitute comes back with what was typed, so fixing it is one field, not both again.
-    typed = {k: request.POST.get(k, "") for k in ("substitute_name", "substitute_business")} if error else None
-    context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts,
-               "can_edit": True, "error": error, "typed": typed}
+    if error:  # a refused substitute comes back with what was typed: fixing it is one field, not both again
+        row.error, row.typed = error, _typed(request)
+    context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts, "can_edit": True}
     html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)
     # only the figures: the panel around them keeps its poll and where that poll is up to
     html += render_to_string("meetings/meeting_detail.html#roll-figures", {**context, "oob": True}, request=request)
@@ -274,9 +281,13 @@ def attendance_mark(request, meeting_id: int, membership_id: int):
         error = " ".join(e for errors in form.errors.values() for e in errors)
     if request.htmx:
         return _roll_response(request, meeting, membership, error)
-    if error:
-        messages.error(request, f"{membership.display_name}: {error}")
+    if error:  # without JavaScript: the whole page, the refused row keeping what was typed
+        return _meeting_page(request, meeting, refused=(membership.pk, error, _typed(request)), status=422)
     return redirect(f"{meeting.get_absolute_url()}#roll-{membership.pk}")
+
+
+def _typed(request) -> dict:
+    return {k: request.POST.get(k, "") for k in ("substitute_name", "substitute_business")}
 
 
 @chapter_view(Need.LEADERSHIP)

@@ -108,6 +108,21 @@ def test_a_refused_substitute_comes_back_with_what_was_typed(client, personas, m
     assert not Attendance.objects.exists()
 
 
+def test_without_javascript_a_refused_substitute_keeps_what_was_typed_on_the_page(client, personas, meeting):
+    """A plain form post (no htmx): the whole page comes back (422) with the error on that row and the
+    business as typed; other rows are untouched."""
+    personas.login(client, "president")
+    response = client.post(_mark_url(personas, meeting, personas.member),
+                           {"status": "substitute", "substitute_name": "", "substitute_business": "Stand-in Ltd"})
+    assert response.status_code == 422
+    html = response.content.decode()
+    form = _substitute_form(html, personas.member)
+    assert 'value="Stand-in Ltd"' in form
+    assert html.count("Enter the substitute") == 1 and html.count('value="Stand-in Ltd"') == 1
+    assert 'value="Stand-in Ltd"' not in _substitute_form(html, personas.member2)
+    assert not Attendance.objects.exists()
+
+
 def test_substitute_cannot_be_a_member_of_the_chapter(personas, meeting):
     with pytest.raises(ValidationError):
         services.attendance_mark(meeting=meeting, membership=personas.member, status="substitute",
