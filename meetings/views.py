@@ -78,8 +78,12 @@ def meeting_detail(request, meeting_id: int):
     return _meeting_page(request, _meeting(request, meeting_id))
 
 
-def _meeting_page(request, meeting: Meeting, *, refused: tuple[int, str, dict] | None = None, status: int = 200):
-    """The meeting page; `refused` (membership id, message, typed values) redraws a refused mark's row."""
+def _meeting_page(
+    request, meeting: Meeting, *, refused: tuple[int, str, dict] | None = None, extra: dict | None = None,
+    status: int = 200,
+):
+    """The meeting page; `refused` (membership id, message, typed values) redraws a refused mark's row,
+    `extra` adds to the context (a refused form's message and what was typed)."""
     chapter = request.chapter
     can_edit = request.access.is_leadership
     since = _poll_stamp()  # taken before the read: a mark saved meanwhile comes with the first poll
@@ -102,7 +106,7 @@ def _meeting_page(request, meeting: Meeting, *, refused: tuple[int, str, dict] |
     if can_edit:
         context["visitor_form"] = VisitorForm(chapter=chapter, prefix="visitor")
         context["testimonial_form"] = TestimonialForm(chapter=chapter, prefix="testimonial")
-    return render(request, "meetings/meeting_detail.html", context, status=status)
+    return render(request, "meetings/meeting_detail.html", {**context, **(extra or {})}, status=status)
 
 
 # Schedule changes --------------------------------------------------------------------------------------
@@ -195,9 +199,14 @@ def meeting_reinstate(request, meeting_id: int):
             raise ValidationError(form.errors["reason"])
         services.meeting_reinstate(meeting=meeting, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, "Meeting reinstated: it takes place and counts for attendance again.")
+        if meeting.status != Meeting.Status.CANCELLED:  # no reinstate form on the page: say it at the top
+            messages.error(request, " ".join(exc.messages))
+            return redirect(meeting)
+        # The page again, the reason as typed beside the message: nothing to type twice.
+        return _meeting_page(request, meeting, status=422, extra={
+            "reinstate_error": " ".join(exc.messages), "reinstate_reason": request.POST.get("reason", ""),
+        })
+    messages.success(request, "Meeting reinstated: it takes place and counts for attendance again.")
     return redirect(meeting)
 
 

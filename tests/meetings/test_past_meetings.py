@@ -63,6 +63,19 @@ def test_a_past_cancelled_meeting_is_not_reinstated_without_a_reason(client, per
     assert not AuditEvent.objects.filter(action="meeting.reinstated").exists()
 
 
+def test_a_refused_reinstatement_keeps_the_reason_as_typed(client, personas, cancelled_long_ago):
+    """A reason the form refuses (a line break pasted in) comes back in the field beside the message."""
+    personas.login(client, "president")
+    response = client.post(personas.url("meetings:reinstate", cancelled_long_ago.pk),
+                           {"reason": "Venue reopened\nafter all"})
+    assert response.status_code == 422
+    field = re.search(r'<input [^>]*data-testid="reinstate-reason"[^>]*>', response.content.decode()).group(0)
+    assert 'value="Venue reopened\nafter all"' in field and 'aria-invalid="true"' in field
+    assert "single line" in response.content.decode()
+    cancelled_long_ago.refresh_from_db()
+    assert cancelled_long_ago.status == "cancelled"
+
+
 def test_a_past_cancelled_meeting_is_reinstated_with_its_reason_on_the_audit_trail(client, personas,
                                                                                   cancelled_long_ago):
     personas.login(client, "vice_president")
