@@ -92,7 +92,21 @@ def test_a_failing_email_is_retried_with_doubling_waits_then_marked_failed_with_
     assert "SMTPServerDisconnected" in email.last_error
     assert emails_due_ids() == []  # given up: the sweep leaves it to an admin
     row = _invitation_row(client, personas)
-    assert "Email failed" in row and "Connection unexpectedly closed" in row and "Send again" in row
+    assert "Email failed" in row and "Send again" in row
+    # in words for the president, the server's own answer kept on hover
+    assert "The mail server could not be reached" in row and 'title="SMTPServerDisconnected: Connection' in row
+
+
+@pytest.mark.parametrize("error,words", [
+    ("SMTPRecipientsRefused: {'x@example.org': (550, b'5.1.1 mailbox unavailable')}", "refused this address"),
+    ("ConnectionRefusedError: [Errno 111] Connection refused", "could not be reached"),
+    ("BadHeaderError: Header values can't contain newlines", "could not be built from the names"),
+    ("SMTPDataError: (554, b'spam')", "an admin can see why in the email outbox"),
+])
+def test_a_failed_emails_error_is_said_in_words(error, words):
+    from members.templatetags.outbox import email_error_words
+
+    assert words in email_error_words(error)
 
 
 def test_an_email_is_not_tried_again_before_its_wait_is_over(personas, clock, smtp_down):
