@@ -52,31 +52,38 @@ def demo(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
 
 
-@pytest.mark.parametrize("email", ["president.riverside@demo.leadsgroups.org", "maya.evans.riverside@demo.leadsgroups.org"])
-def test_every_form_survives_hostile_input(client, demo, email):
-    client.force_login(User.objects.get(email=email))
+def _post_forms(client, parser_class):
+    """(action, form) for each POST form (but sign-out) on every page the signed-in person can reach."""
     pages, _ = _crawl(client, limit=250)
-    tried, failures = set(), []
     for page in sorted(pages):
         if page.startswith(("/accounts/", "/static/", "/admin/")) or ".csv" in page or ".ics" in page:
             continue
         response = client.get(page)
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
-        parser = Forms()
+        parser = parser_class()
         parser.feed(response.content.decode())
         for form in parser.forms:
             action = form["action"] or page.split("?")[0]
-            key = (re.sub(r"\d+", "N", action), form["method"])
-            if form["method"] != "post" or key in tried or "logout" in action:
-                continue
-            tried.add(key)
-            data = {n: v for n, t, k in form["fields"] if (v := _hostile(n, t, k)) is not None}
-            result = client.post(action, data)
-            if result.status_code >= 500:
-                failures.append((action, result.status_code))
-            elif SCRIPT in result.content.decode():
-                failures.append((action, "rendered <script> unescaped"))
+            if form["method"] == "post" and "logout" not in action:
+                yield action, form
+
+
+@pytest.mark.parametrize("email", ["president.riverside@demo.leadsgroups.org", "maya.evans.riverside@demo.leadsgroups.org"])
+def test_every_form_survives_hostile_input(client, demo, email):
+    client.force_login(User.objects.get(email=email))
+    tried, failures = set(), []
+    for action, form in _post_forms(client, Forms):
+        key = re.sub(r"\d+", "N", action)
+        if key in tried:
+            continue
+        tried.add(key)
+        data = {n: v for n, t, k in form["fields"] if (v := _hostile(n, t, k)) is not None}
+        result = client.post(action, data)
+        if result.status_code >= 500:
+            failures.append((action, result.status_code))
+        elif SCRIPT in result.content.decode():
+            failures.append((action, "rendered <script> unescaped"))
     assert len(tried) > 10  # the sweep really reached the forms
     assert not failures, failures
 
@@ -151,31 +158,19 @@ def test_every_one_line_field_refuses_line_breaks_and_control_characters(client,
     from leadsgroups.single_line import SINGLE_LINE_MESSAGE
 
     client.force_login(User.objects.get(email=email))
-    pages, _ = _crawl(client, limit=250)
     tried, failures = set(), []
-    for page in sorted(pages):
-        if page.startswith(("/accounts/", "/static/", "/admin/")) or ".csv" in page or ".ics" in page:
-            continue
-        response = client.get(page)
-        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
-            continue
-        parser = FilledForms()
-        parser.feed(response.content.decode())
-        for form in parser.forms:
-            action = form["action"] or page.split("?")[0]
-            if form["method"] != "post" or "logout" in action:
+    for action, form in _post_forms(client, FilledForms):
+        for name in form["one_line"]:
+            key = (re.sub(r"\d+", "N", action), name)
+            if key in tried:
                 continue
-            for name in form["one_line"]:
-                key = (re.sub(r"\d+", "N", action), name)
-                if key in tried:
-                    continue
-                tried.add(key)
-                result = client.post(action, {**form["data"], name: CONTROL}, follow=True)
-                html = result.content.decode()
-                if result.status_code >= 500:
-                    failures.append((action, name, result.status_code))
-                elif SINGLE_LINE_MESSAGE not in html.replace("&#x27;", "'"):
-                    failures.append((action, name, "no single-line message"))
+            tried.add(key)
+            result = client.post(action, {**form["data"], name: CONTROL}, follow=True)
+            html = result.content.decode()
+            if result.status_code >= 500:
+                failures.append((action, name, result.status_code))
+            elif SINGLE_LINE_MESSAGE not in html.replace("&#x27;", "'"):
+                failures.append((action, name, "no single-line message"))
     assert len(tried) > 15  # the sweep reached the one-line boxes
     stored = [
         (model.__name__, column) for model, column in _text_columns()
