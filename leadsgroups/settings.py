@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "meetings",
     "referrals",
     "enforcement",
+    "scale",
 ]
 
 MIDDLEWARE = [
@@ -254,3 +255,5 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # and how far back a run looks for meetings and quota periods not yet judged.
 ENFORCEMENT_REMINDER_HOUR = env.int("ENFORCEMENT_REMINDER_HOUR", default=17)
 ENFORCEMENT_LOOKBACK_DAYS = env.int("ENFORCEMENT_LOOKBACK_DAYS", default=183)
+# `make bench` only: serves /bench/bare-auth/ (session and user, nothing else). Off in production.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -32,3 +33,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_ENDPOINTS:  # `make bench` measures a signed-in page against this one; off by default
+    from scale import views as scale_views
+
+    urlpatterns.append(path("bench/bare-auth/", scale_views.bare_auth, name="bench-bare-auth"))
