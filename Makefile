@@ -57,8 +57,10 @@ check: install
 	DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=leadsgroups.example.org \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# `make bench`: seeds 1,100 chapters × 52 weeks into a new database (PostgreSQL and Redis from
+# DATABASE_URL and CELERY_BROKER_URL) and writes bench/results/latest.json; BENCH_ARGS sizes it.
 bench: install
-	$(DEV_ENV) $(BIN)/python manage.py bench
+	$(DEV_ENV) $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 # Re-pin every dependency after editing pyproject.toml.
 lock:

@@ -109,13 +109,13 @@ def _refuse_without_services() -> None:
 
 def _recreate_database(name: str) -> None:
     with connection._nodb_cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         cur.execute(f'CREATE DATABASE "{name}"')
 
 
 def _drop_database(name: str) -> None:
     with connection._nodb_cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
@@ -151,7 +151,7 @@ def _check_reusable(args: BenchArgs) -> None:
 
 def _git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True,
+        return subprocess.run(["git", "rev-parse", "HEAD"], cwd=BASE_DIR, capture_output=True, text=True,  # noqa: S603,S607
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
@@ -330,7 +330,7 @@ def _workers(*, clock: datetime, count: int):
         for i in range(count):
             log = tmp / f"worker{i}.log"
             logs.append(log)
-            started.append(subprocess.Popen(
+            started.append(subprocess.Popen(  # noqa: S603 - our own command line
                 [sys.executable, "-m", "celery", "-A", "leadsgroups", "worker", "--pool=prefork", "--concurrency=1",
                  "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "-n", f"bench{i}-{os.getpid()}@%h"],
@@ -462,17 +462,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _gunicorn(workers: int):
-    """Gunicorn as in production (DEBUG off, collected static files), with the bench endpoints on."""
+def _gunicorn(workers: int, secret_key: str):
+    """Gunicorn as in production (DEBUG off, collected static files), with the bench endpoints on.
+
+    Sessions made here must be signed with the server's SECRET_KEY: make them under
+    `override_settings(SECRET_KEY=secret_key)`.
+    """
     with _processes() as (started, tmp):
-        env = _env(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(48), SECURE_SSL_REDIRECT="0", BENCH_ENDPOINTS="1",
+        env = _env(DEBUG="0", SECRET_KEY=secret_key, SECURE_SSL_REDIRECT="0", BENCH_ENDPOINTS="1",
                    STATIC_ROOT=str(tmp / "static"), LEADSGROUPS_VAR_DIR=str(tmp))
         env.pop("LEADSGROUPS_CLOCK_FILE", None)
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env,
                        check=True)
         port = _free_port()
         log = tmp / "gunicorn.log"
-        started.append(subprocess.Popen(
+        started.append(subprocess.Popen(  # noqa: S603 - our own command line
             [sys.executable, "-m", "gunicorn", "leadsgroups.wsgi", "--bind", f"127.0.0.1:{port}",
              "--workers", str(workers)],
             cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
@@ -497,10 +501,22 @@ def _session_cookie(user) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
+def _check_signed_in(base: str, path: str, cookie: str) -> None:
+    """A redirect to the login page would count as a success for wrk: make sure the page answers 200."""
+    host, port = base.removeprefix("http://").split(":")
+    conn = HTTPConnection(host, int(port), timeout=30)
+    conn.request("GET", path, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    if response.status != 200:
+        raise BenchRefused(f"{path} answered {response.status} ({response.getheader('Location')}) to a signed-in member")
+
+
 def _wrk(url: str, cookie: str, seconds: int, concurrency: int) -> dict:
     threads = max(1, min(2, concurrency))
-    out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "10s",
+    out = subprocess.run(  # noqa: S603 - our own command line
+        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "10s",  # noqa: S607 - on PATH
          "-H", f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}", url],
         capture_output=True, text=True, check=True,
     ).stdout
@@ -522,11 +538,13 @@ def _referral_load(base: str, chapter, seconds: int, concurrency: int, marker: s
     path = reverse("referrals:new", args=[chapter.slug])
     results: list[tuple[str, int]] = []
     lock = threading.Lock()
+    csrf = secrets.token_hex(16)  # Django accepts a token of ours when cookie and form agree
+    cookies = [f"{settings.SESSION_COOKIE_NAME}={_session_cookie(g.user)}; {settings.CSRF_COOKIE_NAME}={csrf}"
+               for g in givers]
     stop_at = time.monotonic() + seconds
 
     def member(i: int, giver) -> None:
-        csrf = secrets.token_hex(16)
-        cookie = f"{settings.SESSION_COOKIE_NAME}={_session_cookie(giver.user)}; {settings.CSRF_COOKIE_NAME}={csrf}"
+        cookie = cookies[i]
         host, port = base.removeprefix("http://").split(":")
         conn = HTTPConnection(host, int(port), timeout=30)
         n = 0
@@ -544,6 +562,8 @@ def _referral_load(base: str, chapter, seconds: int, concurrency: int, marker: s
                 response = conn.getresponse()
                 response.read()
                 status = response.status
+                if status == 302 and "/referrals/" not in (response.getheader("Location") or ""):
+                    status = -302  # redirected elsewhere (the login page): not a referral logged
             except OSError:
                 status = 0
                 conn.close()
@@ -576,10 +596,15 @@ def _referral_load(base: str, chapter, seconds: int, concurrency: int, marker: s
 
 
 def _throughput(args: BenchArgs, log) -> dict:
+    from django.test import override_settings
+
     big = _chapters_for_pages()[-1]
     _, member = _people(big)
-    cookie = _session_cookie(member.user)
-    with _gunicorn(args.gunicorn_workers) as base:
+    secret_key = secrets.token_urlsafe(48)
+    with override_settings(SECRET_KEY=secret_key), _gunicorn(args.gunicorn_workers, secret_key) as base:
+        cookie = _session_cookie(member.user)
+        for path in (reverse("dashboard"), "/bench/bare-auth/"):
+            _check_signed_in(base, path, cookie)
         dashboard = _wrk(base + reverse("dashboard"), cookie, args.load_seconds, args.concurrency)
         bare = _wrk(base + "/bench/bare-auth/", cookie, args.load_seconds, args.concurrency)
         referrals = _referral_load(base, big, args.load_seconds, args.concurrency, f"bench-{secrets.token_hex(4)}")

@@ -205,7 +205,7 @@ FROM generate_series(1, %(regions)s) r;
 INSERT INTO chapters_region (id, name, slug)
 SELECT id, {_zone('label')} || ' ' || lpad(r::text, 2, '0'), 'scale-' || lower({_zone('label')}) || '-' || r
 FROM sc_region;
-"""),
+"""),  # noqa: S608 - _zone() inserts fixed SQL; the values are parameters
     ("chapters", f"""
 CREATE TEMP TABLE sc_chapter ON COMMIT DROP AS
 SELECT g, id, region_id, z, size, ceil(size * 0.1)::int AS extra, tz, weekday, start_time, currency,
@@ -238,7 +238,7 @@ SELECT id, region_id, name, slug, tz, 'weekly', weekday, start_time, 90,
   WHEN start_time < '15:00' THEN 'lunch' ELSE 'dinner' END, currency, 450, 'active',
   %(now)s::timestamptz - interval '3 years'
 FROM sc_chapter;
-"""),
+"""),  # noqa: S608 - _zone() inserts fixed SQL; the values are parameters
     ("seats", """
 CREATE TEMP TABLE sc_seat ON COMMIT DROP AS
 SELECT x.*, (x.status IN ('active', 'on_leave', 'probation')) AS seated,
@@ -307,7 +307,7 @@ INSERT INTO enforcement_chapterrules (chapter_id, number, effective_from, curren
   medical_allowed, referral_quota, quota_period, quota_counts, fine_absence, fine_late, fine_quota, grace_days,
   exempt_on_leave, consent_grace_days, late_fee_stacks_with_absence, expulsion_violations, expulsion_months, reason,
   created_by_id, created_at)
-SELECT c.id, v.number, CASE v.number WHEN 1 THEN c.local_today - 7 * %(weeks)s - 60
+SELECT c.id, v.number, CASE v.number WHEN 1 THEN c.local_today - 7 * %(weeks)s
          ELSE c.local_today - 30 - (c.g * 37) %% GREATEST(1, LEAST(200, 7 * %(weeks)s - 30)) END,
   c.currency,
   CASE WHEN c.rules_kind < 12 THEN 'rolling' WHEN c.rules_kind < 14 THEN 'rolling' WHEN c.rules_kind < 17 THEN 'quarter'
