@@ -40,15 +40,28 @@ LAST = (
     "Kim Kowalski Lee Lopez Martin Meyer Moreau Murphy Nakamura Novak Okafor Patel Rossi Santos Schmidt "
     "Silva Singh Smith Suzuki Tan Taylor Walker Wang Weber Wilson Wong Yilmaz Young Zhang"
 ).split()
-# (label, timezones, currency, cities)
+# (label, [(city, timezone, currency)]): twelve cities a zone.
 ZONES = [
-    ("Europe", ["Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Madrid", "Europe/Warsaw"], "EUR",
-     "Leeds Lyon Munich Seville Krakow Bristol Porto Milan Ghent Utrecht Dublin Vienna".split()),
-    ("Americas", ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
-                  "America/Sao_Paulo"], "USD",
-     "Boston Austin Denver Seattle Atlanta Phoenix Portland Toronto Miami Tampa Campinas Omaha".split()),
-    ("Asia", ["Asia/Tokyo", "Asia/Singapore", "Asia/Kolkata", "Asia/Dubai", "Asia/Hong_Kong"], "SGD",
-     "Osaka Penang Pune Sharjah Kowloon Nagoya Chennai Kyoto Jurong Kobe Mysore Ajman".split()),
+    ("Europe", [
+        ("London", "Europe/London", "GBP"), ("Leeds", "Europe/London", "GBP"), ("Bristol", "Europe/London", "GBP"),
+        ("Dublin", "Europe/Dublin", "EUR"), ("Lyon", "Europe/Paris", "EUR"), ("Ghent", "Europe/Brussels", "EUR"),
+        ("Munich", "Europe/Berlin", "EUR"), ("Vienna", "Europe/Vienna", "EUR"), ("Milan", "Europe/Rome", "EUR"),
+        ("Seville", "Europe/Madrid", "EUR"), ("Porto", "Europe/Lisbon", "EUR"), ("Krakow", "Europe/Warsaw", "PLN"),
+    ]),
+    ("Americas", [
+        ("Boston", "America/New_York", "USD"), ("Atlanta", "America/New_York", "USD"),
+        ("Miami", "America/New_York", "USD"), ("Toronto", "America/Toronto", "CAD"),
+        ("Austin", "America/Chicago", "USD"), ("Omaha", "America/Chicago", "USD"),
+        ("Denver", "America/Denver", "USD"), ("Phoenix", "America/Phoenix", "USD"),
+        ("Seattle", "America/Los_Angeles", "USD"), ("Portland", "America/Los_Angeles", "USD"),
+        ("Campinas", "America/Sao_Paulo", "BRL"), ("Tampa", "America/New_York", "USD"),
+    ]),
+    ("Asia", [
+        ("Osaka", "Asia/Tokyo", "JPY"), ("Kyoto", "Asia/Tokyo", "JPY"), ("Nagoya", "Asia/Tokyo", "JPY"),
+        ("Kobe", "Asia/Tokyo", "JPY"), ("Penang", "Asia/Kuala_Lumpur", "MYR"), ("Jurong", "Asia/Singapore", "SGD"),
+        ("Pune", "Asia/Kolkata", "INR"), ("Chennai", "Asia/Kolkata", "INR"), ("Mysore", "Asia/Kolkata", "INR"),
+        ("Sharjah", "Asia/Dubai", "AED"), ("Ajman", "Asia/Dubai", "AED"), ("Kowloon", "Asia/Hong_Kong", "HKD"),
+    ]),
 ]
 WORDS = "Achievers Connectors Trailblazers Pathfinders Partners Leaders Catalysts Pioneers Navigators Builders".split()
 
@@ -108,8 +121,9 @@ def seed_scale(*, chapters: int, weeks: int, seed: int = 1, now: datetime | None
         "regions": max(1, math.ceil(chapters / 25)), "first": FIRST, "last": LAST, "words": WORDS,
         "demo_hash": make_password(DEMO_PASSWORD), "domain": DEMO_DOMAIN,
     }
-    for i, (label, tzs, currency, cities) in enumerate(ZONES):
-        params[f"z{i}_label"], params[f"z{i}_tz"], params[f"z{i}_cur"], params[f"z{i}_city"] = label, tzs, currency, cities
+    for i, (label, cities) in enumerate(ZONES):
+        params[f"z{i}_label"] = label
+        params[f"z{i}_city"], params[f"z{i}_tz"], params[f"z{i}_cur"] = (list(x) for x in zip(*cities, strict=True))
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL synchronous_commit = off")
         cur.execute("SET LOCAL work_mem = '128MB'")
@@ -206,7 +220,7 @@ INSERT INTO chapters_region (id, name, slug)
 SELECT id, {_zone('label')} || ' ' || lpad(r::text, 2, '0'), 'scale-' || lower({_zone('label')}) || '-' || r
 FROM sc_region;
 """),  # noqa: S608 - _zone() inserts fixed SQL; the values are parameters
-    ("chapters", f"""
+    ("chapters", """
 CREATE TEMP TABLE sc_chapter ON COMMIT DROP AS
 SELECT g, id, region_id, z, size, ceil(size * 0.1)::int AS extra, tz, weekday, start_time, currency,
        slug, name, quota_kind, rules_kind,
@@ -214,10 +228,10 @@ SELECT g, id, region_id, z, size, ceil(size * 0.1)::int AS extra, tz, weekday, s
 FROM (
   SELECT c.g, nextval(pg_get_serial_sequence('chapters_chapter', 'id')) AS id, reg.id AS region_id, reg.z,
          CASE c.g WHEN 1 THEN 150 WHEN 2 THEN 10 ELSE LEAST(150, 10 + floor(141 * power(random(), 6))::int) END AS size,
-         (ARRAY[%(z0_tz)s, %(z1_tz)s, %(z2_tz)s])[reg.z + 1][1 + (c.g * 7) %% 5] AS tz,
+         (ARRAY[%(z0_tz)s, %(z1_tz)s, %(z2_tz)s])[reg.z + 1][1 + c.g %% 12] AS tz,
          CASE WHEN random() < 0.05 THEN 5 ELSE floor(random() * 5)::int END AS weekday,
          (ARRAY['07:00', '07:00', '06:45', '12:00', '18:30'])[1 + floor(random() * 5)::int]::time AS start_time,
-         {_zone('cur').replace('z + 1', 'reg.z + 1')} AS currency,
+         (ARRAY[%(z0_cur)s, %(z1_cur)s, %(z2_cur)s])[reg.z + 1][1 + c.g %% 12] AS currency,
          lower((ARRAY[%(z0_city)s, %(z1_city)s, %(z2_city)s])[reg.z + 1][1 + c.g %% 12]) || '-'
            || lower((%(words)s::text[])[1 + (c.g / 12) %% 10]) || '-' || c.g AS slug,
          (ARRAY[%(z0_city)s, %(z1_city)s, %(z2_city)s])[reg.z + 1][1 + c.g %% 12] || ' '
@@ -238,7 +252,7 @@ SELECT id, region_id, name, slug, tz, 'weekly', weekday, start_time, 90,
   WHEN start_time < '15:00' THEN 'lunch' ELSE 'dinner' END, currency, 450, 'active',
   %(now)s::timestamptz - interval '3 years'
 FROM sc_chapter;
-"""),  # noqa: S608 - _zone() inserts fixed SQL; the values are parameters
+"""),
     ("seats", """
 CREATE TEMP TABLE sc_seat ON COMMIT DROP AS
 SELECT x.*, (x.status IN ('active', 'on_leave', 'probation')) AS seated,
