@@ -68,3 +68,10 @@ def test_bench_refuses_sqlite(tmp_path):
                          cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "PostgreSQL" in run.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.django_db
+def test_the_bare_signed_in_view_is_not_served_by_default(client, personas):
+    personas.login(client, "member")
+    assert not settings.BENCH_ENDPOINTS
+    assert client.get("/bench/bare-auth/", secure=True).status_code == 404
