@@ -216,6 +216,9 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "read_at"], name="members_notif_user_read"),
+            # The admin's list (newest first, -pk breaking ties) and the retention prune's range.
+            models.Index(fields=["created_at", "id"], name="members_notif_created"),
+            models.Index(fields=["kind", "created_at"], name="members_notif_kind_created"),
             models.Index(
                 fields=["created_at"],
                 condition=Q(email_wanted=True, email_sent_at__isnull=True),
@@ -292,6 +295,7 @@ class OutboundEmail(models.Model):
                 fields=["next_attempt_at"], condition=Q(status__in=["queued", "sending"]), name="members_outbox_due"
             ),
             models.Index(fields=["status", "created_at"], name="members_outbox_status"),
+            models.Index(fields=["created_at", "id"], name="members_outbox_created"),  # the admin's list
         ]
 
     def __str__(self) -> str:
