@@ -248,6 +248,12 @@ NOTIFICATION_EMAIL_RETRY_AFTER = timedelta(minutes=2)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_RETRY_BASE = timedelta(seconds=env.int("OUTBOX_RETRY_BASE_SECONDS", default=60))
 OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=10)
+# Retention (members/retention.py, a daily beat task): read notifications are deleted after
+# NOTIFICATION_RETENTION_DAYS, unread ones after NOTIFICATION_UNREAD_RETENTION_DAYS (at least as
+# long), sent emails after OUTBOX_SENT_RETENTION_DAYS; failed emails stay until resolved.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=365)
+NOTIFICATION_UNREAD_RETENTION_DAYS = env.int("NOTIFICATION_UNREAD_RETENTION_DAYS", default=730)
+OUTBOX_SENT_RETENTION_DAYS = env.int("OUTBOX_SENT_RETENTION_DAYS", default=90)
 # An SMTP server that accepts the connection and then hangs must not hold a worker for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Rule enforcement: the local hour (chapter time) the day before a meeting when reminders go out,
