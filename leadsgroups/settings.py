@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 from leadsgroups.beat import beat_schedule
 
@@ -164,6 +165,30 @@ else:
     # countdown (10 min, held unacknowledged by the worker) plus the hard time limit (5 min), or a
     # waiting retry would be delivered twice; every task is idempotent, so 20 min is only the delay.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 20 * 60}
+# Queues (README "Scaling out"): enforcement, email and scheduling each have a queue, so a flood
+# of one (the nightly sweep's thousand chapters) never delays another (a password reset email),
+# and each gets workers of its own in production. Everything else goes to the default queue.
+# A single worker (development, tests) consumes them all: `-Q celery,enforcement,email,scheduling`.
+WORKER_QUEUES = ["celery", "enforcement", "email", "scheduling"]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    # Exact names first (Celery tries them before the patterns), then whole modules.
+    "enforcement.tasks.reminder_email_send_task": {"queue": "email"},
+    "enforcement.tasks.reminders_sweep": {"queue": "scheduling"},
+    "enforcement.tasks.chapter_reminders_task": {"queue": "scheduling"},
+    "members.tasks.retention_prune_task": {"queue": "celery"},
+    "enforcement.tasks.*": {"queue": "enforcement"},
+    "members.tasks.*": {"queue": "email"},  # the outbox
+    "meetings.tasks.*": {"queue": "scheduling"},
+}
+# On RabbitMQ, RABBITMQ_QUORUM_QUEUES=1 declares every queue as a quorum queue (replicated on a
+# cluster's nodes, so a node lost loses no task). A queue's type is fixed when first declared:
+# switching an existing broker means deleting its classic queues once they are empty.
+RABBITMQ_QUORUM_QUEUES = env.bool("RABBITMQ_QUORUM_QUEUES", default=False)
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name, queue_arguments={"x-queue-type": "quorum"} if RABBITMQ_QUORUM_QUEUES else None)
+    for name in WORKER_QUEUES
+]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged only once done ...
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ... and requeued if its worker dies mid-run.
