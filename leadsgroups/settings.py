@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "leadsgroups.db_router.ReplicaReportsMiddleware",  # last: it calls the report view itself
 ]
 
 if env.str("LEADSGROUPS_CLOCK_FILE", default=""):
@@ -100,6 +101,23 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL read replica for the report pages (leadsgroups/db_router.py; README "Scaling out"):
+# with REPLICA_DATABASE_URL set, GET requests of these views read the domain's tables from it;
+# writes, migrations, sessions and every other page stay on the primary.
+REPLICA_REPORT_VIEWS = env.list(
+    "REPLICA_REPORT_VIEWS",
+    default=["meetings:report", "meetings:report-csv", "referrals:stats", "referrals:export"],
+)
+REPLICA_READS = bool(env.str("REPLICA_DATABASE_URL", default=""))
+if REPLICA_READS:
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"].get("CONN_MAX_AGE", 0))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+if REPLICA_READS or env.bool("TESTING", default=False):
+    # In tests the replica is the test database itself (a second connection to it), and replica
+    # reads are off unless a test turns REPLICA_READS on (tests/test_db_router.py).
+    DATABASES.setdefault("replica", {**DATABASES["default"]})["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["leadsgroups.db_router.ReplicaRouter"]
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
