@@ -54,7 +54,7 @@ class Meeting(models.Model):
         ]
         indexes = [
             models.Index(fields=["chapter", "local_date"], name="meetings_meeting_ch_date"),
-            models.Index(fields=["starts_at"], name="meetings_meeting_starts"),  # the admin's list
+            models.Index(fields=["starts_at", "-id"], name="meetings_meeting_starts"),  # the admin's list (-pk breaks ties)
         ]
 
     def __str__(self) -> str:

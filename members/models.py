@@ -218,7 +218,7 @@ class Notification(models.Model):
             models.Index(fields=["user", "read_at"], name="members_notif_user_read"),
             # The admin's list (newest first, -pk breaking ties) and the retention prune's range.
             models.Index(fields=["created_at", "id"], name="members_notif_created"),
-            models.Index(fields=["kind", "created_at"], name="members_notif_kind_created"),
+            models.Index(fields=["kind", "created_at", "id"], name="members_notif_kind_created"),
             models.Index(
                 fields=["created_at"],
                 condition=Q(email_wanted=True, email_sent_at__isnull=True),
@@ -341,6 +341,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_at", "id"], name="members_audit_created")]  # the admin's list
 
     def __str__(self) -> str:
         return self.summary

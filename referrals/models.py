@@ -84,6 +84,8 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["chapter", "created_at"], name="referrals_ref_ch_created"),
+            # The admin's list, newest first: seeded or imported rows share a created_at by the thousand.
+            models.Index(fields=["created_at", "id"], name="referrals_ref_created"),
             models.Index(fields=["receiver", "status"], name="referrals_ref_recv_status"),
         ]
 

@@ -3,6 +3,7 @@
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members.models import User
@@ -271,3 +272,31 @@ def test_a_search_for_a_whole_name_finds_the_member(client, db):
     html = client.get(reverse("admin:enforcement_fine_changelist"), {"q": "Ann Marie"}).content.decode()
     assert reverse("admin:enforcement_fine_change", args=[fine.pk]) in html
     assert reverse("admin:enforcement_fine_change", args=[other.pk]) not in html
+
+
+def test_big_tables_are_counted_from_the_planners_estimate_on_postgresql(db, monkeypatch):
+    """On PostgreSQL a list above the threshold takes pg_class.reltuples (whole) or EXPLAIN's rows (filtered)."""
+    from django.db import connection
+
+    from leadsgroups import admin_lists
+    from members.models import Notification
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    for i in range(5):
+        Notification.objects.create(user=user, kind="fine" if i < 3 else "case", title=f"N{i}")
+    exact = admin_lists.EstimatedCountPaginator(Notification.objects.order_by("pk"), 100)
+    assert exact.count == 5  # below the threshold (and on SQLite): exact
+    if connection.vendor != "postgresql":
+        return
+    monkeypatch.setattr(admin_lists, "EXACT_COUNT_BELOW", 1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE members_notification")
+    whole = admin_lists.EstimatedCountPaginator(Notification.objects.order_by("pk"), 100)
+    with CaptureQueriesContext(connection) as queries:
+        assert whole.count == 5  # fresh statistics: the estimate is the count
+    assert "reltuples" in queries[0]["sql"] and "COUNT(" not in queries[0]["sql"]
+    filtered = admin_lists.EstimatedCountPaginator(Notification.objects.filter(kind="fine").order_by("pk"), 100)
+    with CaptureQueriesContext(connection) as queries:
+        assert filtered.count >= 1
+    assert queries[0]["sql"].startswith("EXPLAIN")

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrently(
             model_name='meeting',
-            index=models.Index(fields=['starts_at'], name='meetings_meeting_starts'),
+            index=models.Index(fields=['starts_at', '-id'], name='meetings_meeting_starts'),
         ),
     ]

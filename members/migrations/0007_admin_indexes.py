@@ -12,12 +12,16 @@ class Migration(migrations.Migration):
 
     operations = [
         AddIndexConcurrently(
+            model_name='auditevent',
+            index=models.Index(fields=['created_at', 'id'], name='members_audit_created'),
+        ),
+        AddIndexConcurrently(
             model_name='notification',
             index=models.Index(fields=['created_at', 'id'], name='members_notif_created'),
         ),
         AddIndexConcurrently(
             model_name='notification',
-            index=models.Index(fields=['kind', 'created_at'], name='members_notif_kind_created'),
+            index=models.Index(fields=['kind', 'created_at', 'id'], name='members_notif_kind_created'),
         ),
         AddIndexConcurrently(
             model_name='outboundemail',

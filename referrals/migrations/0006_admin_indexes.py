@@ -20,6 +20,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=['met_on', 'id'], name='referrals_121_met'),
         ),
         AddIndexConcurrently(
+            model_name='referral',
+            index=models.Index(fields=['created_at', 'id'], name='referrals_ref_created'),
+        ),
+        AddIndexConcurrently(
             model_name='thankyou',
             index=models.Index(fields=['closed_on', 'id'], name='referrals_ty_closed'),
         ),
