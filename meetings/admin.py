@@ -54,11 +54,13 @@ class VisitorAdmin(LargeTableAdmin):
     list_select_related = ["meeting__chapter", "invited_by__user", "invited_by__chapter"]
     raw_id_fields = ["meeting", "invited_by", "applicant_membership", "recorded_by", "invitation"]
     autocomplete_fields = ["classification"]
+    ordering = ["-pk"]  # newest first from the primary key, not sorted by the meeting's time (another table)
 
 
 @admin.register(Presentation)
 class PresentationAdmin(LargeTableAdmin):
     list_display = ["meeting", "presenter", "kind", "topic"]
+    ordering = ["-pk"]  # newest first from the primary key, not sorted by the meeting's time (another table)
     list_select_related = ["meeting__chapter", "presenter__user", "presenter__chapter"]
     raw_id_fields = ["meeting", "presenter"]
 
@@ -66,6 +68,7 @@ class PresentationAdmin(LargeTableAdmin):
 @admin.register(Testimonial)
 class TestimonialAdmin(LargeTableAdmin):
     list_display = ["meeting", "given_by", "about"]
+    ordering = ["-pk"]  # newest first from the primary key, not sorted by the meeting's time (another table)
     list_select_related = [
         "meeting__chapter", "given_by__user", "given_by__chapter", "about__user", "about__chapter",
     ]

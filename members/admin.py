@@ -30,6 +30,9 @@ class MembershipAdmin(LargeTableAdmin):
     search_fields = ["=user__email", "^user__full_name", "^chapter__name"]
     list_select_related = ["user", "chapter", "classification"]
     autocomplete_fields = ["user", "chapter", "classification"]
+    # Newest seats first, from the primary key: the model's order (by the person's name, in another
+    # table) sorts every seat on each page load; the column headers still sort by name.
+    ordering = ["-pk"]
     # Status and role changes need a reason and an audit record: make them in the app.
     readonly_fields = ["role", "status", "status_note"]
 
