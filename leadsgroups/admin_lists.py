@@ -1,4 +1,4 @@
-"""Django admin lists that stay fast on tables of millions of rows (see README "Django admin at scale").
+"""Django admin lists that stay fast on tables of millions of rows (README "Scaling out", the admin at scale).
 
 `LargeTableAdmin` counts a whole big table from PostgreSQL's estimate instead of `COUNT(*)`, and
 `ChapterFilter` narrows a list to chapters found by name or slug instead of listing every chapter.

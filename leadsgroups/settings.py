@@ -177,6 +177,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # Exchange bindings: in var/ too (kombu's default is ./control, in the source tree).
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
     # A task whose whole worker died is redelivered after this. It must outlast the longest retry
