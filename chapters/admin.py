@@ -24,6 +24,7 @@ class ChapterAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "venue"]
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["region"]
+    show_full_result_count = False
 
 
 @admin.register(Classification)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from enforcement.models import ChapterRules, ExpulsionCase, Fine, RulesLimits
+from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
 
 
 @admin.register(RulesLimits)
@@ -14,7 +15,7 @@ class ChapterRulesAdmin(admin.ModelAdmin):
     """Read-only: versions are made by chapter leadership through the rules page (never edited)."""
 
     list_display = ["chapter", "number", "effective_from", "absences_allowed", "referral_quota", "created_by"]
-    list_filter = ["chapter"]
+    list_filter = [ChapterFilter]
     list_select_related = ["chapter", "created_by"]
 
     def has_change_permission(self, request, obj=None):
@@ -28,13 +29,15 @@ class ChapterRulesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fine)
-class FineAdmin(admin.ModelAdmin):
+class FineAdmin(LargeTableAdmin):
     """View-only: fines are issued by the enforcement task and paid or waived on their page (audited)."""
 
     list_display = ["membership", "chapter", "kind", "period_start", "amount", "currency", "status"]
-    list_filter = ["status", "kind", "chapter"]
-    search_fields = ["membership__user__full_name", "membership__user__email", "explanation"]
-    list_select_related = ["membership__user", "chapter"]
+    list_filter = ["status", "kind", ChapterFilter]
+    search_fields = ["=membership__user__email", "^membership__user__full_name"]
+    search_help_text = "The member's exact email address, or the start of their name."
+    # The membership's name says "<person> in <chapter>": without its chapter, one query per row.
+    list_select_related = ["membership__user", "membership__chapter", "chapter"]
 
     def has_add_permission(self, request):
         return False
@@ -48,13 +51,13 @@ class FineAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExpulsionCase)
-class ExpulsionCaseAdmin(admin.ModelAdmin):
+class ExpulsionCaseAdmin(LargeTableAdmin):
     """Read-only: recommendations, appeals and decisions are made on the case page, with their audit events."""
 
     list_display = ["membership", "chapter", "status", "opened_at", "appeal_deadline", "decision"]
-    list_filter = ["status", "decision", "chapter"]
-    search_fields = ["membership__user__full_name", "membership__user__email", "chapter__name"]
-    list_select_related = ["membership__user", "chapter"]
+    list_filter = ["status", "decision", ChapterFilter]
+    search_fields = ["=membership__user__email", "^membership__user__full_name", "^chapter__name"]
+    list_select_related = ["membership__user", "membership__chapter", "chapter"]
 
     def has_add_permission(self, request):
         return False

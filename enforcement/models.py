@@ -256,7 +256,10 @@ class Fine(models.Model):
                 name="enforcement_fine_withdrawn_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["chapter", "status"], name="enforcement_fine_ch_status")]
+        indexes = [
+            models.Index(fields=["chapter", "status"], name="enforcement_fine_ch_status"),
+            models.Index(fields=["period_start", "id"], name="enforcement_fine_period"),  # the admin's list
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · {self.membership} · {self.period_start}"

@@ -42,6 +42,12 @@ BEAT_SCHEDULE = {
         "task": "enforcement.tasks.leave_status_sweep",
         "schedule": crontab(minute=10),  # hourly: each chapter's midnight comes at its own hour
     },
+    # Retention (members/retention.py): notifications and sent emails past their retention days,
+    # deleted in batches; a rerun finds nothing more. At 03:40, after the night's sweeps.
+    "retention-prune": {
+        "task": "members.tasks.retention_prune_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Probation decided on an expulsion case whose last day has passed (chapter time): back to active,
     # audited, member and president told. Idempotent: a lifted case is marked and skipped.
     "enforcement-probations-lift": {

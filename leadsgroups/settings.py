@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 from leadsgroups.beat import beat_schedule
 
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "leadsgroups.db_router.ReplicaReportsMiddleware",  # last: it calls the report view itself
 ]
 
 if env.str("LEADSGROUPS_CLOCK_FILE", default=""):
@@ -100,6 +102,23 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A PostgreSQL read replica for the report pages (leadsgroups/db_router.py; README "Scaling out"):
+# with REPLICA_DATABASE_URL set, GET requests of these views read the domain's tables from it;
+# writes, migrations, sessions and every other page stay on the primary.
+REPLICA_REPORT_VIEWS = env.list(
+    "REPLICA_REPORT_VIEWS",
+    default=["meetings:report", "meetings:report-csv", "referrals:stats", "referrals:export"],
+)
+REPLICA_READS = bool(env.str("REPLICA_DATABASE_URL", default=""))
+if REPLICA_READS:
+    DATABASES["replica"] = env.db("REPLICA_DATABASE_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", DATABASES["default"].get("CONN_MAX_AGE", 0))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+if REPLICA_READS or env.bool("TESTING", default=False):
+    # In tests the replica is the test database itself (a second connection to it), and replica
+    # reads are off unless a test turns REPLICA_READS on (tests/test_db_router.py).
+    DATABASES.setdefault("replica", {**DATABASES["default"]})["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["leadsgroups.db_router.ReplicaRouter"]
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
@@ -159,12 +178,38 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        # Exchange bindings: in var/ too (kombu's default is ./control, in the source tree).
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
     # A task whose whole worker died is redelivered after this. It must outlast the longest retry
     # countdown (10 min, held unacknowledged by the worker) plus the hard time limit (5 min), or a
     # waiting retry would be delivered twice; every task is idempotent, so 20 min is only the delay.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 20 * 60}
+# Queues (README "Scaling out"): enforcement, email and scheduling each have a queue, so a flood
+# of one (the nightly sweep's thousand chapters) never delays another (a password reset email),
+# and each gets workers of its own in production. Everything else goes to the default queue.
+# A single worker (development, tests) consumes them all: `-Q celery,enforcement,email,scheduling`.
+WORKER_QUEUES = ["celery", "enforcement", "email", "scheduling"]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    # Exact names first (Celery tries them before the patterns), then whole modules.
+    "enforcement.tasks.reminder_email_send_task": {"queue": "email"},
+    "enforcement.tasks.reminders_sweep": {"queue": "scheduling"},
+    "enforcement.tasks.chapter_reminders_task": {"queue": "scheduling"},
+    "members.tasks.retention_prune_task": {"queue": "celery"},
+    "enforcement.tasks.*": {"queue": "enforcement"},
+    "members.tasks.*": {"queue": "email"},  # the outbox
+    "meetings.tasks.*": {"queue": "scheduling"},
+}
+# On RabbitMQ, RABBITMQ_QUORUM_QUEUES=1 declares every queue as a quorum queue (replicated on a
+# cluster's nodes, so a node lost loses no task). A queue's type is fixed when first declared:
+# switching an existing broker means deleting its classic queues once they are empty.
+RABBITMQ_QUORUM_QUEUES = env.bool("RABBITMQ_QUORUM_QUEUES", default=False)
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name, queue_arguments={"x-queue-type": "quorum"} if RABBITMQ_QUORUM_QUEUES else None)
+    for name in WORKER_QUEUES
+]
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a task is acknowledged only once done ...
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ... and requeued if its worker dies mid-run.
@@ -249,6 +294,12 @@ NOTIFICATION_EMAIL_RETRY_AFTER = timedelta(minutes=2)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_RETRY_BASE = timedelta(seconds=env.int("OUTBOX_RETRY_BASE_SECONDS", default=60))
 OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=10)
+# Retention (members/retention.py, a daily beat task): read notifications are deleted after
+# NOTIFICATION_RETENTION_DAYS, unread ones after NOTIFICATION_UNREAD_RETENTION_DAYS (at least as
+# long), sent emails after OUTBOX_SENT_RETENTION_DAYS; failed emails stay until resolved.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=365)
+NOTIFICATION_UNREAD_RETENTION_DAYS = env.int("NOTIFICATION_UNREAD_RETENTION_DAYS", default=730)
+OUTBOX_SENT_RETENTION_DAYS = env.int("OUTBOX_SENT_RETENTION_DAYS", default=90)
 # An SMTP server that accepts the connection and then hangs must not hold a worker for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Rule enforcement: the local hour (chapter time) the day before a meeting when reminders go out,

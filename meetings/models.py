@@ -52,7 +52,10 @@ class Meeting(models.Model):
                 name="meetings_meeting_one_per_schedule_slot",
             ),
         ]
-        indexes = [models.Index(fields=["chapter", "local_date"], name="meetings_meeting_ch_date")]
+        indexes = [
+            models.Index(fields=["chapter", "local_date"], name="meetings_meeting_ch_date"),
+            models.Index(fields=["starts_at", "-id"], name="meetings_meeting_starts"),  # the admin's list (-pk breaks ties)
+        ]
 
     def __str__(self) -> str:
         return f"{self.chapter} — {self.local_date:%a %d %b %Y}"

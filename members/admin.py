@@ -1,17 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
 from members.audit import audit_record
 from members.models import AuditEvent, Invitation, Membership, Notification, OutboundEmail, User
 from members.outbox import emails_retry
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    ordering = ["email"]
+class UserAdmin(LargeTableAdmin, BaseUserAdmin):
+    ordering = ["email"]  # the unique index on email
     list_display = ["email", "full_name", "business_name", "is_org_admin", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_org_admin", "is_staff", "is_active"]
-    search_fields = ["email", "full_name", "business_name"]
+    # Prefixes, not "contains": the people autocomplete of every other page searches here too.
+    search_fields = ["^email", "^full_name", "^business_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "business_name", "phone", "email_muted_kinds"]}),
@@ -22,12 +24,15 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(LargeTableAdmin):
     list_display = ["user", "chapter", "classification", "role", "status", "joined_on", "renewal_due"]
-    list_filter = ["status", "role", "chapter__region", "chapter"]
-    search_fields = ["user__email", "user__full_name", "chapter__name", "classification__name"]
+    list_filter = ["status", "role", "chapter__region", ChapterFilter]
+    search_fields = ["=user__email", "^user__full_name", "^chapter__name"]
     list_select_related = ["user", "chapter", "classification"]
-    autocomplete_fields = ["user"]
+    autocomplete_fields = ["user", "chapter", "classification"]
+    # Newest seats first, from the primary key: the model's order (by the person's name, in another
+    # table) sorts every seat on each page load; the column headers still sort by name.
+    ordering = ["-pk"]
     # Status and role changes need a reason and an audit record: make them in the app.
     readonly_fields = ["role", "status", "status_note"]
 
@@ -58,20 +63,26 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(LargeTableAdmin):
     list_display = ["email", "chapter", "role", "classification", "created_at", "expires_at", "accepted_at", "revoked_at"]
-    list_filter = ["chapter", "role"]
-    search_fields = ["email", "full_name"]
+    list_filter = [ChapterFilter, "role"]
+    search_fields = ["=email", "^full_name"]
     list_select_related = ["chapter", "classification"]
+    autocomplete_fields = ["chapter", "classification", "invited_by"]
     readonly_fields = ["token_hash", "accepted_at", "membership"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(LargeTableAdmin):
+    """Millions of rows (pruned after NOTIFICATION_RETENTION_DAYS): listed newest first from an index."""
+
     list_display = ["title", "user", "kind", "chapter", "created_at", "read_at", "email_wanted", "email_sent_at"]
-    list_filter = ["kind", "chapter"]
-    search_fields = ["title", "user__email"]
+    list_filter = ["kind", ChapterFilter]
+    # A person's notices by their exact address: "title contains" would read every row.
+    search_fields = ["=user__email"]
+    search_help_text = "The person's exact email address."
     list_select_related = ["user", "chapter"]
+    autocomplete_fields = ["user", "chapter"]
 
 
 class HasErrorFilter(admin.SimpleListFilter):
@@ -90,11 +101,11 @@ class HasErrorFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+class OutboundEmailAdmin(LargeTableAdmin):
     """The email outbox: read-only rows; failed ones can be retried (a fresh set of tries)."""
 
     list_display = ["created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at", "sent_at", "error"]
-    list_filter = ["status", HasErrorFilter, "kind", "chapter"]
+    list_filter = ["status", HasErrorFilter, "kind", ChapterFilter]
     search_fields = ["to", "subject", "last_error"]
     list_select_related = ["chapter"]
     date_hierarchy = "created_at"
@@ -118,11 +129,11 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(LargeTableAdmin):
     """Read-only: audit records cannot be edited or deleted from the admin."""
 
     list_display = ["created_at", "who", "chapter", "action", "summary"]
-    list_filter = ["action", "chapter"]
+    list_filter = ["action", ChapterFilter]
     search_fields = ["summary", "action", "reason", "actor_name", "actor_email", "actor__email"]
     list_select_related = ["actor", "chapter"]
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 
@@ -51,6 +52,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["full_name", "email"]
+        indexes = [
+            # The admin's searches (exact address, name prefix; case-insensitive, so UPPER): their
+            # statistics let PostgreSQL start from the few matching people, not from a million rows.
+            models.Index(Upper("email"), name="members_user_email_upper"),
+            models.Index(Upper("full_name"), name="members_user_name_upper"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -216,6 +223,9 @@ class Notification(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "read_at"], name="members_notif_user_read"),
+            # The admin's list (newest first, -pk breaking ties) and the retention prune's range.
+            models.Index(fields=["created_at", "id"], name="members_notif_created"),
+            models.Index(fields=["kind", "created_at", "id"], name="members_notif_kind_created"),
             models.Index(
                 fields=["created_at"],
                 condition=Q(email_wanted=True, email_sent_at__isnull=True),
@@ -292,6 +302,7 @@ class OutboundEmail(models.Model):
                 fields=["next_attempt_at"], condition=Q(status__in=["queued", "sending"]), name="members_outbox_due"
             ),
             models.Index(fields=["status", "created_at"], name="members_outbox_status"),
+            models.Index(fields=["created_at", "id"], name="members_outbox_created"),  # the admin's list
         ]
 
     def __str__(self) -> str:
@@ -337,6 +348,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["created_at", "id"], name="members_audit_created")]  # the admin's list
 
     def __str__(self) -> str:
         return self.summary

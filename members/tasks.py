@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from members import notifications, outbox
+from members import notifications, outbox, retention
 
 
 @shared_task
@@ -27,3 +27,10 @@ def outbox_sweep() -> int:
 def notifications_send_pending() -> int:
     """The old name of `outbox_sweep`: kept so a beat still running the old schedule keeps mail moving."""
     return outbox_sweep()
+
+
+@shared_task(soft_time_limit=600, time_limit=660)
+def retention_prune_task() -> dict:
+    """Daily: delete notifications and sent emails past their retention, a batch per transaction."""
+    pruned = retention.retention_prune(max_batches=100)  # at most 500,000 rows a run; the next run goes on
+    return {"notifications": pruned.notifications, "emails": pruned.emails}

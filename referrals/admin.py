@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
 from referrals.models import ConsentRequest, EducationCredit, OneToOne, Referral, ReferralEvent, ThankYou
 
 
@@ -14,11 +15,16 @@ class ReferralEventInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False  # the history is written by the app, never typed in
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(LargeTableAdmin):
+    """Over a million rows: newest first from the created_at index; chapters found by name."""
+
     list_display = ["pk", "chapter", "giver", "receiver", "kind", "status", "consent", "created_at"]
-    list_filter = ["status", "kind", "consent", "chapter"]
+    list_filter = ["status", "kind", "consent", ChapterFilter]
     list_select_related = ["chapter", "giver__user", "giver__chapter", "receiver__user", "receiver__chapter"]
     # A prospect's name, contact and the giver's notes are for the giver, the receiver and the
     # chapter's leadership only (referrals.selectors.referral_can_see_prospect), not for admins:
@@ -26,6 +32,7 @@ class ReferralAdmin(admin.ModelAdmin):
     exclude = ["prospect_name", "prospect_email", "prospect_phone", "notes", "decline_reason"]
     readonly_fields = ["prospect_data", "prospect_erased_at", "status", "consent"]
     raw_id_fields = ["giver", "receiver"]
+    autocomplete_fields = ["chapter"]
     inlines = [ReferralEventInline]
 
     @admin.display(description="Prospect data")
@@ -46,28 +53,37 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(ThankYou)
-class ThankYouAdmin(admin.ModelAdmin):
+class ThankYouAdmin(LargeTableAdmin):
     list_display = ["pk", "chapter", "giver", "receiver", "value", "closed_on", "business_type"]
-    list_filter = ["chapter", "business_type"]
+    list_filter = [ChapterFilter, "business_type"]
+    list_select_related = ["chapter", "giver__user", "giver__chapter", "receiver__user", "receiver__chapter"]
     raw_id_fields = ["referral", "giver", "receiver"]
+    autocomplete_fields = ["chapter"]
 
 
 @admin.register(OneToOne)
-class OneToOneAdmin(admin.ModelAdmin):
+class OneToOneAdmin(LargeTableAdmin):
     list_display = ["pk", "chapter", "initiator", "other", "met_on", "status"]
-    list_filter = ["chapter", "status"]
+    list_filter = [ChapterFilter, "status"]
+    list_select_related = ["chapter", "initiator__user", "initiator__chapter", "other__user", "other__chapter"]
     raw_id_fields = ["initiator", "other"]
+    autocomplete_fields = ["chapter"]
 
 
 @admin.register(EducationCredit)
-class EducationCreditAdmin(admin.ModelAdmin):
+class EducationCreditAdmin(LargeTableAdmin):
     list_display = ["pk", "chapter", "membership", "completed_on", "title", "hours"]
-    list_filter = ["chapter"]
+    list_filter = [ChapterFilter]
+    list_select_related = ["chapter", "membership__user", "membership__chapter"]
     raw_id_fields = ["membership"]
+    autocomplete_fields = ["chapter"]
 
 
 @admin.register(ConsentRequest)
-class ConsentRequestAdmin(admin.ModelAdmin):
+class ConsentRequestAdmin(LargeTableAdmin):
     list_display = ["pk", "referral", "created_at", "expires_at", "answered_at", "closed_at", "outcome"]
+    list_select_related = [
+        "referral__giver__user", "referral__giver__chapter", "referral__receiver__user", "referral__receiver__chapter",
+    ]
     readonly_fields = ["token_hash"]
-    raw_id_fields = ["referral"]
+    raw_id_fields = ["referral", "sent_by"]

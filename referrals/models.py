@@ -84,6 +84,8 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["chapter", "created_at"], name="referrals_ref_ch_created"),
+            # The admin's list, newest first: seeded or imported rows share a created_at by the thousand.
+            models.Index(fields=["created_at", "id"], name="referrals_ref_created"),
             models.Index(fields=["receiver", "status"], name="referrals_ref_recv_status"),
         ]
 
@@ -236,7 +238,10 @@ class ThankYou(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(value__gte=0), name="referrals_thankyou_value_positive"),
         ]
-        indexes = [models.Index(fields=["chapter", "closed_on"], name="referrals_ty_ch_closed")]
+        indexes = [
+            models.Index(fields=["chapter", "closed_on"], name="referrals_ty_ch_closed"),
+            models.Index(fields=["closed_on", "id"], name="referrals_ty_closed"),  # the admin's list
+        ]
 
     def __str__(self) -> str:
         return f"TYFCB {self.value} to {self.giver}"
@@ -271,7 +276,10 @@ class OneToOne(models.Model):
                 fields=["initiator", "other", "met_on"], name="referrals_onetoone_once_a_day"
             ),
         ]
-        indexes = [models.Index(fields=["chapter", "met_on"], name="referrals_121_ch_met")]
+        indexes = [
+            models.Index(fields=["chapter", "met_on"], name="referrals_121_ch_met"),
+            models.Index(fields=["met_on", "id"], name="referrals_121_met"),  # the admin's list
+        ]
 
     def __str__(self) -> str:
         return f"One-to-one {self.initiator} & {self.other} on {self.met_on}"
@@ -300,7 +308,10 @@ class EducationCredit(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(hours__gt=0), name="referrals_education_hours_positive"),
         ]
-        indexes = [models.Index(fields=["chapter", "completed_on"], name="referrals_ceu_ch_done")]
+        indexes = [
+            models.Index(fields=["chapter", "completed_on"], name="referrals_ceu_ch_done"),
+            models.Index(fields=["completed_on", "id"], name="referrals_ceu_done"),  # the admin's list
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.hours} h)"

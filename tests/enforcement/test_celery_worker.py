@@ -1,8 +1,8 @@
-"""A real Celery worker on the real Redis broker runs the sweeps; fines and reminders appear exactly once.
+"""A real Celery worker on the real broker runs the sweeps; fines and reminders appear exactly once.
 
 Needs PostgreSQL (the worker process must see the test database, which SQLite keeps in memory)
-and Redis as CELERY_BROKER_URL. Locally it is skipped without them; with REQUIRE_SERVICES=1 (CI)
-it fails instead.
+and Redis or RabbitMQ as CELERY_BROKER_URL. Locally it is skipped without them; with
+REQUIRE_SERVICES=1 (CI) it fails instead.
 """
 
 import os
@@ -20,19 +20,15 @@ from enforcement.models import Fine
 from members.models import Membership, Notification
 from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, MeetingFactory
 from tests.factories import ChapterFactory, MembershipFactory
-from tests.services import BASE_DIR, database_url, redis_client, wait_for
-
-
-def _queue_idle(r) -> bool:
-    return r.llen("celery") == 0 and r.hlen("unacked") == 0
+from tests.services import BASE_DIR, broker, database_url, wait_for, worker_queues_option
 
 
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_real_worker_runs_the_sweeps_and_issues_everything_exactly_once():
     db_url = database_url()
-    r = redis_client()
-    r.delete("celery", "unacked", "unacked_index")  # a previous aborted run's leftovers
+    queues = broker()
+    queues.purge()  # a previous aborted run's leftovers
 
     chapter = ChapterFactory(timezone="Europe/London", venue="The Quay")
     today = timezone.now().astimezone(chapter.tz).date()
@@ -57,7 +53,7 @@ def test_real_worker_runs_the_sweeps_and_issues_everything_exactly_once():
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "leadsgroups", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"enforcement-test-{os.getpid()}@%h"],
+         "--without-gossip", "--without-mingle", "--without-heartbeat", worker_queues_option(), "-n", f"enforcement-test-{os.getpid()}@%h"],
         cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
@@ -68,9 +64,9 @@ def test_real_worker_runs_the_sweeps_and_issues_everything_exactly_once():
         assert wait_for(lambda: Fine.objects.count() >= 2 and Notification.objects.filter(kind="reminder").count() >= 2), (
             "worker produced nothing in time"
         )
-        assert wait_for(lambda: _queue_idle(r)), "queue did not drain"
+        assert wait_for(queues.idle), "queue did not drain"
         time.sleep(2)  # let a straggler (a fanned-out task just taken) finish
-        assert wait_for(lambda: _queue_idle(r))
+        assert wait_for(queues.idle)
         assert list(Fine.objects.values_list("membership__user__full_name", "period_start").order_by("period_start")) == [
             ("Ann", today - timedelta(days=14)), ("Ann", today - timedelta(days=7))
         ]

@@ -1,8 +1,8 @@
-"""Real processes for system tests: Celery worker and beat, and the web server, on PostgreSQL and Redis.
+"""Real processes for system tests: Celery worker and beat, and the web server, on PostgreSQL and a broker.
 
 The processes see the test database (pytest-django's, committed by `transaction=True` tests) and
-the broker in CELERY_BROKER_URL. Without PostgreSQL or Redis these tests skip locally; under
-REQUIRE_SERVICES=1 (CI) they fail instead.
+the broker in CELERY_BROKER_URL (Redis, or RabbitMQ: `amqp://…`). Without PostgreSQL or the broker
+these tests skip locally; under REQUIRE_SERVICES=1 (CI) they fail instead.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.services import BASE_DIR, database_url, redis_client, wait_for
+from tests.services import BASE_DIR, broker, database_url, wait_for, worker_queues_option
 
 
 @dataclass
@@ -48,11 +48,12 @@ class System:
         self.processes.append(process)
         return process
 
-    def worker(self) -> Process:
+    def worker(self, *, queues: str | None = None, name: str = "worker") -> Process:
+        """A worker consuming every queue (as in development), or only `queues` ("email,scheduling")."""
         return self.start(
-            "worker", sys.executable, "-m", "celery", "-A", "leadsgroups", "worker", "--pool=prefork",
+            name, sys.executable, "-m", "celery", "-A", "leadsgroups", "worker", "--pool=prefork",
             "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "-n", f"system-{os.getpid()}@%h",
+            f"-Q{queues}" if queues else worker_queues_option(), "-n", f"{name}-{os.getpid()}@%h",
         )
 
     def beat(self) -> Process:
@@ -101,9 +102,8 @@ class System:
 def system(tmp_path):
     """Web, worker and beat on the test database and the real broker; stopped after the test."""
     db_url = database_url()
-    r = redis_client()
-    # Leftovers of an aborted run would be delivered to this test's worker.
-    r.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+    the_broker = broker()
+    the_broker.purge()  # leftovers of an aborted run would be delivered to this test's worker
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "leadsgroups.settings_test",
@@ -117,7 +117,7 @@ def system(tmp_path):
         yield sys_
     finally:
         sys_.stop()
-        r.delete("celery", "unacked", "unacked_index", "unacked_mutex")
+        the_broker.purge()
 
 
 class WebClient:

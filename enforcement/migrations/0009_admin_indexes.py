@@ -1,0 +1,18 @@
+from django.db import migrations, models
+
+from leadsgroups.migration_operations import AddIndexConcurrently
+
+
+class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY: the tables stay writable while the indexes build
+
+    dependencies = [
+        ('enforcement', '0007_leave_from_audit_trail'),
+    ]
+
+    operations = [
+        AddIndexConcurrently(
+            model_name='fine',
+            index=models.Index(fields=['period_start', 'id'], name='enforcement_fine_period'),
+        ),
+    ]
