@@ -705,7 +705,7 @@ def chapters_evaluate(items: list[tuple]) -> dict[int, Evaluation]:
         result.cases = _cases(s, members[cid], violations.get(cid, {}), result.findings, withdrawn, leave[cid],
                               result.open_case_ids)
         result.case_flags = _case_flags(cases_open, result)
-        result.next_due_on = _next_due(s, meetings.get(cid, []), leave[cid], violations.get(cid, {}))
+        result.next_due_on = _next_due(s, meetings.get(cid, []), leave[cid])
     _receivers_fill([r for res in results.values() for f in res.findings if f.kind == Fine.Kind.QUOTA
                      for r in f.evidence_referrals])  # query: receivers named in the evidence written
     return results
@@ -1117,18 +1117,22 @@ def _case_flags(open_cases: dict[int, dict], result: Evaluation) -> list[CaseFla
 # When time alone next changes the outcome -------------------------------------------------------
 
 
-def _next_due(s: _Scope, meetings: list[dict], leave: dict[int, list[LeaveSpan]], on_record: dict) -> date | None:
+def _next_due(s: _Scope, meetings: list[dict], leave: dict[int, list[LeaveSpan]]) -> date | None:
     """The first local date after today on which the passage of time alone may change what the chapter's
-    records call for: a version coming into force, the day after a meeting (its marks, a per-meeting
-    quota period), a quota period's judging day (after any consent grace), a leave starting or ending
-    (cases wait for a member on leave), a violation leaving the expulsion window. None: only new evidence."""
+    records call for: a version coming into force, a quota period's judging day (after any consent grace;
+    for a per-meeting quota, the day after each meeting), a leave starting or ending (cases wait for a
+    member on leave). None: only new evidence will.
+
+    Not here, on purpose: a meeting's marks are judged when it closes (the close marks the chapter
+    dirty and queues its run), and a violation leaving the expulsion window only lowers a count,
+    which can open no case and flag none (a case's flag counts the case's own fines).
+    """
     today, book = s.today, s.book
     days = [v.effective_from for v in book.versions if v.effective_from > today]
     grace = max(v.consent_grace_days for v in book.versions)
     for m in meetings:
         if m["status"] == Meeting.Status.CANCELLED or m["local_date"] < today - timedelta(days=grace + 1):
             continue
-        days.append(m["local_date"] + timedelta(days=1))
         for v in book.versions:
             if v.referral_quota and v.quota_period == ChapterRules.QuotaPeriod.MEETING:
                 days.append(quota_judged_from(v, m["local_date"]))
@@ -1147,13 +1151,5 @@ def _next_due(s: _Scope, meetings: list[dict], leave: dict[int, list[LeaveSpan]]
             days.append(span.start)
             if span.end != date.max:
                 days.append(span.end + timedelta(days=1))
-    rules = book.at(today)
-    if rules is not None:
-        for items in on_record.values():
-            for v in items:
-                leaves = add_months(v["date"], rules.expulsion_months)
-                while expulsion_since(rules, leaves) < v["date"]:
-                    leaves += timedelta(days=1)
-                days.append(leaves)
     later = [d for d in days if d > today]
     return min(later) if later else None

@@ -459,6 +459,14 @@ class ChapterEvaluationState(models.Model):
     def __str__(self) -> str:
         return f"Evaluation state of chapter {self.chapter_id}"
 
+    @classmethod
+    def mark_dirty(cls, chapter_id: int) -> None:
+        """Evidence changed (call in the transaction that changed it): the next sweep judges the chapter in full."""
+        cls.objects.bulk_create(
+            [cls(chapter_id=chapter_id, dirty_since=timezone.now())],
+            update_conflicts=True, unique_fields=["chapter"], update_fields=["dirty_since"],
+        )
+
 
 class SweepRun(models.Model):
     """One run of the enforcement sweep: how many batches it sent and how many are done, and what they did."""
