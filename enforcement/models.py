@@ -475,6 +475,7 @@ class SweepRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, help_text="Set when the last batch is done.")
     batches = models.PositiveIntegerField(default=0)
     batches_done = models.PositiveIntegerField(default=0)
+    done_batches = models.JSONField(default=list, blank=True, help_text="Numbers of the batches done (a rerun counts once).")
     chapters = models.PositiveIntegerField(default=0, help_text="Chapters judged (due ones only).")
     fines = models.PositiveIntegerField(default=0)
     withdrawn = models.PositiveIntegerField(default=0)
