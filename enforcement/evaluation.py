@@ -685,8 +685,8 @@ def chapters_evaluate(items: list[tuple]) -> dict[int, Evaluation]:
         if m is not None and scopes[f.chapter_id].judges(f):
             f.membership = m
             standing[f.chapter_id].append(f)
-    marks = _marks(scopes, members)  # query: marks
     meetings = _meetings(scopes)  # query: meetings
+    marks = _marks(scopes, members, meetings)  # query: marks
     quota = _quota_batch(scopes, members, leave, standing, meetings)  # queries: referrals (and consent links)
     open_cases = _open_cases(ids)  # query: open cases and their fines
     violations = _violations(scopes)  # query: violations on record
@@ -771,34 +771,46 @@ def _reconcile(result, chapter, book, members, leave, findings, standing, referr
             result.refund_flags.append(RefundFlag(fine=fine, reason=reason, cause=cause))
 
 
-def _marks(scopes: dict[int, _Scope], members) -> dict[int, dict[int, list[Mark]]]:
-    """Each chapter's not-present marks at closed meetings from its `mark_start` to today, per member. One query."""
+def _marks(scopes: dict[int, _Scope], members, meetings: dict[int, list[dict]]) -> dict[int, dict[int, list[Mark]]]:
+    """Each chapter's not-present marks at closed meetings from its `mark_start` to today, per member. One query.
+
+    Asked by meeting id (the meetings are loaded already): the index on (meeting, membership)
+    serves it, where a join on dates made PostgreSQL scan the whole attendance table.
+    """
+    held = {
+        m["id"]: (cid, m["local_date"])
+        for cid, rows in meetings.items() for m in rows
+        if m["status"] == Meeting.Status.CLOSED and scopes[cid].mark_start <= m["local_date"] <= scopes[cid].today
+    }
     out: dict[int, dict[int, list[Mark]]] = defaultdict(lambda: defaultdict(list))
-    rows = (
-        Attendance.objects.filter(
-            meeting__chapter_id__in=list(scopes), meeting__status=Meeting.Status.CLOSED,
-            meeting__local_date__gte=min(s.mark_start for s in scopes.values()),
-            meeting__local_date__lte=max(s.today for s in scopes.values()), status__in=NOT_PRESENT,
-        )
-        .order_by("meeting__local_date", "meeting_id")
-        .values_list("meeting__chapter_id", "membership_id", "meeting_id", "meeting__local_date", "status")
-    )
-    for cid, mid, meeting_id, day, status in rows.iterator(chunk_size=20000):
-        s = scopes[cid]
-        if s.mark_start <= day <= s.today and mid in members[cid]:
-            out[cid][mid].append(Mark(mid, meeting_id, day, status))
+    if not held:
+        return out
+    rows = []
+    for mid, meeting_id, status in (
+        Attendance.objects.filter(meeting_id__in=list(held), status__in=NOT_PRESENT)
+        .values_list("membership_id", "meeting_id", "status").iterator(chunk_size=20000)
+    ):
+        cid, day = held[meeting_id]
+        if mid in members[cid]:
+            rows.append((day, meeting_id, cid, mid, status))
+    rows.sort()
+    for day, meeting_id, cid, mid, status in rows:
+        out[cid][mid].append(Mark(mid, meeting_id, day, status))
     return out
 
 
 def _meetings(scopes: dict[int, _Scope]) -> dict[int, list[dict]]:
-    """Each chapter's meetings from 62 days before its lookback on (future ones too, for `_next_due`). One query."""
+    """Each chapter's meetings from its first mark or 62 days before its lookback, whichever is first, on
+    (future ones too, for `_next_due`), in order. One query."""
+    def first(s: _Scope) -> date:
+        return min(s.mark_start, s.eval_start - timedelta(days=62))
+
     out: dict[int, list[dict]] = defaultdict(list)
     for row in (
-        Meeting.objects.filter(chapter_id__in=list(scopes),
-                               local_date__gte=min(s.eval_start for s in scopes.values()) - timedelta(days=62))
+        Meeting.objects.filter(chapter_id__in=list(scopes), local_date__gte=min(first(s) for s in scopes.values()))
         .order_by("starts_at").values("id", "chapter_id", "local_date", "status")
     ):
-        if row["local_date"] >= scopes[row["chapter_id"]].eval_start - timedelta(days=62):
+        if row["local_date"] >= first(scopes[row["chapter_id"]]):
             out[row["chapter_id"]].append(row)
     return out
 

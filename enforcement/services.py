@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,10 +31,12 @@ from enforcement.limits import rules_effective_from_error, rules_limit_errors, r
 from enforcement.models import ChapterEvaluationState, ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import local_today
 from enforcement.review import case_deciders
+from leadsgroups.single_line import one_line
 from meetings.models import Meeting
 from members.audit import audit_record
-from members.models import Membership, Notification
+from members.models import AuditEvent, Membership, Notification, OutboundEmail
 from members.notifications import notification_email_claim, notification_email_deliver, notification_send
+from members.outbox import email_send_queue
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +153,11 @@ def chapter_enforce(*, chapter: Chapter, now: datetime | None = None, dry_run: b
     return result
 
 
-def evaluation_apply(*, evaluation: Evaluation, now: datetime) -> EnforceResult:
-    """Write what one chapter's evaluation calls for (inside the caller's transaction, chapter locked)."""
+def evaluation_apply(*, evaluation: Evaluation, now: datetime, bulk: bool = False) -> EnforceResult:
+    """Write what one chapter's evaluation calls for (inside the caller's transaction, chapter locked).
+
+    `bulk`: new fines in a few statements (`fines_issue`, the sweep's batches); else one by one.
+    """
     chapter = evaluation.chapter
     result = EnforceResult(chapter=chapter, evaluation=evaluation, dry_run=False)
     if not evaluation.changes_anything:
@@ -169,14 +174,16 @@ def evaluation_apply(*, evaluation: Evaluation, now: datetime) -> EnforceResult:
             pk__in=evaluation.refund_flags_cleared, status=Fine.Status.PAID, refund_decision=""
         ).update(refund_flagged_at=None, refund_flag_reason="", refund_flag_cause={})
     issued: dict[tuple, Fine] = {}
-    for finding in evaluation.findings:
-        fine = fine_issue(finding=finding)
-        if fine is not None:
-            result.fines.append(fine)
-            issued[finding.key] = fine
-            if finding.replaces is not None:
-                Fine.objects.filter(pk=finding.replaces.pk).update(replaced_by=fine)
-                _replace_in_cases(old=finding.replaces, new=fine)
+    if bulk:
+        pairs = fines_issue(findings=evaluation.findings)
+    else:
+        pairs = [(f, fine) for f in evaluation.findings if (fine := fine_issue(finding=f)) is not None]
+    for finding, fine in pairs:
+        result.fines.append(fine)
+        issued[finding.key] = fine
+        if finding.replaces is not None:
+            Fine.objects.filter(pk=finding.replaces.pk).update(replaced_by=fine)
+            _replace_in_cases(old=finding.replaces, new=fine)
     if evaluation.case_flags:
         result.case_flags = case_threshold_flags(chapter=chapter, flags=evaluation.case_flags, now=now)
     presidents = list(
@@ -357,6 +364,77 @@ def case_threshold_flags(*, chapter: Chapter, flags: list[CaseFlag], now: dateti
                     url=case.get_absolute_url(), chapter=chapter, dedupe_key=f"case-below:{case.pk}:{now:%Y%m%d}",
                 )
     return done
+
+
+def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
+    """Record findings as fines and tell each member, in a few statements for any number of fines:
+    the fines, their audit events, the notices and their outbox emails (each send queued on commit,
+    as `notification_send` does).
+
+    The caller holds the chapters' locks, so no other run issues the same fines meanwhile; should
+    one clash all the same (unique per membership, kind, meeting or period), the findings are
+    issued one by one (`fine_issue`), which skips the ones issued before.
+    """
+    if len(findings) < 2:
+        return [(f, fine) for f in findings if (fine := fine_issue(finding=f)) is not None]
+    fines = [
+        Fine(chapter_id=f.membership.chapter_id, membership=f.membership, rules=f.rules, kind=f.kind,
+             period_start=f.period.start, period_end=f.period.end, meeting_id=f.meeting_id, amount=f.amount,
+             currency=f.currency, explanation=f.explanation, evidence=f.evidence)
+        for f in findings
+    ]
+    try:
+        with transaction.atomic():  # savepoint: a clash undoes the bulk insert only
+            Fine.objects.bulk_create(fines)
+    except IntegrityError:
+        return [(f, fine) for f in findings if (fine := fine_issue(finding=f)) is not None]
+    notices = []
+    events = []
+    for finding, fine in zip(findings, fines, strict=True):
+        m = finding.membership
+        fine.chapter = m.chapter
+        events.append(AuditEvent(
+            actor=None, actor_name="", actor_email="", chapter=m.chapter, action="fine.issued",
+            target_type=Fine._meta.label_lower, target_id=str(fine.pk), summary=f"{m.display_name}: {finding.summary}"[:300],
+            before={}, after={"amount": str(fine.amount), "currency": fine.currency}, reason="",
+        ))
+        title = (
+            f"Warning: {fine.title.lower()} ({finding.period.label()})" if fine.is_warning
+            else f"Fine {money(fine.amount, fine.currency)}: {fine.title.lower()} ({finding.period.label()})"
+        )
+        notices.append(Notification(
+            user=m.user, chapter=m.chapter, kind=Notification.Kind.FINE, title=title[:200], body=fine.explanation,
+            url=fine.get_absolute_url(), email_wanted=m.user.wants_email(Notification.Kind.FINE) and bool(m.user.email),
+            dedupe_key=f"fine:{fine.pk}",
+        ))
+    AuditEvent.objects.bulk_create(events)
+    Notification.objects.bulk_create(notices)
+    emails_queue_bulk(notifications=[n for n in notices if n.email_wanted])
+    return list(zip(findings, fines, strict=True))
+
+
+def emails_queue_bulk(*, notifications: list[Notification]) -> None:
+    """Each notice's email as an outbox row (the same as `notification_send` writes), in one insert;
+    every send is queued once the transaction commits."""
+    if not notifications:
+        return
+    txt, html = get_template("emails/notification.txt"), get_template("emails/notification.html")
+    emails = []
+    for n in notifications:
+        context = {"n": n, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
+        emails.append(OutboundEmail(
+            kind=OutboundEmail.Kind.NOTIFICATION, to=n.user.email.strip(), from_email="",
+            subject=one_line(f"[{n.chapter or settings.ORGANISATION_NAME}] {n.title}")[:300],
+            body=txt.render(context), html=html.render(context), headers={}, chapter=n.chapter, notification=n,
+        ))
+    OutboundEmail.objects.bulk_create(emails)
+    ids = [e.pk for e in emails]
+
+    def _queue() -> None:
+        for pk in ids:
+            email_send_queue(email_id=pk)
+
+    transaction.on_commit(_queue)
 
 
 def fine_issue(*, finding: Finding) -> Fine | None:

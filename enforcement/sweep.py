@@ -103,7 +103,7 @@ def chapters_enforce(*, chapter_ids: list[int], today: date, now: datetime | Non
             items.append((chapter, today, None if dirty else state.evaluated_on))
         evaluations = chapters_evaluate(items)
         for chapter, _, _ in items:
-            out.results.append(evaluation_apply(evaluation=evaluations[chapter.pk], now=now))
+            out.results.append(evaluation_apply(evaluation=evaluations[chapter.pk], now=now, bulk=True))
         evaluation_states_record(evaluations=[evaluations[c.pk] for c, _, _ in items], now=now, started=started)
         out.chapters = len(items)
         if run is not None:

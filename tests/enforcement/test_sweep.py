@@ -1,6 +1,7 @@
 """The incremental sweep: only due chapters are judged (dirty, or their next due day has come), in batches
 whose query count does not grow with chapters or members; day after day it issues what a full run would."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from unittest import mock
 
@@ -203,3 +204,33 @@ def test_the_beat_task_records_a_run_that_its_batches_finish(db, settings):
     run.refresh_from_db()
     assert (run.batches, run.batches_done, run.chapters) == (3, 3, 5) and run.finished_at is not None
     assert all(state(w).evaluated_on for w in worlds)
+
+
+def test_fines_issued_in_bulk_have_every_side_effect_of_one_by_one(db, django_capture_on_commit_callbacks):
+    from members.models import AuditEvent, Notification, OutboundEmail
+
+    def side_effects(w):
+        fines = list(Fine.objects.filter(chapter=w.chapter).order_by("membership_id", "kind", "period_start"))
+        return (
+            [(f.membership_id, f.kind, f.period_start, f.amount, f.explanation, f.evidence) for f in fines],
+            sorted(AuditEvent.objects.filter(chapter=w.chapter, action="fine.issued").values_list("summary", "after")),
+            sorted(Notification.objects.filter(chapter=w.chapter, kind="fine").values_list("title", "body", "email_wanted")),
+            sorted(OutboundEmail.objects.filter(chapter=w.chapter).values_list("to", "subject", "body", "html")),
+        )
+
+    one, many = _batch_world(1, 3, first=300), _batch_world(1, 3, first=301)
+    with mock.patch("enforcement.tasks.chapter_enforce_task.delay"), \
+            mock.patch("members.tasks.outbound_email_send_task.delay") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.chapter_enforce(chapter=ChapterFactory._meta.model.objects.get(pk=one[0]), now=noon(date(2026, 2, 2)))
+        sent_one = send.call_count
+        with django_capture_on_commit_callbacks(execute=True):
+            chapters_enforce(chapter_ids=many, today=date(2026, 2, 2), now=noon(date(2026, 2, 2)))
+        assert send.call_count - sent_one == sent_one > 0  # every email's send queued
+    a, b = (side_effects(World(ChapterFactory._meta.model.objects.get(pk=pk))) for pk in (one[0], many[0]))
+
+    def plain(rows):  # names, ids and links differ between the two chapters; nothing else may
+        return sorted(re.sub(r"\d+", "#", repr(row)) for row in rows)
+
+    assert len(a[0]) > 3
+    assert [plain(x) for x in a] == [plain(x) for x in b]
