@@ -777,10 +777,14 @@ def _marks(scopes: dict[int, _Scope], members, meetings: dict[int, list[dict]]) 
     Asked by meeting id (the meetings are loaded already): the index on (meeting, membership)
     serves it, where a join on dates made PostgreSQL scan the whole attendance table.
     """
+    def closed(m, s, start):
+        return m["status"] == Meeting.Status.CLOSED and start <= m["local_date"] <= s.today
+
+    # A chapter with no closed meeting in the judged range has no mark to judge: its history is not read.
+    judged = {cid for cid, rows in meetings.items() if any(closed(m, scopes[cid], scopes[cid].since) for m in rows)}
     held = {
         m["id"]: (cid, m["local_date"])
-        for cid, rows in meetings.items() for m in rows
-        if m["status"] == Meeting.Status.CLOSED and scopes[cid].mark_start <= m["local_date"] <= scopes[cid].today
+        for cid, rows in meetings.items() if cid in judged for m in rows if closed(m, scopes[cid], scopes[cid].mark_start)
     }
     out: dict[int, dict[int, list[Mark]]] = defaultdict(lambda: defaultdict(list))
     if not held:
