@@ -1,10 +1,15 @@
 """Rule evaluation: which fines and expulsion cases a chapter's records call for, compared with the
 fines that stand (reconciliation). Reads only.
 
-Everything is loaded for the whole chapter in a fixed number of queries (filtered Count
-aggregates pick the members worth a closer look, one query then fetches their marks or
-referrals); the arithmetic runs in Python on those rows, so that every finding can explain
-itself line by line. No query runs per member.
+Chapters are evaluated in batches (`chapters_evaluate`; one chapter is a batch of one): each kind
+of record is loaded for the whole batch in one query (`chapter_id IN (…)`), then the arithmetic
+runs per chapter in Python on those rows, so that every finding can explain itself line by line.
+No query runs per chapter or per member. Explanations (and the receiver names they quote) are
+built only for the findings that will be written.
+
+A run judges either the whole lookback (`judged_after` unset: after a change of evidence) or only
+the meetings and quota periods that came due after the chapter's last evaluation (the sweep's
+incremental run); fines outside what a run judges are left as they stand.
 
 Reconciliation: every run re-derives what the evidence calls for in the periods it judges and
 compares it with the fines standing there. A missing fine is issued; an unpaid fine the
