@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from enforcement.models import ChapterRules, ExpulsionCase, Fine, RulesLimits
+from enforcement.models import (
+    ChapterEvaluationState,
+    ChapterRules,
+    ExpulsionCase,
+    Fine,
+    RulesLimits,
+    SweepRun,
+)
 from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
 
 
@@ -66,4 +73,34 @@ class ExpulsionCaseAdmin(LargeTableAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(admin.ModelAdmin):
+    """Read-only: what each enforcement sweep did (written by the sweep and its batches)."""
+
+    list_display = ["started_at", "finished_at", "batches", "batches_done", "chapters", "fines", "withdrawn", "cases"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChapterEvaluationState)
+class ChapterEvaluationStateAdmin(admin.ModelAdmin):
+    """Read-only: when each chapter was judged, when it is next due, and whether its evidence changed since."""
+
+    list_display = ["chapter", "evaluated_on", "next_due_on", "dirty_since"]
+    list_select_related = ["chapter"]
+    search_fields = ["chapter__name", "chapter__slug"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

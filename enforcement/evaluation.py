@@ -1,10 +1,15 @@
 """Rule evaluation: which fines and expulsion cases a chapter's records call for, compared with the
 fines that stand (reconciliation). Reads only.
 
-Everything is loaded for the whole chapter in a fixed number of queries (filtered Count
-aggregates pick the members worth a closer look, one query then fetches their marks or
-referrals); the arithmetic runs in Python on those rows, so that every finding can explain
-itself line by line. No query runs per member.
+Chapters are evaluated in batches (`chapters_evaluate`; one chapter is a batch of one): each kind
+of record is loaded for the whole batch in one query (`chapter_id IN (…)`), then the arithmetic
+runs per chapter in Python on those rows, so that every finding can explain itself line by line.
+No query runs per chapter or per member. Explanations (and the receiver names they quote) are
+built only for the findings that will be written.
+
+A run judges either the whole lookback (`judged_after` unset: after a change of evidence) or only
+the meetings and quota periods that came due after the chapter's last evaluation (the sweep's
+incremental run); fines outside what a run judges are left as they stand.
 
 Reconciliation: every run re-derives what the evidence calls for in the periods it judges and
 compares it with the fines standing there. A missing fine is issued; an unpaid fine the
@@ -14,13 +19,16 @@ changed); a paid one is flagged for a refund decision. `enforcement.changes` say
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Count, Min, Q
+from django.db.models import Q
 
 from enforcement import changes
 from enforcement.formatting import money, num, plural
@@ -148,10 +156,15 @@ class Finding:
     period: Period
     rules: ChapterRules
     amount: Decimal
-    explanation: str
-    evidence: dict
+    explain: Callable[[], str] = field(repr=False)  # the explanation, built only for findings that are written
+    evidence: dict = field(default_factory=dict)
     meeting_id: int | None = None
+    evidence_referrals: list[dict] = field(default_factory=list, repr=False)  # quota: the referrals it names
     replaces: Fine | None = None  # the fine this one is issued in place of (withdrawn in the same run)
+
+    @cached_property
+    def explanation(self) -> str:
+        return self.explain()
 
     @property
     def basis(self) -> tuple:
@@ -223,6 +236,7 @@ class Evaluation:
     case_flags: list[CaseFlag] = field(default_factory=list)
     cases: list[CaseCandidate] = field(default_factory=list)
     open_case_ids: set[int] = field(default_factory=set)  # membership ids with an open case
+    next_due_on: date | None = None  # when time alone next may change the outcome (`_next_due`)
 
     @property
     def changes_anything(self) -> bool:
@@ -330,6 +344,29 @@ def _absence_finding(membership, target, rules, window, weighed, total, before, 
     # A late that is also charged a late fee pays its share of an absence fine too only if the rules stack them.
     stacked = not late_fee or rules.late_fee_stacks_with_absence
     amount = (units * rules.fine_absence).quantize(Decimal("0.01")) if stacked else Decimal("0.00")
+    return Finding(
+        membership=membership, kind=Fine.Kind.ABSENCE, period=Period(target.day, target.day), rules=rules,
+        amount=amount, meeting_id=target.meeting_id,
+        explain=lambda: _absence_explanation(target, rules, window, weighed, total, before, units, late_fee, stacked,
+                                             amount),
+        evidence={
+            "rules_version": rules.number, "rules_id": rules.pk,
+            "window": [window.start.isoformat(), window.end.isoformat()],
+            "allowed": rules.absences_allowed,
+            "marks": [
+                {"meeting_id": m.meeting_id, "date": m.day.isoformat(), "status": m.status,
+                 "weight": num(w), "note": note}
+                for m, w, note in weighed
+            ],
+            "total": num(total), "before": num(before), "units": num(units),
+            "rate": str(rules.fine_absence), "amount": str(amount), "currency": rules.currency,
+            **({"also": {"kind": Fine.Kind.LATE, "amount": str(rules.fine_late), "stacked": stacked}}
+               if late_fee else {}),
+        },
+    )
+
+
+def _absence_explanation(target, rules, window, weighed, total, before, units, late_fee, stacked, amount) -> str:
     lines = [
         f"Rule: version {rules.number} of the chapter's rules (in force from {rules.effective_from:%-d %b %Y}) "
         f"allows {plural(rules.absences_allowed, 'absence')} {window_words(rules)}.",
@@ -365,27 +402,23 @@ def _absence_finding(membership, target, rules, window, weighed, total, before, 
         lines.append("The rules set no fine for this: it is recorded as a warning.")
     else:
         lines.append("Recorded as a warning.")
-    return Finding(
-        membership=membership, kind=Fine.Kind.ABSENCE, period=Period(target.day, target.day), rules=rules,
-        amount=amount, explanation="\n".join(lines), meeting_id=target.meeting_id,
-        evidence={
-            "rules_version": rules.number, "rules_id": rules.pk,
-            "window": [window.start.isoformat(), window.end.isoformat()],
-            "allowed": rules.absences_allowed,
-            "marks": [
-                {"meeting_id": m.meeting_id, "date": m.day.isoformat(), "status": m.status,
-                 "weight": num(w), "note": note}
-                for m, w, note in weighed
-            ],
-            "total": num(total), "before": num(before), "units": num(units),
-            "rate": str(rules.fine_absence), "amount": str(amount), "currency": rules.currency,
-            **({"also": {"kind": Fine.Kind.LATE, "amount": str(rules.fine_late), "stacked": stacked}}
-               if late_fee else {}),
-        },
-    )
+    return "\n".join(lines)
 
 
 def _late_finding(membership: Membership, mark: Mark, rules: ChapterRules, absence: Finding | None) -> Finding:
+    amount = rules.fine_late
+    evidence = {"rules_version": rules.number, "rules_id": rules.pk, "meeting_id": mark.meeting_id,
+                "date": mark.day.isoformat(), "status": mark.status, "rate": str(amount), "amount": str(amount),
+                "currency": rules.currency}
+    if absence is not None:
+        evidence["also"] = {"kind": Fine.Kind.ABSENCE, "amount": str(absence.amount)}
+    return Finding(
+        membership=membership, kind=Fine.Kind.LATE, period=Period(mark.day, mark.day), rules=rules, amount=amount,
+        explain=lambda: _late_explanation(mark, rules, absence), meeting_id=mark.meeting_id, evidence=evidence,
+    )
+
+
+def _late_explanation(mark: Mark, rules: ChapterRules, absence: Finding | None) -> str:
     amount = rules.fine_late
     lines = [
         f"Late at the meeting of {mark.day:%a %-d %b %Y}.",
@@ -400,15 +433,7 @@ def _late_finding(membership: Membership, mark: Mark, rules: ChapterRules, absen
             + ("The rules charge both." if absence.amount else "It is not charged twice.")
         )
     lines.append(f"Fine: 1 × {money(amount, rules.currency)} = {money(amount, rules.currency)}.")
-    evidence = {"rules_version": rules.number, "rules_id": rules.pk, "meeting_id": mark.meeting_id,
-                "date": mark.day.isoformat(), "status": mark.status, "rate": str(amount), "amount": str(amount),
-                "currency": rules.currency}
-    if absence is not None:
-        evidence["also"] = {"kind": Fine.Kind.ABSENCE, "amount": str(absence.amount)}
-    return Finding(
-        membership=membership, kind=Fine.Kind.LATE, period=Period(mark.day, mark.day), rules=rules, amount=amount,
-        explanation="\n".join(lines), meeting_id=mark.meeting_id, evidence=evidence,
-    )
+    return "\n".join(lines)
 
 
 # Referral quota -------------------------------------------------------------------------------
@@ -571,54 +596,137 @@ def _quota_explanation(qp: QuotaPeriod, counted: list[dict], not_counted: list[d
     return "\n".join(lines)
 
 
-# The whole chapter -----------------------------------------------------------------------------
+# The whole chapter, and batches of chapters ------------------------------------------------------
 
 
-def chapter_evaluate(*, chapter, today: date) -> Evaluation:
+@dataclass
+class _Scope:
+    """What one evaluation of one chapter judges: `judged_after` set, only what came due after that
+    local date (an incremental run of the sweep); unset, the whole lookback (a full run)."""
+
+    chapter: object
+    today: date
+    judged_after: date | None
+    book: RulesBook
+    eval_start: date  # the lookback's first day
+    since: date  # the first day whose marks are judged in this run
+    mark_start: date  # marks from here weigh the judged ones
+    fines_from: date  # standing fines ending before this are not judged in this run
+
+    @classmethod
+    def of(cls, chapter, today: date, judged_after: date | None, book: RulesBook) -> _Scope:
+        eval_start = max(book.first_from, today - timedelta(days=lookback_days()))
+        since = eval_start if judged_after is None else max(eval_start, judged_after + timedelta(days=1))
+        # Marks back to twice the longest window: a mark at the start of a judged window is weighed by
+        # the allowances counted in its own version's window, which reaches back one more window.
+        mark_start = add_months(since, -2 * max(window_months(v) for v in book.versions))
+        fines_from = eval_start
+        if judged_after is not None:  # a quota period is judged up to its consent grace after it ends
+            grace = max(v.consent_grace_days for v in book.versions)
+            fines_from = max(eval_start, judged_after - timedelta(days=grace + 1))
+        return cls(chapter, today, judged_after, book, eval_start, since, mark_start, fines_from)
+
+    def judges(self, fine: Fine) -> bool:
+        """Whether this run judges the fine's meeting or period (else it is left as it stands)."""
+        if fine.period_end < self.fines_from:
+            return False
+        if fine.kind == Fine.Kind.QUOTA:
+            # Judged only once due: a per-meeting fine issued on the meeting's day by an older release
+            # is not withdrawn on that day and re-issued the next.
+            due = quota_judged_from(fine.rules, fine.period_end)
+            return due <= self.today and (self.judged_after is None or due > self.judged_after)
+        return fine.period_start >= self.since
+
+
+def chapter_evaluate(*, chapter, today: date, judged_after: date | None = None) -> Evaluation:
     """What the chapter's records call for on `today` (a local date), compared with what stands.
 
-    Queries: rules, seated members, leave, standing fines, marks (2), meetings, referral counts,
-    referrals for the evidence, open cases, violations on record, the fines of open cases; and,
-    only when something is withdrawn or flagged, the records that explain why (`changes`).
-    None of them runs per member.
+    `judged_after`: judge only what came due after that local date (the sweep's incremental run;
+    everything due by then was judged). The same code as a batch of one (`chapters_evaluate`).
     """
-    result = Evaluation(chapter=chapter, today=today)
-    book = RulesBook(list(chapter.rules_versions.all()))  # query: rules versions
-    if not book:
-        return result
-    eval_start = max(book.first_from, today - timedelta(days=lookback_days()))
-    # Marks back to twice the longest window: a mark at the start of a judged window is weighed by
-    # the allowances counted in its own version's window, which reaches back one more window.
-    mark_start = add_months(eval_start, -2 * max(window_months(v) for v in book.versions))
-    members = {
-        m.pk: m
-        for m in Membership.objects.filter(chapter=chapter, status__in=Membership.SEATED_STATUSES).select_related("user")
-    }  # query: seated members
-    leave = leave_spans(chapter=chapter, membership_ids=members)  # query: recorded leave
-    standing = [
-        f for f in Fine.objects.filter(chapter=chapter, membership_id__in=list(members), period_end__gte=eval_start)
+    return chapters_evaluate([(chapter, today, judged_after)])[chapter.pk]
+
+
+def chapters_evaluate(items: list[tuple]) -> dict[int, Evaluation]:
+    """Evaluations of many chapters, each item (chapter, local today, judged_after or None).
+
+    Queries, for the whole batch (none per chapter or member): rules, seated members, leave,
+    standing fines, marks, meetings, referrals (and their consent links, if a quota counts
+    consent), open cases with their fines, violations on record, and the receivers named in the
+    evidence written; and, only for a chapter where something is withdrawn or flagged, the
+    records that explain why (`changes`).
+    """
+    results = {c.pk: Evaluation(chapter=c, today=t) for c, t, _ in items}
+    if not items:
+        return results
+    versions = defaultdict(list)
+    for v in ChapterRules.objects.filter(chapter_id__in=list(results)):  # query: rules versions
+        versions[v.chapter_id].append(v)
+    scopes: dict[int, _Scope] = {}
+    for chapter, today, after in items:
+        book = RulesBook(versions.get(chapter.pk, []))
+        if book:
+            scopes[chapter.pk] = _Scope.of(chapter, today, after, book)
+    if not scopes:
+        return results
+    ids = list(scopes)
+    members: dict[int, dict[int, Membership]] = defaultdict(dict)
+    for m in Membership.objects.filter(chapter_id__in=ids, status__in=Membership.SEATED_STATUSES).select_related("user"):
+        m.chapter = scopes[m.chapter_id].chapter  # writes name the chapter: no query per member
+        members[m.chapter_id][m.pk] = m  # query: seated members
+    leave: dict[int, dict[int, list[LeaveSpan]]] = defaultdict(lambda: defaultdict(list))
+    for pk, cid, mid, start, end, reason in (
+        Leave.objects.filter(chapter_id__in=ids).order_by("starts_on", "pk")
+        .values_list("pk", "chapter_id", "membership_id", "starts_on", "ends_on", "reason")
+    ):  # query: recorded leave
+        if mid in members[cid]:
+            leave[cid][mid].append(LeaveSpan(start, end or date.max, leave_id=pk, reason=reason))
+    standing: dict[int, list[Fine]] = defaultdict(list)
+    for f in (
+        Fine.objects.filter(chapter_id__in=ids, period_end__gte=min(s.fines_from for s in scopes.values()))
         .exclude(status=Fine.Status.WITHDRAWN).select_related("rules")
-        if _judged_in_run(f, eval_start, today)
-    ]  # query: fines standing in the judged range
+    ):  # query: fines standing in the judged ranges
+        m = members[f.chapter_id].get(f.membership_id)
+        if m is not None and scopes[f.chapter_id].judges(f):
+            f.membership = m
+            standing[f.chapter_id].append(f)
+    meetings = _meetings(scopes)  # query: meetings
+    marks = _marks(scopes, members, meetings)  # query: marks
+    quota = _quota_batch(scopes, members, leave, standing, meetings)  # queries: referrals (and consent links)
+    open_cases = _open_cases(ids)  # query: open cases and their fines
+    violations = _violations(scopes)  # query: violations on record
 
-    findings, weights_now = _attendance(chapter, book, members, today, eval_start, mark_start, leave)
-    quota_findings, referrals_seen = _quota(chapter, book, members, today, eval_start, leave, standing)
-    findings += quota_findings
-    _reconcile(result, chapter, book, members, leave, findings, standing, referrals_seen, weights_now)
-    result.findings.sort(key=lambda f: (f.membership.display_name, f.period.start, f.kind))
-    withdrawn = {w.fine.pk for w in result.withdrawals if w.replacement is None}
-    result.cases, result.open_case_ids = _cases(chapter, book, members, today, result.findings, withdrawn, leave)
-    result.case_flags = _case_flags(chapter, result)
-    return result
+    for cid, s in scopes.items():
+        result = results[cid]
+        findings, weights_now = _attendance(s, members[cid], marks.get(cid, {}), leave[cid])
+        quota_findings, referrals_seen = quota.get(cid, ([], {}))
+        findings += quota_findings
+        _reconcile(result, s.chapter, s.book, members[cid], leave[cid], findings, standing[cid], referrals_seen,
+                   weights_now)
+        result.findings.sort(key=lambda f: (f.membership.display_name, f.period.start, f.kind))
+        withdrawn = {w.fine.pk for w in result.withdrawals if w.replacement is None}
+        cases_open = open_cases.get(cid, {})
+        result.open_case_ids = {row["membership_id"] for row in cases_open.values()}
+        result.cases = _cases(s, members[cid], violations.get(cid, {}), result.findings, withdrawn, leave[cid],
+                              result.open_case_ids)
+        result.case_flags = _case_flags(cases_open, result)
+        result.next_due_on = _next_due(s, meetings.get(cid, []), leave[cid])
+    _receivers_fill([r for res in results.values() for f in res.findings if f.kind == Fine.Kind.QUOTA
+                     for r in f.evidence_referrals])  # query: receivers named in the evidence written
+    return results
 
 
-def _judged_in_run(fine: Fine, eval_start: date, today: date) -> bool:
-    """Whether this run judges the fine's meeting or period (else it is left as it stands)."""
-    if fine.kind == Fine.Kind.QUOTA:
-        # Judged only once due: a per-meeting fine issued on the meeting's day by an older release
-        # is not withdrawn on that day and re-issued the next.
-        return quota_judged_from(fine.rules, fine.period_end) <= today
-    return fine.period_start >= eval_start
+def _receivers_fill(referrals: list[dict]) -> None:
+    """Name each referral's receiver (`receiver`), in one query, for the referrals written in evidence."""
+    wanted = {r["receiver_id"] for r in referrals if "receiver" not in r}
+    if not wanted:
+        return
+    names = {
+        pk: name or email
+        for pk, name, email in Membership.objects.filter(pk__in=wanted).values_list("pk", "user__full_name", "user__email")
+    }
+    for r in referrals:
+        r.setdefault("receiver", names.get(r["receiver_id"], ""))
 
 
 def _reconcile(result, chapter, book, members, leave, findings, standing, referrals_seen, weights_now) -> None:
@@ -650,6 +758,8 @@ def _reconcile(result, chapter, book, members, leave, findings, standing, referr
             unsupported.append((fine, None))
     if not unsupported:
         return
+    _receivers_fill([r for f, _ in unsupported if f.kind == Fine.Kind.QUOTA
+                     for r in referrals_seen.get(f.membership_id, [])])  # query: receivers, for the reasons
     why = changes.explain_all(
         chapter=chapter, book=book, members=members, leave=leave, items=unsupported, referrals=referrals_seen,
         weights=weights_now,
@@ -666,41 +776,73 @@ def _reconcile(result, chapter, book, members, leave, findings, standing, referr
             result.refund_flags.append(RefundFlag(fine=fine, reason=reason, cause=cause))
 
 
-def _attendance(chapter, book, members, today, eval_start, mark_start, leave) -> tuple[list[Finding], dict]:
+def _marks(scopes: dict[int, _Scope], members, meetings: dict[int, list[dict]]) -> dict[int, dict[int, list[Mark]]]:
+    """Each chapter's not-present marks at closed meetings from its `mark_start` to today, per member. One query.
+
+    Asked by meeting id (the meetings are loaded already): the index on (meeting, membership)
+    serves it, where a join on dates made PostgreSQL scan the whole attendance table.
+    """
+    def closed(m, s, start):
+        return m["status"] == Meeting.Status.CLOSED and start <= m["local_date"] <= s.today
+
+    # A chapter with no closed meeting in the judged range has no mark to judge: its history is not read.
+    judged = {cid for cid, rows in meetings.items() if any(closed(m, scopes[cid], scopes[cid].since) for m in rows)}
+    held = {
+        m["id"]: (cid, m["local_date"])
+        for cid, rows in meetings.items() if cid in judged for m in rows if closed(m, scopes[cid], scopes[cid].mark_start)
+    }
+    out: dict[int, dict[int, list[Mark]]] = defaultdict(lambda: defaultdict(list))
+    if not held:
+        return out
+    rows = []
+    for mid, meeting_id, status in (
+        Attendance.objects.filter(meeting_id__in=list(held), status__in=NOT_PRESENT)
+        .values_list("membership_id", "meeting_id", "status").iterator(chunk_size=20000)
+    ):
+        cid, day = held[meeting_id]
+        if mid in members[cid]:
+            rows.append((day, meeting_id, cid, mid, status))
+    rows.sort()
+    for day, meeting_id, cid, mid, status in rows:
+        out[cid][mid].append(Mark(mid, meeting_id, day, status))
+    return out
+
+
+def _meetings(scopes: dict[int, _Scope]) -> dict[int, list[dict]]:
+    """Each chapter's meetings from its first mark or 62 days before its lookback, whichever is first, on
+    (future ones too, for `_next_due`), in order. One query."""
+    def first(s: _Scope) -> date:
+        return min(s.mark_start, s.eval_start - timedelta(days=62))
+
+    out: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        Meeting.objects.filter(chapter_id__in=list(scopes), local_date__gte=min(first(s) for s in scopes.values()))
+        .order_by("starts_at").values("id", "chapter_id", "local_date", "status")
+    ):
+        if row["local_date"] >= first(scopes[row["chapter_id"]]):
+            out[row["chapter_id"]].append(row)
+    return out
+
+
+def _attendance(s: _Scope, members, marks_of: dict[int, list[Mark]], leave) -> tuple[list[Finding], dict]:
     """Attendance findings, and each looked-at mark's weight now ((member, meeting) → weight), which
     explains a withdrawn fine whose marks weigh differently."""
-    rows = Attendance.objects.filter(
-        meeting__chapter=chapter, meeting__status=Meeting.Status.CLOSED,
-        meeting__local_date__range=(mark_start, today), membership_id__in=list(members), status__in=NOT_PRESENT,
-    )
+    book = s.book
     fines_late = any(v.fine_late > 0 for v in book.versions)
     least_allowed = min(v.absences_allowed for v in book.versions)
-    # Weights are at most 1, so nobody with no more marks than the smallest allowance can be
-    # over a limit: one filtered Count per member picks who to look at closely.
-    candidates = [
-        r["membership_id"]
-        for r in rows.values("membership_id").annotate(
-            marks=Count("pk"),
-            late=Count("pk", filter=Q(status=A.LATE, meeting__local_date__gte=eval_start)),
-        )  # query: marks per member
-        if r["marks"] > least_allowed or (fines_late and r["late"])
-    ]
-    if not candidates:
-        return [], {}
-    by_member: dict[int, list[Mark]] = defaultdict(list)
-    for mid, meeting_id, day, status in (
-        rows.filter(membership_id__in=candidates)
-        .order_by("meeting__local_date", "meeting_id")
-        .values_list("membership_id", "meeting_id", "meeting__local_date", "status")
-    ):  # query: the candidates' marks
-        by_member[mid].append(Mark(mid, meeting_id, day, status))
     out, weights = [], {}
-    for mid, marks in by_member.items():
+    for mid, marks in marks_of.items():
+        if marks[-1].day < s.since:
+            continue  # nothing of theirs is judged in this run
+        # Weights are at most 1, so nobody with no more marks than the smallest allowance can be over a limit.
+        if not (len(marks) > least_allowed
+                or (fines_late and any(m.status == A.LATE and m.day >= s.eval_start for m in marks))):
+            continue
+        member_leave = leave.get(mid, [])
         out += attendance_findings(
-            membership=members[mid], marks=marks, book=book, eval_start=eval_start, leave=leave.get(mid, [])
+            membership=members[mid], marks=marks, book=book, eval_start=s.since, leave=member_leave
         )
-        for m, (w, note) in mark_weights(membership=members[mid], marks=marks, book=book,
-                                         leave=leave.get(mid, [])).items():
+        for m, (w, note) in mark_weights(membership=members[mid], marks=marks, book=book, leave=member_leave).items():
             weights[(mid, m.meeting_id)] = (num(w), note)
     return out, weights
 
@@ -708,86 +850,87 @@ def _attendance(chapter, book, members, today, eval_start, mark_start, leave) ->
 CONSENT_GIVEN = (ConsentRequest.Outcome.CONFIRMED, ConsentRequest.Outcome.WITHDRAWN)
 
 
-def _consent_in_time(prefix: str, until) -> Q:
-    """Consent that counts: stated by the giver (when giving it), or confirmed by the prospect before
-    `until` (aware datetime). A confirmation later withdrawn still counts: the prospect agreed in time.
-    A referral marked confirmed with no consent link on record counts as confirmed when given."""
-    p = prefix
-    return (
-        Q(**{f"{p}consent": Referral.Consent.STATED})
-        | Q(**{f"{p}consent_requests__outcome__in": CONSENT_GIVEN, f"{p}consent_requests__answered_at__lt": until})
-        | Q(**{f"{p}consent": Referral.Consent.CONFIRMED, f"{p}consent_requests__isnull": True})
-    )
+def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[list[Finding], dict]]:
+    """Each chapter's quota findings, and the referrals looked at (per member) for explaining withdrawn
+    quota fines. The batch's referrals in the judged periods come in one query (their consent links in
+    a second, if a quota counts consent); counting runs in Python (`_counts`)."""
+    periods_of: dict[int, list[QuotaPeriod]] = {}
+    for cid, s in scopes.items():
+        if not any(v.referral_quota for v in s.book.versions):
+            continue
+        chapter = s.chapter
+        held = [m for m in meetings.get(cid, []) if m["local_date"] <= s.today]
+        cadence_days = 14 if chapter.cadence == chapter.Cadence.BIWEEKLY else 7
+        periods = quota_periods(book=s.book, today=s.today, since=s.eval_start, meetings=held,
+                                cadence_days=cadence_days)
+        if s.judged_after is not None:
+            periods = [qp for qp in periods if quota_judged_from(qp.rules, qp.period.end) > s.judged_after]
+        if periods:
+            periods_of[cid] = periods
+    if not periods_of:
+        return {}
+    bounds = {cid: [qp.period.utc_bounds(scopes[cid].chapter.tz) for qp in ps] for cid, ps in periods_of.items()}
+    lo = min(b[0] for bs in bounds.values() for b in bs)
+    hi = max(b[1] for bs in bounds.values() for b in bs)
+    given: dict[int, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    by_pk: dict[int, dict] = {}
+    for pk, cid, giver, receiver, created, status, consent in (
+        Referral.objects.filter(chapter_id__in=list(periods_of), created_at__gte=lo, created_at__lt=hi)
+        .order_by("created_at", "pk")
+        .values_list("pk", "chapter_id", "giver_id", "receiver_id", "created_at", "status", "consent")
+        .iterator(chunk_size=20000)
+    ):  # query: the referrals given in the judged periods
+        if giver in members[cid]:
+            r = {"pk": pk, "giver_id": giver, "receiver_id": receiver, "created_at": created, "status": status,
+                 "consent": consent, "consented_at": None, "links": 0}
+            given[cid][giver].append(r)
+            by_pk[pk] = r
+    consenting = [cid for cid, ps in periods_of.items()
+                  if any(qp.rules.quota_counts == ChapterRules.QuotaCounts.CONSENTED for qp in ps)]
+    if consenting and by_pk:
+        for rid, outcome, answered in ConsentRequest.objects.filter(
+            referral__chapter_id__in=consenting, referral__created_at__gte=lo, referral__created_at__lt=hi
+        ).values_list("referral_id", "outcome", "answered_at"):  # query: their consent links
+            r = by_pk.get(rid)
+            if r is None:
+                continue
+            r["links"] += 1
+            if outcome in CONSENT_GIVEN and answered is not None and (r["consented_at"] is None or answered < r["consented_at"]):
+                r["consented_at"] = answered
+    out = {}
+    for cid, periods in periods_of.items():
+        out[cid] = _quota(scopes[cid], members[cid], periods, bounds[cid], given[cid], leave[cid], standing[cid])
+    return out
 
 
-def _quota(chapter, book, members, today, eval_start, leave, standing) -> tuple[list[Finding], dict]:
-    """Quota findings, and the referrals looked at (per member) for explaining withdrawn quota fines."""
-    if not any(v.referral_quota for v in book.versions):
-        return [], {}
-    meetings = list(
-        Meeting.objects.filter(chapter=chapter, local_date__gte=eval_start - timedelta(days=62), local_date__lte=today)
-        .order_by("starts_at")
-        .values("id", "local_date", "status")
-    )  # query: meetings, for per-meeting quotas
-    cadence_days = 14 if chapter.cadence == chapter.Cadence.BIWEEKLY else 7
-    periods = quota_periods(book=book, today=today, since=eval_start, meetings=meetings, cadence_days=cadence_days)
-    if not periods:
-        return [], {}
-    tz = chapter.tz
-    annotations = {}
-    for i, qp in enumerate(periods):
-        lo, hi = qp.period.utc_bounds(tz)
-        window = Q(referrals_given__created_at__gte=lo, referrals_given__created_at__lt=hi)
-        if qp.consent_until:
-            quality = _consent_in_time("referrals_given__", Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1])
-        else:
-            quality = Q(**{f"referrals_given__{k}": v for k, v in QUALITY[qp.rules.quota_counts].items()})
-        # distinct: the join to consent links may repeat a referral
-        annotations[f"p{i}"] = Count("referrals_given", filter=window & quality, distinct=True)
-    counts = {
-        row["pk"]: row
-        for row in Membership.objects.filter(pk__in=list(members)).annotate(**annotations).values("pk", *annotations)
-    }  # query: referrals per member and period, as filtered Counts
-    short: list[tuple[Membership, QuotaPeriod]] = []
-    for i, qp in enumerate(periods):
+def _quota(s: _Scope, members, periods, bounds, given, leave, standing) -> tuple[list[Finding], dict]:
+    tz = s.chapter.tz
+    starts = {mid: [r["created_at"] for r in rs] for mid, rs in given.items()}
+    short: list[tuple[Membership, QuotaPeriod, list[dict], list[dict], datetime | None]] = []
+    for qp, (lo_p, hi_p) in zip(periods, bounds, strict=True):
+        until = Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1] if qp.consent_until else None
         for pk, m in members.items():
             if in_grace(m, qp.rules, qp.period.start):
                 continue
             if qp.rules.exempt_on_leave and on_leave_during(leave.get(pk, []), qp.period):
                 continue  # on leave for some of the period: excused from its quota
-            if counts[pk][f"p{i}"] < qp.rules.referral_quota:
-                short.append((m, qp))
+            rs, at = given.get(pk, []), starts.get(pk, [])
+            in_period = rs[bisect_left(at, lo_p):bisect_left(at, hi_p)]
+            flags = [_counts(r, qp.rules.quota_counts, until) for r in in_period]
+            if sum(flags) < qp.rules.referral_quota:
+                short.append((m, qp, [r for r, ok in zip(in_period, flags, strict=True) if ok],
+                              [r for r, ok in zip(in_period, flags, strict=True) if not ok], until))
     # Members with a standing quota fine too: if it is withdrawn, its referrals say why.
     fined = {f.membership_id for f in standing if f.kind == Fine.Kind.QUOTA}
-    givers = {m.pk for m, _ in short} | fined
-    if not givers:
-        return [], {}
-    bounds = [qp.period.utc_bounds(tz) for qp in periods]
-    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
-    given: dict[int, list[dict]] = defaultdict(list)
-    for r in (
-        Referral.objects.filter(giver_id__in=givers, created_at__gte=lo, created_at__lt=hi)
-        .annotate(consented_at=Min("consent_requests__answered_at", filter=Q(consent_requests__outcome__in=CONSENT_GIVEN)),
-                  links=Count("consent_requests"))
-        .order_by("created_at")
-        .values("pk", "giver_id", "created_at", "status", "consent", "consented_at", "links",
-                "receiver__user__full_name", "receiver__user__email")
-    ):  # query: the referrals of those members, for the evidence
-        r["receiver"] = r["receiver__user__full_name"] or r["receiver__user__email"]
-        given[r["giver_id"]].append(r)
+    seen = {pk: given.get(pk, []) for pk in {m.pk for m, *_ in short} | fined}
     out = []
-    for m, qp in short:
-        lo_p, hi_p = qp.period.utc_bounds(tz)
-        until = Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1] if qp.consent_until else None
-        in_period = [r for r in given[m.pk] if lo_p <= r["created_at"] < hi_p]
-        counted = [r for r in in_period if _counts(r, qp.rules.quota_counts, until)]
-        not_counted = [r for r in in_period if not _counts(r, qp.rules.quota_counts, until)]
+    for m, qp, counted, not_counted, _until in short:
         rules = qp.rules
         amount = rules.fine_quota
         out.append(
             Finding(
                 membership=m, kind=Fine.Kind.QUOTA, period=qp.period, rules=rules, amount=amount,
-                explanation=_quota_explanation(qp, counted, not_counted, tz),
+                explain=lambda qp=qp, c=counted, n=not_counted: _quota_explanation(qp, c, n, tz),
                 meeting_id=qp.meeting_id,
                 evidence={
                     "rules_version": rules.number, "rules_id": rules.pk,
@@ -803,9 +946,10 @@ def _quota(chapter, book, members, today, eval_start, leave, standing) -> tuple[
                     ],
                     "amount": str(amount), "currency": rules.currency,
                 },
+                evidence_referrals=counted + not_counted,
             )
         )
-    return out, given
+    return out, seen
 
 
 def _counts(referral: dict, counts: str, consent_until=None) -> bool:
@@ -839,28 +983,63 @@ def expulsion_first_day(rules: ChapterRules, today: date) -> date:
     return expulsion_since(rules, today) + timedelta(days=1)
 
 
-def violations_on_record(*, chapter, since: date, membership_ids=None) -> dict[int, list[dict]]:
+def _violations(scopes: dict[int, _Scope]) -> dict[int, dict[int, list[dict]]]:
+    """Each chapter's violations on record after its expulsion window opens (the version in force
+    today says how long), per member. One query (`violations_on_record`)."""
+    since = {}
+    for cid, s in scopes.items():
+        rules = s.book.at(s.today)
+        if rules is not None:
+            since[cid] = expulsion_since(rules, s.today)
+    if not since:
+        return {}
+    return violations_on_record(chapter_since=since)
+
+
+def violations_on_record(
+    *, chapter=None, since: date | None = None, membership_ids=None, chapter_since: dict[int, date] | None = None
+) -> dict:
     """Issued violations that count toward expulsion, per member, oldest first: absence and quota
     fines (warnings included) after `since`, not waived, withdrawn or refunded, not weighed in an
     earlier case. One query.
 
-    The evaluation opens cases from these; the standing page shows the same count.
+    `chapter_since` (chapter id → since) asks for many chapters at once: then the answer is per
+    chapter, then per member. The evaluation opens cases from these; the standing page shows the same count.
     """
+    many = chapter_since is not None
+    chapter_since = chapter_since if many else {chapter.pk: since}
     qs = Fine.objects.filter(
-        chapter=chapter, kind__in=Fine.VIOLATION_KINDS, period_start__gt=since, expulsion_cases__isnull=True,
+        chapter_id__in=list(chapter_since), kind__in=Fine.VIOLATION_KINDS,
+        period_start__gt=min(chapter_since.values()), expulsion_cases__isnull=True,
     ).exclude(status__in=[Fine.Status.WAIVED, *Fine.VOID_STATUSES]).exclude(
         Q(refund_flagged_at__isnull=False) & ~Q(refund_decision=Fine.RefundDecision.KEEP)
     )  # a paid fine the evidence no longer supports counts only if leadership decided to keep it
     if membership_ids is not None:
         qs = qs.filter(membership_id__in=list(membership_ids))
-    out: dict[int, list[dict]] = defaultdict(list)
+    out: dict[int, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for fine in qs.order_by("period_start").values(
-        "pk", "membership_id", "kind", "period_start", "period_end", "amount", "currency", "evidence"
+        "pk", "chapter_id", "membership_id", "kind", "period_start", "period_end", "amount", "currency", "evidence"
     ):
-        out[fine["membership_id"]].append(
+        if fine["period_start"] <= chapter_since[fine["chapter_id"]]:
+            continue
+        out[fine["chapter_id"]][fine["membership_id"]].append(
             {"fine_id": fine["pk"], "kind": fine["kind"], "date": fine["period_start"], "end": fine["period_end"],
              "amount": fine["amount"], "currency": fine["currency"], "what": fine_words(fine["kind"], fine["evidence"])}
         )
+    return out if many else out[chapter.pk]
+
+
+def _open_cases(ids: list[int]) -> dict[int, dict[int, dict]]:
+    """Each chapter's open cases (case id → membership, threshold, flag, fines). One query."""
+    out: dict[int, dict[int, dict]] = defaultdict(dict)
+    for case_id, cid, mid, threshold, below_at, fine_id, status, refund_at, decision in ExpulsionCase.objects.filter(
+        chapter_id__in=ids, status=ExpulsionCase.Status.OPEN
+    ).values_list("pk", "chapter_id", "membership_id", "rules__expulsion_violations", "below_threshold_at",
+                  "fines__id", "fines__status", "fines__refund_flagged_at", "fines__refund_decision"):
+        row = out[cid].setdefault(case_id, {"membership_id": mid, "threshold": threshold,
+                                            "below": below_at is not None, "fines": []})
+        if fine_id is not None:
+            row["fines"].append((fine_id, status, refund_at, decision))
     return out
 
 
@@ -877,24 +1056,20 @@ def violation_heading(items: list[dict]) -> str:
     return words
 
 
-def _cases(chapter, book, members, today, new_findings, withdrawn, leave) -> tuple[list[CaseCandidate], set[int]]:
-    rules = book.at(today)
-    open_ids = set(
-        ExpulsionCase.objects.filter(chapter=chapter, status=ExpulsionCase.Status.OPEN).values_list(
-            "membership_id", flat=True
-        )
-    )  # query: open cases
+def _cases(s: _Scope, members, on_record, new_findings, withdrawn, leave, open_ids) -> list[CaseCandidate]:
+    today = s.today
+    rules = s.book.at(today)
     if rules is None:
-        return [], open_ids
+        return []
     since = expulsion_since(rules, today)
-    violations = violations_on_record(chapter=chapter, since=since)  # query: violations already on record
     replaced = {f.replaces.pk for f in new_findings if f.replaces is not None}
-    on_record = {v["fine_id"] for items in violations.values() for v in items}
-    for mid in list(violations):
+    on_record_ids = {v["fine_id"] for items in on_record.values() for v in items}
+    violations: dict[int, list[dict]] = defaultdict(list)
+    for mid, items in on_record.items():
         # Fines this run withdraws (or replaces) no longer count.
-        violations[mid] = [v for v in violations[mid] if v["fine_id"] not in withdrawn and v["fine_id"] not in replaced]
+        violations[mid] = [v for v in items if v["fine_id"] not in withdrawn and v["fine_id"] not in replaced]
     for f in new_findings:
-        if f.replaces is not None and f.replaces.pk not in on_record:
+        if f.replaces is not None and f.replaces.pk not in on_record_ids:
             continue  # replaces a fine weighed in an earlier case (it joins that case) or not counted anyway
         if f.kind in Fine.VIOLATION_KINDS and f.period.start > since:
             violations[f.membership.pk].append(
@@ -937,29 +1112,65 @@ def _cases(chapter, book, members, today, new_findings, withdrawn, leave) -> tup
             )
         )
     out.sort(key=lambda c: c.membership.display_name)
-    return out, open_ids
+    return out
 
 
-def _case_flags(chapter, result: Evaluation) -> list[CaseFlag]:
+def _case_flags(open_cases: dict[int, dict], result: Evaluation) -> list[CaseFlag]:
     """Open cases whose violations still standing (not withdrawn or refunded; a replaced fine counts
     through its replacement) fell below the threshold they were opened at, or rose back to it."""
-    if not result.open_case_ids:
+    if not open_cases:
         return []
     gone = {w.fine.pk for w in result.withdrawals if w.replacement is None}
     flagged = {r.fine.pk for r in result.refund_flags}  # paid, unsupported: may be refunded
-    rows = defaultdict(lambda: {"standing": 0})
-    for case_id, threshold, below_at, fine_id, status, refund_at, decision in ExpulsionCase.objects.filter(
-        chapter=chapter, status=ExpulsionCase.Status.OPEN
-    ).values_list("pk", "rules__expulsion_violations", "below_threshold_at", "fines__id", "fines__status",
-                  "fines__refund_flagged_at", "fines__refund_decision"):  # query: the open cases' fines
-        row = rows[case_id]
-        row.update(threshold=threshold, below=below_at is not None)
-        unsupported = fine_id in gone or fine_id in flagged or (refund_at is not None and decision != "keep")
-        if fine_id is not None and status not in Fine.VOID_STATUSES and not unsupported:
-            row["standing"] += 1
     out = []
-    for case_id, row in sorted(rows.items()):
-        below = row["standing"] < row["threshold"]
+    for case_id, row in sorted(open_cases.items()):
+        standing = 0
+        for fine_id, status, refund_at, decision in row["fines"]:
+            unsupported = fine_id in gone or fine_id in flagged or (refund_at is not None and decision != "keep")
+            if status not in Fine.VOID_STATUSES and not unsupported:
+                standing += 1
+        below = standing < row["threshold"]
         if below != row["below"]:
-            out.append(CaseFlag(case_id=case_id, standing=row["standing"], threshold=row["threshold"], below=below))
+            out.append(CaseFlag(case_id=case_id, standing=standing, threshold=row["threshold"], below=below))
     return out
+
+
+# When time alone next changes the outcome -------------------------------------------------------
+
+
+def _next_due(s: _Scope, meetings: list[dict], leave: dict[int, list[LeaveSpan]]) -> date | None:
+    """The first local date after today on which the passage of time alone may change what the chapter's
+    records call for: a version coming into force, a quota period's judging day (after any consent grace;
+    for a per-meeting quota, the day after each meeting), a leave starting or ending (cases wait for a
+    member on leave). None: only new evidence will.
+
+    Not here, on purpose: a meeting's marks are judged when it closes (the close marks the chapter
+    dirty and queues its run), and a violation leaving the expulsion window only lowers a count,
+    which can open no case and flag none (a case's flag counts the case's own fines).
+    """
+    today, book = s.today, s.book
+    days = [v.effective_from for v in book.versions if v.effective_from > today]
+    grace = max(v.consent_grace_days for v in book.versions)
+    for m in meetings:
+        if m["status"] == Meeting.Status.CANCELLED or m["local_date"] < today - timedelta(days=grace + 1):
+            continue
+        for v in book.versions:
+            if v.referral_quota and v.quota_period == ChapterRules.QuotaPeriod.MEETING:
+                days.append(quota_judged_from(v, m["local_date"]))
+    for v in book.versions:
+        if not v.referral_quota or v.quota_period == ChapterRules.QuotaPeriod.MEETING:
+            continue
+        p = quota_period_of(v, max(v.effective_from, today - timedelta(days=v.consent_grace_days + 1)))
+        for _ in range(4):  # the periods ending around today: one of them is judged next
+            due = quota_judged_from(v, p.end)
+            if due > today and quota_judge(book=book, kind=v.quota_period, period=p) is v:
+                days.append(due)
+                break
+            p = quota_period_of(v, p.end + timedelta(days=1))
+    for spans in leave.values():
+        for span in spans:
+            days.append(span.start)
+            if span.end != date.max:
+                days.append(span.end + timedelta(days=1))
+    later = [d for d in days if d > today]
+    return min(later) if later else None

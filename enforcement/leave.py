@@ -21,7 +21,7 @@ from chapters.models import Chapter
 from enforcement.limits import RULES_AHEAD_MAX_MONTHS
 from enforcement.models import Leave
 from enforcement.periods import add_months, local_today
-from enforcement.services import chapter_enforce_soon
+from enforcement.services import chapter_enforce_soon, chapter_mark_dirty
 from members.audit import audit_record
 from members.models import Membership, Notification
 from members.notifications import notification_send
@@ -157,6 +157,9 @@ def _after_change(membership: Membership, *, by, today: date, touched_past: bool
     if touched_past:
         # Meetings or periods already judged may now be excused (or no longer): reconcile after commit.
         chapter_enforce_soon(chapter_id=membership.chapter_id)
+    else:
+        # Only future days: nothing judged changes, but its start and end are days the sweep must come back.
+        chapter_mark_dirty(chapter_id=membership.chapter_id)
 
 
 # Membership.status in step with the leave records -----------------------------------------------

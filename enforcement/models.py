@@ -432,3 +432,61 @@ class Leave(models.Model):
     def label(self) -> str:
         end = f"{self.ends_on:%-d %b %Y}" if self.ends_on else "until further notice"
         return f"{self.starts_on:%-d %b %Y} – {end}"
+
+
+class ChapterEvaluationState(models.Model):
+    """Where the sweep stands with one chapter: what was judged, when time alone next matters, and
+    whether evidence changed since (then it is judged in full at the next sweep, or at once)."""
+
+    chapter = models.OneToOneField(
+        "chapters.Chapter", primary_key=True, on_delete=models.CASCADE, related_name="evaluation_state"
+    )
+    evaluated_on = models.DateField(
+        null=True, blank=True, help_text="Local date of the last evaluation: everything due by then was judged."
+    )
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    next_due_on = models.DateField(
+        null=True, blank=True, db_index=True,
+        help_text="The first local date on which the passage of time alone may change the outcome "
+        "(a meeting ended, a quota period judged, a leave or version starting, a violation leaving the window). "
+        "Empty: only a change of evidence will.",
+    )
+    dirty_since = models.DateTimeField(
+        null=True, blank=True, db_index=True,
+        help_text="Set (in the same transaction) when evidence changes; cleared by the full evaluation that follows.",
+    )
+
+    class Meta:
+        verbose_name = "chapter evaluation state"
+
+    def __str__(self) -> str:
+        return f"Evaluation state of chapter {self.chapter_id}"
+
+    @classmethod
+    def mark_dirty(cls, chapter_id: int) -> None:
+        """Evidence changed (call in the transaction that changed it): the next sweep judges the chapter in full."""
+        cls.objects.bulk_create(
+            [cls(chapter_id=chapter_id, dirty_since=timezone.now())],
+            update_conflicts=True, unique_fields=["chapter"], update_fields=["dirty_since"],
+        )
+
+
+class SweepRun(models.Model):
+    """One run of the enforcement sweep: how many batches it sent and how many are done, and what they did."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True, help_text="Set when the last batch is done.")
+    batches = models.PositiveIntegerField(default=0)
+    batches_done = models.PositiveIntegerField(default=0)
+    done_batches = models.JSONField(default=list, blank=True, help_text="Numbers of the batches done (a rerun counts once).")
+    chapters = models.PositiveIntegerField(default=0, help_text="Chapters judged (due ones only).")
+    fines = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    cases = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["-started_at"], name="enforcement_sweeprun_started")]
+
+    def __str__(self) -> str:
+        return f"Sweep {self.started_at:%Y-%m-%d %H:%M} ({self.batches_done}/{self.batches})"

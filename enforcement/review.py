@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from chapters.models import RegionStaff
 from enforcement.limits import probation_until_error
-from enforcement.models import ExpulsionCase
+from enforcement.models import ChapterEvaluationState, ExpulsionCase
 from enforcement.periods import local_today
 from members.audit import audit_record
 from members.models import Membership, Notification, User
@@ -293,6 +293,8 @@ def case_decide(
     case.save(update_fields=[
         "status", "decision", "decision_reason", "decided_at", "decided_by", "probation_until", "probation_conditions",
     ])
+    # Violations not weighed in this case may open another now that it is closed: the next sweep judges the chapter.
+    ChapterEvaluationState.mark_dirty(case.chapter_id)
     after = {"status": case.status, "decision": decision, "membership_status": membership.status}
     if decision == ExpulsionCase.Decision.PROBATION:
         after.update(probation_until=probation_until, conditions=conditions)

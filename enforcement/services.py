@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,13 +28,15 @@ from enforcement.evaluation import (
 )
 from enforcement.formatting import money, plural
 from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
-from enforcement.models import ChapterRules, ExpulsionCase, Fine
+from enforcement.models import ChapterEvaluationState, ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import local_today
 from enforcement.review import case_deciders
+from leadsgroups.single_line import one_line
 from meetings.models import Meeting
 from members.audit import audit_record
-from members.models import Membership, Notification
+from members.models import AuditEvent, Membership, Notification, OutboundEmail
 from members.notifications import notification_email_claim, notification_email_deliver, notification_send
+from members.outbox import email_send_queue
 
 log = logging.getLogger(__name__)
 
@@ -85,12 +87,18 @@ def rules_create(
     return rules
 
 
+def chapter_mark_dirty(*, chapter_id: int) -> None:
+    """Record, in the current transaction, that the chapter's evidence changed: the next sweep judges it in full."""
+    ChapterEvaluationState.mark_dirty(chapter_id)
+
+
 def chapter_enforce_soon(*, chapter_id: int) -> None:
     """Reconcile the chapter once the current transaction commits (after a change of evidence).
 
-    Never fails the request: with the broker down the task is lost, and the daily sweep
-    reconciles the chapter all the same.
+    The chapter is marked dirty in this transaction first, so a lost task (broker down, worker
+    killed) is caught by the next sweep. Never fails the request.
     """
+    chapter_mark_dirty(chapter_id=chapter_id)
 
     def _dispatch() -> None:
         from enforcement.tasks import chapter_enforce_task
@@ -98,7 +106,7 @@ def chapter_enforce_soon(*, chapter_id: int) -> None:
         try:
             chapter_enforce_task.delay(chapter_id)
         except Exception:  # noqa: BLE001 - a broker outage must never fail the change that caused it
-            log.warning("Broker unavailable; chapter %s is reconciled by the next daily sweep", chapter_id)
+            log.warning("Broker unavailable; chapter %s is reconciled by the next sweep", chapter_id)
 
     transaction.on_commit(_dispatch)
 
@@ -123,7 +131,8 @@ def chapter_enforce(*, chapter: Chapter, now: datetime | None = None, dry_run: b
 
     Withdraws unpaid fines the evidence no longer supports (issuing a replacement where it calls
     for a different one), flags paid ones for a refund decision, issues what is missing, flags
-    open cases that fell below their threshold, and opens new cases.
+    open cases that fell below their threshold, and opens new cases. Judges the whole lookback
+    (the sweep's batches judge only what came due since: `enforcement.sweep`).
 
     The whole chapter is one transaction (a crash leaves nothing half-applied) holding the
     chapter's row lock, so a second worker on the same chapter waits, re-evaluates and finds
@@ -136,42 +145,76 @@ def chapter_enforce(*, chapter: Chapter, now: datetime | None = None, dry_run: b
         evaluation = chapter_evaluate(chapter=chapter, today=local_today(chapter.tz, now))
         return EnforceResult(chapter=chapter, evaluation=evaluation, dry_run=True)
     with transaction.atomic():
+        started = timezone.now()
         chapter = Chapter.objects.select_for_update().get(pk=chapter.pk)
         evaluation = chapter_evaluate(chapter=chapter, today=local_today(chapter.tz, now))
-        result = EnforceResult(chapter=chapter, evaluation=evaluation, dry_run=False)
-        leaders = _leaders(chapter) if (evaluation.refund_flags or evaluation.case_flags) else []
-        for w in evaluation.withdrawals:
-            if fine_withdraw(withdrawal=w, now=now):
-                result.withdrawn.append(w.fine)
-        for flag in evaluation.refund_flags:
-            if fine_refund_flag(flag=flag, leaders=leaders, now=now):
-                result.refund_flagged.append(flag.fine)
-        if evaluation.refund_flags_cleared:
-            Fine.objects.filter(
-                pk__in=evaluation.refund_flags_cleared, status=Fine.Status.PAID, refund_decision=""
-            ).update(refund_flagged_at=None, refund_flag_reason="", refund_flag_cause={})
-        issued: dict[tuple, Fine] = {}
-        for finding in evaluation.findings:
-            fine = fine_issue(finding=finding)
-            if fine is not None:
-                result.fines.append(fine)
-                issued[finding.key] = fine
-                if finding.replaces is not None:
-                    Fine.objects.filter(pk=finding.replaces.pk).update(replaced_by=fine)
-                    _replace_in_cases(old=finding.replaces, new=fine)
-        if evaluation.case_flags:
-            result.case_flags = case_threshold_flags(chapter=chapter, flags=evaluation.case_flags, now=now)
-        presidents = list(
-            Membership.objects.filter(
-                chapter=chapter, role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
-            ).select_related("user")
-        ) if evaluation.cases else []
-        deciders = case_deciders(chapter) if evaluation.cases else []
-        for candidate in evaluation.cases:
-            case = case_open(candidate=candidate, issued=issued, presidents=presidents, deciders=deciders)
-            if case is not None:
-                result.cases.append(case)
+        result = evaluation_apply(evaluation=evaluation, now=now)
+        evaluation_states_record(evaluations=[evaluation], now=now, started=started)
     return result
+
+
+def evaluation_apply(*, evaluation: Evaluation, now: datetime, bulk: bool = False) -> EnforceResult:
+    """Write what one chapter's evaluation calls for (inside the caller's transaction, chapter locked).
+
+    `bulk`: new fines in a few statements (`fines_issue`, the sweep's batches); else one by one.
+    """
+    chapter = evaluation.chapter
+    result = EnforceResult(chapter=chapter, evaluation=evaluation, dry_run=False)
+    if not evaluation.changes_anything:
+        return result
+    leaders = _leaders(chapter) if (evaluation.refund_flags or evaluation.case_flags) else []
+    for w in evaluation.withdrawals:
+        if fine_withdraw(withdrawal=w, now=now):
+            result.withdrawn.append(w.fine)
+    for flag in evaluation.refund_flags:
+        if fine_refund_flag(flag=flag, leaders=leaders, now=now):
+            result.refund_flagged.append(flag.fine)
+    if evaluation.refund_flags_cleared:
+        Fine.objects.filter(
+            pk__in=evaluation.refund_flags_cleared, status=Fine.Status.PAID, refund_decision=""
+        ).update(refund_flagged_at=None, refund_flag_reason="", refund_flag_cause={})
+    issued: dict[tuple, Fine] = {}
+    if bulk:
+        pairs = fines_issue(findings=evaluation.findings)
+    else:
+        pairs = [(f, fine) for f in evaluation.findings if (fine := fine_issue(finding=f)) is not None]
+    for finding, fine in pairs:
+        result.fines.append(fine)
+        issued[finding.key] = fine
+        if finding.replaces is not None:
+            Fine.objects.filter(pk=finding.replaces.pk).update(replaced_by=fine)
+            _replace_in_cases(old=finding.replaces, new=fine)
+    if evaluation.case_flags:
+        result.case_flags = case_threshold_flags(chapter=chapter, flags=evaluation.case_flags, now=now)
+    presidents = list(
+        Membership.objects.filter(
+            chapter=chapter, role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
+        ).select_related("user")
+    ) if evaluation.cases else []
+    deciders = case_deciders(chapter) if evaluation.cases else []
+    for candidate in evaluation.cases:
+        case = case_open(candidate=candidate, issued=issued, presidents=presidents, deciders=deciders)
+        if case is not None:
+            result.cases.append(case)
+    return result
+
+
+def evaluation_states_record(*, evaluations: list[Evaluation], now: datetime, started: datetime) -> None:
+    """Remember what was judged and when time next matters (two queries for any number of chapters).
+
+    The dirty mark is cleared only if it is older than this run's start (`started`, taken once the
+    chapters were locked): evidence that changed while the run read the records keeps it set.
+    """
+    if not evaluations:
+        return
+    ChapterEvaluationState.objects.bulk_create(
+        [ChapterEvaluationState(chapter_id=e.chapter.pk, evaluated_on=e.today, evaluated_at=now,
+                                next_due_on=e.next_due_on) for e in evaluations],
+        update_conflicts=True, unique_fields=["chapter"], update_fields=["evaluated_on", "evaluated_at", "next_due_on"],
+    )
+    ChapterEvaluationState.objects.filter(
+        chapter_id__in=[e.chapter.pk for e in evaluations], dirty_since__lt=started
+    ).update(dirty_since=None)
 
 
 def _leaders(chapter: Chapter) -> list[Membership]:
@@ -267,6 +310,7 @@ def fine_refund_decide(*, fine: Fine, by, decision: str, reason: str) -> Fine:
     if not changed:
         raise ValidationError("This fine has no refund waiting for a decision; reload the page.")
     fine.refresh_from_db()
+    chapter_mark_dirty(chapter_id=fine.chapter_id)  # its case (if any) may fall below its threshold
     m = fine.membership
     word = "refunded" if decision == Fine.RefundDecision.REFUND else "kept"
     audit_record(
@@ -320,6 +364,77 @@ def case_threshold_flags(*, chapter: Chapter, flags: list[CaseFlag], now: dateti
                     url=case.get_absolute_url(), chapter=chapter, dedupe_key=f"case-below:{case.pk}:{now:%Y%m%d}",
                 )
     return done
+
+
+def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
+    """Record findings as fines and tell each member, in a few statements for any number of fines:
+    the fines, their audit events, the notices and their outbox emails (each send queued on commit,
+    as `notification_send` does).
+
+    The caller holds the chapters' locks, so no other run issues the same fines meanwhile; should
+    one clash all the same (unique per membership, kind, meeting or period), the findings are
+    issued one by one (`fine_issue`), which skips the ones issued before.
+    """
+    if len(findings) < 2:
+        return [(f, fine) for f in findings if (fine := fine_issue(finding=f)) is not None]
+    fines = [
+        Fine(chapter_id=f.membership.chapter_id, membership=f.membership, rules=f.rules, kind=f.kind,
+             period_start=f.period.start, period_end=f.period.end, meeting_id=f.meeting_id, amount=f.amount,
+             currency=f.currency, explanation=f.explanation, evidence=f.evidence)
+        for f in findings
+    ]
+    try:
+        with transaction.atomic():  # savepoint: a clash undoes the bulk insert only
+            Fine.objects.bulk_create(fines)
+    except IntegrityError:
+        return [(f, fine) for f in findings if (fine := fine_issue(finding=f)) is not None]
+    notices = []
+    events = []
+    for finding, fine in zip(findings, fines, strict=True):
+        m = finding.membership
+        fine.chapter = m.chapter
+        events.append(AuditEvent(
+            actor=None, actor_name="", actor_email="", chapter=m.chapter, action="fine.issued",
+            target_type=Fine._meta.label_lower, target_id=str(fine.pk), summary=f"{m.display_name}: {finding.summary}"[:300],
+            before={}, after={"amount": str(fine.amount), "currency": fine.currency}, reason="",
+        ))
+        title = (
+            f"Warning: {fine.title.lower()} ({finding.period.label()})" if fine.is_warning
+            else f"Fine {money(fine.amount, fine.currency)}: {fine.title.lower()} ({finding.period.label()})"
+        )
+        notices.append(Notification(
+            user=m.user, chapter=m.chapter, kind=Notification.Kind.FINE, title=title[:200], body=fine.explanation,
+            url=fine.get_absolute_url(), email_wanted=m.user.wants_email(Notification.Kind.FINE) and bool(m.user.email),
+            dedupe_key=f"fine:{fine.pk}",
+        ))
+    AuditEvent.objects.bulk_create(events)
+    Notification.objects.bulk_create(notices)
+    emails_queue_bulk(notifications=[n for n in notices if n.email_wanted])
+    return list(zip(findings, fines, strict=True))
+
+
+def emails_queue_bulk(*, notifications: list[Notification]) -> None:
+    """Each notice's email as an outbox row (the same as `notification_send` writes), in one insert;
+    every send is queued once the transaction commits."""
+    if not notifications:
+        return
+    txt, html = get_template("emails/notification.txt"), get_template("emails/notification.html")
+    emails = []
+    for n in notifications:
+        context = {"n": n, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
+        emails.append(OutboundEmail(
+            kind=OutboundEmail.Kind.NOTIFICATION, to=n.user.email.strip(), from_email="",
+            subject=one_line(f"[{n.chapter or settings.ORGANISATION_NAME}] {n.title}")[:300],
+            body=txt.render(context), html=html.render(context), headers={}, chapter=n.chapter, notification=n,
+        ))
+    OutboundEmail.objects.bulk_create(emails)
+    ids = [e.pk for e in emails]
+
+    def _queue() -> None:
+        for pk in ids:
+            email_send_queue(email_id=pk)
+
+    transaction.on_commit(_queue)
 
 
 def fine_issue(*, finding: Finding) -> Fine | None:

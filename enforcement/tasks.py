@@ -1,4 +1,4 @@
-"""Celery tasks of rule enforcement: thin, idempotent, one chapter per task.
+"""Celery tasks of rule enforcement: thin, idempotent, one chapter (or one batch of chapters) per task.
 
 acks_late and reject_on_worker_lost are on for every task (settings): a task is acknowledged
 only when done and requeued if its worker dies; every service here is safe to run again.
@@ -6,12 +6,15 @@ only when done and requeued if its worker dies; every service here is safe to ru
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from chapters.models import Chapter
-from enforcement import leave, review, services
+from enforcement import leave, review, services, sweep
+from enforcement.models import SweepRun
 
 # Transient database trouble (a restart, a failover, a lock timeout) is retried with backoff.
 RETRY = dict(
@@ -22,7 +25,7 @@ RETRY = dict(
 
 @shared_task(**RETRY, soft_time_limit=120, time_limit=180)
 def chapter_enforce_task(chapter_id: int) -> dict:
-    """Evaluate one chapter's rules and issue fines and cases (after a meeting closes, and daily)."""
+    """Judge one chapter in full and issue fines and cases at once (after a meeting closes or evidence changes)."""
     chapter = Chapter.objects.filter(pk=chapter_id).first()
     if chapter is None:
         return {"fines": 0, "cases": 0}
@@ -32,11 +35,25 @@ def chapter_enforce_task(chapter_id: int) -> dict:
 
 @shared_task(**RETRY, soft_time_limit=60, time_limit=90)
 def enforcement_sweep() -> int:
-    """Daily: one enforcement task per active chapter, so the work spreads across workers."""
-    ids = list(Chapter.objects.filter(status=Chapter.Status.ACTIVE).values_list("pk", flat=True))
-    for pk in ids:
-        chapter_enforce_task.delay(pk)
-    return len(ids)
+    """Hourly: record a sweep run and send one `enforce_batch` task per batch of due chapters.
+
+    Hourly because each chapter's day turns at its own hour (UTC); a chapter not due costs nothing.
+    Returns the number of batches sent.
+    """
+    run, batches = sweep.sweep_start(now=timezone.now())
+    for index, (day, ids) in enumerate(batches):
+        enforce_batch.delay(run.pk, index, ids, day.isoformat())
+    return len(batches)
+
+
+@shared_task(**RETRY, soft_time_limit=600, time_limit=660)
+def enforce_batch(run_id: int | None, index: int, chapter_ids: list[int], day: str) -> dict:
+    """Judge one batch of chapters on local day `day` (ISO); a rerun finds the work done and counts once."""
+    result = sweep.chapters_enforce(
+        chapter_ids=chapter_ids, today=date.fromisoformat(day), run=SweepRun(pk=run_id) if run_id else None,
+        index=index,
+    )
+    return result.counts
 
 
 @shared_task(**RETRY, soft_time_limit=120, time_limit=180)

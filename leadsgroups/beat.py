@@ -25,11 +25,12 @@ BEAT_SCHEDULE = {
         "task": "referrals.tasks.referrals_stale_sweep",
         "schedule": crontab(hour=6, minute=15),
     },
-    # Daily rule enforcement, one task per chapter: quota periods that ended (in chapter time),
-    # rolling windows, and meetings whose close-time task was lost. Reruns issue nothing twice.
+    # Rule enforcement, in batches of due chapters: those whose evidence changed (a close-time task
+    # lost) or whose next due day came in chapter time (a quota period to judge, a leave ending).
+    # Hourly: each chapter is judged soon after its midnight; a chapter not due costs nothing.
     "enforcement-sweep": {
         "task": "enforcement.tasks.enforcement_sweep",
-        "schedule": crontab(minute=30, hour=2),
+        "schedule": crontab(minute=30),
     },
     # Meeting reminders: chapters whose reminder hour (ENFORCEMENT_REMINDER_HOUR, chapter time)
     # has come and that meet tomorrow; later runs that evening are no-ops (one per member per meeting).

@@ -575,7 +575,10 @@ def meeting_after_close_queue(*, meeting: Meeting) -> None:
     Add further after-close tasks here (e.g. rule enforcement) so they run exactly when the
     figures become final; each must be idempotent, as a meeting's close may be retried.
     """
+    from enforcement.services import chapter_mark_dirty
+
     meeting_id, chapter_id = meeting.pk, meeting.chapter_id
+    chapter_mark_dirty(chapter_id=chapter_id)  # in this transaction: if the task below is lost, the next sweep judges it
 
     def _dispatch() -> None:
         from enforcement.tasks import chapter_enforce_task
@@ -583,7 +586,7 @@ def meeting_after_close_queue(*, meeting: Meeting) -> None:
 
         try:
             # The figures are final now: judge the chapter's attendance rules at once. If this
-            # is lost, the daily enforcement sweep judges the meeting all the same.
+            # is lost, the next enforcement sweep judges the meeting all the same.
             chapter_enforce_task.delay(chapter_id)
             meeting_visitor_followups_task.delay(meeting_id)
         except Exception:  # noqa: BLE001 - a broker outage must never fail the close

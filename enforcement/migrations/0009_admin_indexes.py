@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY: the tables stay writable while the indexes build
 
     dependencies = [
-        ('enforcement', '0007_leave_from_audit_trail'),
+        ('enforcement', '0008_chapter_evaluation_state_sweep_run'),
     ]
 
     operations = [

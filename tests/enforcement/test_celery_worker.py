@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from enforcement import tasks
-from enforcement.models import Fine
+from enforcement.models import Fine, SweepRun
 from members.models import Membership, Notification
 from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, MeetingFactory
 from tests.factories import ChapterFactory, MembershipFactory
@@ -71,6 +71,9 @@ def test_real_worker_runs_the_sweeps_and_issues_everything_exactly_once():
             ("Ann", today - timedelta(days=14)), ("Ann", today - timedelta(days=7))
         ]
         assert ann.expulsion_cases.count() == 1
+        # Each sweep recorded its run, and its batches (a rerun of one counts once) finished it.
+        runs = SweepRun.objects.all()
+        assert runs.count() == 2 and all(r.finished_at and r.batches_done == r.batches <= 1 for r in runs)
         reminders = Notification.objects.filter(kind="reminder")
         assert sorted(reminders.values_list("user__full_name", flat=True)) == ["Ann", "Bob"]
         assert wait_for(lambda: not reminders.filter(email_sent_at__isnull=True).exists()), "reminder emails not sent"

@@ -3,16 +3,28 @@ from django.core.management.base import BaseCommand, CommandError
 from chapters.models import Chapter
 from enforcement.formatting import plural
 from enforcement.services import chapter_enforce
+from enforcement.sweep import sweep
 
 
 class Command(BaseCommand):
-    help = "Evaluate chapter rules now and issue due fines and expulsion cases (the same as the Celery tasks)."
+    help = (
+        "Run the enforcement sweep now (every due chapter, in batches: the same as the Celery beat task); "
+        "or judge one chapter in full (--chapter), or print what every chapter's full evaluation calls for (--dry-run)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--chapter", help="Slug of one chapter (default: every active chapter).")
+        parser.add_argument("--chapter", help="Slug of one chapter, judged in full (default: the due chapters).")
         parser.add_argument("--dry-run", action="store_true", help="Print what would be issued; change nothing.")
 
     def handle(self, *args, chapter=None, dry_run=False, **options):
+        if not chapter and not dry_run:
+            done = sweep()
+            self.stdout.write(self.style.SUCCESS(
+                f"Done: {plural(done['chapters'], 'chapter')} due, judged in {done['batches']} batch{'es' if done['batches'] != 1 else ''}; "
+                f"issued {plural(done['fines'], 'fine')}, withdrew {done['withdrawn']}, "
+                f"opened {plural(done['cases'], 'case')}."
+            ))
+            return
         chapters = Chapter.objects.filter(status=Chapter.Status.ACTIVE).order_by("slug")
         if chapter:
             chapters = Chapter.objects.filter(slug=chapter)
