@@ -205,6 +205,7 @@ def referral_move(
         to_status=to,
         note=(reason or note).strip()[:300],
     )
+    _quota_evidence_changed(referral=referral, old=old)
     if to == Status.WON:
         _thank_you_record(referral=referral, note=note.strip()[:300])
     else:
@@ -218,6 +219,26 @@ def referral_move(
             dedupe_key=f"referral-status:{referral.pk}:{to}",
         )
     return referral
+
+
+def _quota_evidence_changed(*, referral: Referral, old: str) -> None:
+    """Re-judge the chapter when the move changes whether the referral counts toward a quota.
+
+    Only chapters whose quota counts referrals that reached a meeting (or were won) are affected;
+    for the others a status change is no evidence, and marking them would have the sweep judge
+    every chapter in full every day.
+    """
+    from enforcement.models import ChapterRules
+
+    by_status = {ChapterRules.QuotaCounts.MEETING: (Status.MEETING, Status.WON), ChapterRules.QuotaCounts.WON: (Status.WON,)}
+    modes = set(
+        ChapterRules.objects.filter(chapter_id=referral.chapter_id, quota_counts__in=list(by_status))
+        .values_list("quota_counts", flat=True)
+    )
+    if any((old in by_status[mode]) != (referral.status in by_status[mode]) for mode in modes):
+        from enforcement.services import chapter_enforce_soon
+
+        chapter_enforce_soon(chapter_id=referral.chapter_id)
 
 
 # What the giver is told when the receiver moves their referral on (won has its own thank-you).

@@ -234,3 +234,38 @@ def test_fines_issued_in_bulk_have_every_side_effect_of_one_by_one(db, django_ca
 
     assert len(a[0]) > 3
     assert [plain(x) for x in a] == [plain(x) for x in b]
+
+
+@pytest.mark.parametrize(
+    ("counts", "to", "dirty"),
+    [
+        (ChapterRules.QuotaCounts.MEETING, "meeting", True),  # now counts: the week's quota fine must go
+        (ChapterRules.QuotaCounts.WON, "meeting", False),  # still does not count toward a won-only quota
+        (ChapterRules.QuotaCounts.ALL, "meeting", False),  # every referral counts whatever its status
+    ],
+)
+def test_a_referral_moving_on_rejudges_its_chapter_only_when_it_changes_what_counts(
+    db, time_machine, django_capture_on_commit_callbacks, counts, to, dirty
+):
+    """Week of Mon 5 Jan: Ann gave one referral, which Bob contacted; under a quota that counts referrals
+    that reached a meeting, Ann is fined £5 when the week is judged. Bob then records the meeting:
+    the chapter is marked dirty and the next sweep withdraws the fine. Under other quotas the move is
+    no evidence, and the chapter is not re-judged."""
+    from referrals import services as referral_services
+    from referrals.models import Referral
+
+    time_machine.move_to(noon(date(2026, 1, 3)), tick=False)
+    w = chapter_world(members=0, quota_counts=counts)
+    ann, bob = w.member("Ann"), w.member("Bob")
+    referral = ReferralFactory(giver=ann, receiver=bob, at=w.at(date(2026, 1, 6)), status=Referral.Status.CONTACTED)
+    ReferralFactory(giver=bob, receiver=ann, at=w.at(date(2026, 1, 7)), status=Referral.Status.WON)
+    sweep(now=noon(date(2026, 1, 13)))
+    fined = Fine.objects.filter(membership=ann, kind=Fine.Kind.QUOTA).exclude(status=Fine.Status.WITHDRAWN)
+    assert fined.exists() == (counts != ChapterRules.QuotaCounts.ALL)
+    time_machine.move_to(noon(date(2026, 1, 14)), tick=False)
+    with django_capture_on_commit_callbacks(execute=False):
+        referral_services.referral_move(referral=referral, by=bob, to=to)
+    state = ChapterEvaluationState.objects.get(chapter=w.chapter)
+    assert (state.dirty_since is not None) == dirty
+    sweep(now=noon(date(2026, 1, 14)))
+    assert fined.exists() == (counts == ChapterRules.QuotaCounts.WON)
