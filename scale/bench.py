@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 BASE_DIR = Path(settings.BASE_DIR)
-QUEUE = "celery"  # the default Celery queue on Redis (a list), with acks_late tasks held in "unacked"
+QUEUES = settings.WORKER_QUEUES  # every queue the tasks are routed to (Redis lists); acks_late tasks wait in "unacked"
 
 
 class BenchRefused(Exception):
@@ -181,30 +181,30 @@ def _dataset() -> dict:
 
 
 def _sweep_in_process(now: datetime) -> dict:
-    """The daily sweep in this process, as today's code does it. (At merge: `enforcement.sweep.sweep(now=now)`.)"""
-    from chapters.models import Chapter
-    from enforcement.services import chapter_enforce
+    """The sweep in this process: every chapter due at `now`, batch after batch (what the beat task fans out)."""
+    from enforcement.sweep import sweep
 
-    fines = cases = 0
-    for chapter in Chapter.objects.filter(status=Chapter.Status.ACTIVE).order_by("pk"):
-        result = chapter_enforce(chapter=chapter, now=now)
-        fines, cases = fines + len(result.fines), cases + len(result.cases)
-    return {"fines": fines, "cases": cases}
+    return sweep(now=now)
 
 
-def _sweep_through_celery(redis_client, timeout: float) -> float:
-    """Send the beat task and wait until the queue is empty and every task acknowledged; returns seconds.
+def _sweep_through_celery(timeout: float) -> tuple[float, dict]:
+    """Send the beat task to the workers and wait for its run's last batch; returns seconds and the run's counts.
 
-    Tasks are acknowledged late (settings), so a task a worker holds stays in Redis's "unacked" hash
-    until it is done. (At merge: wait for the SweepRun row's `finished_at` instead.)
+    The beat task records a SweepRun before it sends its batches; each batch counts itself done in
+    its own transaction and the last one sets `finished_at`.
     """
+    from enforcement.models import SweepRun
     from enforcement.tasks import enforcement_sweep
 
+    before = SweepRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     start = time.perf_counter()
     enforcement_sweep.delay()
     while time.perf_counter() - start < timeout:
-        if redis_client.llen(QUEUE) == 0 and redis_client.hlen("unacked") == 0:
-            return time.perf_counter() - start
+        run = SweepRun.objects.filter(pk__gt=before).order_by("pk").first()
+        if run is not None and run.finished_at is not None:
+            return time.perf_counter() - start, {
+                "batches": run.batches, "chapters": run.chapters, "fines": run.fines, "cases": run.cases,
+            }
         time.sleep(0.05)
     raise BenchRefused(f"The Celery sweep did not finish within {timeout:.0f} s.")
 
@@ -258,7 +258,6 @@ def baseline_sql(now: datetime) -> tuple[float, int]:
 
 
 def _enforcement(args: BenchArgs, log) -> dict:
-    import redis
     import time_machine
 
     from enforcement.models import ExpulsionCase, Fine
@@ -276,17 +275,22 @@ def _enforcement(args: BenchArgs, log) -> dict:
         start = time.perf_counter()
         steady = _sweep_in_process(timezone.now())
         steady_seconds = time.perf_counter() - start
-    log(f"Steady sweep (the next day): {steady_seconds:.1f} s, {steady['fines']} new fines")
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    with _workers(clock=tomorrow, count=2) as _:
-        celery_seconds = _sweep_through_celery(client, timeout=max(600, 20 * steady_seconds))
-    log(f"Steady sweep through Celery (2 workers): {celery_seconds:.1f} s")
+    log(f"Steady sweep (the next day): {steady_seconds:.2f} s, {steady['chapters']} chapters due, "
+        f"{steady['fines']} new fines")
+    # Through Celery the day after: the in-process run has judged tomorrow already, and a sweep finds
+    # nothing due twice on one day. Another ordinary day, with its own due chapters.
+    after = now + timedelta(days=2)
+    with _workers(clock=after, count=2) as _:
+        celery_seconds, through = _sweep_through_celery(timeout=max(600, 20 * steady_seconds))
+    log(f"Steady sweep through Celery (2 workers, the day after): {celery_seconds:.2f} s, "
+        f"{through['chapters']} chapters due in {through['batches']} batches")
     return {
         "baseline_sql_seconds": round(baseline, 3), "baseline_rows": rows,
         "sweep_first_seconds": round(first_seconds, 3), "sweep_seconds": round(steady_seconds, 3),
         "celery_sweep_seconds": round(celery_seconds, 3),
-        "first_run_fines": first["fines"], "first_run_cases": first["cases"],
-        "steady_run_fines": steady["fines"], "steady_run_cases": steady["cases"],
+        "first_run_fines": first["fines"], "first_run_cases": first["cases"], "first_run_chapters": first["chapters"],
+        "steady_run_fines": steady["fines"], "steady_run_cases": steady["cases"], "steady_run_chapters": steady["chapters"],
+        "celery_run_chapters": through["chapters"], "celery_run_batches": through["batches"],
         "fines_total": Fine.objects.count(), "cases_total": ExpulsionCase.objects.count(),
         "celery_workers": 2,
     }
@@ -324,7 +328,7 @@ def _workers(*, clock: datetime, count: int):
     from leadsgroups.clock import clock_write
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    client.delete(QUEUE, "unacked", "unacked_index", "unacked_mutex")  # leftovers of an aborted run
+    client.delete(*QUEUES, "unacked", "unacked_index", "unacked_mutex")  # leftovers of an aborted run
     with _processes() as (started, tmp):
         clock_path = tmp / "clock"
         clock_write(clock_path, clock)
@@ -334,7 +338,7 @@ def _workers(*, clock: datetime, count: int):
             logs.append(log)
             started.append(subprocess.Popen(  # noqa: S603 - our own command line
                 [sys.executable, "-m", "celery", "-A", "leadsgroups", "worker", "--pool=prefork", "--concurrency=1",
-                 "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                 "--loglevel=WARNING", "-Q", ",".join(QUEUES), "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "-n", f"bench{i}-{os.getpid()}@%h"],
                 cwd=BASE_DIR, stdout=log.open("w"), stderr=subprocess.STDOUT,
                 env=_env(DEBUG="1", LEADSGROUPS_CLOCK_FILE=str(clock_path), LEADSGROUPS_VAR_DIR=str(tmp)),
@@ -352,7 +356,7 @@ def _workers(*, clock: datetime, count: int):
         else:
             raise BenchRefused("The Celery workers did not start:\n" + "\n".join(x.read_text()[-2000:] for x in logs))
         yield started
-        client.delete(QUEUE, "unacked", "unacked_index", "unacked_mutex")
+        client.delete(*QUEUES, "unacked", "unacked_index", "unacked_mutex")
 
 
 # Pages ------------------------------------------------------------------------------------------
