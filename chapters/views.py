@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -14,21 +13,8 @@ from enforcement.leave import leave_follow_status
 from meetings.selectors import meeting_next
 from members import services as member_services
 from members.audit_display import audit_changes_attach
-from members.models import AuditEvent, Notification
+from members.models import AuditEvent
 from members.selectors import audit_events
-
-
-@login_required
-def dashboard(request):
-    chapters = list(selectors.user_chapters(user=request.user))
-    unread = (
-        Notification.objects.filter(user=request.user, read_at__isnull=True).select_related("chapter")
-        .order_by("-created_at")[:8]
-    )
-    attention = selectors.dashboard_attention(user=request.user, chapters=chapters)
-    return render(
-        request, "chapters/dashboard.html", {"chapters": chapters, "unread": unread, "attention": attention}
-    )
 
 
 @chapter_view(Need.MEMBER)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "meetings",
     "referrals",
     "enforcement",
+    "home",  # the dashboard and navigation, composed from the apps above
 ]
 
 MIDDLEWARE = [
@@ -75,7 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "chapters.context_processors.navigation",
+                "home.navigation.navigation",
             ],
         },
     },
