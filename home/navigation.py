@@ -173,7 +173,7 @@ def nav_state(user) -> dict:
 def outbox_failed_count() -> int:
     from members.models import OutboundEmail
 
-    n = cache.get(OUTBOX_KEY)
+    n = cache.get(OUTBOX_KEY) if _enabled() else None
     if n is None:
         n = OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED).count()
         cache.set(OUTBOX_KEY, n, OUTBOX_TTL)
