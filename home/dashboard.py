@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import CharField, Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -149,9 +149,11 @@ def _seat_counts(seat_ids: list[int]) -> list[tuple]:
 
     if not seat_ids:
         return []
-    no_total = Value(None, output_field=DecimalField(max_digits=12, decimal_places=2))
+    # typed: PostgreSQL resolves two untyped NULLs of a UNION as text, which then meets the fines' SUM
+    no_total = Cast(Value(None), output_field=DecimalField(max_digits=12, decimal_places=2))
     no_currency = Value("", output_field=CharField())
-    columns = ("kind", "seat", "n", "total", "cur")
+    # Every branch selects seat, cur, kind, n, total in this order (values first, then annotations).
+    columns = ("seat", "cur", "kind", "n", "total")
 
     def kind(name):
         return Value(name, output_field=CharField())
@@ -159,14 +161,14 @@ def _seat_counts(seat_ids: list[int]) -> list[tuple]:
     referrals = (
         Referral.objects.filter(receiver__in=seat_ids, status__in=Referral.OPEN_STATUSES)
         .filter(Q(status=Referral.Status.GIVEN) | Q(stale_since__isnull=False))
-        .values(seat=F("receiver"))
-        .annotate(kind=kind("referral"), n=Count("pk"), total=no_total, cur=no_currency)
+        .values(seat=F("receiver"), cur=no_currency)
+        .annotate(kind=kind("referral"), n=Count("pk"), total=no_total)
         .values_list(*columns).order_by()
     )
     one_to_ones = (
         OneToOne.objects.filter(other__in=seat_ids, status=OneToOne.Status.PENDING)
-        .values(seat=F("other"))
-        .annotate(kind=kind("one-to-one"), n=Count("pk"), total=no_total, cur=no_currency)
+        .values(seat=F("other"), cur=no_currency)
+        .annotate(kind=kind("one-to-one"), n=Count("pk"), total=no_total)
         .values_list(*columns).order_by()
     )
     fines = (
@@ -177,10 +179,10 @@ def _seat_counts(seat_ids: list[int]) -> list[tuple]:
     )
     cases = (
         ExpulsionCase.objects.filter(membership__in=seat_ids, status=ExpulsionCase.Status.OPEN)
-        .annotate(kind=kind("case"), seat=F("membership"), n=F("pk"), total=no_total, cur=no_currency)
+        .annotate(seat=F("membership"), cur=no_currency, kind=kind("case"), n=F("pk"), total=no_total)
         .values_list(*columns).order_by()
     )
-    rows = list(referrals.union(one_to_ones, fines, cases, all=True))
+    rows = [(k, seat, n, total, cur) for seat, cur, k, n, total in referrals.union(one_to_ones, fines, cases, all=True)]
     return sorted(rows, key=lambda row: (_KINDS.index(row[0]), row[1], row[2]))
 
 
