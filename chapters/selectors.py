@@ -24,6 +24,16 @@ def chapter_roster(*, chapter: Chapter, include_departed: bool = False):
     return qs.order_by("user__full_name", "user__email")
 
 
+def roster_search(qs, q: str):
+    """Members whose name, email, business or classification contains `q` (all of them when it is empty)."""
+    if not q:
+        return qs
+    return qs.filter(
+        Q(user__full_name__icontains=q) | Q(user__email__icontains=q) | Q(business_name__icontains=q)
+        | Q(user__business_name__icontains=q) | Q(classification__name__icontains=q)
+    )
+
+
 def chapter_leadership(*, chapter: Chapter):
     return (
         Membership.objects.filter(
