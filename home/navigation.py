@@ -110,12 +110,13 @@ def _build(user) -> dict:
     from chapters.models import Chapter, RegionStaff
     from members.models import Membership, Notification
 
-    seats = list(
+    # each seat with its chapter (and region name): the menu lists the chapters, the dashboard the seats
+    seat_rows = list(
         Membership.objects.filter(user=user, status__in=Membership.SEATED_STATUSES)
-        .order_by("chapter__name", "chapter_id")
-        .values_list("chapter_id", "chapter__name", "chapter__slug")
-        .distinct()
+        .order_by("chapter__name", "chapter_id", "pk")
+        .values_list("pk", "role", "status", "chapter_id", "chapter__name", "chapter__slug", "chapter__region__name")
     )
+    seats = list(dict.fromkeys((row[3], row[4], row[5]) for row in seat_rows))
     # The unread count and whether the person is region staff anywhere, in one query.
     unread, is_region_staff = (
         get_user_model().objects.filter(pk=user.pk)
@@ -143,6 +144,7 @@ def _build(user) -> dict:
         overseen = overseen[:NAV_CHAPTERS_SHOWN]
     return {
         "seats": seats,
+        "seat_rows": seat_rows,
         "overseen": overseen,
         "more_chapters": more,
         "region_ids": region_ids,
@@ -157,17 +159,43 @@ def _enabled() -> bool:
     return getattr(settings, "NAV_CACHE", True)
 
 
-def nav_state(user) -> dict:
-    """The person's navigation facts, from the cache when nothing changed since they were built."""
-    if not _enabled():
-        return _build(user)
+def _state_key(user) -> str:
     user_version, global_version = _versions(user.pk)
-    key = f"nav:{user.pk}:{int(bool(user.is_org_admin))}:{user_version}:{global_version}"
-    state = cache.get(key)
-    if state is None:
+    return f"nav:{user.pk}:{int(bool(user.is_org_admin))}:{user_version}:{global_version}"
+
+
+def nav_state(user) -> dict:
+    """The person's navigation facts, from the cache when nothing changed since they were built.
+
+    Kept on the user object too, so the page and its navigation read the cache once per request.
+    """
+    state = getattr(user, "_nav_state", None)
+    if state is not None:
+        return state
+    if not _enabled():
         state = _build(user)
-        cache.set(key, state, NAV_TTL)
+    else:
+        key = _state_key(user)
+        state = cache.get(key)
+        if state is None:
+            state = _build(user)
+            state["key"] = key
+            cache.set(key, state, NAV_TTL)
+    user._nav_state = state
     return state
+
+
+def nav_cached(user, name: str, build):
+    """Something else about the person that changes exactly when their navigation does (e.g. their
+    latest unread notifications), cached under the same versions."""
+    key = nav_state(user).get("key")
+    if key is None:  # the cache is off
+        return build()
+    value = cache.get(f"{key}:{name}")
+    if value is None:
+        value = build()
+        cache.set(f"{key}:{name}", value, NAV_TTL)
+    return value
 
 
 def outbox_failed_count() -> int:
@@ -197,7 +225,7 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"open_signup": settings.LEADSGROUPS_OPEN_SIGNUP}
-    state = SimpleLazyObject(lambda: nav_state(user))
+    state = SimpleLazyObject(lambda: nav_state(user))  # read once, only if the page shows the navigation
     return {
         "nav_chapters": lambda: [_NavChapter(*row) for row in state["seats"] + state["overseen"]],
         # more chapters than the menu lists: it links to the dashboard's searchable list instead
@@ -265,7 +293,7 @@ def connect_invalidation() -> None:
     from django.contrib.auth.signals import user_logged_in
     from django.core.signals import request_finished
 
-    from chapters.models import Chapter, RegionStaff
+    from chapters.models import Chapter, Region, RegionStaff
     from members.models import Membership, Notification, OutboundEmail
     from members.signals import notifications_read, outbox_failures_changed
 
@@ -273,6 +301,7 @@ def connect_invalidation() -> None:
         signal.connect(_membership_changed, sender=Membership, dispatch_uid="nav-membership")
         signal.connect(_region_staff_changed, sender=RegionStaff, dispatch_uid="nav-region-staff")
         signal.connect(_chapter_changed, sender=Chapter, dispatch_uid="nav-chapter")
+        signal.connect(_chapter_changed, sender=Region, dispatch_uid="nav-region")  # the dashboard shows its name
         signal.connect(_user_changed, sender=get_user_model(), dispatch_uid="nav-user")
         signal.connect(_notification_changed, sender=Notification, dispatch_uid="nav-notification")
         signal.connect(_outbox_changed, sender=OutboundEmail, dispatch_uid="nav-outbox")

@@ -2,20 +2,26 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from home import dashboard as selectors
-from home.navigation import nav_state
+from home.navigation import nav_cached, nav_state
 from members.models import Notification
+
+
+def _latest_unread(user) -> list[dict]:
+    return [
+        {"pk": n.pk, "title": n.title, "url": n.url, "created_at": n.created_at,
+         "chapter": n.chapter.name if n.chapter else ""}
+        for n in Notification.objects.filter(user=user, read_at__isnull=True).select_related("chapter")
+        .order_by("-created_at")[:8]
+    ]
 
 
 @login_required
 def dashboard(request):
     user = request.user
     nav = nav_state(user)  # cached: seats, oversight and unread count without a query
-    chapters = selectors.seat_chapters(user=user)
-    unread = (
-        list(Notification.objects.filter(user=user, read_at__isnull=True).select_related("chapter")
-             .order_by("-created_at")[:8])
-        if nav["unread"] else []
-    )
+    chapters = selectors.seat_chapters(seat_rows=nav["seat_rows"])
+    # the latest unread notices change exactly when the unread count does: cached with the navigation
+    unread = nav_cached(user, "unread", lambda: _latest_unread(user)) if nav["unread"] else []
     q = request.GET.get("q", "").strip()[:100]
     overseen = (
         selectors.overseen_chapters_page(user=user, region_ids=nav["region_ids"], q=q, page=request.GET.get("page"))

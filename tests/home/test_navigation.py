@@ -171,14 +171,16 @@ def test_versions_live_in_the_shared_cache_so_another_process_sees_a_bump(person
     """What another web process or Celery worker does reaches this one through the cache alone."""
     from django.core.cache import cache
 
+    from members.models import User
+
     user = personas.member.user
-    navigation.nav_state(user)
+    navigation.nav_state(User.objects.get(pk=user.pk))
     before = cache.get(f"nav:u:{user.pk}")
     # another process (a worker) marks the notifications read: it only touches the shared cache
     navigation._bump(f"nav:u:{user.pk}")
     assert cache.get(f"nav:u:{user.pk}") != before
     with mock.patch.object(navigation, "_build", wraps=navigation._build) as build:
-        navigation.nav_state(user)
+        navigation.nav_state(User.objects.get(pk=user.pk))  # a later request's user
     assert build.call_count == 1
 
 
