@@ -31,6 +31,9 @@ from django.db.models.signals import post_delete, post_save
 from django.utils.functional import SimpleLazyObject
 
 NAV_CHAPTERS_SHOWN = 8  # an overseer's menu lists this many chapters, then links to the searchable list
+# Part of every entry's key: change it when what _build returns changes shape, so a deploy never
+# reads an entry an older release wrote into the shared cache.
+NAV_SCHEMA = 2
 NAV_TTL = 60 * 60  # an entry nobody bumps still expires (a missed invalidation heals within the hour)
 OUTBOX_TTL = 5 * 60
 
@@ -161,7 +164,7 @@ def _enabled() -> bool:
 
 def _state_key(user) -> str:
     user_version, global_version = _versions(user.pk)
-    return f"nav:{user.pk}:{int(bool(user.is_org_admin))}:{user_version}:{global_version}"
+    return f"nav{NAV_SCHEMA}:{user.pk}:{int(bool(user.is_org_admin))}:{user_version}:{global_version}"
 
 
 def nav_state(user) -> dict:
