@@ -209,3 +209,14 @@ def test_an_overseers_menu_lists_a_few_chapters_and_links_to_the_search(client, 
 def test_a_member_with_few_chapters_gets_no_search_link(client, personas):
     personas.login(client, "member")
     assert 'data-testid="nav-more-chapters"' not in menu(client)
+
+
+@pytest.mark.parametrize("seconds,text", [(5, "just now"), (60, "1 minute ago"), (7200, "2 hours ago"),
+                                          (86400 * 3, "3 days ago"), (86400 * 400, "1 year ago")])
+def test_dashboard_says_how_long_ago_in_one_unit(seconds, text):
+    from datetime import UTC, datetime, timedelta
+
+    from home.views import ago
+
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    assert ago(now - timedelta(seconds=seconds), now) == text
