@@ -27,7 +27,8 @@ CASE_CHAPTERS_SHOWN = 10
 def seat_chapters(*, seat_rows: list[tuple]) -> list[Chapter]:
     """The chapters a person sits in, each with their seats (`my_seats`) and its active headcount.
 
-    `seat_rows` come from the navigation's cache (home.navigation): only the headcounts are queried.
+    `seat_rows` come from the navigation's cache (home.navigation); the headcounts (`active_count`)
+    come with what needs attention (`dashboard_attention`), in the same statement.
     """
     chapters: dict[int, Chapter] = {}
     for pk, role, status, chapter_id, name, slug, region_name in seat_rows:
@@ -36,9 +37,7 @@ def seat_chapters(*, seat_rows: list[tuple]) -> list[Chapter]:
             chapter = chapters[chapter_id] = Chapter(pk=chapter_id, name=name, slug=slug)
             chapter.region_name, chapter.my_seats = region_name, []
         chapter.my_seats.append(Membership(pk=pk, role=role, status=status, chapter_id=chapter_id))
-    result = list(chapters.values())
-    _attach_active_counts(result)
-    return result
+    return list(chapters.values())
 
 
 def _attach_active_counts(chapters: list[Chapter]) -> None:
@@ -88,13 +87,19 @@ def dashboard_attention(*, user, chapters: list[Chapter], oversees: bool, region
     from referrals.models import OneToOne, Referral
 
     seats = {seat.pk: (chapter, seat) for chapter in chapters for seat in getattr(chapter, "my_seats", [])}
+    for chapter in chapters:
+        chapter.active_count = 0  # until the statement below counts them
     led = [c for c in chapters if any(s.is_leadership for s in getattr(c, "my_seats", []))]
     items: list[Attention] = []
 
     def add(chapter, text, name, *args):
         items.append(Attention(chapter, text, reverse(name, args=[chapter.slug, *args])))
 
-    for kind, seat, n, total, currency in _seat_counts(list(seats)):
+    by_pk = {c.pk: c for c in chapters}
+    for kind, seat, n, total, currency in _seat_counts(list(seats), list(by_pk)):
+        if kind == "active":
+            by_pk[seat].active_count = n
+            continue
         chapter = seats[seat][0]
         if kind == "referral":
             add(chapter, _count(n, "referral received needs", "referrals received need") + " your action",
@@ -107,7 +112,6 @@ def dashboard_attention(*, user, chapters: list[Chapter], oversees: bool, region
         else:  # n is the case's id
             add(chapter, "An expulsion case about you is open: read it and appeal", "enforcement:case-detail", n)
     if led:
-        by_pk = {c.pk: c for c in led}
         cutoff = timezone.now() - timezone.timedelta(hours=3)
         unclosed = (
             Meeting.objects.filter(chapter__in=led, starts_at__lt=cutoff)
@@ -136,14 +140,15 @@ def dashboard_attention(*, user, chapters: list[Chapter], oversees: bool, region
     return items
 
 
-_KINDS = ["referral", "one-to-one", "fine", "case"]  # the order they are listed in
+_KINDS = ["active", "referral", "one-to-one", "fine", "case"]  # the order they are listed in
 
 
-def _seat_counts(seat_ids: list[int]) -> list[tuple]:
+def _seat_counts(seat_ids: list[int], chapter_ids: list[int]) -> list[tuple]:
     """(kind, seat, n, total, currency) for what waits on the person's seats, in one UNION ALL query.
 
     Referrals received that need action, one-to-ones to confirm, unpaid fines (per currency), and any
-    open expulsion case about them (n is then the case's id).
+    open expulsion case about them (n is then the case's id); and each chapter's active headcount
+    (seat is then the chapter's id).
     """
     from enforcement.models import ExpulsionCase, Fine
     from referrals.models import OneToOne, Referral
@@ -154,8 +159,12 @@ def _seat_counts(seat_ids: list[int]) -> list[tuple]:
     # statement (four querysets, a union) than the database took to answer it.
     referral, one, fine, case = (Referral._meta, OneToOne._meta, Fine._meta, ExpulsionCase._meta)
     marks = ", ".join(["%s"] * len(seat_ids))
+    chapter_marks = ", ".join(["%s"] * len(chapter_ids))
     open_marks = ", ".join(["%s"] * len(Referral.OPEN_STATUSES))
     sql = f"""
+        SELECT 'active', chapter_id, COUNT(*), CAST(NULL AS NUMERIC), '' FROM {Membership._meta.db_table}
+         WHERE chapter_id IN ({chapter_marks}) AND status = %s GROUP BY chapter_id
+        UNION ALL
         SELECT 'referral', receiver_id, COUNT(*), CAST(NULL AS NUMERIC), '' FROM {referral.db_table}
          WHERE receiver_id IN ({marks}) AND status IN ({open_marks}) AND (status = %s OR stale_since IS NOT NULL)
          GROUP BY receiver_id
@@ -170,6 +179,7 @@ def _seat_counts(seat_ids: list[int]) -> list[tuple]:
          WHERE membership_id IN ({marks}) AND status = %s
     """
     params = [
+        *chapter_ids, Membership.Status.ACTIVE,
         *seat_ids, *Referral.OPEN_STATUSES, Referral.Status.GIVEN,
         *seat_ids, OneToOne.Status.PENDING,
         *seat_ids, Fine.Status.OPEN,

@@ -191,14 +191,12 @@ def nav_state(user) -> dict:
 def nav_cached(user, name: str, build):
     """Something else about the person that changes exactly when their navigation does (e.g. their
     latest unread notifications), cached under the same versions."""
-    key = nav_state(user).get("key")
-    if key is None:  # the cache is off
-        return build()
-    value = cache.get(f"{key}:{name}")
-    if value is None:
-        value = build()
-        cache.set(f"{key}:{name}", value, NAV_TTL)
-    return value
+    state = nav_state(user)
+    if name not in state:
+        state[name] = build()
+        if state.get("key"):  # kept in the same entry: the page reads one key, not two
+            cache.set(state["key"], state, NAV_TTL)
+    return state[name]
 
 
 def outbox_failed_count() -> int:

@@ -37,7 +37,7 @@ def dashboard(request):
     nav = nav_state(user)  # cached: seats, oversight and unread count without a query
     chapters = selectors.seat_chapters(seat_rows=nav["seat_rows"])
     # the latest unread notices change exactly when the unread count does: cached with the navigation
-    unread = nav_cached(user, "unread", lambda: _latest_unread(user)) if nav["unread"] else []
+    unread = nav_cached(user, "latest_unread", lambda: _latest_unread(user)) if nav["unread"] else []
     now = timezone.now()
     for notice in unread:
         notice["ago"] = ago(notice["created_at"], now)
