@@ -20,6 +20,7 @@ service queues.) The navigation is also built when a person signs in, so their f
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 
@@ -221,11 +222,29 @@ class _NavChapter:
         return self.name
 
 
+_FIXED_URLS = ["dashboard", "notifications", "profile", "case-queue", "audit", "outbox", "admin:index",
+               "account_change_password", "account_logout", "account_login", "referral-new"]
+
+
+@functools.cache
+def _fixed_urls(script_prefix: str) -> dict[str, str]:
+    from django.urls import reverse
+
+    return {name.replace(":", "_").replace("-", "_"): reverse(name) for name in _FIXED_URLS}
+
+
+def nav_urls() -> dict[str, str]:
+    """The base template's links that take no argument, reversed once per process (a dozen per page)."""
+    from django.urls import get_script_prefix
+
+    return _fixed_urls(get_script_prefix())
+
+
 def navigation(request):
     """Context processor: the chapter menu, unread count and oversight links, built lazily from the cache."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"open_signup": settings.LEADSGROUPS_OPEN_SIGNUP}
+        return {"open_signup": settings.LEADSGROUPS_OPEN_SIGNUP, "nav_urls": nav_urls()}
     state = SimpleLazyObject(lambda: nav_state(user))  # read once, only if the page shows the navigation
     return {
         "nav_chapters": lambda: [_NavChapter(*row) for row in state["seats"] + state["overseen"]],
@@ -239,6 +258,7 @@ def navigation(request):
         "nav_outbox_failed": SimpleLazyObject(lambda: outbox_failed_count() if user.is_org_admin else 0),
         # Only a seated member logs referrals: staff without a seat get no button that leads nowhere.
         "nav_has_seat": lambda: bool(state["seats"]),
+        "nav_urls": nav_urls(),
         "nav_chapter": getattr(request, "chapter", None),
         "nav_access": getattr(request, "access", None),
     }
