@@ -2,13 +2,15 @@
 
 What the top bar shows (the person's chapters, unread count, oversight links, whether they hold a
 seat, the admins' failed-email badge) used to cost four or five queries on every page. It is now
-built once and kept in Django's `default` cache under a key that carries two version numbers:
+built once and kept in Django's `default` cache, checked against two version numbers:
 
 - `nav:u:<user id>`: bumped when the person's seats, region roles, admin flag or notifications change;
 - `nav:g`: bumped when any chapter is created, renamed, moved or deleted (names and slugs are shown).
 
-A bump makes a new key, so a stale entry is simply never read again (it expires on its own). The
-versions live in the same cache as the entries, so with a shared cache (Redis through CACHE_URL)
+The entry (`nav2:<user id>`) records the versions it was built at; a page reads the two versions and
+the entry in one round trip and rebuilds it when a version moved on, so a stale entry is never used.
+Versions start from the clock (never from 1), so a version key lost from the cache cannot come back
+to a number an old entry carries. The versions live in the same cache as the entries, so with a shared cache (Redis through CACHE_URL)
 a change made by any web process or Celery worker is seen by every other at its next request. The
 default locmem cache is per process: fine for tests and one runserver, not for several processes.
 
@@ -99,16 +101,6 @@ def nav_invalidate_outbox() -> None:
     _pending.keys.add(OUTBOX_KEY)
 
 
-def _versions(user_id: int) -> tuple[int, int]:
-    keys = [_user_key(user_id), GLOBAL_KEY]
-    found = cache.get_many(keys)
-    for key in keys:
-        if key not in found:
-            cache.add(key, _fresh_version(), None)
-            found[key] = cache.get(key)
-    return found[keys[0]], found[keys[1]]
-
-
 def _build(user) -> dict:
     """Everything the navigation shows about a person, as plain values (a few small queries)."""
     from chapters.models import Chapter, RegionStaff
@@ -163,9 +155,8 @@ def _enabled() -> bool:
     return getattr(settings, "NAV_CACHE", True)
 
 
-def _state_key(user) -> str:
-    user_version, global_version = _versions(user.pk)
-    return f"nav{NAV_SCHEMA}:{user.pk}:{int(bool(user.is_org_admin))}:{user_version}:{global_version}"
+def _entry_key(user_id: int) -> str:
+    return f"nav{NAV_SCHEMA}:{user_id}"
 
 
 def nav_state(user) -> dict:
@@ -179,12 +170,19 @@ def nav_state(user) -> dict:
     if not _enabled():
         state = _build(user)
     else:
-        key = _state_key(user)
-        state = cache.get(key)
-        if state is None:
+        # One round trip: both versions and the entry, which says which versions it was built at.
+        keys = [_user_key(user.pk), GLOBAL_KEY, _entry_key(user.pk)]
+        found = cache.get_many(keys)
+        for key in keys[:2]:
+            if key not in found:
+                cache.add(key, _fresh_version(), None)
+                found[key] = cache.get(key)
+        stamp = (found[keys[0]], found[keys[1]], bool(user.is_org_admin))
+        state = found.get(keys[2])
+        if state is None or state.get("stamp") != stamp:
             state = _build(user)
-            state["key"] = key
-            cache.set(key, state, NAV_TTL)
+            state["stamp"], state["key"] = stamp, keys[2]
+            cache.set(keys[2], state, NAV_TTL)
     user._nav_state = state
     return state
 
