@@ -10,9 +10,10 @@ built once and kept in Django's `default` cache, checked against two version num
 The entry (`nav2:<user id>`) records the versions it was built at; a page reads the two versions and
 the entry in one round trip and rebuilds it when a version moved on, so a stale entry is never used.
 Versions start from the clock (never from 1), so a version key lost from the cache cannot come back
-to a number an old entry carries. The versions live in the same cache as the entries, so with a shared cache (Redis through CACHE_URL)
-a change made by any web process or Celery worker is seen by every other at its next request. The
-default locmem cache is per process: fine for tests and one runserver, not for several processes.
+to a number an old entry carries. The versions live in the same cache as the entries, so with a
+shared cache (Redis through CACHE_URL) a change made by any web process or Celery worker is seen by
+every other at its next request. The default locmem cache is per process: fine for tests and one
+runserver, not for several processes.
 
 Bumps happen at once and again when the request (or Celery task) that made them ends, after its
 transaction committed: a request reading in between could otherwise cache what it read before the

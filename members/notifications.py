@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from members.models import Notification, OutboundEmail
-from members.signals import notifications_read
 from members.outbox import email_queue, email_queue_message, email_send, email_send_queue
+from members.signals import notifications_read
 
 log = logging.getLogger(__name__)
 

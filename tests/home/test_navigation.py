@@ -7,7 +7,7 @@ from django.core.mail import BadHeaderError
 from django.urls import reverse
 
 from home import navigation
-from members.models import Membership, Notification, OutboundEmail
+from members.models import Membership, OutboundEmail
 from members.notifications import notification_send, notifications_mark_read
 from members.outbox import email_queue, email_send, emails_retry
 from tests.factories import ChapterFactory, MembershipFactory, RegionStaffFactory

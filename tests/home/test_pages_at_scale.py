@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from chapters.models import Chapter, Region
+from chapters.models import Chapter
 from home import navigation
 from members.models import Membership
 from members.notifications import notification_send
