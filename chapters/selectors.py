@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.db.models import Case, Count, Prefetch, Q, Value, When
+from django.db.models import Case, Count, Q, Value, When
 
 from chapters.models import Chapter, Classification
-from enforcement.formatting import money
 from members.models import Invitation, Membership
 from members.selectors import with_email_state
 
@@ -25,6 +22,16 @@ def chapter_roster(*, chapter: Chapter, include_departed: bool = False):
     if not include_departed:
         qs = qs.filter(status__in=Membership.SEATED_STATUSES)
     return qs.order_by("user__full_name", "user__email")
+
+
+def roster_search(qs, q: str):
+    """Members whose name, email, business or classification contains `q` (all of them when it is empty)."""
+    if not q:
+        return qs
+    return qs.filter(
+        Q(user__full_name__icontains=q) | Q(user__email__icontains=q) | Q(business_name__icontains=q)
+        | Q(user__business_name__icontains=q) | Q(classification__name__icontains=q)
+    )
 
 
 def chapter_leadership(*, chapter: Chapter):
@@ -118,131 +125,3 @@ def chapter_open_invitations(*, chapter: Chapter):
         ),
         cause="invitation",
     )
-
-
-def user_chapters(*, user):
-    """The chapters a person sits in, with their seat, for navigation and the dashboard."""
-    from chapters.access import chapters_visible_to
-
-    seats = Membership.objects.filter(user=user, status__in=Membership.SEATED_STATUSES).select_related(
-        "classification"
-    )
-    return (
-        chapters_visible_to(user)
-        .distinct()
-        .select_related("region")
-        .prefetch_related(Prefetch("memberships", queryset=seats, to_attr="my_seats"))
-        .annotate(active_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE)))
-        .order_by("name")
-    )
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
-@dataclass(frozen=True)
-class Attention:
-    chapter: Chapter
-    text: str
-    url: str
-
-
-def dashboard_attention(*, user, chapters: list[Chapter]) -> list[Attention]:
-    """What needs the person's attention across their chapters, in a fixed number of queries."""
-    from django.db.models import Sum
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from enforcement.models import ExpulsionCase, Fine
-    from meetings.models import Meeting, Visitor
-    from meetings.selectors import visitors_awaiting_follow_up
-    from referrals.models import OneToOne, Referral
-
-    seats = {seat.pk: (chapter, seat) for chapter in chapters for seat in getattr(chapter, "my_seats", [])}
-    led = [c for c in chapters if any(s.is_leadership for s in getattr(c, "my_seats", []))]
-    items: list[Attention] = []
-
-    def add(chapter, text, name, *args):
-        items.append(Attention(chapter, text, reverse(name, args=[chapter.slug, *args])))
-
-    needing = (
-        Referral.objects.filter(receiver__in=seats, status__in=Referral.OPEN_STATUSES)
-        .filter(Q(status=Referral.Status.GIVEN) | Q(stale_since__isnull=False))
-        .values("receiver").annotate(n=Count("pk"))
-    )
-    for row in needing:
-        add(seats[row["receiver"]][0], _count(row["n"], "referral received needs", "referrals received need") + " your action", "referrals:inbox")
-    to_confirm = (
-        OneToOne.objects.filter(other__in=seats, status=OneToOne.Status.PENDING).values("other").annotate(n=Count("pk"))
-    )
-    for row in to_confirm:
-        add(seats[row["other"]][0], _count(row["n"], "one-to-one", "one-to-ones") + " to confirm", "referrals:one-to-ones")
-    fines = (
-        Fine.objects.filter(membership__in=seats, status=Fine.Status.OPEN, amount__gt=0)
-        .values("membership", "currency").annotate(total=Sum("amount"), n=Count("pk"))
-    )
-    for row in fines:
-        add(seats[row["membership"]][0], _count(row["n"], "unpaid fine", "unpaid fines") + f": {money(row['total'], row['currency'])}",
-            "enforcement:my-fines")
-    for case in ExpulsionCase.objects.filter(membership__in=seats, status=ExpulsionCase.Status.OPEN):
-        add(seats[case.membership_id][0], "An expulsion case about you is open: read it and appeal",
-            "enforcement:case-detail", case.pk)
-    if led:
-        by_slug = {c.pk: c for c in led}
-        cutoff = timezone.now() - timezone.timedelta(hours=3)
-        unclosed = (
-            Meeting.objects.filter(chapter__in=led, starts_at__lt=cutoff)
-            .exclude(status__in=[Meeting.Status.CLOSED, Meeting.Status.CANCELLED])
-            .order_by("starts_at")
-        )
-        for meeting in unclosed:
-            add(by_slug[meeting.chapter_id], f"Close the meeting of {meeting.local_date:%a %d %b} to make its figures final",
-                "meetings:detail", meeting.pk)
-        # the people the follow-up page lists: each once (at their latest visit), none from a cancelled meeting
-        with_visitors = set(
-            Visitor.objects.filter(meeting__chapter__in=led, follow_up__in=Visitor.AWAITING)
-            .exclude(meeting__status=Meeting.Status.CANCELLED)
-            .values_list("meeting__chapter", flat=True)
-        )
-        for chapter in led:
-            if chapter.pk in with_visitors:
-                n = len(visitors_awaiting_follow_up(chapter=chapter, max_visits=0))
-                if n:
-                    add(chapter, _count(n, "visitor awaits", "visitors await") + " follow-up", "meetings:visitors")
-        cases = (
-            ExpulsionCase.objects.filter(chapter__in=led, status=ExpulsionCase.Status.OPEN)
-            .values("chapter").annotate(n=Count("pk"))
-        )
-        for row in cases:
-            add(by_slug[row["chapter"]], _count(row["n"], "open expulsion case", "open expulsion cases"), "enforcement:cases")
-    items.extend(_cases_to_decide(user=user, chapters=chapters))
-    return items
-
-
-def _cases_to_decide(*, user, chapters: list[Chapter]) -> list[Attention]:
-    """For organisation admins and region staff: cases whose appeal time is over (or waived), per chapter."""
-    from django.urls import reverse
-    from django.utils import timezone
-
-    from chapters.access import regions_overseen_by
-    from enforcement.models import ExpulsionCase
-
-    regions = regions_overseen_by(user)
-    if regions is not None and not regions:
-        return []
-    now = timezone.now()
-    ready = ExpulsionCase.objects.filter(
-        Q(appeal_deadline__lte=now) | Q(appeal_waived_at__isnull=False), status=ExpulsionCase.Status.OPEN,
-    ).exclude(membership__user=user)  # nobody decides their own case
-    if regions is not None:
-        ready = ready.filter(chapter__region_id__in=regions)
-    by_pk = {c.pk: c for c in chapters}
-    queue = reverse("case-queue")
-    return [
-        Attention(by_pk[row["chapter"]],
-                  _count(row["n"], "expulsion case", "expulsion cases") + " ready for your decision",
-                  f"{queue}?stage=ready&chapter={row['chapter']}")
-        for row in ready.values("chapter").annotate(n=Count("pk")).order_by("chapter")
-        if row["chapter"] in by_pk
-    ]

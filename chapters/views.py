@@ -1,9 +1,9 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from chapters import selectors
@@ -14,21 +14,8 @@ from enforcement.leave import leave_follow_status
 from meetings.selectors import meeting_next
 from members import services as member_services
 from members.audit_display import audit_changes_attach
-from members.models import AuditEvent, Notification
+from members.models import AuditEvent
 from members.selectors import audit_events
-
-
-@login_required
-def dashboard(request):
-    chapters = list(selectors.user_chapters(user=request.user))
-    unread = (
-        Notification.objects.filter(user=request.user, read_at__isnull=True).select_related("chapter")
-        .order_by("-created_at")[:8]
-    )
-    attention = selectors.dashboard_attention(user=request.user, chapters=chapters)
-    return render(
-        request, "chapters/dashboard.html", {"chapters": chapters, "unread": unread, "attention": attention}
-    )
 
 
 @chapter_view(Need.MEMBER)
@@ -49,15 +36,29 @@ def chapter_home(request):
     )
 
 
+MEMBERS_PER_PAGE = 50
+
+
+def _members_page(request, qs):
+    """A page of members, narrowed by ?q= (name, email, business or classification), and the query to keep."""
+    q = request.GET.get("q", "").strip()[:100]
+    page = Paginator(selectors.roster_search(qs, q), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return page, q, urlencode({"q": q}) if q else ""
+
+
 @chapter_view(Need.MEMBER)
 def roster(request):
     chapter = request.chapter
+    page, q, query = _members_page(request, selectors.chapter_roster(chapter=chapter))
     return render(
         request,
         "chapters/roster.html",
         {
             "chapter": chapter,
-            "roster": selectors.chapter_roster(chapter=chapter),
+            "roster": page,
+            "page": page,
+            "q": q,
+            "query": query,
             "open_classifications": selectors.chapter_open_classifications(chapter=chapter),
             "reserved_classifications": selectors.chapter_reserved_classifications(chapter=chapter),
             "can_manage": request.access.is_leadership,
@@ -81,15 +82,18 @@ def chapter_settings(request):
 @chapter_view(Need.LEADERSHIP)
 def members_manage(request):
     chapter = request.chapter
-    roster = list(selectors.chapter_roster(chapter=chapter, include_departed=True))
-    for membership in roster:  # Edit only where the permissions module allows it, never a dead end
+    page, q, query = _members_page(request, selectors.chapter_roster(chapter=chapter, include_departed=True))
+    for membership in page:  # Edit only where the permissions module allows it, never a dead end
         membership.can_manage = request.access.can_manage_membership(membership)
     return render(
         request,
         "chapters/members_manage.html",
         {
             "chapter": chapter,
-            "roster": roster,
+            "roster": page,
+            "page": page,
+            "q": q,
+            "query": query,
             "invitations": selectors.chapter_open_invitations(chapter=chapter),
         },
     )

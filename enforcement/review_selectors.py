@@ -44,6 +44,7 @@ class QueueFilters:
     status: str = "open"
     region: int | None = None
     chapter: int | None = None
+    chapter_q: str = ""  # part of a chapter's name: a search, where a list of every chapter would not scale
     age: int | None = None
     stage: str = ""
 
@@ -61,16 +62,23 @@ class QueueFilters:
         return cls(
             status=status if status in dict(STATUSES) else "open",
             region=as_int("region"), chapter=as_int("chapter"), age=as_int("age", dict(AGES)),
+            chapter_q=params.get("chapter_q", "").strip()[:100],
             stage=stage if stage in dict(STAGES) else "",
         )
 
 
-def queue_scope(*, user) -> tuple[list[Region], list[Chapter]]:
-    """Regions and chapters whose cases the person reviews (for the filters)."""
+def queue_scope(*, user, filters: QueueFilters) -> tuple[list[Region], Chapter | None]:
+    """Regions whose cases the person reviews (for the filter), and the chapter the queue is narrowed to.
+
+    Chapters are searched by name rather than listed: an organisation has a thousand of them.
+    """
     regions = regions_overseen_by(user)
     region_qs = Region.objects.all() if regions is None else Region.objects.filter(pk__in=regions)
-    chapter_qs = Chapter.objects.all() if regions is None else Chapter.objects.filter(region_id__in=regions)
-    return list(region_qs.order_by("name")), list(chapter_qs.order_by("name"))
+    chapter = None
+    if filters.chapter:
+        chapter_qs = Chapter.objects.all() if regions is None else Chapter.objects.filter(region_id__in=regions)
+        chapter = chapter_qs.filter(pk=filters.chapter).only("name").first()
+    return list(region_qs.order_by("name")), chapter
 
 
 def case_queue(*, user, filters: QueueFilters, now: datetime):
@@ -85,6 +93,8 @@ def case_queue(*, user, filters: QueueFilters, now: datetime):
         qs = qs.filter(chapter__region_id=filters.region)
     if filters.chapter:
         qs = qs.filter(chapter_id=filters.chapter)
+    if filters.chapter_q:
+        qs = qs.filter(chapter__name__icontains=filters.chapter_q)
     if filters.age:
         qs = qs.filter(opened_at__lte=now - timedelta(days=filters.age))
     if filters.stage == "appeal":

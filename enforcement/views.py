@@ -349,13 +349,13 @@ def case_queue(request):
     page = Paginator(review_selectors.case_queue(user=request.user, filters=filters, now=now), 50).get_page(
         request.GET.get("page")
     )
-    region_choices, chapter_choices = review_selectors.queue_scope(user=request.user)
+    region_choices, chapter = review_selectors.queue_scope(user=request.user, filters=filters)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request, "enforcement/case_queue.html",
         {"page": page, "rows": review_selectors.queue_rows(page.object_list, now=now), "filters": filters,
-         "regions": region_choices, "chapters": chapter_choices, "ages": review_selectors.AGES,
+         "regions": region_choices, "chapter": chapter, "ages": review_selectors.AGES,
          "stages": review_selectors.STAGES, "statuses": review_selectors.STATUSES, "query": query.urlencode()},
     )
 

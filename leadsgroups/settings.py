@@ -44,7 +44,8 @@ INSTALLED_APPS = [
     "meetings",
     "referrals",
     "enforcement",
-    "scale",
+    "home",  # the dashboard and navigation, composed from the apps above
+    "scale",  # seed_scale and bench: an organisation at scale, and what it costs
 ]
 
 MIDDLEWARE = [
@@ -78,7 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "chapters.context_processors.navigation",
+                "home.navigation.navigation",
             ],
         },
     },

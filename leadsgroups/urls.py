@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from chapters import views as chapter_views
+from home import views as home_views
 from leadsgroups.health import healthz
 from meetings import views as meeting_views
 from members import views as member_views
@@ -16,7 +16,7 @@ chapter_patterns = [
 ]
 
 urlpatterns = [
-    path("", chapter_views.dashboard, name="dashboard"),
+    path("", home_views.dashboard, name="dashboard"),
     path("c/<slug:chapter_slug>/", include(chapter_patterns)),
     path("calendar/<str:token>.ics", meeting_views.calendar_feed, name="calendar-feed"),
     path("invitations/<str:token>/", member_views.invitation_accept, name="invitation-accept"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from members.models import Notification, OutboundEmail
 from members.outbox import email_queue, email_queue_message, email_send, email_send_queue
+from members.signals import notifications_read
 
 log = logging.getLogger(__name__)
 
@@ -126,4 +127,7 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    n = qs.update(read_at=timezone.now())
+    if n:
+        notifications_read.send(sender=Notification, user_ids=[user.pk])
+    return n

@@ -26,6 +26,7 @@ from django.utils.html import strip_tags
 
 from leadsgroups.single_line import one_line
 from members.models import Notification, OutboundEmail
+from members.signals import outbox_failures_changed
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,8 @@ def _send_failed(*, email: OutboundEmail, claimed_at: datetime, exc: Exception) 
     mine = OutboundEmail.objects.filter(pk=email.pk, status=Status.SENDING, claimed_at=claimed_at)
     # A header that cannot be encoded fails the same way every time: no point in trying again.
     if isinstance(exc, BadHeaderError) or email.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        mine.update(status=Status.FAILED, last_error=error, claimed_at=None)
+        if mine.update(status=Status.FAILED, last_error=error, claimed_at=None):
+            outbox_failures_changed.send(sender=OutboundEmail)
         log.error("Email %s (%s to %s) failed for good after %s tries: %s",
                   email.pk, email.kind, email.to, email.attempts, error)
         return SendResult(sent=False)
@@ -202,6 +204,8 @@ def emails_retry(*, email_ids: list[int]) -> int:
     )
     for pk in ids:
         transaction.on_commit(lambda pk=pk: email_send_queue(email_id=pk))
+    if ids:
+        outbox_failures_changed.send(sender=OutboundEmail)
     return len(ids)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from members.models import Membership
@@ -207,10 +207,13 @@ def chapter_stats(*, chapter, start: date, end: date) -> tuple[list[MemberStats]
         row(r["receiver"]).tyfcb_received = r["v"] or Decimal("0")
     ones = OneToOne.objects.filter(
         chapter=chapter, status=OneToOne.Status.CONFIRMED, met_on__gte=start, met_on__lte=end
-    ).values_list("initiator", "other")  # 6: a confirmed one-to-one counts once for each of the two
-    for initiator, other in ones:
-        row(initiator).one_to_ones += 1
-        row(other).one_to_ones += 1
+    )  # 6: a confirmed one-to-one counts once for each of the two, counted in SQL
+    by_initiator = ones.values(who=F("initiator"), side=Value(0)).annotate(n=Count("pk")).values_list("who", "side", "n")
+    by_other = ones.values(who=F("other"), side=Value(1)).annotate(n=Count("pk")).values_list("who", "side", "n")
+    ones_total = 0
+    for who, side, n in by_initiator.order_by().union(by_other.order_by(), all=True):
+        row(who).one_to_ones += n
+        ones_total += n if side == 0 else 0
     ceus = EducationCredit.objects.filter(chapter=chapter, completed_on__gte=start, completed_on__lte=end)
     for r in ceus.values("membership").annotate(h=Sum("hours")).order_by():  # 7
         row(r["membership"]).ceu_hours = r["h"] or Decimal("0")
@@ -231,7 +234,7 @@ def chapter_stats(*, chapter, start: date, end: date) -> tuple[list[MemberStats]
             "ceu_hours",
         ):
             setattr(total, name, getattr(total, name) + getattr(s, name))
-    total.one_to_ones = len(ones)  # each meeting once in the chapter's total
+    total.one_to_ones = ones_total  # each meeting once in the chapter's total
     seated = [rows[m.pk] for m in members]
     return seated, total
 

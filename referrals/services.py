@@ -18,6 +18,7 @@ from members.audit import audit_record
 from members.models import Membership, Notification, OutboundEmail
 from members.notifications import notification_send
 from members.outbox import email_queue, emails_erase
+from members.signals import notifications_read
 from referrals.models import (
     MAX_CLOSED_VALUE,
     ConsentRequest,
@@ -624,9 +625,10 @@ def one_to_one_withdraw(*, one_to_one: OneToOne, by: Membership) -> None:
         raise ValidationError(
             "This one-to-one has already been answered, so it can no longer be withdrawn."
         )
-    Notification.objects.filter(
+    if Notification.objects.filter(
         user_id=one.other.user_id, dedupe_key=f"one-to-one:{one.pk}", read_at__isnull=True
-    ).update(read_at=timezone.now())
+    ).update(read_at=timezone.now()):
+        notifications_read.send(sender=Notification, user_ids=[one.other.user_id])
     one.delete()
 
 

@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -384,6 +385,9 @@ def _period(request):
     return form, start, end
 
 
+LEADERBOARD_PER_PAGE = 25
+
+
 @chapter_view(Need.MEMBER)
 def stats(request):
     chapter = request.chapter
@@ -392,6 +396,8 @@ def stats(request):
     me = request.access.membership
     mine = next((s for s in rows if me and s.membership.pk == me.pk), None)
     order = request.GET.get("by", "given")
+    # the totals count everyone; the leaderboard's rows come a page at a time
+    board = Paginator(selectors.leaderboard(rows, by=order), LEADERBOARD_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "referrals/stats.html",
@@ -402,7 +408,9 @@ def stats(request):
             "end": end,
             "mine": mine,
             "total": total,
-            "board": selectors.leaderboard(rows, by=order),
+            "board": board,
+            "page": board,
+            "query": urlencode({"start": start.isoformat(), "end": end.isoformat(), "by": order}),
             "by": order,
         },
     )

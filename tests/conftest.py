@@ -54,6 +54,21 @@ class Personas:
         return reverse(name, args=[(chapter or self.chapter).slug, *args])
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test starts with an empty cache (ids repeat across tests), and without the navigation's cache.
+
+    With it, a page's query count would depend on whether an earlier request of the test built the
+    navigation; tests/home turn it on (`settings.NAV_CACHE = True`) to test it and the pages' steady state.
+    """
+    from django.core.cache import cache
+
+    settings.NAV_CACHE = False
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def personas(db) -> Personas:
     region = RegionFactory()
