@@ -484,8 +484,10 @@ def _gunicorn(workers: int, secret_key: str):
     `override_settings(SECRET_KEY=secret_key)`.
     """
     with _processes() as (started, tmp):
+        # The cache shared by the web processes, as in production (docker-compose.yml): the broker's Redis.
+        cache_url = os.environ.get("CACHE_URL") or "rediscache://" + settings.CELERY_BROKER_URL.split("://", 1)[1]
         env = _env(DEBUG="0", SECRET_KEY=secret_key, SECURE_SSL_REDIRECT="0", BENCH_ENDPOINTS="1",
-                   STATIC_ROOT=str(tmp / "static"), LEADSGROUPS_VAR_DIR=str(tmp))
+                   STATIC_ROOT=str(tmp / "static"), LEADSGROUPS_VAR_DIR=str(tmp), CACHE_URL=cache_url)
         env.pop("LEADSGROUPS_CLOCK_FILE", None)
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=BASE_DIR, env=env,
                        check=True)

@@ -303,6 +303,8 @@ VALUES (%(demo_hash)s, true, 'admin@' || %(domain)s, 'Olivia Admin', '', '', tru
        (%(demo_hash)s, false, 'region@' || %(domain)s, 'Rhea Regional', '', '', true, false, false, '[]', %(now)s);
 INSERT INTO chapters_regionstaff (region_id, user_id)
 SELECT r.id, u.id FROM sc_region r, members_user u WHERE r.r = 1 AND u.email = 'region@' || %(domain)s;
+INSERT INTO account_emailaddress (user_id, email, verified, "primary")  -- the demo logins can sign in
+SELECT id, email, true, true FROM members_user WHERE password = %(demo_hash)s;
 INSERT INTO members_membership (id, user_id, chapter_id, classification_id, business_name, role, status, joined_on,
   renewal_due, left_on, status_note, created_at)
 SELECT s.id, s.user_id, s.chapter_id, s.classification_id, s.last_name || ' ' || cl.name, s.role, s.status, s.joined_on,

@@ -143,6 +143,16 @@ def test_demo_logins_sign_in_and_their_pages_render(seeded):
         assert client.get(url, secure=True).status_code == 200, url
 
 
+def test_demo_logins_sign_in_through_the_sign_in_form(seeded):
+    """Their addresses are verified: the form signs them in (mandatory verification would stop them)."""
+    for who in ("admin", "region", "president150", "member150"):
+        client = Client()
+        response = client.post("/accounts/login/", {"login": f"{who}@{DEMO_DOMAIN}", "password": DEMO_PASSWORD},
+                               secure=True)
+        assert response.status_code == 302 and "confirm" not in response["Location"], who
+        assert client.get("/", secure=True).context["user"].email == f"{who}@{DEMO_DOMAIN}"
+
+
 def test_it_refuses_a_database_that_has_chapters(seeded):
     with pytest.raises(CommandError, match="empty database"):
         call_command("seed_scale", "--chapters", "1", "--weeks", "1")
