@@ -615,7 +615,7 @@ def attendance_report(request):
     context = {"chapter": chapter, "form": form, "start": start, "end": end, "statuses": selectors.STATUSES}
     if start is None:  # a refused range shows its errors, never some other range's figures
         return render(request, "meetings/report.html", {**context, "refused": True})
-    report = selectors.attendance_report(chapter=chapter, start=start, end=end, page=request.GET.get("page"))
+    report = selectors.attendance_report(chapter=chapter, start=start, end=end, page=request.GET.get("page") or 1)
     # page links keep the range shown
     keep = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}&"
     return render(request, "meetings/report.html", {**context, **report, "keep": keep})
