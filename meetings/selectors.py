@@ -278,8 +278,10 @@ def meeting_visitors(*, meeting: Meeting, max_visits: int | None = None) -> list
     held = Membership.objects.filter(
         chapter_id=meeting.chapter_id, status__in=Membership.SEATED_STATUSES, classification_id=OuterRef("classification_id")
     )
+    # From the chapter's meetings (an index), so only the chapter's visitors are compared, never the whole table.
+    chapter_meetings = Meeting.objects.filter(chapter_id=meeting.chapter_id).values("pk")
     rows = list(
-        Visitor.objects.filter(meeting__chapter_id=meeting.chapter_id)
+        Visitor.objects.filter(meeting_id__in=chapter_meetings)
         .alias(email_key=Lower("email"), name_key=Lower(Trim("name")))
         .filter(Q(meeting_id=meeting.pk) | (~Q(meeting__status=Meeting.Status.CANCELLED) & same_person))
         .annotate(held_in_chapter=Exists(held))
@@ -403,21 +405,25 @@ def attendance_report(*, chapter, start: date, end: date, page: int | str | None
         .order_by("starts_at")
     )
     meeting_ids = [mt.pk for mt in meetings]
-    in_range = Q(attendances__meeting_id__in=meeting_ids)
+    marks_in_range = Attendance.objects.filter(membership=OuterRef("pk"), meeting_id__in=meeting_ids)
+
+    def counted(qs):
+        return Coalesce(Subquery(qs.order_by().values("membership" if qs.model is Attendance else "invited_by")
+                                 .annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
+
     visitors = (
         Visitor.objects.filter(invited_by=OuterRef("pk"), meeting__local_date__gte=start, meeting__local_date__lte=end)
         .exclude(meeting__status=Meeting.Status.CANCELLED)
-        .order_by().values("invited_by").annotate(n=Count("pk")).values("n")
     )
+    # Totals as subqueries, not a join and GROUP BY over every member: PostgreSQL works them out for
+    # the page's rows only, after sorting and cutting the page.
     members = (
         Membership.objects.filter(chapter=chapter)
-        .filter(Q(status__in=Membership.SEATED_STATUSES)
-                | Exists(Attendance.objects.filter(membership=OuterRef("pk"), meeting_id__in=meeting_ids)))
+        .filter(Q(status__in=Membership.SEATED_STATUSES) | Exists(marks_in_range))
         .select_related("user", "classification")
         .annotate(
-            **{f"total_{s.value}": Count("attendances", filter=in_range & Q(attendances__status=s.value))
-               for s in STATUSES},
-            visitors_count=Coalesce(Subquery(visitors, output_field=IntegerField()), Value(0)),
+            **{f"total_{s.value}": counted(marks_in_range.filter(status=s.value)) for s in STATUSES},
+            visitors_count=counted(visitors),
         )
         .order_by("user__full_name", "user__email", "pk")
     )
