@@ -111,6 +111,7 @@ def _meeting_page(
     context = {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter), "can_edit": can_edit,
         "roll": roll, "counts": roll.counts, "my_row": my_row, "mark_base": _mark_base(chapter, meeting),
+        "roll_open": meeting.roll_call_is_open,
         "run": selectors.meeting_run_sheet(meeting=meeting),
         "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
         "agenda": selectors.AGENDA, "max_visits": max_visits,
