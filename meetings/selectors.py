@@ -9,7 +9,17 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from django.core.paginator import Paginator
 from django.db.models import (
-    CharField, Count, Exists, F, FilteredRelation, IntegerField, OuterRef, Prefetch, Q, Subquery, Value,
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
 )
 from django.db.models.functions import Cast, Coalesce, Lower, Trim
 from django.utils import timezone
@@ -182,24 +192,19 @@ def meeting_settings(*, chapter) -> ChapterMeetingSettings:
     return ChapterMeetingSettings.objects.filter(chapter=chapter).first() or ChapterMeetingSettings(chapter=chapter)
 
 
-def meeting_for_page(*, chapter, meeting_id: int):
-    """The chapter's meeting with what its page needs besides (one query): the visits a visitor may make
-    before applying (`page_max_visits`, the chapter's setting or the default) and `testimonial_count`."""
-    from django.shortcuts import get_object_or_404
-
+def meetings_for_page(*, chapter):
+    """The chapter's meetings with what the meeting page needs besides, in the same query: the visits a visitor
+    may make before applying (`page_max_visits`, the chapter's setting or the default) and `testimonial_count`."""
     setting = ChapterMeetingSettings.objects.filter(chapter_id=OuterRef("chapter_id")).values(
         "max_visits_before_applying")[:1]
     testimonials = (
         Testimonial.objects.filter(meeting_id=OuterRef("pk")).order_by().values("meeting_id")
         .annotate(n=Count("pk")).values("n")
     )
-    return get_object_or_404(
-        chapter.meetings.select_related("closed_by").annotate(
-            page_max_visits=Coalesce(Subquery(setting, output_field=IntegerField()),
-                                     Value(DEFAULT_MAX_VISITS_BEFORE_APPLYING)),
-            testimonial_count=Coalesce(Subquery(testimonials, output_field=IntegerField()), Value(0)),
-        ),
-        pk=meeting_id,
+    return chapter.meetings.select_related("closed_by").annotate(
+        page_max_visits=Coalesce(Subquery(setting, output_field=IntegerField()),
+                                 Value(DEFAULT_MAX_VISITS_BEFORE_APPLYING)),
+        testimonial_count=Coalesce(Subquery(testimonials, output_field=IntegerField()), Value(0)),
     )
 
 

@@ -76,7 +76,8 @@ def meeting_next(request):
 
 @chapter_view(Need.MEMBER)
 def meeting_detail(request, meeting_id: int):
-    return _meeting_page(request, selectors.meeting_for_page(chapter=request.chapter, meeting_id=meeting_id))
+    meeting = get_object_or_404(selectors.meetings_for_page(chapter=request.chapter), pk=meeting_id)
+    return _meeting_page(request, meeting)
 
 
 def _mark_base(chapter, meeting: Meeting) -> str:
@@ -101,7 +102,7 @@ def _meeting_page(
                 r.error, r.typed = refused[1], refused[2]
     me = request.access.membership
     my_row = next((r for r in roll.expected + roll.on_leave if me and r.membership.pk == me.pk), None)
-    # Read with the meeting by meeting_for_page; a meeting from elsewhere (a refused POST) reads them apart.
+    # Read with the meeting by meetings_for_page; a meeting from elsewhere (a refused POST) reads them apart.
     max_visits = getattr(meeting, "page_max_visits", None)
     if max_visits is None:
         max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying

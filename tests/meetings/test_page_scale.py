@@ -189,3 +189,19 @@ def test_my_attendance_pages_a_year_of_meetings(client, db):
     assert 'href="?page=2"' in first
     second = client.get(url + "?page=2").content.decode()
     assert second.count('<tr><td><a href="/c/') == 4  # the rest (no mark yet at the meeting under way)
+
+
+def test_roll_row_escapes_what_people_typed(client, personas):
+    from meetings.models import Attendance
+    from tests.meetings.factories import meeting_started
+
+    meeting = meeting_started(personas.chapter)
+    personas.member.user.full_name = '<script>alert("name")</script>'
+    personas.member.user.save()
+    Attendance.objects.create(meeting=meeting, membership=personas.member, status="substitute",
+                              substitute_name='"><img src=x onerror=alert(1)>', substitute_business="<b>Biz</b>")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    row = html.split(f'id="roll-{personas.member.pk}"', 1)[1].split("</li>", 1)[0]
+    assert "<script>" not in row and "<img" not in row and "<b>" not in row
+    assert "&lt;script&gt;" in row and 'value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"' in row
