@@ -7,11 +7,32 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q
-from django.db.models.functions import Cast
+from django.core.paginator import Paginator
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Lower, Trim
 from django.utils import timezone
 
-from meetings.models import Attendance, ChapterMeetingSettings, Meeting, Presentation, Testimonial, Visitor
+from meetings.models import (
+    DEFAULT_MAX_VISITS_BEFORE_APPLYING,
+    Attendance,
+    ChapterMeetingSettings,
+    Meeting,
+    Presentation,
+    Testimonial,
+    Visitor,
+)
 from members.models import AuditEvent, Membership
 
 STATUSES = list(Attendance.Status)
@@ -130,23 +151,31 @@ def roll_call_counts(rows: list[RollCallRow], on_leave: list[RollCallRow]) -> di
     return counts
 
 
+_MARK_FIELDS = ("id", "status", "substitute_name", "substitute_business", "recorded_at")
+
+
 def meeting_roll_call(*, meeting: Meeting) -> RollCall:
-    """Every seat at the meeting with its mark (two queries, whatever the chapter's size)."""
-    marks = {
-        a.membership_id: a
-        for a in Attendance.objects.filter(meeting=meeting).select_related("recorded_by")
-    }
+    """Every seat at the meeting with its mark: one query, whatever the chapter's size.
+
+    The mark comes joined to its seat (at most one per seat and meeting, a unique constraint),
+    so a seat that has since gone (left, an applicant again) but was marked still has its row.
+    """
     members = (
         Membership.objects.filter(chapter_id=meeting.chapter_id)
-        .filter(
-            (Q(status__in=Membership.SEATED_STATUSES) & held_to(meeting)) | Q(pk__in=list(marks))
-        )
+        .annotate(roll_mark=FilteredRelation("attendances", condition=Q(attendances__meeting_id=meeting.pk)))
+        .filter((Q(status__in=Membership.SEATED_STATUSES) & held_to(meeting)) | Q(roll_mark__id__isnull=False))
+        .annotate(**{f"mark_{name}": F(f"roll_mark__{name}") for name in _MARK_FIELDS})
         .select_related("user", "classification")
+        # a row shows a name, a classification and a status: up to 150 seats a load, not every column of each
+        .only("chapter_id", "status", "user__full_name", "user__email", "classification__name")
         .order_by("user__full_name", "user__email")
     )
     expected, on_leave = [], []
     for m in members:
-        row = RollCallRow(membership=m, attendance=marks.get(m.pk))
+        mark = None
+        if m.mark_id is not None:
+            mark = Attendance(meeting=meeting, membership=m, **{name: getattr(m, f"mark_{name}") for name in _MARK_FIELDS})
+        row = RollCallRow(membership=m, attendance=mark)
         (on_leave if m.status == Membership.Status.ON_LEAVE else expected).append(row)
     return RollCall(expected=expected, on_leave=on_leave, counts=roll_call_counts(expected, on_leave))
 
@@ -165,6 +194,22 @@ def meeting_settings(*, chapter) -> ChapterMeetingSettings:
     return ChapterMeetingSettings.objects.filter(chapter=chapter).first() or ChapterMeetingSettings(chapter=chapter)
 
 
+def meetings_for_page(*, chapter):
+    """The chapter's meetings with what the meeting page needs besides, in the same query: the visits a visitor
+    may make before applying (`page_max_visits`, the chapter's setting or the default) and `testimonial_count`."""
+    setting = ChapterMeetingSettings.objects.filter(chapter_id=OuterRef("chapter_id")).values(
+        "max_visits_before_applying")[:1]
+    testimonials = (
+        Testimonial.objects.filter(meeting_id=OuterRef("pk")).order_by().values("meeting_id")
+        .annotate(n=Count("pk")).values("n")
+    )
+    return chapter.meetings.select_related("closed_by").annotate(
+        page_max_visits=Coalesce(Subquery(setting, output_field=IntegerField()),
+                                 Value(DEFAULT_MAX_VISITS_BEFORE_APPLYING)),
+        testimonial_count=Coalesce(Subquery(testimonials, output_field=IntegerField()), Value(0)),
+    )
+
+
 # Visitors ----------------------------------------------------------------------------------------
 
 
@@ -178,6 +223,22 @@ def _visit_key_matches(a: Visitor, b: Visitor) -> bool:
     if _norm_phone(a.phone) and _norm_phone(a.phone) == _norm_phone(b.phone):
         return True
     return a.name.strip().lower() == b.name.strip().lower()
+
+
+def _flag(visitors: list[Visitor], candidates: list[Visitor], held, max_visits: int) -> list[Visitor]:
+    """Set visit numbers and flags from the candidate visits of the same people; `held(v)`: the classification
+    is held in the chapter."""
+    for v in visitors:
+        same_person = [c for c in candidates if _visit_key_matches(c, v)]
+        earlier = [c for c in same_person if c.meeting.starts_at <= v.meeting.starts_at]
+        v.visit_number = max(1, len(earlier))
+        # the person came again afterwards: their follow-up goes on from that later visit
+        v.visited_again = any(
+            (c.meeting.starts_at, c.pk) > (v.meeting.starts_at, v.pk) for c in same_person if c.pk != v.pk
+        )
+        v.over_visit_limit = v.visit_number > max_visits
+        v.classification_held = held(v) and v.applicant_membership_id is None
+    return visitors
 
 
 def visitors_flagged(*, chapter, visitors: list[Visitor], max_visits: int | None = None) -> list[Visitor]:
@@ -206,24 +267,36 @@ def visitors_flagged(*, chapter, visitors: list[Visitor], max_visits: int | None
         .filter(match)
         .select_related("meeting")
     )
-    for v in visitors:
-        same_person = [c for c in candidates if _visit_key_matches(c, v)]
-        earlier = [c for c in same_person if c.meeting.starts_at <= v.meeting.starts_at]
-        v.visit_number = max(1, len(earlier))
-        # the person came again afterwards: their follow-up goes on from that later visit
-        v.visited_again = any(
-            (c.meeting.starts_at, c.pk) > (v.meeting.starts_at, v.pk) for c in same_person if c.pk != v.pk
-        )
-        v.over_visit_limit = v.visit_number > max_visits
-        v.classification_held = v.classification_id in held and v.applicant_membership_id is None
-    return visitors
+    return _flag(visitors, candidates, lambda v: v.classification_id in held, max_visits)
 
 
 def meeting_visitors(*, meeting: Meeting, max_visits: int | None = None) -> list[Visitor]:
-    visitors = list(
-        meeting.visitors.select_related("classification", "invited_by__user", "meeting").order_by("pk")
+    """The meeting's visitors, flagged as `visitors_flagged` does, in one query: the meeting's visitors come
+    with every visit of the chapter by the same people (email, phone or name alike) and whether their
+    classification is held."""
+    if max_visits is None:
+        max_visits = meeting_settings(chapter=meeting.chapter).max_visits_before_applying
+    here = Visitor.objects.filter(meeting_id=meeting.pk).order_by()
+    same_person = (
+        Q(email_key__in=here.exclude(email="").values(key=Lower("email")))
+        | Q(phone__in=here.exclude(phone="").values("phone"))
+        | Q(name_key__in=here.values(key=Lower(Trim("name"))))
     )
-    return visitors_flagged(chapter=meeting.chapter, visitors=visitors, max_visits=max_visits)
+    held = Membership.objects.filter(
+        chapter_id=meeting.chapter_id, status__in=Membership.SEATED_STATUSES, classification_id=OuterRef("classification_id")
+    )
+    # From the chapter's meetings (an index), so only the chapter's visitors are compared, never the whole table.
+    chapter_meetings = Meeting.objects.filter(chapter_id=meeting.chapter_id).values("pk")
+    rows = list(
+        Visitor.objects.filter(meeting_id__in=chapter_meetings)
+        .alias(email_key=Lower("email"), name_key=Lower(Trim("name")))
+        .filter(Q(meeting_id=meeting.pk) | (~Q(meeting__status=Meeting.Status.CANCELLED) & same_person))
+        .annotate(held_in_chapter=Exists(held))
+        .select_related("classification", "invited_by__user", "meeting")
+    )
+    visitors = sorted((v for v in rows if v.meeting_id == meeting.pk), key=lambda v: v.pk)
+    candidates = [c for c in rows if c.meeting.status != Meeting.Status.CANCELLED]
+    return _flag(visitors, candidates, lambda v: v.held_in_chapter, max_visits)
 
 
 def visitors_awaiting_follow_up(*, chapter, max_visits: int | None = None) -> list[Visitor]:
@@ -256,14 +329,16 @@ def visitors_recent(*, chapter, limit: int = 30) -> list[Visitor]:
 
 
 def meeting_run_sheet(*, meeting: Meeting) -> dict:
+    """The meeting's presentations by kind (one query); its testimonials load with their own section."""
     presentations = list(meeting.presentations.select_related("presenter__user"))
     return {
         "education": [p for p in presentations if p.kind == Presentation.Kind.EDUCATION],
         "features": [p for p in presentations if p.kind == Presentation.Kind.FEATURE],
-        "testimonials": list(
-            Testimonial.objects.filter(meeting=meeting).select_related("given_by__user", "about__user")
-        ),
     }
+
+
+def meeting_testimonials(*, meeting: Meeting) -> list[Testimonial]:
+    return list(Testimonial.objects.filter(meeting=meeting).select_related("given_by__user", "about__user"))
 
 
 def presentation_next(*, membership: Membership) -> Presentation | None:
@@ -294,6 +369,8 @@ def member_attendance(*, membership: Membership, today: date | None = None) -> d
         .select_related("meeting")
         .order_by("-meeting__starts_at")
     )
+    for r in rows:
+        r.meeting.chapter = chapter  # each row links to its meeting: its URL needs the chapter, already here
     totals = {}
     for label, since in (("6", since6), ("12", since12)):
         counts = {s.value: 0 for s in STATUSES}
@@ -319,42 +396,63 @@ class ReportLine:
     visitors: int
 
 
-def attendance_report(*, chapter, start: date, end: date) -> dict:
-    """Chapter grid for a date range: members × meetings, with per-member totals (three queries)."""
+REPORT_PAGE_SIZE = 30  # members a page: the grid's size stays the same whatever the chapter's
+
+
+def attendance_report(*, chapter, start: date, end: date, page: int | str | None = 1, per_page: int = REPORT_PAGE_SIZE) -> dict:
+    """Chapter grid for a date range: members × meetings, with per-member totals counted in SQL.
+
+    One page of members (`page`; None for all of them, the CSV): four queries (meetings, members
+    with their totals, their count, their marks), whatever the chapter's size.
+    """
     meetings = list(
         Meeting.objects.filter(chapter=chapter, local_date__gte=start, local_date__lte=end)
         .exclude(status=Meeting.Status.CANCELLED)
         .select_related("chapter")
         .order_by("starts_at")
     )
-    marks = {
-        (a.membership_id, a.meeting_id): a
-        for a in Attendance.objects.filter(meeting__in=meetings).only("membership_id", "meeting_id", "status")
-    }
-    marked_members = {mid for mid, _ in marks}
+    meeting_ids = [mt.pk for mt in meetings]
+    marks_in_range = Attendance.objects.filter(membership=OuterRef("pk"), meeting_id__in=meeting_ids)
+
+    def counted(qs):
+        return Coalesce(Subquery(qs.order_by().values("membership" if qs.model is Attendance else "invited_by")
+                                 .annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0))
+
+    visitors = (
+        Visitor.objects.filter(invited_by=OuterRef("pk"), meeting__local_date__gte=start, meeting__local_date__lte=end)
+        .exclude(meeting__status=Meeting.Status.CANCELLED)
+    )
+    # Totals as subqueries, not a join and GROUP BY over every member: PostgreSQL works them out for
+    # the page's rows only, after sorting and cutting the page.
     members = (
         Membership.objects.filter(chapter=chapter)
-        .filter(Q(status__in=Membership.SEATED_STATUSES) | Q(pk__in=marked_members))
+        .filter(Q(status__in=Membership.SEATED_STATUSES) | Exists(marks_in_range))
         .select_related("user", "classification")
         .annotate(
-            visitors_count=Count(
-                "visitors_invited",
-                filter=Q(visitors_invited__meeting__local_date__gte=start, visitors_invited__meeting__local_date__lte=end)
-                & ~Q(visitors_invited__meeting__status=Meeting.Status.CANCELLED),
-            )
+            **{f"total_{s.value}": counted(marks_in_range.filter(status=s.value)) for s in STATUSES},
+            visitors_count=counted(visitors),
         )
-        .order_by("user__full_name", "user__email")
+        .order_by("user__full_name", "user__email", "pk")
     )
-    lines = []
-    for m in members:
-        cells = [marks.get((m.pk, mt.pk)) for mt in meetings]
-        totals = {s.value: 0 for s in STATUSES}
-        for c in cells:
-            if c is not None:
-                totals[c.status] += 1
-        lines.append(ReportLine(membership=m, cells=cells, totals=totals, visitors=m.visitors_count))
+    if page is None:
+        paged, shown = None, list(members)
+    else:
+        paged = Paginator(members, per_page).get_page(page)
+        shown = list(paged.object_list)
+    marks = {
+        (a.membership_id, a.meeting_id): a
+        for a in Attendance.objects.filter(meeting_id__in=meeting_ids, membership__in=[m.pk for m in shown])
+        .only("membership_id", "meeting_id", "status")
+    }
+    lines = [
+        ReportLine(
+            membership=m, cells=[marks.get((m.pk, mt.pk)) for mt in meetings],
+            totals={s.value: getattr(m, f"total_{s.value}") for s in STATUSES}, visitors=m.visitors_count,
+        )
+        for m in shown
+    ]
     return {
-        "meetings": meetings, "lines": lines,
+        "meetings": meetings, "lines": lines, "page": paged,
         "provisional": any(not mt.is_closed for mt in meetings),
     }
 

@@ -20,6 +20,7 @@ urlpatterns = [
         name="attendance-correct",
     ),
     path("<int:meeting_id>/visitors/add/", views.visitor_add, name="visitor-add"),
+    path("<int:meeting_id>/testimonials/", views.meeting_testimonials, name="testimonials"),
     path("<int:meeting_id>/testimonials/add/", views.testimonial_add, name="testimonial-add"),
     path("visitors/", views.visitor_list, name="visitors"),
     path("settings/", views.meeting_settings, name="settings"),

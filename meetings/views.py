@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -75,7 +76,14 @@ def meeting_next(request):
 
 @chapter_view(Need.MEMBER)
 def meeting_detail(request, meeting_id: int):
-    return _meeting_page(request, _meeting(request, meeting_id))
+    meeting = get_object_or_404(selectors.meetings_for_page(chapter=request.chapter), pk=meeting_id)
+    return _meeting_page(request, meeting)
+
+
+def _mark_base(chapter, meeting: Meeting) -> str:
+    """The roll call's mark URL up to the member's id: each row appends its own (`<id>/`, `<id>/correct/`)
+    instead of reversing two URLs per row."""
+    return reverse("meetings:attendance-mark", args=[chapter.slug, meeting.pk, 0])[:-2]
 
 
 def _meeting_page(
@@ -94,18 +102,22 @@ def _meeting_page(
                 r.error, r.typed = refused[1], refused[2]
     me = request.access.membership
     my_row = next((r for r in roll.expected + roll.on_leave if me and r.membership.pk == me.pk), None)
-    max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
+    # Read with the meeting by meetings_for_page; a meeting from elsewhere (a refused POST) reads them apart.
+    max_visits = getattr(meeting, "page_max_visits", None)
+    if max_visits is None:
+        max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
+    if not hasattr(meeting, "testimonial_count"):
+        meeting.testimonial_count = meeting.testimonials.count()
+    # The visitor and testimonial forms (every seat and classification in their lists) load when opened.
     context = {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter), "can_edit": can_edit,
-        "roll": roll, "counts": roll.counts, "my_row": my_row,
+        "roll": roll, "counts": roll.counts, "my_row": my_row, "mark_base": _mark_base(chapter, meeting),
+        "roll_open": meeting.roll_call_is_open,
         "run": selectors.meeting_run_sheet(meeting=meeting),
         "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
         "agenda": selectors.AGENDA, "max_visits": max_visits,
         "statuses": selectors.STATUSES, "since": since,
     }
-    if can_edit:
-        context["visitor_form"] = VisitorForm(chapter=chapter, prefix="visitor")
-        context["testimonial_form"] = TestimonialForm(chapter=chapter, prefix="testimonial")
     return render(request, "meetings/meeting_detail.html", {**context, **(extra or {})}, status=status)
 
 
@@ -221,7 +233,8 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
         return HttpResponse(error or "This person has no seat in the chapter.", status=422)
     if error:  # a refused substitute comes back with what was typed: fixing it is one field, not both again
         row.error, row.typed = error, _typed(request)
-    context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts, "can_edit": True}
+    context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts, "can_edit": True,
+               "mark_base": _mark_base(request.chapter, meeting)}
     html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)
     # only the figures: the panel around them keeps its poll and where that poll is up to
     html += render_to_string("meetings/meeting_detail.html#roll-figures", {**context, "oob": True}, request=request)
@@ -259,7 +272,8 @@ def roll_counts(request, meeting_id: int):
     meeting = _meeting(request, meeting_id)
     stamp = _poll_stamp()
     roll = selectors.meeting_roll_call(meeting=meeting)
-    context = {"chapter": request.chapter, "meeting": meeting, "counts": roll.counts, "since": stamp}
+    context = {"chapter": request.chapter, "meeting": meeting, "counts": roll.counts, "since": stamp,
+               "mark_base": _mark_base(request.chapter, meeting)}
     html = render_to_string("meetings/meeting_detail.html#roll-counts", context, request=request)
     since = _poll_since(request.GET.get("since"))
     if request.access.is_leadership and since is not None:
@@ -411,7 +425,10 @@ def visitor_add(request, meeting_id: int):
         else:
             messages.success(request, f"Visitor {visitor.name} added.")
             return redirect(f"{meeting.get_absolute_url()}#visitors")
-    return render(request, "meetings/visitor_form.html", {"chapter": chapter, "meeting": meeting, "form": form})
+    template = "meetings/visitor_form.html"
+    if request.htmx and request.method == "GET":  # the meeting page opening its "Add a visitor" section
+        template += "#visitor-form"
+    return render(request, template, {"chapter": chapter, "meeting": meeting, "form": form})
 
 
 @chapter_view(Need.LEADERSHIP)
@@ -529,6 +546,22 @@ def presentation_remove(request, presentation_id: int):
     return redirect("meetings:rota", request.chapter.slug)
 
 
+@chapter_view(Need.MEMBER)
+def meeting_testimonials(request, meeting_id: int):
+    """The meeting's testimonials, and for leadership the form to record one: the meeting page loads this
+    when its Testimonials section is opened (a page of its own without JavaScript)."""
+    chapter = request.chapter
+    meeting = _meeting(request, meeting_id)
+    can_edit = request.access.is_leadership and meeting.status != Meeting.Status.CANCELLED
+    template = "meetings/testimonials.html"
+    if request.htmx:
+        template += "#testimonials-body"
+    return render(request, template, {
+        "chapter": chapter, "meeting": meeting, "testimonials": selectors.meeting_testimonials(meeting=meeting),
+        "form": TestimonialForm(chapter=chapter, prefix="testimonial") if can_edit else None,
+    })
+
+
 @chapter_view(Need.LEADERSHIP)
 def testimonial_add(request, meeting_id: int):
     chapter = request.chapter
@@ -548,6 +581,9 @@ def testimonial_add(request, meeting_id: int):
 # Attendance history ------------------------------------------------------------------------------------
 
 
+MY_ATTENDANCE_PAGE = 26  # half a year of weekly meetings
+
+
 @chapter_view(Need.MEMBER)
 def my_attendance(request):
     chapter = request.chapter
@@ -556,6 +592,8 @@ def my_attendance(request):
     if membership is not None:
         context.update(selectors.member_attendance(membership=membership))
         context["my_next"] = selectors.presentation_next(membership=membership)
+        # A year of marks is read at once for the totals: its pages cost no query of their own.
+        context["page"] = Paginator(context["rows"], MY_ATTENDANCE_PAGE).get_page(request.GET.get("page"))
     return render(request, "meetings/my_attendance.html", context)
 
 
@@ -579,8 +617,10 @@ def attendance_report(request):
     context = {"chapter": chapter, "form": form, "start": start, "end": end, "statuses": selectors.STATUSES}
     if start is None:  # a refused range shows its errors, never some other range's figures
         return render(request, "meetings/report.html", {**context, "refused": True})
-    report = selectors.attendance_report(chapter=chapter, start=start, end=end)
-    return render(request, "meetings/report.html", {**context, **report})
+    report = selectors.attendance_report(chapter=chapter, start=start, end=end, page=request.GET.get("page") or 1)
+    # page links keep the range shown
+    keep = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}&"
+    return render(request, "meetings/report.html", {**context, **report, "keep": keep})
 
 
 def csv_safe(value) -> str:
@@ -600,7 +640,7 @@ def attendance_report_csv(request):
         problems = " ".join(e for errors in form.errors.values() for e in errors)
         return HttpResponse(f"No CSV: the date range was refused. {problems}", status=400,
                             content_type="text/plain; charset=utf-8")
-    report = selectors.attendance_report(chapter=chapter, start=start, end=end)
+    report = selectors.attendance_report(chapter=chapter, start=start, end=end, page=None)  # every member
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}-{start}-{end}.csv"'
     writer = csv.writer(response)

@@ -47,6 +47,7 @@ ROUTES = {
         LEADERSHIP, kwargs=lambda p: {"meeting_id": _meeting(p).pk, "membership_id": p.member.pk}
     ),
     "meetings:visitor-add": Route(LEADERSHIP, kwargs=_meeting_kw),
+    "meetings:testimonials": Route(MEMBERS, kwargs=_meeting_kw),
     "meetings:testimonial-add": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:visitors": Route(LEADERSHIP),
     "meetings:settings": Route(LEADERSHIP),

@@ -240,3 +240,61 @@ def test_roll_call_by_keyboard_keeps_the_focus_in_the_row_just_marked(live_serve
     desktop.keyboard.press("Enter")
     expect(nick).to_have_attribute("data-status", "substitute")
     expect(nick.get_by_test_id("mark")).to_have_text("Substitute: Sam Stand-in (Stand-in Ltd)")
+
+
+def test_visitor_and_testimonial_forms_load_when_opened_by_keyboard(live_server, desktop):
+    """The roll call carries no visitor or testimonial form: opening its section (Enter on the summary)
+    fetches it; the focus stays on the summary and Tab goes on into the form just loaded."""
+    president, seats, meeting = _meeting_under_way(mona="Mona Member", max="Max Member")
+    browser_login(desktop, live_server, president.user.email)
+    desktop.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
+    assert desktop.locator("select").count() == 0  # no member or classification lists on the page
+
+    section = desktop.get_by_test_id("visitor-section")
+    section.locator("summary").focus()
+    desktop.keyboard.press("Enter")
+    expect(section.get_by_test_id("visitor-form")).to_be_visible()
+    expect(section.locator("summary")).to_be_focused()
+    desktop.keyboard.press("Tab")
+    expect(section.get_by_label("Name")).to_be_focused()
+    desktop.keyboard.type("Vera Visitor")
+    section.get_by_label("Invited by").select_option(label="Mona Member")
+    section.get_by_role("button", name="Add visitor").focus()
+    with desktop.expect_navigation():
+        desktop.keyboard.press("Enter")
+    expect(desktop.locator("#visitors")).to_contain_text("Vera Visitor")
+
+    section = desktop.get_by_test_id("testimonial-section")
+    section.locator("summary").focus()
+    desktop.keyboard.press("Enter")
+    form = section.get_by_test_id("testimonial-form")
+    expect(form).to_be_visible()
+    form.get_by_label("Given by").select_option(label="Mona Member")
+    form.get_by_label("About").select_option(label="Max Member")
+    form.get_by_label("Text").fill("Fixed our boiler the same day.")
+    with desktop.expect_navigation():
+        form.get_by_role("button", name="Record testimonial").click()
+    section = desktop.get_by_test_id("testimonial-section")
+    expect(section.locator("summary")).to_have_text(re.compile("1 recorded"))
+    section.locator("summary").click()
+    expect(section).to_contain_text("Mona Member about Max Member")
+    assert Visitor.objects.get(meeting=meeting).invited_by == seats["mona"]
+
+
+def test_visitor_form_without_javascript_is_a_link_to_its_page(live_server, browser):
+    president, seats, meeting = _meeting_under_way(mona="Mona Member")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        browser_login(page, live_server, president.user.email)
+        page.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
+        section = page.get_by_test_id("visitor-section")
+        section.locator("summary").click()
+        section.get_by_role("link", name="Open the visitor form").click()
+        expect(page).to_have_url(re.compile(rf"/meetings/{meeting.pk}/visitors/add/$"))
+        page.get_by_label("Name").fill("Vera Visitor")
+        page.get_by_role("button", name="Add visitor").click()
+        expect(page.locator("#visitors")).to_contain_text("Vera Visitor")
+    finally:
+        context.close()

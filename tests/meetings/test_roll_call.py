@@ -218,8 +218,8 @@ def test_roll_call_page_queries_do_not_grow_with_members(client, personas, djang
         pk__in=[personas.member.pk, personas.member2.pk]).delete()
     large = _page_queries(client, personas, 60)
     assert small == large, f"{small} queries for 10 members, {large} for 60"
-    assert large <= 21  # measured: 21 for both (session, user, chapter, seat, meeting, marks, roster, meeting
-    # settings, run sheet, visitors, forms, nav)
+    assert large <= 12  # session, user, chapter, seat, region staff; the meeting with its settings and
+    # testimonial count; seats with their marks; run sheet; visitors; nav (chapters, unread, oversight)
 
 
 def test_roll_call_mark_response_queries_are_flat(client, personas, django_assert_max_num_queries):

@@ -150,7 +150,10 @@ def test_meeting_page_shows_the_agenda_with_run_sheet_and_testimonials(client, p
     for label in ("Open networking", "Education moment", "Member pitches", "Feature presentations",
                   "Visitors introduce themselves", "Referral passing", "Testimonials", "Announcements"):
         assert label in agenda
-    assert "Cash flow" in agenda and "Our new van" in agenda and "Mona Member about Max Member" in agenda
+    assert "Cash flow" in agenda and "Our new van" in agenda and "1 recorded" in agenda
+    # the testimonials themselves come with their section, when it is opened
+    body = client.get(personas.url("meetings:testimonials", meeting.pk), HTTP_HX_REQUEST="true").content.decode()
+    assert "Mona Member about Max Member" in body and "<html" not in body
 
 
 def test_testimonial_about_oneself_is_refused(client, personas):
