@@ -92,7 +92,14 @@ def _build(model, n: int) -> None:
     from django.utils import timezone
 
     from chapters.models import Chapter, Classification, Region
-    from enforcement.models import ChapterRules, ExpulsionCase, Fine, RulesLimits
+    from enforcement.models import (
+        ChapterEvaluationState,
+        ChapterRules,
+        ExpulsionCase,
+        Fine,
+        RulesLimits,
+        SweepRun,
+    )
     from meetings.models import (
         Attendance,
         CalendarFeed,
@@ -167,6 +174,11 @@ def _build(model, n: int) -> None:
             ef.FineFactory(membership=seat)
         elif model is ExpulsionCase:
             ef.ExpulsionCaseFactory(membership=seat)
+        elif model is ChapterEvaluationState:
+            ChapterEvaluationState.objects.create(chapter=chapter, evaluated_on=date(2026, 1, 5),
+                                                  next_due_on=date(2026, 1, 12))
+        elif model is SweepRun:
+            SweepRun.objects.create(batches=2, batches_done=2, chapters=150, finished_at=now)
         elif model is Referral:
             rf.ReferralFactory(giver=seat)
         elif model is ThankYou:
