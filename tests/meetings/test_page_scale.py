@@ -7,7 +7,8 @@ from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from meetings.models import Attendance, Meeting, Testimonial, Visitor
+from meetings.models import Attendance, Meeting, Visitor
+from meetings.models import Testimonial as TestimonialRow  # not collected as a test class
 from tests.factories import ChapterFactory, MembershipFactory
 
 MAX_QUERIES = 12
@@ -40,8 +41,8 @@ def _chapter(size: int, *, weeks: int = 30):
                 classification=seats[k % size].classification)
         for i, m in enumerate(past) for k in range(max(1, size // 10))
     ])
-    Testimonial.objects.bulk_create([
-        Testimonial(meeting=m, given_by=seats[k % size], about=seats[(k + 1) % size], text="Great work.")
+    TestimonialRow.objects.bulk_create([
+        TestimonialRow(meeting=m, given_by=seats[k % size], about=seats[(k + 1) % size], text="Great work.")
         for m in past for k in range(max(1, size // 15))
     ])
     starts = now - timedelta(minutes=20)
