@@ -23,7 +23,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from enforcement.models import ExpulsionCase, Fine
+from enforcement.models import ChapterEvaluationState, ExpulsionCase, Fine
 from leadsgroups.clock import clock_write
 from meetings.models import Attendance, Meeting
 from members.models import Membership, Notification
@@ -108,13 +108,15 @@ def _week(system, clock, tmp_path):
     system.beat()
     web = system.web()
 
-    # Monday: beat's scheduling entry writes the coming meetings; the first sweeps find nothing to fine.
+    # Monday: beat's scheduling entry writes the coming meetings; the first sweep judges the chapter
+    # (never judged before: one batch) and finds nothing to fine.
     thursday = wait_for(lambda: Meeting.objects.filter(chapter=chapter, local_date=date(2027, 3, 4)).first(),
                         timeout=60)
     assert thursday is not None, system.logs()
     assert thursday.status == Meeting.Status.SCHEDULED
     assert thursday.starts_at == datetime(2027, 3, 4, 7, 0, tzinfo=UTC)  # 07:00 in London (GMT)
-    assert wait_for(lambda: succeeded(worker, "enforcement.tasks.chapter_enforce_task") >= 1), system.logs()
+    assert wait_for(lambda: succeeded(worker, "enforcement.tasks.enforce_batch") >= 1), system.logs()
+    assert ChapterEvaluationState.objects.get(chapter=chapter).evaluated_on == date(2027, 3, 1)
     assert not Fine.objects.exists()  # one absence in six months is allowed
 
     # Wednesday 17:30: the reminder hour the day before. Each member is reminded once, however
@@ -155,11 +157,11 @@ def _week(system, clock, tmp_path):
 
     # Sunday evening the week is not over yet: nobody is fined for the quota.
     clock.set(datetime(2027, 3, 7, 20, 0, tzinfo=UTC))
-    runs = succeeded(worker, "enforcement.tasks.chapter_enforce_task")
-    assert wait_for(lambda: succeeded(worker, "enforcement.tasks.chapter_enforce_task") >= runs + 2), system.logs()
+    runs = succeeded(worker, "enforcement.tasks.enforcement_sweep")
+    assert wait_for(lambda: succeeded(worker, "enforcement.tasks.enforcement_sweep") >= runs + 2), system.logs()
     assert not Fine.objects.filter(kind=Fine.Kind.QUOTA).exists()
 
-    # Monday 03:00: the daily sweep judges the week that ended. Ann's second violation opens a case.
+    # Monday 03:00: the sweep finds the chapter due (its week ended) and judges it. Ann's second violation opens a case.
     clock.set(datetime(2027, 3, 8, 3, 0, tzinfo=UTC))
     quota = Fine.objects.filter(kind=Fine.Kind.QUOTA)
     assert wait_for(lambda: quota.count() == 2, timeout=60), system.logs()
