@@ -37,7 +37,7 @@ from django.utils.functional import SimpleLazyObject
 NAV_CHAPTERS_SHOWN = 8  # an overseer's menu lists this many chapters, then links to the searchable list
 # Part of every entry's key: change it when what _build returns changes shape, so a deploy never
 # reads an entry an older release wrote into the shared cache.
-NAV_SCHEMA = 2
+NAV_SCHEMA = 3  # 3: the latest unread notices carry their link
 NAV_TTL = 60 * 60  # an entry nobody bumps still expires (a missed invalidation heals within the hour)
 OUTBOX_TTL = 5 * 60
 

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from home import dashboard as selectors
@@ -24,7 +25,9 @@ def ago(moment, now) -> str:
 
 def _latest_unread(user) -> list[dict]:
     return [
-        {"pk": n.pk, "title": n.title, "url": n.url, "created_at": n.created_at,
+        # the link is reversed here, once per change of the person's navigation, not on every page
+        {"pk": n.pk, "title": n.title, "url": n.url, "open_url": reverse("notification-open", args=[n.pk]),
+         "created_at": n.created_at,
          "chapter": n.chapter.name if n.chapter else ""}
         for n in Notification.objects.filter(user=user, read_at__isnull=True).select_related("chapter")
         .order_by("-created_at")[:8]
