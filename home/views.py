@@ -52,7 +52,11 @@ def dashboard(request):
     attention = selectors.dashboard_attention(
         user=user, chapters=chapters, oversees=nav["oversees"], region_ids=nav["region_ids"]
     )
+    # What the kept sections show beyond the person's navigation (templates/home/dashboard.html): their keys.
+    chapters_shown = (tuple(c.active_count for c in chapters), bool(overseen))
+    unread_shown = tuple(notice["ago"] for notice in unread)
     return render(
         request, "home/dashboard.html",
-        {"chapters": chapters, "unread": unread, "attention": attention, "overseen": overseen, "q": q},
+        {"chapters": chapters, "unread": unread, "attention": attention, "overseen": overseen, "q": q,
+         "chapters_shown": chapters_shown, "unread_shown": unread_shown},
     )

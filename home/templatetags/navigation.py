@@ -53,7 +53,7 @@ class _Fragments:
 fragments = _Fragments(FRAGMENTS_KEPT)
 
 
-def _key(context, name: str):
+def _key(context, name: str, extra: tuple):
     """What the fragment depends on beyond the person's navigation, or None when it is not kept."""
     from django.urls import get_script_prefix
 
@@ -75,15 +75,16 @@ def _key(context, name: str):
         bool(getattr(access, "membership", None)),
         outbox_failed_count() if user.is_org_admin else 0,  # kept apart from the navigation (its own cache)
         get_script_prefix(),
+        extra,  # what the fragment shows that the navigation's versions do not cover, as values
     )
 
 
 class NavFragmentNode(template.Node):
-    def __init__(self, name: str, nodelist):
-        self.name, self.nodelist = name, nodelist
+    def __init__(self, name: str, extra: list, nodelist):
+        self.name, self.extra, self.nodelist = name, extra, nodelist
 
     def render(self, context):
-        key = _key(context, self.name)
+        key = _key(context, self.name, tuple(value.resolve(context) for value in self.extra))
         if key is None:
             return self.nodelist.render(context)
         html = fragments.get(key)
@@ -98,13 +99,17 @@ class NavFragmentNode(template.Node):
 
 @register.tag
 def nav_fragment(parser, token):
-    """{% nav_fragment "name" %}…{% end_nav_fragment %}: the person's top bar, rendered once per navigation stamp."""
+    """{% nav_fragment "name" [value …] %}…{% end_nav_fragment %}: rendered once per navigation stamp.
+
+    What the fragment shows must come from the person's navigation (home.navigation), their user row,
+    the page's chapter or the values named after the name: those values are part of the key.
+    """
     bits = token.split_contents()
-    if len(bits) != 2:
-        raise template.TemplateSyntaxError("nav_fragment takes one quoted name")
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("nav_fragment takes a quoted name, then the values it depends on")
     nodelist = parser.parse(("end_nav_fragment",))
     parser.delete_first_token()
-    return NavFragmentNode(bits[1].strip("\"'"), nodelist)
+    return NavFragmentNode(bits[1].strip("\"'"), [parser.compile_filter(bit) for bit in bits[2:]], nodelist)
 
 
 _static_urls: dict[str, str] = {}

@@ -15,6 +15,7 @@ from home.templatetags import navigation as tags
 from members.notifications import notification_send
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ANY_TOKEN = re.compile(r'(?<=csrfmiddlewaretoken" value=")[^"]+|(?<="X-CSRFToken": ")[^"]+')
 
 
 @pytest.fixture(autouse=True)
@@ -104,3 +105,62 @@ def test_signed_out_pages_are_not_kept(client):
     tags.fragments.clear()
     client.get(reverse("account_login"))
     assert not tags.fragments.items
+
+
+def main(html: str) -> str:
+    return html.split('<main class="container">', 1)[1].split("</main>", 1)[0]
+
+
+def test_the_dashboards_headcount_follows_someone_else_joining(client, personas):
+    from members.models import Membership
+    from tests.factories import MembershipFactory
+
+    personas.login(client, "member")
+    client.get(reverse("dashboard"))
+    before = main(client.get(reverse("dashboard")).content.decode())
+    count = Membership.objects.filter(chapter=personas.chapter, status=Membership.Status.ACTIVE).count()
+    assert f"{count} active" in before
+    MembershipFactory(chapter=personas.chapter)  # not the viewer's seat: their navigation stays as it was
+    assert f"{count + 1} active" in main(client.get(reverse("dashboard")).content.decode())
+
+
+def test_the_dashboards_notices_follow_new_ones_and_the_clock(client, personas):
+    import datetime as dt
+
+    import time_machine
+
+    personas.login(client, "member")
+    start = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        notification_send(user=personas.member.user, kind="fine", title="First notice", chapter=personas.chapter)
+        client.get(reverse("dashboard"))
+        assert "just now" in main(client.get(reverse("dashboard")).content.decode())
+    with time_machine.travel(start + dt.timedelta(hours=2), tick=False):
+        html = main(client.get(reverse("dashboard")).content.decode())
+        assert "2 hours ago" in html and "just now" not in html
+        notification_send(user=personas.member.user, kind="fine", title="Second notice", chapter=personas.chapter)
+        html = main(client.get(reverse("dashboard")).content.decode())
+        assert "Second notice" in html and "First notice" in html
+
+
+def test_the_dashboards_sections_are_never_someone_elses(client, personas):
+    from django.test import Client
+
+    notification_send(user=personas.member.user, kind="fine", title="For the member only", chapter=personas.chapter)
+    personas.login(client, "member")
+    other = Client()
+    personas.login(other, "member2")
+    for _ in range(2):
+        mine = main(client.get(reverse("dashboard")).content.decode())
+        theirs = main(other.get(reverse("dashboard")).content.decode())
+        assert "For the member only" in mine and "For the member only" not in theirs
+
+
+def test_the_dashboard_kept_is_the_dashboard_rendered_without_it(client, personas, settings):
+    notification_send(user=personas.president.user, kind="fine", title="One", chapter=personas.chapter)
+    personas.login(client, "president")
+    client.get(reverse("dashboard"))
+    kept = client.get(reverse("dashboard")).content.decode()
+    settings.NAV_CACHE = False
+    fresh = client.get(reverse("dashboard")).content.decode()
+    assert "One" in main(kept) and ANY_TOKEN.sub("", kept) == ANY_TOKEN.sub("", fresh)  # the whole page
