@@ -13,11 +13,11 @@ from decimal import Decimal
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from chapters.models import Chapter
 from enforcement.formatting import money
+from home.navigation import url_for
 from members.models import Membership
 
 OVERSEEN_PER_PAGE = 20
@@ -35,7 +35,7 @@ def seat_chapters(*, seat_rows: list[tuple]) -> list[Chapter]:
         chapter = chapters.get(chapter_id)
         if chapter is None:
             chapter = chapters[chapter_id] = Chapter(pk=chapter_id, name=name, slug=slug)
-            chapter.region_name, chapter.my_seats = region_name, []
+            chapter.region_name, chapter.my_seats, chapter.url = region_name, [], url_for("chapters:home", slug)
         chapter.my_seats.append(Membership(pk=pk, role=role, status=status, chapter_id=chapter_id))
     return list(chapters.values())
 
@@ -66,6 +66,8 @@ def overseen_chapters_page(*, user, region_ids: list[int], q: str = "", page: st
         qs = qs.filter(Q(name__icontains=q) | Q(region__name__icontains=q))
     result = Paginator(qs.select_related("region").order_by("name", "pk"), OVERSEEN_PER_PAGE).get_page(page)
     result.object_list = list(result.object_list)
+    for chapter in result.object_list:
+        chapter.url = url_for("chapters:home", chapter.slug)
     _attach_active_counts(result.object_list)
     return result
 
@@ -94,7 +96,7 @@ def dashboard_attention(*, user, chapters: list[Chapter], oversees: bool, region
     items: list[Attention] = []
 
     def add(chapter, text, name, *args):
-        items.append(Attention(chapter, text, reverse(name, args=[chapter.slug, *args])))
+        items.append(Attention(chapter, text, url_for(name, chapter.slug, *args)))
 
     by_pk = {c.pk: c for c in chapters}
     for kind, seat, n, total, currency in _seat_counts(list(seats), list(by_pk)):
@@ -210,7 +212,7 @@ def _cases_to_decide(*, user, region_ids: list[int] | None) -> list[Attention]:
     ).exclude(membership__user=user)  # nobody decides their own case
     if region_ids is not None:
         ready = ready.filter(chapter__region_id__in=region_ids)
-    queue = reverse("case-queue")
+    queue = url_for("case-queue")
     rows = (
         ready.values("chapter", "chapter__name", "chapter__slug").annotate(n=Count("pk"))
         .order_by("-n", "chapter__name")[:CASE_CHAPTERS_SHOWN]

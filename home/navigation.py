@@ -37,7 +37,7 @@ from django.utils.functional import SimpleLazyObject
 NAV_CHAPTERS_SHOWN = 8  # an overseer's menu lists this many chapters, then links to the searchable list
 # Part of every entry's key: change it when what _build returns changes shape, so a deploy never
 # reads an entry an older release wrote into the shared cache.
-NAV_SCHEMA = 2
+NAV_SCHEMA = 3  # 3: the latest unread notices carry their link
 NAV_TTL = 60 * 60  # an entry nobody bumps still expires (a missed invalidation heals within the hour)
 OUTBOX_TTL = 5 * 60
 
@@ -232,6 +232,26 @@ def _fixed_urls(script_prefix: str) -> dict[str, str]:
     return {name.replace(":", "_").replace("-", "_"): reverse(name) for name in _FIXED_URLS}
 
 
+@functools.lru_cache(maxsize=8192)
+def _reverse_once(script_prefix: str, name: str, args: tuple) -> str:
+    from django.urls import reverse
+
+    return reverse(name, args=list(args))
+
+
+def url_for(name: str, *args) -> str:
+    """reverse(name, args=args), kept per process: the dashboard links a few chapter pages on every view."""
+    from django.urls import get_script_prefix
+
+    return _reverse_once(get_script_prefix(), name, args)
+
+
+def _forget_urls(*, setting, **kwargs):
+    if setting == "ROOT_URLCONF":
+        _reverse_once.cache_clear()
+        _fixed_urls.cache_clear()
+
+
 def nav_urls() -> dict[str, str]:
     """The base template's links that take no argument, reversed once per process (a dozen per page)."""
     from django.urls import get_script_prefix
@@ -311,7 +331,7 @@ def connect_invalidation() -> None:
     """Wire the model signals that make a navigation stale (called from HomeConfig.ready)."""
     from celery.signals import task_postrun
     from django.contrib.auth.signals import user_logged_in
-    from django.core.signals import request_finished
+    from django.core.signals import request_finished, setting_changed
 
     from chapters.models import Chapter, Region, RegionStaff
     from members.models import Membership, Notification, OutboundEmail
@@ -328,5 +348,6 @@ def connect_invalidation() -> None:
     notifications_read.connect(_notifications_read, dispatch_uid="nav-notifications-read")
     outbox_failures_changed.connect(_outbox_changed, dispatch_uid="nav-outbox-bulk")
     request_finished.connect(_bump_pending, dispatch_uid="nav-bump-pending-request")
+    setting_changed.connect(_forget_urls, dispatch_uid="nav-forget-urls")
     task_postrun.connect(_bump_pending, dispatch_uid="nav-bump-pending-task", weak=False)
     user_logged_in.connect(_signed_in, dispatch_uid="nav-signed-in")

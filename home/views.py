@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from home import dashboard as selectors
@@ -24,7 +25,9 @@ def ago(moment, now) -> str:
 
 def _latest_unread(user) -> list[dict]:
     return [
-        {"pk": n.pk, "title": n.title, "url": n.url, "created_at": n.created_at,
+        # the link is reversed here, once per change of the person's navigation, not on every page
+        {"pk": n.pk, "title": n.title, "url": n.url, "open_url": reverse("notification-open", args=[n.pk]),
+         "created_at": n.created_at,
          "chapter": n.chapter.name if n.chapter else ""}
         for n in Notification.objects.filter(user=user, read_at__isnull=True).select_related("chapter")
         .order_by("-created_at")[:8]
@@ -49,7 +52,11 @@ def dashboard(request):
     attention = selectors.dashboard_attention(
         user=user, chapters=chapters, oversees=nav["oversees"], region_ids=nav["region_ids"]
     )
+    # What the kept sections show beyond the person's navigation (templates/home/dashboard.html): their keys.
+    chapters_shown = (tuple(c.active_count for c in chapters), bool(overseen))
+    unread_shown = tuple(notice["ago"] for notice in unread)
     return render(
         request, "home/dashboard.html",
-        {"chapters": chapters, "unread": unread, "attention": attention, "overseen": overseen, "q": q},
+        {"chapters": chapters, "unread": unread, "attention": attention, "overseen": overseen, "q": q,
+         "chapters_shown": chapters_shown, "unread_shown": unread_shown},
     )

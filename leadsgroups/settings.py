@@ -122,6 +122,8 @@ if REPLICA_READS or env.bool("TESTING", default=False):
 DATABASE_ROUTERS = ["leadsgroups.db_router.ReplicaRouter"]
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "leadsgroups.cache.RedisCache"  # one redis client per pool, not per call
 
 # Accounts --------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
