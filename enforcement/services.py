@@ -11,9 +11,11 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.template.loader import get_template, render_to_string
+from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 
 from chapters.models import Chapter
 from enforcement import selectors
@@ -36,7 +38,7 @@ from meetings.models import Meeting
 from members.audit import audit_record
 from members.models import AuditEvent, Membership, Notification, OutboundEmail
 from members.notifications import notification_email_claim, notification_email_deliver, notification_send
-from members.outbox import email_send_queue
+from members.outbox import emails_send_queue
 
 log = logging.getLogger(__name__)
 
@@ -413,28 +415,42 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
     return list(zip(findings, fines, strict=True))
 
 
+def notification_email_parts(n: Notification) -> tuple[str, str]:
+    """A notice's email as plain text and HTML, byte for byte what `emails/notification.txt` and
+    `.html` render for it (`notification_send`), without the template engine: the sweep writes
+    thousands at once. `tests/enforcement/test_sweep.py` holds the two equal."""
+    site, org = settings.SITE_URL, settings.ORGANISATION_NAME
+    title, body = str(n.title), n.body
+    link = site + reverse("notification-open", args=[n.pk]) if n.url else ""
+    txt = (f"{title}\n" + (f"\n{body}\n" if body else "") + (f"\nOpen it: {link}\n" if n.url else "")
+           + f"\n--\n{org}. Choose which emails you get: {site}/profile/\n\n")
+    html = (
+        '<!doctype html><html><body style="font-family: sans-serif; line-height: 1.5">\n'
+        f'<h2 style="font-size: 18px">{conditional_escape(title)}</h2>\n'
+        + (f"<p>{linebreaksbr(body, autoescape=True)}</p>" if body else "") + "\n"
+        + (f'<p><a href="{conditional_escape(link)}">Open it in Leadsgroups</a></p>' if n.url else "") + "\n"
+        f'<p style="color: #666; font-size: 12px">{conditional_escape(org)}. <a href="{conditional_escape(site)}'
+        '/profile/">Choose which emails you get</a>.</p>\n</body></html>\n'
+    )
+    return txt, html
+
+
 def emails_queue_bulk(*, notifications: list[Notification]) -> None:
     """Each notice's email as an outbox row (the same as `notification_send` writes), in one insert;
-    every send is queued once the transaction commits."""
+    the sends are queued in batches once the transaction commits (`emails_send_queue`)."""
     if not notifications:
         return
-    txt, html = get_template("emails/notification.txt"), get_template("emails/notification.html")
     emails = []
     for n in notifications:
-        context = {"n": n, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
+        body, html = notification_email_parts(n)
         emails.append(OutboundEmail(
             kind=OutboundEmail.Kind.NOTIFICATION, to=n.user.email.strip(), from_email="",
             subject=one_line(f"[{n.chapter or settings.ORGANISATION_NAME}] {n.title}")[:300],
-            body=txt.render(context), html=html.render(context), headers={}, chapter=n.chapter, notification=n,
+            body=body, html=html, headers={}, chapter=n.chapter, notification=n,
         ))
     OutboundEmail.objects.bulk_create(emails)
     ids = [e.pk for e in emails]
-
-    def _queue() -> None:
-        for pk in ids:
-            email_send_queue(email_id=pk)
-
-    transaction.on_commit(_queue)
+    transaction.on_commit(lambda: emails_send_queue(email_ids=ids))
 
 
 def fine_issue(*, finding: Finding) -> Fine | None:

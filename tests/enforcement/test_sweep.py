@@ -220,13 +220,18 @@ def test_fines_issued_in_bulk_have_every_side_effect_of_one_by_one(db, django_ca
 
     one, many = _batch_world(1, 3, first=300), _batch_world(1, 3, first=301)
     with mock.patch("enforcement.tasks.chapter_enforce_task.delay"), \
-            mock.patch("members.tasks.outbound_email_send_task.delay") as send:
+            mock.patch("members.tasks.outbound_email_send_task.delay") as send, \
+            mock.patch("members.tasks.outbound_emails_send_task.delay") as send_batch:
+        def queued():  # one by one, or in batches
+            return send.call_count + sum(len(call.args[0]) for call in send_batch.call_args_list)
+
         with django_capture_on_commit_callbacks(execute=True):
             services.chapter_enforce(chapter=ChapterFactory._meta.model.objects.get(pk=one[0]), now=noon(date(2026, 2, 2)))
-        sent_one = send.call_count
+        sent_one = queued()
         with django_capture_on_commit_callbacks(execute=True):
             chapters_enforce(chapter_ids=many, today=date(2026, 2, 2), now=noon(date(2026, 2, 2)))
-        assert send.call_count - sent_one == sent_one > 0  # every email's send queued
+        assert queued() - sent_one == sent_one > 0  # every email's send queued
+        assert len({pk for call in send_batch.call_args_list for pk in call.args[0]}) == queued() - sent_one
     a, b = (side_effects(World(ChapterFactory._meta.model.objects.get(pk=pk))) for pk in (one[0], many[0]))
 
     def plain(rows):  # names, ids and links differ between the two chapters; nothing else may
@@ -269,3 +274,18 @@ def test_a_referral_moving_on_rejudges_its_chapter_only_when_it_changes_what_cou
     assert (state.dirty_since is not None) == dirty
     sweep(now=noon(date(2026, 1, 14)))
     assert fined.exists() == (counts == ChapterRules.QuotaCounts.WON)
+
+
+@pytest.mark.parametrize("body", ["", "Plain.", "Two\nlines & <b>tags</b>\r\nand \"quotes\" 'too'"])
+@pytest.mark.parametrize("url", ["", "/fines/1/"])
+def test_the_bulk_emails_are_byte_identical_to_notification_send(db, settings, body, url):
+    from members.models import OutboundEmail
+    from members.notifications import notification_send
+    from tests.factories import UserFactory
+
+    settings.ORGANISATION_NAME = "Leads & <Co>"
+    user = UserFactory(email="ann@example.com")
+    with mock.patch("members.tasks.outbound_email_send_task.delay"):
+        n = notification_send(user=user, kind="fine", title="Fine €25: <late> & \"absent\"", body=body, url=url)
+    email = OutboundEmail.objects.get(notification=n)
+    assert services.notification_email_parts(n) == (email.body, email.html)
