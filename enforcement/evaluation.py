@@ -312,14 +312,17 @@ def absence_standing(
 
 
 def attendance_findings(
-    *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date, leave: list[Period] = ()
+    *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date, leave: list[Period] = (),
+    weights: dict[Mark, tuple[Decimal, str]] | None = None,
 ) -> list[Finding]:
     """Absence-over-the-limit and lateness findings for one member's marks (sorted oldest first).
 
     `leave`: the member's recorded leave (`leave_spans`); marks made then count for nothing.
+    `weights`: the marks' `mark_weights`, if the caller has them already.
     """
     findings = []
-    weights = mark_weights(membership=membership, marks=marks, book=book, leave=leave)
+    if weights is None:
+        weights = mark_weights(membership=membership, marks=marks, book=book, leave=leave)
     for target in marks:
         if target.day < eval_start or target not in weights:
             continue  # before the judged range, or excused (no rules, grace, leave)
@@ -839,10 +842,12 @@ def _attendance(s: _Scope, members, marks_of: dict[int, list[Mark]], leave) -> t
                 or (fines_late and any(m.status == A.LATE and m.day >= s.eval_start for m in marks))):
             continue
         member_leave = leave.get(mid, [])
+        member_weights = mark_weights(membership=members[mid], marks=marks, book=book, leave=member_leave)
         out += attendance_findings(
-            membership=members[mid], marks=marks, book=book, eval_start=s.since, leave=member_leave
+            membership=members[mid], marks=marks, book=book, eval_start=s.since, leave=member_leave,
+            weights=member_weights,
         )
-        for m, (w, note) in mark_weights(membership=members[mid], marks=marks, book=book, leave=member_leave).items():
+        for m, (w, note) in member_weights.items():
             weights[(mid, m.meeting_id)] = (num(w), note)
     return out, weights
 
