@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import conditional_escape
 
-from chapters.models import Chapter
+from chapters.models import Chapter, RegionStaff
 from enforcement import selectors
 from enforcement.evaluation import (
     CaseCandidate,
@@ -36,7 +36,7 @@ from enforcement.review import case_deciders
 from leadsgroups.single_line import one_line
 from meetings.models import Meeting
 from members.audit import audit_record
-from members.models import AuditEvent, Membership, Notification, OutboundEmail
+from members.models import AuditEvent, Membership, Notification, OutboundEmail, User
 from members.notifications import notification_email_claim, notification_email_deliver, notification_send
 from members.outbox import emails_send_queue
 
@@ -210,10 +210,7 @@ def evaluations_apply(*, evaluations: list[Evaluation], now: datetime) -> list[E
             chapter_id__in=list(chapters), role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
         ).select_related("user"):  # query: the presidents of the chapters with new cases
             presidents.setdefault(p.chapter_id, []).append(p)
-        deciders: dict = {}
-        for chapter in chapters.values():  # queries: one per region (or the organisation's admins)
-            if chapter.region_id not in deciders:
-                deciders[chapter.region_id] = case_deciders(chapter)
+        deciders = _deciders_by_region({c.region_id for c in chapters.values()})  # queries: two at most
         opened = cases_open(items=[
             (candidate, issued, presidents.get(candidate.membership.chapter_id, []),
              deciders[chapters[candidate.membership.chapter_id].region_id])
@@ -223,6 +220,21 @@ def evaluations_apply(*, evaluations: list[Evaluation], now: datetime) -> list[E
             if case is not None:
                 result.cases.append(case)
     return results
+
+
+def _deciders_by_region(region_ids: set) -> dict:
+    """`case_deciders` of the chapters of many regions (None: no region): the region's active staff,
+    else the organisation admins. Two queries at most."""
+    staff: dict = {}
+    for rs in RegionStaff.objects.filter(
+        region_id__in=[r for r in region_ids if r is not None], user__is_active=True
+    ).select_related("user").order_by("pk"):
+        staff.setdefault(rs.region_id, []).append(rs.user)
+    if any(r not in staff for r in region_ids):
+        admins = list(User.objects.filter(is_org_admin=True, is_active=True))
+        for r in region_ids:
+            staff.setdefault(r, admins)
+    return staff
 
 
 def _corrections_apply(*, evaluation: Evaluation, result: EnforceResult, now: datetime) -> None:

@@ -178,7 +178,7 @@ def test_a_batch_query_count_does_not_grow_with_chapters_or_members(db, dirty, d
             result = chapters_enforce(chapter_ids=ids, today=today)
         assert result.chapters == len(ids)
         counts.append(len(captured.captured_queries))
-    assert counts[0] == counts[1], counts
+    assert counts[0] == counts[1], (counts, [q["sql"][:60] for q in captured.captured_queries])
 
 
 def test_due_chapters_are_found_on_their_own_local_day(db):
@@ -350,3 +350,29 @@ def test_cases_opened_in_bulk_have_every_side_effect_of_one_by_one(db, django_ca
         assert len(a[2]) == 2 + 3 + 3
     for w in many:
         assert [plain(x) for x in side_effects(w)] == [plain(x) for x in a]
+
+
+def test_a_first_run_writing_fines_and_cases_runs_the_same_queries_for_more_chapters(
+    db, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """Fines, cases, their audit events, notices and emails are written per batch, not per chapter or member."""
+    from chapters.models import RegionStaff
+    from tests.factories import UserFactory
+
+    UserFactory(is_org_admin=True)
+    # Three chapters' fines fit in one of SQLite's bulk inserts (999 parameters); PostgreSQL has no such cut.
+    small = [_case_world(10 + i, None) for i in range(1)]
+    large = [_case_world(20 + i, None) for i in range(3)]
+    UserFactory(is_org_admin=True)
+    for w in large[:2]:  # some regions have staff, the others fall to the admins
+        RegionStaff.objects.create(region_id=w.chapter.region_id, user=UserFactory())
+    counts = []
+    with mock.patch("members.tasks.outbound_emails_send_task.delay") as send_batch:
+        for worlds in (small, large):
+            with django_assert_max_num_queries(40) as captured, django_capture_on_commit_callbacks(execute=True):
+                result = chapters_enforce(chapter_ids=[w.chapter.pk for w in worlds], today=date(2026, 2, 2),
+                                          now=noon(date(2026, 2, 2)))
+            assert result.counts["cases"] == 3 * len(worlds)
+            counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], counts
+    assert send_batch.call_count == 4  # fine emails and case emails, a batch each per run
