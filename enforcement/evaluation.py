@@ -23,6 +23,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -247,8 +248,9 @@ class Evaluation:
 # Attendance ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """A not-present mark (a tuple: a year's marks are hashed and compared millions of times)."""
+
     membership_id: int
     meeting_id: int
     day: date
