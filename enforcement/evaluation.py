@@ -912,9 +912,12 @@ def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[
 
 def _quota(s: _Scope, members, periods, bounds, given, leave, standing) -> tuple[list[Finding], dict]:
     tz = s.chapter.tz
-    starts = {mid: [r["created_at"] for r in rs] for mid, rs in given.items()}
+    # Bisected as POSIX seconds: comparing aware datetimes across time zones is slow, a float is not (and
+    # a double holds these instants to the microsecond, so the order is the same).
+    starts = {mid: [r["created_at"].timestamp() for r in rs] for mid, rs in given.items()}
     short: list[tuple[Membership, QuotaPeriod, list[dict], list[dict], datetime | None]] = []
     for qp, (lo_p, hi_p) in zip(periods, bounds, strict=True):
+        lo_p, hi_p = lo_p.timestamp(), hi_p.timestamp()
         until = Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1] if qp.consent_until else None
         for pk, m in members.items():
             if in_grace(m, qp.rules, qp.period.start):
