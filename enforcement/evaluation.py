@@ -23,10 +23,10 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q
@@ -849,8 +849,8 @@ def _attendance(s: _Scope, members, marks_of: dict[int, list[Mark]], leave) -> t
             membership=members[mid], marks=marks, book=book, eval_start=s.since, leave=member_leave,
             weights=member_weights,
         )
-        for m, (w, note) in member_weights.items():
-            weights[(mid, m.meeting_id)] = (num(w), note)
+        for m, weight in member_weights.items():
+            weights[(mid, m.meeting_id)] = weight  # (Decimal, note): formatted only if a withdrawal cites it
     return out, weights
 
 
