@@ -207,7 +207,7 @@ def _recalculated(fine, finding, what, weights=None) -> tuple[str, dict]:
     for meeting_id, m in before.items():
         if meeting_id not in after and (fine.membership_id, meeting_id) in (weights or {}):
             w, note = weights[(fine.membership_id, meeting_id)]
-            after[meeting_id] = {**m, "weight": w, "note": note}
+            after[meeting_id] = {**m, "weight": num(w), "note": note}
     diffs = []
     for meeting_id, m in before.items():
         new = after.get(meeting_id)

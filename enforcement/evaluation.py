@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q
@@ -247,8 +248,9 @@ class Evaluation:
 # Attendance ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """A not-present mark (a tuple: a year's marks are hashed and compared millions of times)."""
+
     membership_id: int
     meeting_id: int
     day: date
@@ -312,14 +314,17 @@ def absence_standing(
 
 
 def attendance_findings(
-    *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date, leave: list[Period] = ()
+    *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date, leave: list[Period] = (),
+    weights: dict[Mark, tuple[Decimal, str]] | None = None,
 ) -> list[Finding]:
     """Absence-over-the-limit and lateness findings for one member's marks (sorted oldest first).
 
     `leave`: the member's recorded leave (`leave_spans`); marks made then count for nothing.
+    `weights`: the marks' `mark_weights`, if the caller has them already.
     """
     findings = []
-    weights = mark_weights(membership=membership, marks=marks, book=book, leave=leave)
+    if weights is None:
+        weights = mark_weights(membership=membership, marks=marks, book=book, leave=leave)
     for target in marks:
         if target.day < eval_start or target not in weights:
             continue  # before the judged range, or excused (no rules, grace, leave)
@@ -839,11 +844,13 @@ def _attendance(s: _Scope, members, marks_of: dict[int, list[Mark]], leave) -> t
                 or (fines_late and any(m.status == A.LATE and m.day >= s.eval_start for m in marks))):
             continue
         member_leave = leave.get(mid, [])
+        member_weights = mark_weights(membership=members[mid], marks=marks, book=book, leave=member_leave)
         out += attendance_findings(
-            membership=members[mid], marks=marks, book=book, eval_start=s.since, leave=member_leave
+            membership=members[mid], marks=marks, book=book, eval_start=s.since, leave=member_leave,
+            weights=member_weights,
         )
-        for m, (w, note) in mark_weights(membership=members[mid], marks=marks, book=book, leave=member_leave).items():
-            weights[(mid, m.meeting_id)] = (num(w), note)
+        for m, weight in member_weights.items():
+            weights[(mid, m.meeting_id)] = weight  # (Decimal, note): formatted only if a withdrawal cites it
     return out, weights
 
 
@@ -905,9 +912,12 @@ def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[
 
 def _quota(s: _Scope, members, periods, bounds, given, leave, standing) -> tuple[list[Finding], dict]:
     tz = s.chapter.tz
-    starts = {mid: [r["created_at"] for r in rs] for mid, rs in given.items()}
+    # Bisected as POSIX seconds: comparing aware datetimes across time zones is slow, a float is not (and
+    # a double holds these instants to the microsecond, so the order is the same).
+    starts = {mid: [r["created_at"].timestamp() for r in rs] for mid, rs in given.items()}
     short: list[tuple[Membership, QuotaPeriod, list[dict], list[dict], datetime | None]] = []
     for qp, (lo_p, hi_p) in zip(periods, bounds, strict=True):
+        lo_p, hi_p = lo_p.timestamp(), hi_p.timestamp()
         until = Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1] if qp.consent_until else None
         for pk, m in members.items():
             if in_grace(m, qp.rules, qp.period.start):

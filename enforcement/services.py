@@ -11,11 +11,13 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.template.loader import get_template, render_to_string
+from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
 
-from chapters.models import Chapter
+from chapters.models import Chapter, RegionStaff
 from enforcement import selectors
 from enforcement.evaluation import (
     CaseCandidate,
@@ -28,15 +30,15 @@ from enforcement.evaluation import (
 )
 from enforcement.formatting import money, plural
 from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
-from enforcement.models import ChapterEvaluationState, ChapterRules, ExpulsionCase, Fine
+from enforcement.models import ChapterEvaluationState, ChapterRules, ExpulsionCase, Fine, appeal_days
 from enforcement.periods import local_today
 from enforcement.review import case_deciders
 from leadsgroups.single_line import one_line
 from meetings.models import Meeting
 from members.audit import audit_record
-from members.models import AuditEvent, Membership, Notification, OutboundEmail
+from members.models import AuditEvent, Membership, Notification, OutboundEmail, User
 from members.notifications import notification_email_claim, notification_email_deliver, notification_send
-from members.outbox import email_send_queue
+from members.outbox import emails_send_queue
 
 log = logging.getLogger(__name__)
 
@@ -156,34 +158,18 @@ def chapter_enforce(*, chapter: Chapter, now: datetime | None = None, dry_run: b
 def evaluation_apply(*, evaluation: Evaluation, now: datetime, bulk: bool = False) -> EnforceResult:
     """Write what one chapter's evaluation calls for (inside the caller's transaction, chapter locked).
 
-    `bulk`: new fines in a few statements (`fines_issue`, the sweep's batches); else one by one.
+    `bulk`: new fines and cases in a few statements (as `evaluations_apply` does for a sweep's
+    batch); else one by one.
     """
+    if bulk:
+        return evaluations_apply(evaluations=[evaluation], now=now)[0]
     chapter = evaluation.chapter
     result = EnforceResult(chapter=chapter, evaluation=evaluation, dry_run=False)
     if not evaluation.changes_anything:
         return result
-    leaders = _leaders(chapter) if (evaluation.refund_flags or evaluation.case_flags) else []
-    for w in evaluation.withdrawals:
-        if fine_withdraw(withdrawal=w, now=now):
-            result.withdrawn.append(w.fine)
-    for flag in evaluation.refund_flags:
-        if fine_refund_flag(flag=flag, leaders=leaders, now=now):
-            result.refund_flagged.append(flag.fine)
-    if evaluation.refund_flags_cleared:
-        Fine.objects.filter(
-            pk__in=evaluation.refund_flags_cleared, status=Fine.Status.PAID, refund_decision=""
-        ).update(refund_flagged_at=None, refund_flag_reason="", refund_flag_cause={})
-    issued: dict[tuple, Fine] = {}
-    if bulk:
-        pairs = fines_issue(findings=evaluation.findings)
-    else:
-        pairs = [(f, fine) for f in evaluation.findings if (fine := fine_issue(finding=f)) is not None]
-    for finding, fine in pairs:
-        result.fines.append(fine)
-        issued[finding.key] = fine
-        if finding.replaces is not None:
-            Fine.objects.filter(pk=finding.replaces.pk).update(replaced_by=fine)
-            _replace_in_cases(old=finding.replaces, new=fine)
+    _corrections_apply(evaluation=evaluation, result=result, now=now)
+    pairs = [(f, fine) for f in evaluation.findings if (fine := fine_issue(finding=f)) is not None]
+    issued = _issued_record(result=result, pairs=pairs)
     if evaluation.case_flags:
         result.case_flags = case_threshold_flags(chapter=chapter, flags=evaluation.case_flags, now=now)
     presidents = list(
@@ -197,6 +183,85 @@ def evaluation_apply(*, evaluation: Evaluation, now: datetime, bulk: bool = Fals
         if case is not None:
             result.cases.append(case)
     return result
+
+
+def evaluations_apply(*, evaluations: list[Evaluation], now: datetime) -> list[EnforceResult]:
+    """Write what a batch of chapters' evaluations call for (the caller holds their locks), one
+    result each: the same writes as `evaluation_apply` one chapter at a time, but the batch's new
+    fines and new cases each in a few statements (`fines_issue`, `cases_open`)."""
+    results = [EnforceResult(chapter=e.chapter, evaluation=e, dry_run=False) for e in evaluations]
+    changing = [(e, r) for e, r in zip(evaluations, results, strict=True) if e.changes_anything]
+    for evaluation, result in changing:
+        _corrections_apply(evaluation=evaluation, result=result, now=now)
+    pairs = fines_issue(findings=[f for e, _ in changing for f in e.findings])
+    by_chapter: dict[int, list] = {}
+    for finding, fine in pairs:
+        by_chapter.setdefault(finding.membership.chapter_id, []).append((finding, fine))
+    opening = []
+    for evaluation, result in changing:
+        issued = _issued_record(result=result, pairs=by_chapter.get(evaluation.chapter.pk, []))
+        if evaluation.case_flags:
+            result.case_flags = case_threshold_flags(chapter=evaluation.chapter, flags=evaluation.case_flags, now=now)
+        opening += [(candidate, issued, result) for candidate in evaluation.cases]
+    if opening:
+        chapters = {e.chapter.pk: e.chapter for e, _ in changing if e.cases}
+        presidents: dict[int, list[Membership]] = {}
+        for p in Membership.objects.filter(
+            chapter_id__in=list(chapters), role=Membership.Role.PRESIDENT, status__in=Membership.SEATED_STATUSES
+        ).select_related("user"):  # query: the presidents of the chapters with new cases
+            presidents.setdefault(p.chapter_id, []).append(p)
+        deciders = _deciders_by_region({c.region_id for c in chapters.values()})  # queries: two at most
+        opened = cases_open(items=[
+            (candidate, issued, presidents.get(candidate.membership.chapter_id, []),
+             deciders[chapters[candidate.membership.chapter_id].region_id])
+            for candidate, issued, _ in opening
+        ])
+        for (_, _, result), case in zip(opening, opened, strict=True):
+            if case is not None:
+                result.cases.append(case)
+    return results
+
+
+def _deciders_by_region(region_ids: set) -> dict:
+    """`case_deciders` of the chapters of many regions (None: no region): the region's active staff,
+    else the organisation admins. Two queries at most."""
+    staff: dict = {}
+    for rs in RegionStaff.objects.filter(
+        region_id__in=[r for r in region_ids if r is not None], user__is_active=True
+    ).select_related("user").order_by("pk"):
+        staff.setdefault(rs.region_id, []).append(rs.user)
+    if any(r not in staff for r in region_ids):
+        admins = list(User.objects.filter(is_org_admin=True, is_active=True))
+        for r in region_ids:
+            staff.setdefault(r, admins)
+    return staff
+
+
+def _corrections_apply(*, evaluation: Evaluation, result: EnforceResult, now: datetime) -> None:
+    """Withdrawals, refund flags and cleared flags of one chapter's evaluation."""
+    leaders = _leaders(evaluation.chapter) if (evaluation.refund_flags or evaluation.case_flags) else []
+    for w in evaluation.withdrawals:
+        if fine_withdraw(withdrawal=w, now=now):
+            result.withdrawn.append(w.fine)
+    for flag in evaluation.refund_flags:
+        if fine_refund_flag(flag=flag, leaders=leaders, now=now):
+            result.refund_flagged.append(flag.fine)
+    if evaluation.refund_flags_cleared:
+        Fine.objects.filter(
+            pk__in=evaluation.refund_flags_cleared, status=Fine.Status.PAID, refund_decision=""
+        ).update(refund_flagged_at=None, refund_flag_reason="", refund_flag_cause={})
+
+
+def _issued_record(*, result: EnforceResult, pairs: list[tuple[Finding, Fine]]) -> dict[tuple, Fine]:
+    """Note the fines issued for one chapter on its result; a replacement takes its predecessor's place."""
+    issued: dict[tuple, Fine] = {}
+    for finding, fine in pairs:
+        result.fines.append(fine)
+        issued[finding.key] = fine
+        if finding.replaces is not None:
+            Fine.objects.filter(pk=finding.replaces.pk).update(replaced_by=fine)
+            _replace_in_cases(old=finding.replaces, new=fine)
+    return issued
 
 
 def evaluation_states_record(*, evaluations: list[Evaluation], now: datetime, started: datetime) -> None:
@@ -388,8 +453,7 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
             Fine.objects.bulk_create(fines)
     except IntegrityError:
         return [(f, fine) for f in findings if (fine := fine_issue(finding=f)) is not None]
-    notices = []
-    events = []
+    notices, events, urls = [], [], _Urls()
     for finding, fine in zip(findings, fines, strict=True):
         m = finding.membership
         fine.chapter = m.chapter
@@ -404,7 +468,8 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
         )
         notices.append(Notification(
             user=m.user, chapter=m.chapter, kind=Notification.Kind.FINE, title=title[:200], body=fine.explanation,
-            url=fine.get_absolute_url(), email_wanted=m.user.wants_email(Notification.Kind.FINE) and bool(m.user.email),
+            url=urls("enforcement:fine-detail", m.chapter.slug)(fine.pk),
+            email_wanted=m.user.wants_email(Notification.Kind.FINE) and bool(m.user.email),
             dedupe_key=f"fine:{fine.pk}",
         ))
     AuditEvent.objects.bulk_create(events)
@@ -413,28 +478,60 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
     return list(zip(findings, fines, strict=True))
 
 
+class _Urls:
+    """Links to many objects of a few kinds, each kind's pattern reversed once (a batch writes thousands):
+    `urls("enforcement:fine-detail", slug)(pk)` is `reverse("enforcement:fine-detail", args=[slug, pk])`."""
+
+    MARK = 987654321987
+
+    def __init__(self):
+        self._patterns: dict[tuple, tuple[str, str]] = {}
+
+    def __call__(self, name: str, *args):
+        key = (name, *args)
+        if key not in self._patterns:
+            head, _, tail = reverse(name, args=[*args, self.MARK]).partition(str(self.MARK))
+            self._patterns[key] = (head, tail)
+        head, tail = self._patterns[key]
+        return lambda pk: f"{head}{pk}{tail}"
+
+
+def notification_email_parts(n: Notification, urls: _Urls | None = None) -> tuple[str, str]:
+    """A notice's email as plain text and HTML, byte for byte what `emails/notification.txt` and
+    `.html` render for it (`notification_send`), without the template engine: the sweep writes
+    thousands at once. `tests/enforcement/test_sweep.py` holds the two equal."""
+    site, org = settings.SITE_URL, settings.ORGANISATION_NAME
+    title, body = str(n.title), n.body
+    link = site + (urls or _Urls())("notification-open")(n.pk) if n.url else ""
+    txt = (f"{title}\n" + (f"\n{body}\n" if body else "") + (f"\nOpen it: {link}\n" if n.url else "")
+           + f"\n--\n{org}. Choose which emails you get: {site}/profile/\n\n")
+    html = (
+        '<!doctype html><html><body style="font-family: sans-serif; line-height: 1.5">\n'
+        f'<h2 style="font-size: 18px">{conditional_escape(title)}</h2>\n'
+        + (f"<p>{linebreaksbr(body, autoescape=True)}</p>" if body else "") + "\n"
+        + (f'<p><a href="{conditional_escape(link)}">Open it in Leadsgroups</a></p>' if n.url else "") + "\n"
+        f'<p style="color: #666; font-size: 12px">{conditional_escape(org)}. <a href="{conditional_escape(site)}'
+        '/profile/">Choose which emails you get</a>.</p>\n</body></html>\n'
+    )
+    return txt, html
+
+
 def emails_queue_bulk(*, notifications: list[Notification]) -> None:
     """Each notice's email as an outbox row (the same as `notification_send` writes), in one insert;
-    every send is queued once the transaction commits."""
+    the sends are queued in batches once the transaction commits (`emails_send_queue`)."""
     if not notifications:
         return
-    txt, html = get_template("emails/notification.txt"), get_template("emails/notification.html")
-    emails = []
+    emails, urls = [], _Urls()
     for n in notifications:
-        context = {"n": n, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
+        body, html = notification_email_parts(n, urls)
         emails.append(OutboundEmail(
             kind=OutboundEmail.Kind.NOTIFICATION, to=n.user.email.strip(), from_email="",
             subject=one_line(f"[{n.chapter or settings.ORGANISATION_NAME}] {n.title}")[:300],
-            body=txt.render(context), html=html.render(context), headers={}, chapter=n.chapter, notification=n,
+            body=body, html=html, headers={}, chapter=n.chapter, notification=n,
         ))
     OutboundEmail.objects.bulk_create(emails)
     ids = [e.pk for e in emails]
-
-    def _queue() -> None:
-        for pk in ids:
-            email_send_queue(email_id=pk)
-
-    transaction.on_commit(_queue)
+    transaction.on_commit(lambda: emails_send_queue(email_ids=ids))
 
 
 def fine_issue(*, finding: Finding) -> Fine | None:
@@ -520,6 +617,75 @@ def case_open(
                 url=url, chapter=m.chapter, dedupe_key=f"case:{case.pk}",
             )
     return case
+
+
+def cases_open(*, items: list[tuple]) -> list[ExpulsionCase | None]:
+    """Open many expulsion cases in a few statements, each with every side effect `case_open` has
+    (its fines, audit event, notices and their emails); items are (candidate, issued, presidents,
+    deciders). Returns each item's case.
+
+    The caller holds the chapters' locks; should a case clash all the same (one open case per
+    membership), the items are opened one by one (`case_open`), which skips the ones open.
+    """
+    if len(items) < 2:
+        return [case_open(candidate=c, issued=i, presidents=p, deciders=d) for c, i, p, d in items]
+    now = timezone.now()
+    deadline = now + timedelta(days=appeal_days())
+    cases = [
+        ExpulsionCase(chapter_id=c.membership.chapter_id, membership=c.membership, rules=c.rules,
+                      explanation=c.explanation, evidence=c.evidence, appeal_deadline=deadline)
+        for c, _, _, _ in items
+    ]
+    try:
+        with transaction.atomic():  # savepoint: a clash undoes the bulk insert only
+            ExpulsionCase.objects.bulk_create(cases)
+    except IntegrityError:
+        return [case_open(candidate=c, issued=i, presidents=p, deciders=d) for c, i, p, d in items]
+    links, events, notices, told = [], [], [], set()
+
+    def tell(user, **fields):
+        if (user.pk, fields["dedupe_key"]) in told:
+            return  # told once per key, as `notification_send` does
+        told.add((user.pk, fields["dedupe_key"]))
+        notices.append(Notification(
+            user=user, kind=Notification.Kind.CASE, email_wanted=user.wants_email(Notification.Kind.CASE) and bool(user.email),
+            **{**fields, "title": fields["title"][:200]},
+        ))
+
+    Through, urls = ExpulsionCase.fines.through, _Urls()
+    for (candidate, issued, presidents, deciders), case in zip(items, cases, strict=True):
+        m = candidate.membership
+        case.chapter = m.chapter
+        fine_ids = [v["fine_id"] for v in candidate.violations if v["fine_id"]]
+        fine_ids += [issued[v["key"]].pk for v in candidate.violations if not v["fine_id"] and v.get("key") in issued]
+        links += [Through(expulsioncase_id=case.pk, fine_id=pk) for pk in dict.fromkeys(fine_ids)]
+        events.append(AuditEvent(
+            actor=None, actor_name="", actor_email="", chapter=m.chapter, action="case.opened",
+            target_type=ExpulsionCase._meta.label_lower, target_id=str(case.pk),
+            summary=f"Expulsion case opened for {m.display_name} ({plural(len(candidate.violations), 'violation')})"[:300],
+            before={}, after={"violations": len(candidate.violations)}, reason="",
+        ))
+        url, key = urls("enforcement:case-detail", m.chapter.slug)(case.pk), f"case:{case.pk}"
+        local_deadline = f"{case.appeal_deadline.astimezone(m.chapter.tz):%-d %b %Y %H:%M}"
+        tell(m.user, chapter=m.chapter, title="Your membership is under review",
+             body=candidate.explanation + f"\n\nYou may write an appeal on the case page until {local_deadline}; "
+             "an admin decides after that, with a written reason.",
+             url=urls("my-case")(case.pk), dedupe_key=key)
+        for president in presidents:
+            if president.pk != m.pk:
+                tell(president.user, chapter=m.chapter, title=f"Expulsion case opened: {m.display_name}",
+                     body=candidate.explanation, url=url, dedupe_key=key)
+        for user in deciders or []:
+            if user.pk != m.user_id:
+                tell(user, chapter=m.chapter, title=f"Expulsion case to decide: {m.display_name}",
+                     body=candidate.explanation + f"\n\n{m.display_name} may appeal until {local_deadline} "
+                     f"({m.chapter.timezone}); you can decide after that, or earlier if they waive it.",
+                     url=url, dedupe_key=key)
+    Through.objects.bulk_create(links)
+    AuditEvent.objects.bulk_create(events)
+    Notification.objects.bulk_create(notices)
+    emails_queue_bulk(notifications=[n for n in notices if n.email_wanted])
+    return cases
 
 
 # Fines: paid or waived --------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from chapters.models import Chapter
 from enforcement.evaluation import chapters_evaluate
 from enforcement.models import SweepRun
 from enforcement.periods import local_today
-from enforcement.services import EnforceResult, evaluation_apply, evaluation_states_record
+from enforcement.services import EnforceResult, evaluation_states_record, evaluations_apply
 
 
 def batch_size() -> int:
@@ -102,8 +102,7 @@ def chapters_enforce(*, chapter_ids: list[int], today: date, now: datetime | Non
                 continue  # judged on this day already, nothing changed since
             items.append((chapter, today, None if dirty else state.evaluated_on))
         evaluations = chapters_evaluate(items)
-        for chapter, _, _ in items:
-            out.results.append(evaluation_apply(evaluation=evaluations[chapter.pk], now=now, bulk=True))
+        out.results += evaluations_apply(evaluations=[evaluations[c.pk] for c, _, _ in items], now=now)
         evaluation_states_record(evaluations=[evaluations[c.pk] for c, _, _ in items], now=now, started=started)
         out.chapters = len(items)
         if run is not None:

@@ -100,6 +100,28 @@ def email_send_queue(*, email_id: int, eta: datetime | None = None) -> None:
         log.warning("Broker unavailable; email %s will go out with the next outbox sweep", email_id)
 
 
+def send_batch_size() -> int:
+    return getattr(settings, "OUTBOX_SEND_BATCH", 100)
+
+
+def emails_send_queue(*, email_ids: list[int]) -> None:
+    """Hand many sends to workers, one task per batch of `send_batch_size()` emails (a sweep's notices).
+
+    Each email is claimed on its own as it goes (`email_send`), so a batch delivered twice, or
+    one the minute outbox sweep overtook, sends nothing twice; a broker outage only delays the
+    batches it lost until the sweep finds their rows due.
+    """
+    from members.tasks import outbound_emails_send_task
+
+    size = send_batch_size()
+    for i in range(0, len(email_ids), size):
+        batch = list(email_ids[i:i + size])
+        try:
+            outbound_emails_send_task.delay(batch)
+        except Exception:  # noqa: BLE001 - a broker outage must never fail the run; the rows wait
+            log.warning("Broker unavailable; %s emails will go out with the next outbox sweep", len(batch))
+
+
 def email_claim(*, email_id: int, now: datetime | None = None) -> datetime | None:
     """Take a due email for this worker; returns the claim's time, or None if it is not ours to send.
 

@@ -14,6 +14,22 @@ def outbound_email_send_task(email_id: int) -> bool:
 
 
 @shared_task
+def outbound_emails_send_task(email_ids: list[int]) -> int:
+    """Send a batch of outbox emails, each claimed on its own as `outbound_email_send_task` does; returns how many went.
+
+    An email sent meanwhile (by the outbox sweep, or this batch delivered twice) is skipped by its
+    claim; a failed one has its next try queued alone, for when its wait is over.
+    """
+    sent = 0
+    for email_id in email_ids:
+        result = outbox.email_send(email_id=email_id)
+        if result.retry_at is not None:
+            outbox.email_send_queue(email_id=email_id, eta=result.retry_at)
+        sent += result.sent
+    return sent
+
+
+@shared_task
 def outbox_sweep() -> int:
     """Every minute: queue a send for each email that is due (its task was lost, or its wait is over)."""
     notifications.notifications_email_backfill()  # notices from before the outbox: their emails join it

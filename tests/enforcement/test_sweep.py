@@ -178,7 +178,7 @@ def test_a_batch_query_count_does_not_grow_with_chapters_or_members(db, dirty, d
             result = chapters_enforce(chapter_ids=ids, today=today)
         assert result.chapters == len(ids)
         counts.append(len(captured.captured_queries))
-    assert counts[0] == counts[1], counts
+    assert counts[0] == counts[1], (counts, [q["sql"][:60] for q in captured.captured_queries])
 
 
 def test_due_chapters_are_found_on_their_own_local_day(db):
@@ -220,13 +220,18 @@ def test_fines_issued_in_bulk_have_every_side_effect_of_one_by_one(db, django_ca
 
     one, many = _batch_world(1, 3, first=300), _batch_world(1, 3, first=301)
     with mock.patch("enforcement.tasks.chapter_enforce_task.delay"), \
-            mock.patch("members.tasks.outbound_email_send_task.delay") as send:
+            mock.patch("members.tasks.outbound_email_send_task.delay") as send, \
+            mock.patch("members.tasks.outbound_emails_send_task.delay") as send_batch:
+        def queued():  # one by one, or in batches
+            return send.call_count + sum(len(call.args[0]) for call in send_batch.call_args_list)
+
         with django_capture_on_commit_callbacks(execute=True):
             services.chapter_enforce(chapter=ChapterFactory._meta.model.objects.get(pk=one[0]), now=noon(date(2026, 2, 2)))
-        sent_one = send.call_count
+        sent_one = queued()
         with django_capture_on_commit_callbacks(execute=True):
             chapters_enforce(chapter_ids=many, today=date(2026, 2, 2), now=noon(date(2026, 2, 2)))
-        assert send.call_count - sent_one == sent_one > 0  # every email's send queued
+        assert queued() - sent_one == sent_one > 0  # every email's send queued
+        assert len({pk for call in send_batch.call_args_list for pk in call.args[0]}) == queued() - sent_one
     a, b = (side_effects(World(ChapterFactory._meta.model.objects.get(pk=pk))) for pk in (one[0], many[0]))
 
     def plain(rows):  # names, ids and links differ between the two chapters; nothing else may
@@ -269,3 +274,105 @@ def test_a_referral_moving_on_rejudges_its_chapter_only_when_it_changes_what_cou
     assert (state.dirty_since is not None) == dirty
     sweep(now=noon(date(2026, 1, 14)))
     assert fined.exists() == (counts == ChapterRules.QuotaCounts.WON)
+
+
+@pytest.mark.parametrize("body", ["", "Plain.", "Two\nlines & <b>tags</b>\r\nand \"quotes\" 'too'"])
+@pytest.mark.parametrize("url", ["", "/fines/1/"])
+def test_the_bulk_emails_are_byte_identical_to_notification_send(db, settings, body, url):
+    from members.models import OutboundEmail
+    from members.notifications import notification_send
+    from tests.factories import UserFactory
+
+    settings.ORGANISATION_NAME = "Leads & <Co>"
+    user = UserFactory(email="ann@example.com")
+    with mock.patch("members.tasks.outbound_email_send_task.delay"):
+        n = notification_send(user=user, kind="fine", title="Fine €25: <late> & \"absent\"", body=body, url=url)
+    email = OutboundEmail.objects.get(notification=n)
+    assert services.notification_email_parts(n) == (email.body, email.html)
+
+
+def _case_world(n: int, president_admin) -> World:
+    """A chapter whose three members (one the president) cross a threshold of two violations in January."""
+    w = World(ChapterFactory(slug=f"cases-{n}", timezone="Europe/London", currency="GBP"))
+    w.rules(effective_from=date(2026, 1, 1), absences_allowed=0, fine_absence=D("10"), expulsion_violations=2)
+    w.member("Pat", role="president", user=president_admin) if president_admin else w.member("Pat", role="president")
+    w.member("Ann")
+    w.member("Bob")
+    for day in (date(2026, 1, 7), date(2026, 1, 14), date(2026, 1, 21)):
+        w.meeting(day, dict.fromkeys(w.members, "absent"))
+    return w
+
+
+@pytest.mark.parametrize("president_decides", [False, True])
+def test_cases_opened_in_bulk_have_every_side_effect_of_one_by_one(db, django_capture_on_commit_callbacks,
+                                                                    president_decides):
+    """A batch's cases in a few statements: the same cases, fines weighed, audit events, notices (each
+    person told once per case, a president who also decides too) and emails as one case at a time."""
+    from enforcement.models import ExpulsionCase
+    from members.models import AuditEvent, Notification, OutboundEmail
+    from tests.factories import UserFactory
+
+    UserFactory(full_name="Olivia Admin", is_org_admin=True)
+    admin = (lambda: UserFactory(full_name="Pat", is_org_admin=True)) if president_decides else (lambda: None)
+    one, many = _case_world(1, admin()), [_case_world(2, admin()), _case_world(3, admin())]
+
+    def side_effects(w):
+        cases = ExpulsionCase.objects.filter(chapter=w.chapter)
+        return (
+            [(c.membership.user.full_name, c.explanation, c.evidence, c.fines.count(), c.status) for c in cases],
+            list(AuditEvent.objects.filter(chapter=w.chapter, action="case.opened").values_list("summary", "after")),
+            list(Notification.objects.filter(chapter=w.chapter, kind="case")
+                 .values_list("user__full_name", "title", "body", "url", "email_wanted", "dedupe_key")),
+            list(OutboundEmail.objects.filter(chapter=w.chapter, notification__kind="case")
+                 .values_list("to", "subject", "body", "html")),
+        )
+
+    with mock.patch("enforcement.tasks.chapter_enforce_task.delay"), \
+            mock.patch("members.tasks.outbound_email_send_task.delay") as send, \
+            mock.patch("members.tasks.outbound_emails_send_task.delay") as send_batch:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.chapter_enforce(chapter=one.chapter, now=noon(date(2026, 2, 2)))
+        assert send.call_count > 0 and send_batch.call_count == 0
+        with django_capture_on_commit_callbacks(execute=True):
+            result = chapters_enforce(chapter_ids=[w.chapter.pk for w in many], today=date(2026, 2, 2),
+                                      now=noon(date(2026, 2, 2)))
+    assert result.counts["cases"] == 6
+    queued = [pk for call in send_batch.call_args_list for pk in call.args[0]]
+    assert sorted(queued) == sorted(OutboundEmail.objects.filter(chapter__in=[w.chapter for w in many])
+                                    .values_list("pk", flat=True))
+
+    def plain(rows):  # ids, dates of the deadline and links differ between the chapters; nothing else may
+        return sorted(re.sub(r"\d+", "#", repr(row)) for row in rows)
+
+    a = side_effects(one)
+    assert len(a[0]) == 3
+    if not president_decides:  # member, president (unless the case is theirs), the admin
+        assert len(a[2]) == 2 + 3 + 3
+    for w in many:
+        assert [plain(x) for x in side_effects(w)] == [plain(x) for x in a]
+
+
+def test_a_first_run_writing_fines_and_cases_runs_the_same_queries_for_more_chapters(
+    db, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    """Fines, cases, their audit events, notices and emails are written per batch, not per chapter or member."""
+    from chapters.models import RegionStaff
+    from tests.factories import UserFactory
+
+    UserFactory(is_org_admin=True)
+    # Three chapters' fines fit in one of SQLite's bulk inserts (999 parameters); PostgreSQL has no such cut.
+    small = [_case_world(10 + i, None) for i in range(1)]
+    large = [_case_world(20 + i, None) for i in range(3)]
+    UserFactory(is_org_admin=True)
+    for w in large[:2]:  # some regions have staff, the others fall to the admins
+        RegionStaff.objects.create(region_id=w.chapter.region_id, user=UserFactory())
+    counts = []
+    with mock.patch("members.tasks.outbound_emails_send_task.delay") as send_batch:
+        for worlds in (small, large):
+            with django_assert_max_num_queries(40) as captured, django_capture_on_commit_callbacks(execute=True):
+                result = chapters_enforce(chapter_ids=[w.chapter.pk for w in worlds], today=date(2026, 2, 2),
+                                          now=noon(date(2026, 2, 2)))
+            assert result.counts["cases"] == 3 * len(worlds)
+            counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], counts
+    assert send_batch.call_count == 4  # fine emails and case emails, a batch each per run
