@@ -16,6 +16,7 @@ ROUTES = [
     ("enforcement.tasks.chapter_reminders_task", "scheduling"),
     ("enforcement.tasks.reminder_email_send_task", "email"),
     ("members.tasks.outbound_email_send_task", "email"),
+    ("members.tasks.outbound_emails_send_task", "email"),
     ("members.tasks.outbox_sweep", "email"),
     ("members.tasks.notifications_send_pending", "email"),
     ("members.tasks.retention_prune_task", "celery"),
