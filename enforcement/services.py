@@ -33,6 +33,7 @@ from enforcement.limits import rules_effective_from_error, rules_limit_errors, r
 from enforcement.models import ChapterEvaluationState, ChapterRules, ExpulsionCase, Fine, appeal_days
 from enforcement.periods import local_today
 from enforcement.review import case_deciders
+from leadsgroups.links import link_maker
 from leadsgroups.single_line import one_line
 from meetings.models import Meeting
 from members.audit import audit_record
@@ -453,7 +454,7 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
             Fine.objects.bulk_create(fines)
     except IntegrityError:
         return [(f, fine) for f in findings if (fine := fine_issue(finding=f)) is not None]
-    notices, events, urls = [], [], _Urls()
+    notices, events = [], []
     for finding, fine in zip(findings, fines, strict=True):
         m = finding.membership
         fine.chapter = m.chapter
@@ -468,7 +469,7 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
         )
         notices.append(Notification(
             user=m.user, chapter=m.chapter, kind=Notification.Kind.FINE, title=title[:200], body=fine.explanation,
-            url=urls("enforcement:fine-detail", m.chapter.slug)(fine.pk),
+            url=link_maker("enforcement:fine-detail", m.chapter.slug)(fine.pk),
             email_wanted=m.user.wants_email(Notification.Kind.FINE) and bool(m.user.email),
             dedupe_key=f"fine:{fine.pk}",
         ))
@@ -478,31 +479,13 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
     return list(zip(findings, fines, strict=True))
 
 
-class _Urls:
-    """Links to many objects of a few kinds, each kind's pattern reversed once (a batch writes thousands):
-    `urls("enforcement:fine-detail", slug)(pk)` is `reverse("enforcement:fine-detail", args=[slug, pk])`."""
-
-    MARK = 987654321987
-
-    def __init__(self):
-        self._patterns: dict[tuple, tuple[str, str]] = {}
-
-    def __call__(self, name: str, *args):
-        key = (name, *args)
-        if key not in self._patterns:
-            head, _, tail = reverse(name, args=[*args, self.MARK]).partition(str(self.MARK))
-            self._patterns[key] = (head, tail)
-        head, tail = self._patterns[key]
-        return lambda pk: f"{head}{pk}{tail}"
-
-
-def notification_email_parts(n: Notification, urls: _Urls | None = None) -> tuple[str, str]:
+def notification_email_parts(n: Notification) -> tuple[str, str]:
     """A notice's email as plain text and HTML, byte for byte what `emails/notification.txt` and
     `.html` render for it (`notification_send`), without the template engine: the sweep writes
     thousands at once. `tests/enforcement/test_sweep.py` holds the two equal."""
     site, org = settings.SITE_URL, settings.ORGANISATION_NAME
     title, body = str(n.title), n.body
-    link = site + (urls or _Urls())("notification-open")(n.pk) if n.url else ""
+    link = site + link_maker("notification-open")(n.pk) if n.url else ""
     txt = (f"{title}\n" + (f"\n{body}\n" if body else "") + (f"\nOpen it: {link}\n" if n.url else "")
            + f"\n--\n{org}. Choose which emails you get: {site}/profile/\n\n")
     html = (
@@ -521,9 +504,9 @@ def emails_queue_bulk(*, notifications: list[Notification]) -> None:
     the sends are queued in batches once the transaction commits (`emails_send_queue`)."""
     if not notifications:
         return
-    emails, urls = [], _Urls()
+    emails = []
     for n in notifications:
-        body, html = notification_email_parts(n, urls)
+        body, html = notification_email_parts(n)
         emails.append(OutboundEmail(
             kind=OutboundEmail.Kind.NOTIFICATION, to=n.user.email.strip(), from_email="",
             subject=one_line(f"[{n.chapter or settings.ORGANISATION_NAME}] {n.title}")[:300],
@@ -652,7 +635,7 @@ def cases_open(*, items: list[tuple]) -> list[ExpulsionCase | None]:
             **{**fields, "title": fields["title"][:200]},
         ))
 
-    Through, urls = ExpulsionCase.fines.through, _Urls()
+    Through = ExpulsionCase.fines.through
     for (candidate, issued, presidents, deciders), case in zip(items, cases, strict=True):
         m = candidate.membership
         case.chapter = m.chapter
@@ -665,12 +648,12 @@ def cases_open(*, items: list[tuple]) -> list[ExpulsionCase | None]:
             summary=f"Expulsion case opened for {m.display_name} ({plural(len(candidate.violations), 'violation')})"[:300],
             before={}, after={"violations": len(candidate.violations)}, reason="",
         ))
-        url, key = urls("enforcement:case-detail", m.chapter.slug)(case.pk), f"case:{case.pk}"
+        url, key = link_maker("enforcement:case-detail", m.chapter.slug)(case.pk), f"case:{case.pk}"
         local_deadline = f"{case.appeal_deadline.astimezone(m.chapter.tz):%-d %b %Y %H:%M}"
         tell(m.user, chapter=m.chapter, title="Your membership is under review",
              body=candidate.explanation + f"\n\nYou may write an appeal on the case page until {local_deadline}; "
              "an admin decides after that, with a written reason.",
-             url=urls("my-case")(case.pk), dedupe_key=key)
+             url=link_maker("my-case")(case.pk), dedupe_key=key)
         for president in presidents:
             if president.pk != m.pk:
                 tell(president.user, chapter=m.chapter, title=f"Expulsion case opened: {m.display_name}",

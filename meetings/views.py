@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from chapters.access import Need, chapter_view
+from leadsgroups.links import link_maker
 from meetings import selectors, services
 from meetings.calendar import calendar_render
 from meetings.forms import (
@@ -80,10 +81,12 @@ def meeting_detail(request, meeting_id: int):
     return _meeting_page(request, meeting)
 
 
-def _mark_base(chapter, meeting: Meeting) -> str:
-    """The roll call's mark URL up to the member's id: each row appends its own (`<id>/`, `<id>/correct/`)
-    instead of reversing two URLs per row."""
-    return reverse("meetings:attendance-mark", args=[chapter.slug, meeting.pk, 0])[:-2]
+def _mark_links(chapter, meeting: Meeting) -> dict:
+    """The roll call's two links per row (mark, correct), each pattern reversed once for all rows."""
+    return {
+        "mark_url": link_maker("meetings:attendance-mark", chapter.slug, meeting.pk),
+        "correct_url": link_maker("meetings:attendance-correct", chapter.slug, meeting.pk),
+    }
 
 
 def _meeting_page(
@@ -111,7 +114,7 @@ def _meeting_page(
     # The visitor and testimonial forms (every seat and classification in their lists) load when opened.
     context = {
         "chapter": chapter, "meeting": meeting, "local_start": _local(meeting, chapter), "can_edit": can_edit,
-        "roll": roll, "counts": roll.counts, "my_row": my_row, "mark_base": _mark_base(chapter, meeting),
+        "roll": roll, "counts": roll.counts, "my_row": my_row, **_mark_links(chapter, meeting),
         "roll_open": meeting.roll_call_is_open,
         "run": selectors.meeting_run_sheet(meeting=meeting),
         "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
@@ -234,7 +237,7 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     if error:  # a refused substitute comes back with what was typed: fixing it is one field, not both again
         row.error, row.typed = error, _typed(request)
     context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts, "can_edit": True,
-               "mark_base": _mark_base(request.chapter, meeting)}
+               **_mark_links(request.chapter, meeting)}
     html = render_to_string("meetings/meeting_detail.html#roll-row", context, request=request)
     # only the figures: the panel around them keeps its poll and where that poll is up to
     html += render_to_string("meetings/meeting_detail.html#roll-figures", {**context, "oob": True}, request=request)
@@ -273,7 +276,7 @@ def roll_counts(request, meeting_id: int):
     stamp = _poll_stamp()
     roll = selectors.meeting_roll_call(meeting=meeting)
     context = {"chapter": request.chapter, "meeting": meeting, "counts": roll.counts, "since": stamp,
-               "mark_base": _mark_base(request.chapter, meeting)}
+               **_mark_links(request.chapter, meeting)}
     html = render_to_string("meetings/meeting_detail.html#roll-counts", context, request=request)
     since = _poll_since(request.GET.get("since"))
     if request.access.is_leadership and since is not None:

@@ -47,13 +47,13 @@ def _mark_text(attendance) -> str:
 def roll_row(context, row) -> str:
     """One member's row: who, their mark, and the buttons to mark them (or the link to correct it once closed).
 
-    Reads `meeting`, `mark_base` (the mark URL up to the member's id), `csrf_token` and `row_oob` (the row
+    Reads `meeting`, `mark_url` and `correct_url` (functions of the member's id), `csrf_token` and `row_oob` (the row
     swapped out of band by a poll) from the context; the page may set `roll_open` once for all rows.
     """
     meeting = context["meeting"]
     membership, status, attendance = row.membership, row.status, row.attendance
     pk = membership.pk
-    url = f"{context['mark_base']}{pk}/"
+    url = context["mark_url"](pk)
     html = [
         f'<li id="roll-{pk}" class="roll-row" data-status="{status or ""}"',
         ' hx-swap-oob="true">' if context.get("row_oob") else ">",
@@ -67,7 +67,7 @@ def roll_row(context, row) -> str:
     if roll_open is None:
         roll_open = meeting.roll_call_is_open
     if meeting.status == "closed":
-        html.append(f'\n    <p><a href="{url}correct/">Correct…</a></p>')
+        html.append(f'\n    <p><a href="{context["correct_url"](pk)}">Correct…</a></p>')
     elif roll_open:
         token = context.get("csrf_token")
         csrf = f'\n        <input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">' if token else ""
