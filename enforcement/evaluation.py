@@ -19,16 +19,16 @@ changed); a paid one is flagged for a refund decision. `enforcement.changes` say
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 
 from enforcement import changes
@@ -43,6 +43,7 @@ ONE = Decimal("1")
 ZERO = Decimal("0")
 A = Attendance.Status
 NOT_PRESENT = (A.ABSENT, A.LATE, A.MEDICAL, A.SUBSTITUTE)
+MARKS_MEETINGS_PER_QUERY = 2000
 
 
 def lookback_days() -> int:
@@ -782,10 +783,12 @@ def _reconcile(result, chapter, book, members, leave, findings, standing, referr
 
 
 def _marks(scopes: dict[int, _Scope], members, meetings: dict[int, list[dict]]) -> dict[int, dict[int, list[Mark]]]:
-    """Each chapter's not-present marks at closed meetings from its `mark_start` to today, per member. One query.
+    """Each chapter's not-present marks at closed meetings from its `mark_start` to today, per member.
+    One query per `MARKS_MEETINGS_PER_QUERY` meetings.
 
-    Asked by meeting id (the meetings are loaded already): the index on (meeting, membership)
-    serves it, where a join on dates made PostgreSQL scan the whole attendance table.
+    Asked by meeting id (the meetings are loaded already): the index on the meeting serves it, where
+    a join on dates made PostgreSQL scan the whole attendance table, and so did one list of a whole
+    batch's meetings (about 5,000 for 100 chapters over a year: the planner expects too many rows).
     """
     def closed(m, s, start):
         return m["status"] == Meeting.Status.CLOSED and start <= m["local_date"] <= s.today
@@ -800,13 +803,15 @@ def _marks(scopes: dict[int, _Scope], members, meetings: dict[int, list[dict]]) 
     if not held:
         return out
     rows = []
-    for mid, meeting_id, status in (
-        Attendance.objects.filter(meeting_id__in=list(held), status__in=NOT_PRESENT)
-        .values_list("membership_id", "meeting_id", "status").iterator(chunk_size=20000)
-    ):
-        cid, day = held[meeting_id]
-        if mid in members[cid]:
-            rows.append((day, meeting_id, cid, mid, status))
+    ids = sorted(held)
+    for i in range(0, len(ids), MARKS_MEETINGS_PER_QUERY):
+        for mid, meeting_id, status in (
+            Attendance.objects.filter(meeting_id__in=ids[i:i + MARKS_MEETINGS_PER_QUERY], status__in=NOT_PRESENT)
+            .values_list("membership_id", "meeting_id", "status")
+        ):
+            cid, day = held[meeting_id]
+            if mid in members[cid]:
+                rows.append((day, meeting_id, cid, mid, status))
     rows.sort()
     for day, meeting_id, cid, mid, status in rows:
         out[cid][mid].append(Mark(mid, meeting_id, day, status))
@@ -856,11 +861,70 @@ def _attendance(s: _Scope, members, marks_of: dict[int, list[Mark]], leave) -> t
 
 CONSENT_GIVEN = (ConsentRequest.Outcome.CONFIRMED, ConsentRequest.Outcome.WITHDRAWN)
 
+# `_counts` in SQL, for one referral `r` judged in a period row `p` (`_period_counts`).
+_COUNTS_SQL = f"""
+CASE
+  WHEN p.counts = '{ChapterRules.QuotaCounts.MEETING}' THEN
+    CASE WHEN r.status IN ('{Referral.Status.MEETING}', '{Referral.Status.WON}') THEN 1 ELSE 0 END
+  WHEN p.counts = '{ChapterRules.QuotaCounts.WON}' THEN CASE WHEN r.status = '{Referral.Status.WON}' THEN 1 ELSE 0 END
+  WHEN p.counts <> '{ChapterRules.QuotaCounts.CONSENTED}' THEN 1
+  WHEN r.consent = '{Referral.Consent.STATED}' THEN 1
+  WHEN r.consent = '{Referral.Consent.CONFIRMED}'
+       AND NOT EXISTS (SELECT 1 FROM {ConsentRequest._meta.db_table} c WHERE c.referral_id = r.id) THEN 1
+  WHEN p.has_until = 0 THEN
+    CASE WHEN r.consent IN ('{Referral.Consent.CONFIRMED}', '{Referral.Consent.STATED}') THEN 1 ELSE 0 END
+  WHEN EXISTS (
+    SELECT 1 FROM {ConsentRequest._meta.db_table} c WHERE c.referral_id = r.id
+      AND c.outcome IN ('{CONSENT_GIVEN[0]}', '{CONSENT_GIVEN[1]}') AND c.answered_at IS NOT NULL
+      AND c.answered_at < p.until_at
+  ) THEN 1
+  ELSE 0
+END"""  # noqa: S608 (code constants, no input)
+
+
+def _period_counts(rows: list[tuple]) -> dict[tuple[int, int], int]:
+    """(row index, giver) → how many referrals count, for each quota period row (chapter, [lo, hi),
+    what counts, consent until or None): one statement for the batch (a few on SQLite, which takes
+    fewer parameters). A giver with none that count is left out."""
+    out: dict[tuple[int, int], int] = {}
+    if not rows:
+        return out
+    adapt = connection.ops.adapt_datetimefield_value
+    per_row = 8  # seven values and its chapter
+    chunk = ((connection.features.max_query_params or 10**9) - 2) // per_row
+    for first in range(0, len(rows), chunk):
+        part = rows[first:first + chunk]
+        params = []
+        for i, (cid, lo, hi, counts, until) in enumerate(part, start=first):
+            params += [i, cid, adapt(lo), adapt(hi), str(counts), adapt(until or hi), 0 if until is None else 1]
+        chapters = sorted({row[0] for row in part})
+        params += [*chapters, adapt(min(row[1] for row in part)), adapt(max(row[2] for row in part))]
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(part))
+        # The chapters and the overall range again on the referrals themselves: the index on
+        # (chapter, created_at) then reads the batch's referrals only, not the whole table.
+        sql = (
+            f"WITH p (idx, chapter_id, lo, hi, counts, until_at, has_until) AS (VALUES {values}) "  # noqa: S608 (only placeholders)
+            f"SELECT p.idx, r.giver_id, SUM({_COUNTS_SQL}) FROM p "
+            f"JOIN {Referral._meta.db_table} r ON r.chapter_id = p.chapter_id AND r.created_at >= p.lo AND r.created_at < p.hi "
+            f"WHERE r.chapter_id IN ({', '.join(['%s'] * len(chapters))}) AND r.created_at >= %s AND r.created_at < %s "
+            "GROUP BY p.idx, r.giver_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for idx, giver, n in cursor.fetchall():
+                if n:
+                    out[(idx, giver)] = int(n)
+    return out
+
 
 def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[list[Finding], dict]]:
     """Each chapter's quota findings, and the referrals looked at (per member) for explaining withdrawn
-    quota fines. The batch's referrals in the judged periods come in one query (their consent links in
-    a second, if a quota counts consent); counting runs in Python (`_counts`)."""
+    quota fines.
+
+    The counting runs in the database for the whole batch (`_period_counts`: one row per member and
+    period); only the referrals of the members found short, or holding a quota fine that may be
+    withdrawn, are then read, with their consent links if a quota counts consent (`_counts` splits
+    them into counted and not, for the evidence)."""
     periods_of: dict[int, list[QuotaPeriod]] = {}
     for cid, s in scopes.items():
         if not any(v.referral_quota for v in s.book.versions):
@@ -876,27 +940,63 @@ def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[
             periods_of[cid] = periods
     if not periods_of:
         return {}
-    bounds = {cid: [qp.period.utc_bounds(scopes[cid].chapter.tz) for qp in ps] for cid, ps in periods_of.items()}
-    lo = min(b[0] for bs in bounds.values() for b in bs)
-    hi = max(b[1] for bs in bounds.values() for b in bs)
-    given: dict[int, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    rows, row_of = [], {}
+    for cid, periods in periods_of.items():
+        tz = scopes[cid].chapter.tz
+        for qp in periods:
+            lo, hi = qp.period.utc_bounds(tz)
+            until = Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1] if qp.consent_until else None
+            row_of[(cid, qp)] = len(rows)
+            rows.append((cid, lo, hi, qp.rules.quota_counts, until))
+    counted = _period_counts(rows)  # query: what counts, per member and period
+    short: dict[int, list[tuple[Membership, QuotaPeriod]]] = defaultdict(list)
+    for cid, periods in periods_of.items():
+        chapter_members, chapter_leave = members[cid], leave[cid]
+        for qp in periods:
+            idx, rules = row_of[(cid, qp)], qp.rules
+            exempt = rules.exempt_on_leave
+            for pk, m in chapter_members.items():
+                if counted.get((idx, pk), 0) >= rules.referral_quota or in_grace(m, rules, qp.period.start):
+                    continue
+                if exempt and on_leave_during(chapter_leave.get(pk, []), qp.period):
+                    continue  # on leave for some of the period: excused from its quota
+                short[cid].append((m, qp))
+    # Members with a standing quota fine too: if it is withdrawn, its referrals say why.
+    fined = {cid: {f.membership_id for f in standing[cid] if f.kind == Fine.Kind.QUOTA} for cid in periods_of}
+    looked_at = {cid: {m.pk for m, _ in short[cid]} | fined[cid] for cid in periods_of}
+    given = _referrals_of(periods_of, looked_at, rows)  # queries: their referrals (and consent links)
+    out = {}
+    for cid in periods_of:
+        seen = {pk: given.get(pk, []) for pk in looked_at[cid]}
+        out[cid] = (_quota_findings(scopes[cid], short[cid], rows, row_of, cid, seen), seen)
+    return out
+
+
+def _referrals_of(periods_of, looked_at, rows) -> dict[int, list[dict]]:
+    """Member → the referrals they gave in their chapter's judged periods, oldest first, for the members
+    in `looked_at` (chapter → member ids); with their consent links where a quota counts consent."""
+    givers = [pk for ids in looked_at.values() for pk in ids]
+    if not givers:
+        return {}
+    lo = min(r[1] for r in rows)
+    hi = max(r[2] for r in rows)
+    given: dict[int, list[dict]] = defaultdict(list)
     by_pk: dict[int, dict] = {}
-    for pk, cid, giver, receiver, created, status, consent in (
-        Referral.objects.filter(chapter_id__in=list(periods_of), created_at__gte=lo, created_at__lt=hi)
+    for pk, giver, receiver, created, status, consent in (
+        Referral.objects.filter(giver_id__in=givers, created_at__gte=lo, created_at__lt=hi)
         .order_by("created_at", "pk")
-        .values_list("pk", "chapter_id", "giver_id", "receiver_id", "created_at", "status", "consent")
-        .iterator(chunk_size=20000)
-    ):  # query: the referrals given in the judged periods
-        if giver in members[cid]:
-            r = {"pk": pk, "giver_id": giver, "receiver_id": receiver, "created_at": created, "status": status,
-                 "consent": consent, "consented_at": None, "links": 0}
-            given[cid][giver].append(r)
-            by_pk[pk] = r
-    consenting = [cid for cid, ps in periods_of.items()
-                  if any(qp.rules.quota_counts == ChapterRules.QuotaCounts.CONSENTED for qp in ps)]
+        .values_list("pk", "giver_id", "receiver_id", "created_at", "status", "consent")
+    ):  # query: the referrals of the members looked at
+        r = {"pk": pk, "giver_id": giver, "receiver_id": receiver, "created_at": created, "status": status,
+             "consent": consent, "consented_at": None, "links": 0}
+        given[giver].append(r)
+        by_pk[pk] = r
+    consenting = [pk for cid, ps in periods_of.items()
+                  if any(qp.rules.quota_counts == ChapterRules.QuotaCounts.CONSENTED for qp in ps)
+                  for pk in looked_at[cid]]
     if consenting and by_pk:
         for rid, outcome, answered in ConsentRequest.objects.filter(
-            referral__chapter_id__in=consenting, referral__created_at__gte=lo, referral__created_at__lt=hi
+            referral__giver_id__in=consenting, referral__created_at__gte=lo, referral__created_at__lt=hi
         ).values_list("referral_id", "outcome", "answered_at"):  # query: their consent links
             r = by_pk.get(rid)
             if r is None:
@@ -904,37 +1004,19 @@ def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[
             r["links"] += 1
             if outcome in CONSENT_GIVEN and answered is not None and (r["consented_at"] is None or answered < r["consented_at"]):
                 r["consented_at"] = answered
-    out = {}
-    for cid, periods in periods_of.items():
-        out[cid] = _quota(scopes[cid], members[cid], periods, bounds[cid], given[cid], leave[cid], standing[cid])
-    return out
+    return given
 
 
-def _quota(s: _Scope, members, periods, bounds, given, leave, standing) -> tuple[list[Finding], dict]:
+def _quota_findings(s: _Scope, short, rows, row_of, cid, given) -> list[Finding]:
+    """A finding for each (member, period) short of its quota, with the referrals it counted and not."""
     tz = s.chapter.tz
-    # Bisected as POSIX seconds: comparing aware datetimes across time zones is slow, a float is not (and
-    # a double holds these instants to the microsecond, so the order is the same).
-    starts = {mid: [r["created_at"].timestamp() for r in rs] for mid, rs in given.items()}
-    short: list[tuple[Membership, QuotaPeriod, list[dict], list[dict], datetime | None]] = []
-    for qp, (lo_p, hi_p) in zip(periods, bounds, strict=True):
-        lo_p, hi_p = lo_p.timestamp(), hi_p.timestamp()
-        until = Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1] if qp.consent_until else None
-        for pk, m in members.items():
-            if in_grace(m, qp.rules, qp.period.start):
-                continue
-            if qp.rules.exempt_on_leave and on_leave_during(leave.get(pk, []), qp.period):
-                continue  # on leave for some of the period: excused from its quota
-            rs, at = given.get(pk, []), starts.get(pk, [])
-            in_period = rs[bisect_left(at, lo_p):bisect_left(at, hi_p)]
-            flags = [_counts(r, qp.rules.quota_counts, until) for r in in_period]
-            if sum(flags) < qp.rules.referral_quota:
-                short.append((m, qp, [r for r, ok in zip(in_period, flags, strict=True) if ok],
-                              [r for r, ok in zip(in_period, flags, strict=True) if not ok], until))
-    # Members with a standing quota fine too: if it is withdrawn, its referrals say why.
-    fined = {f.membership_id for f in standing if f.kind == Fine.Kind.QUOTA}
-    seen = {pk: given.get(pk, []) for pk in {m.pk for m, *_ in short} | fined}
     out = []
-    for m, qp, counted, not_counted, _until in short:
+    for m, qp in short:
+        _, lo_p, hi_p, _, until = rows[row_of[(cid, qp)]]
+        in_period = [r for r in given.get(m.pk, []) if lo_p <= r["created_at"] < hi_p]
+        flags = [_counts(r, qp.rules.quota_counts, until) for r in in_period]
+        counted = [r for r, ok in zip(in_period, flags, strict=True) if ok]
+        not_counted = [r for r, ok in zip(in_period, flags, strict=True) if not ok]
         rules = qp.rules
         amount = rules.fine_quota
         out.append(
@@ -959,7 +1041,7 @@ def _quota(s: _Scope, members, periods, bounds, given, leave, standing) -> tuple
                 evidence_referrals=counted + not_counted,
             )
         )
-    return out, seen
+    return out
 
 
 def _counts(referral: dict, counts: str, consent_until=None) -> bool:
