@@ -18,6 +18,7 @@ from django.utils import timezone
 from chapters.models import Chapter
 from enforcement.formatting import money
 from home.navigation import url_for
+from leadsgroups.prepared import Param, Statement
 from members.models import Membership
 
 OVERSEEN_PER_PAGE = 20
@@ -146,6 +147,40 @@ def dashboard_attention(*, user, chapters: list[Chapter], oversees: bool, region
 _KINDS = ["active", "referral", "one-to-one", "fine", "case"]  # the order they are listed in
 
 
+def _seat_counts_statement() -> Statement:
+    """What `_seat_counts` asks, prepared once per connection (leadsgroups.prepared): on every dashboard
+    view, PostgreSQL took longer to plan this UNION ALL than to answer it."""
+    from enforcement.models import ExpulsionCase, Fine
+    from referrals.models import OneToOne, Referral
+
+    # only table names and the statement's own fields are formatted in; every value is a parameter
+    sql = f"""
+        SELECT 'active', chapter_id, COUNT(*), CAST(NULL AS NUMERIC), '' FROM {Membership._meta.db_table}
+         WHERE chapter_id {{chapters}} AND status = {{active}} GROUP BY chapter_id
+        UNION ALL
+        SELECT 'referral', receiver_id, COUNT(*), CAST(NULL AS NUMERIC), '' FROM {Referral._meta.db_table}
+         WHERE receiver_id {{seats}} AND status {{open}} AND (status = {{given}} OR stale_since IS NOT NULL)
+         GROUP BY receiver_id
+        UNION ALL
+        SELECT 'one-to-one', other_id, COUNT(*), CAST(NULL AS NUMERIC), '' FROM {OneToOne._meta.db_table}
+         WHERE other_id {{seats}} AND status = {{pending}} GROUP BY other_id
+        UNION ALL
+        SELECT 'fine', membership_id, COUNT(*), SUM(amount), currency FROM {Fine._meta.db_table}
+         WHERE membership_id {{seats}} AND status = {{unpaid}} AND amount > 0 GROUP BY membership_id, currency
+        UNION ALL
+        SELECT 'case', membership_id, id, CAST(NULL AS NUMERIC), '' FROM {ExpulsionCase._meta.db_table}
+         WHERE membership_id {{seats}} AND status = {{case_open}}
+    """  # noqa: S608
+    return Statement("lg_dashboard_seat_counts", sql, [
+        Param("chapters", "bigint", many=True), Param("active", "text"), Param("seats", "bigint", many=True),
+        Param("open", "text", many=True), Param("given", "text"), Param("pending", "text"),
+        Param("unpaid", "text"), Param("case_open", "text"),
+    ])
+
+
+_SEAT_COUNTS: Statement | None = None
+
+
 def _seat_counts(seat_ids: list[int], chapter_ids: list[int]) -> list[tuple]:
     """(kind, seat, n, total, currency) for what waits on the person's seats, in one UNION ALL query.
 
@@ -156,45 +191,19 @@ def _seat_counts(seat_ids: list[int], chapter_ids: list[int]) -> list[tuple]:
     from enforcement.models import ExpulsionCase, Fine
     from referrals.models import OneToOne, Referral
 
+    global _SEAT_COUNTS
     if not seat_ids:
         return []
-    # One UNION ALL in plain SQL: this runs on every dashboard view, and the ORM took longer to build the
-    # statement (four querysets, a union) than the database took to answer it.
-    referral, one, fine, case = (Referral._meta, OneToOne._meta, Fine._meta, ExpulsionCase._meta)
-    marks = ", ".join(["%s"] * len(seat_ids))
-    chapter_marks = ", ".join(["%s"] * len(chapter_ids))
-    open_marks = ", ".join(["%s"] * len(Referral.OPEN_STATUSES))
-    # only table names and placeholders are formatted in; every value is a parameter
-    sql = f"""
-        SELECT 'active', chapter_id, COUNT(*), CAST(NULL AS NUMERIC), '' FROM {Membership._meta.db_table}
-         WHERE chapter_id IN ({chapter_marks}) AND status = %s GROUP BY chapter_id
-        UNION ALL
-        SELECT 'referral', receiver_id, COUNT(*), CAST(NULL AS NUMERIC), '' FROM {referral.db_table}
-         WHERE receiver_id IN ({marks}) AND status IN ({open_marks}) AND (status = %s OR stale_since IS NOT NULL)
-         GROUP BY receiver_id
-        UNION ALL
-        SELECT 'one-to-one', other_id, COUNT(*), CAST(NULL AS NUMERIC), '' FROM {one.db_table}
-         WHERE other_id IN ({marks}) AND status = %s GROUP BY other_id
-        UNION ALL
-        SELECT 'fine', membership_id, COUNT(*), SUM(amount), currency FROM {fine.db_table}
-         WHERE membership_id IN ({marks}) AND status = %s AND amount > 0 GROUP BY membership_id, currency
-        UNION ALL
-        SELECT 'case', membership_id, id, CAST(NULL AS NUMERIC), '' FROM {case.db_table}
-         WHERE membership_id IN ({marks}) AND status = %s
-    """  # noqa: S608
-    params = [
-        *chapter_ids, Membership.Status.ACTIVE,
-        *seat_ids, *Referral.OPEN_STATUSES, Referral.Status.GIVEN,
-        *seat_ids, OneToOne.Status.PENDING,
-        *seat_ids, Fine.Status.OPEN,
-        *seat_ids, ExpulsionCase.Status.OPEN,
+    if _SEAT_COUNTS is None:
+        _SEAT_COUNTS = _seat_counts_statement()
+    rows = [
+        (kind, seat, n, None if total is None else Decimal(str(total)).quantize(Decimal("0.01")), currency)
+        for kind, seat, n, total, currency in _SEAT_COUNTS.run(
+            chapters=chapter_ids, active=Membership.Status.ACTIVE, seats=seat_ids, open=Referral.OPEN_STATUSES,
+            given=Referral.Status.GIVEN, pending=OneToOne.Status.PENDING, unpaid=Fine.Status.OPEN,
+            case_open=ExpulsionCase.Status.OPEN,
+        )
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = [
-            (kind, seat, n, None if total is None else Decimal(str(total)).quantize(Decimal("0.01")), currency)
-            for kind, seat, n, total, currency in cursor.fetchall()
-        ]
     return sorted(rows, key=lambda row: (_KINDS.index(row[0]), row[1], row[2]))
 
 

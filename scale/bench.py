@@ -522,7 +522,7 @@ def _check_signed_in(base: str, path: str, cookie: str) -> None:
     """A redirect to the login page would count as a success for wrk: make sure the page answers 200."""
     host, port = base.removeprefix("http://").split(":")
     conn = HTTPConnection(host, int(port), timeout=30)
-    conn.request("GET", path, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={cookie}"})
+    conn.request("GET", path, headers={"Cookie": cookie})
     response = conn.getresponse()
     response.read()
     conn.close()
@@ -534,7 +534,7 @@ def _wrk(url: str, cookie: str, seconds: int, concurrency: int) -> dict:
     threads = max(1, min(2, concurrency))
     out = subprocess.run(  # noqa: S603 - our own command line
         ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "10s",  # noqa: S607 - on PATH
-         "-H", f"Cookie: {settings.SESSION_COOKIE_NAME}={cookie}", url],
+         "-H", f"Cookie: {cookie}", url],
         capture_output=True, text=True, check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -619,7 +619,10 @@ def _throughput(args: BenchArgs, log) -> dict:
     _, member = _people(big)
     secret_key = secrets.token_urlsafe(48)
     with override_settings(SECRET_KEY=secret_key), _gunicorn(args.gunicorn_workers, secret_key) as base:
-        cookie = _session_cookie(member.user)
+        # The cookies a signed-in browser sends: its session and the CSRF cookie its first page set (without
+        # it, every dashboard view would make a new CSRF secret and set the cookie again, as on a first visit).
+        cookie = (f"{settings.SESSION_COOKIE_NAME}={_session_cookie(member.user)}; "
+                  f"{settings.CSRF_COOKIE_NAME}={secrets.token_hex(16)}")
         for path in (reverse("dashboard"), "/bench/bare-auth/"):
             _check_signed_in(base, path, cookie)
         dashboard = _wrk(base + reverse("dashboard"), cookie, args.load_seconds, args.concurrency)
@@ -632,7 +635,7 @@ def _throughput(args: BenchArgs, log) -> dict:
         "dashboard_rps": dashboard["rps"], "bare_auth_rps": bare["rps"], "referral_rps": referrals["rps"],
         "errors": dashboard["errors"] + bare["errors"] + referrals["errors"],
         "lost_or_duplicated": referrals["lost"] + referrals["duplicated"],
-        "load_tool": {"get": "wrk (keep-alive, fixed connections and duration)",
+        "load_tool": {"get": "wrk (keep-alive, fixed connections and duration; session and CSRF cookies)",
                       "referral_post": "python threads, one signed-in member each (every POST's marker and answer known)"},
         "concurrency": args.concurrency, "seconds": args.load_seconds, "gunicorn_workers": args.gunicorn_workers,
         "detail": {"dashboard": dashboard, "bare_auth": bare, "referrals": referrals,
