@@ -20,7 +20,7 @@ from referrals import selectors, services
 from referrals.forms import (
     EducationForm,
     EraseForm,
-    ErasureFindForm,
+    ErasureRequestForm,
     OneToOneForm,
     PeriodForm,
     ReferralForm,
@@ -364,17 +364,32 @@ def referral_erase(request, referral_id):
 @prospect_data
 @chapter_view(Need.LEADERSHIP)
 def referral_erase_find(request):
-    """Find the referrals to erase from the contact a prospect gave in their request."""
-    form = ErasureFindForm(request.GET or None)
-    found = None
-    if form.is_bound and form.is_valid():
-        found = selectors.referrals_for_erasure_request(
-            chapter=request.chapter, contact=form.cleaned_data["contact"]
-        )
+    """A prospect's erasure request: how many referrals hold the contact they gave, then erase them all.
+
+    Nothing about those referrals is shown (not who gave them, to whom, or how they went): the
+    request's reference and the contact are posted, never put in a URL, and both steps are audited.
+    """
+    chapter = request.chapter
+    form = ErasureRequestForm(request.POST or None)
+    count = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        args = {"chapter": chapter, "contact": data["contact"], "reference": data["reference"],
+                "access": request.access, "actor": request.user}
+        if request.POST.get("action") == "erase":
+            erased = services.erasure_request_erase(**args)
+            done = (
+                f"prospect data erased from {erased} referral{'s' if erased != 1 else ''}."
+                if erased
+                else "no referral holds that contact any more; nothing was erased."
+            )
+            messages.success(request, f"Erasure request {data['reference']}: {done}")
+            return redirect("referrals:erase-find", chapter.slug)
+        count = services.erasure_request_count(**args)
     return render(
         request,
         "referrals/referral_erase_find.html",
-        {"chapter": request.chapter, "form": form, "found": found},
+        {"chapter": chapter, "form": form, "count": count},
         status=422 if form.is_bound and form.errors else 200,
     )
 
