@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
+from leadsgroups.admin_privacy import HiddenFieldsAdmin
 from meetings.models import (
     Attendance,
     CalendarFeed,
@@ -76,11 +77,11 @@ class TestimonialAdmin(LargeTableAdmin):
 
 
 @admin.register(CalendarFeed)
-class CalendarFeedAdmin(admin.ModelAdmin):
+class CalendarFeedAdmin(HiddenFieldsAdmin):
     list_display = ["user", "created_at"]
     list_select_related = ["user"]
     raw_id_fields = ["user"]
-    exclude = ["token"]
+    exclude = ["token"]  # the feed's secret: neither shown nor filterable (`?token__startswith=` is refused)
 
 
 @admin.register(ChapterMeetingSettings)

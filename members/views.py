@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from leadsgroups.security_headers import prospect_data
 from members import outbox, selectors, services
 from members.audit_display import audit_changes_attach
 from members.forms import AcceptInvitationForm, ProfileForm
@@ -141,6 +142,7 @@ def _require_org_admin(user) -> None:
         raise PermissionDenied("Only organisation admins may see the email outbox.")
 
 
+@prospect_data  # consent requests are emailed to prospects: their addresses are listed here
 @login_required
 def outbox_list(request):
     """The email outbox for organisation admins: what failed and why, what waits, what went."""

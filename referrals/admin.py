@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
+from leadsgroups.admin_privacy import HiddenFieldsAdmin
 from referrals.models import ConsentRequest, EducationCredit, OneToOne, Referral, ReferralEvent, ThankYou
 
 
@@ -20,8 +21,11 @@ class ReferralEventInline(admin.TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(LargeTableAdmin):
-    """Over a million rows: newest first from the created_at index; chapters found by name."""
+class ReferralAdmin(HiddenFieldsAdmin, LargeTableAdmin):
+    """Over a million rows: newest first from the created_at index; chapters found by name.
+
+    Prospect fields are hidden, and so not filterable either: `?prospect_name__istartswith=…` is refused.
+    """
 
     list_display = ["pk", "chapter", "giver", "receiver", "kind", "status", "consent", "created_at"]
     list_filter = ["status", "kind", "consent", ChapterFilter]

@@ -189,11 +189,19 @@ class EraseForm(forms.Form):
     )
 
 
-class ErasureFindForm(SingleLineFormMixin, forms.Form):
+class ErasureRequestForm(SingleLineFormMixin, forms.Form):
+    """A prospect's request to be erased: its reference, and the contact it gave."""
+
+    reference = forms.CharField(
+        max_length=120,
+        label="Reference of the erasure request",
+        help_text="Your ticket or letter number, or how and when it came (“email of 3 March to privacy@”). "
+        "It is kept in the audit trail: do not put the prospect's name or contact in it.",
+    )
     contact = forms.CharField(
         max_length=254,
         label="The prospect's email address or phone number",
-        help_text="As given in their request. Only referrals with exactly this contact are listed.",
+        help_text="As given in their request. Only referrals with exactly this contact are counted.",
     )
 
     def clean_contact(self):
@@ -201,6 +209,18 @@ class ErasureFindForm(SingleLineFormMixin, forms.Form):
         if "@" not in contact and sum(c.isdigit() for c in contact) < 6:
             raise forms.ValidationError("Enter a full email address, or a phone number with at least 6 digits.")
         return contact
+
+    def clean(self):
+        data = super().clean()
+        reference, contact = data.get("reference", ""), data.get("contact", "")
+        digits = "".join(c for c in contact if c.isdigit())
+        if contact and (
+            contact.casefold() in reference.casefold()
+            or ("@" not in contact and digits in "".join(c for c in reference if c.isdigit()))
+        ):
+            # The reference outlives the erasure in the audit trail; the contact must not.
+            self.add_error("reference", "Leave the prospect's contact out of the reference: it is kept after the erasure.")
+        return data
 
 
 class MemberChoiceField(forms.ModelChoiceField):

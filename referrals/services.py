@@ -19,6 +19,7 @@ from members.models import Membership, Notification, OutboundEmail
 from members.notifications import notification_send
 from members.outbox import email_queue, emails_erase
 from members.signals import notifications_read
+from referrals import selectors
 from referrals.models import (
     MAX_CLOSED_VALUE,
     ConsentRequest,
@@ -546,6 +547,64 @@ def referral_prospect_erase(*, referral: Referral, access, reason: str, actor=No
         actor = access.membership.user
     _erase(referral=referral, actor=actor, reason=reason.strip())
     return referral
+
+
+def _erasure_access(access, reference: str) -> str:
+    if not access.is_leadership:
+        raise PermissionDenied("Only chapter leadership or an admin can handle an erasure request.")
+    reference = reference.strip()
+    if not reference:
+        raise ValidationError({"reference": "Give the erasure request's reference."})
+    return reference
+
+
+@transaction.atomic
+def erasure_request_count(*, chapter, contact: str, reference: str, access, actor) -> int:
+    """How many of the chapter's referrals hold the contact an erasure request gave; the look-up is audited.
+
+    Only the number comes back: the person handling the request (often an admin, who sees no
+    prospects) learns nothing about who referred the prospect, to whom, or how it went.
+    """
+    reference = _erasure_access(access, reference)
+    count = len(selectors.referrals_for_erasure_request(chapter=chapter, contact=contact))
+    audit_record(
+        actor=actor,
+        action="referral.erasure_request_counted",
+        target=chapter,
+        chapter=chapter,
+        summary=f"Erasure request: {count} referral{'s' if count != 1 else ''} hold the contact given",
+        after={"referrals_matched": count},  # the contact itself is never kept
+        reason=f"Erasure request {reference}",
+    )
+    return count
+
+
+@transaction.atomic
+def erasure_request_erase(*, chapter, contact: str, reference: str, access, actor) -> int:
+    """Erase the prospect data of every referral of the chapter holding the contact; returns how many.
+
+    Each referral's erasure is audited as one erased by hand is, with the request's reference as
+    its reason, and one more event records the request as a whole.
+    """
+    reference = _erasure_access(access, reference)
+    reason = f"Erasure request {reference}"
+    erased = []
+    for found in selectors.referrals_for_erasure_request(chapter=chapter, contact=contact):
+        referral = _locked(found)
+        if referral.is_erased:  # erased by someone else since it was found
+            continue
+        _erase(referral=referral, actor=actor, reason=reason)
+        erased.append(referral.pk)
+    audit_record(
+        actor=actor,
+        action="referral.erasure_request_erased",
+        target=chapter,
+        chapter=chapter,
+        summary=f"Erasure request: prospect data of {len(erased)} referral{'s' if len(erased) != 1 else ''} erased",
+        after={"referrals_erased": erased},
+        reason=reason,
+    )
+    return len(erased)
 
 
 # One-to-ones and education --------------------------------------------------------------------

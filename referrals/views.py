@@ -13,13 +13,14 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.access import Need, chapter_view
+from leadsgroups.security_headers import prospect_data
 from members.models import Membership
 from members.selectors import with_email_state
 from referrals import selectors, services
 from referrals.forms import (
     EducationForm,
     EraseForm,
-    ErasureFindForm,
+    ErasureRequestForm,
     OneToOneForm,
     PeriodForm,
     ReferralForm,
@@ -82,6 +83,7 @@ def referral_new_any(request):
     return render(request, "referrals/choose_chapter.html", {"seats": seats})
 
 
+@prospect_data
 @chapter_view(Need.MEMBER)
 def referral_new(request):
     chapter = request.chapter
@@ -162,16 +164,19 @@ def _list(request, box: str):
     )
 
 
+@prospect_data
 @chapter_view(Need.MEMBER)
 def inbox(request):
     return _list(request, "inbox")
 
 
+@prospect_data
 @chapter_view(Need.MEMBER)
 def outbox(request):
     return _list(request, "outbox")
 
 
+@prospect_data
 @chapter_view(Need.MEMBER)
 def chapter_list(request):
     return _list(request, "all")
@@ -180,6 +185,7 @@ def chapter_list(request):
 # One referral ---------------------------------------------------------------------------------
 
 
+@prospect_data
 @chapter_view(Need.MEMBER)
 def referral_detail(request, referral_id):
     referral = _referral(request, referral_id)
@@ -222,6 +228,7 @@ def referral_detail(request, referral_id):
     )
 
 
+@prospect_data
 @require_POST
 @chapter_view(Need.MEMBER)
 def referral_status(request, referral_id):
@@ -264,6 +271,7 @@ def referral_status(request, referral_id):
     return redirect("referrals:detail", request.chapter.slug, referral.pk)
 
 
+@prospect_data
 @chapter_view(Need.MEMBER)
 def referral_won(request, referral_id):
     referral = _referral(request, referral_id)
@@ -330,6 +338,7 @@ def consent_request(request, referral_id):
     return redirect("referrals:detail", request.chapter.slug, referral.pk)
 
 
+@prospect_data
 @chapter_view(Need.LEADERSHIP)
 def referral_erase(request, referral_id):
     referral = _referral(request, referral_id)
@@ -352,19 +361,35 @@ def referral_erase(request, referral_id):
     )
 
 
+@prospect_data
 @chapter_view(Need.LEADERSHIP)
 def referral_erase_find(request):
-    """Find the referrals to erase from the contact a prospect gave in their request."""
-    form = ErasureFindForm(request.GET or None)
-    found = None
-    if form.is_bound and form.is_valid():
-        found = selectors.referrals_for_erasure_request(
-            chapter=request.chapter, contact=form.cleaned_data["contact"]
-        )
+    """A prospect's erasure request: how many referrals hold the contact they gave, then erase them all.
+
+    Nothing about those referrals is shown (not who gave them, to whom, or how they went): the
+    request's reference and the contact are posted, never put in a URL, and both steps are audited.
+    """
+    chapter = request.chapter
+    form = ErasureRequestForm(request.POST or None)
+    count = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        args = {"chapter": chapter, "contact": data["contact"], "reference": data["reference"],
+                "access": request.access, "actor": request.user}
+        if request.POST.get("action") == "erase":
+            erased = services.erasure_request_erase(**args)
+            done = (
+                f"prospect data erased from {erased} referral{'s' if erased != 1 else ''}."
+                if erased
+                else "no referral holds that contact any more; nothing was erased."
+            )
+            messages.success(request, f"Erasure request {data['reference']}: {done}")
+            return redirect("referrals:erase-find", chapter.slug)
+        count = services.erasure_request_count(**args)
     return render(
         request,
         "referrals/referral_erase_find.html",
-        {"chapter": request.chapter, "form": form, "found": found},
+        {"chapter": chapter, "form": form, "count": count},
         status=422 if form.is_bound and form.errors else 200,
     )
 
@@ -424,6 +449,7 @@ def csv_safe(value) -> str:
     return text
 
 
+@prospect_data
 @chapter_view(Need.MEMBER)
 def referral_export(request):
     chapter = request.chapter
@@ -629,6 +655,7 @@ def education(request):
 # The prospect's consent page (public: the token is the only key) ------------------------------
 
 
+@prospect_data
 def consent_page(request, token: str):
     consent_request = services.consent_request_for_token(token)
     if consent_request is None:

@@ -2,7 +2,9 @@
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.contrib.staticfiles import finders
 from django.utils import timezone
 
 from referrals.models import Referral, ThankYou
@@ -136,4 +138,6 @@ def test_leaderboard_on_a_phone_keeps_the_won_and_tyfcb_columns(client, personas
     head = html[html.index('data-testid="leaderboard"') :]
     head = head[: head.index("</thead>")]
     assert "<th>Won</th>" in head and "<th>TYFCB</th>" in head and '<th class="hide-sm">Received</th>' in head
-    assert ".leaderboard td { padding-inline" in html  # narrower cells: 390 px wide without scrolling
+    # narrower cells: 390 px wide without scrolling (in the app's stylesheet: the CSP allows no inline style)
+    assert 'class="striped leaderboard"' in html and "css/app.css" in html
+    assert ".leaderboard td { padding-inline" in Path(finders.find("css/app.css")).read_text()

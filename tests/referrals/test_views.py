@@ -472,44 +472,121 @@ def test_the_django_admin_does_not_show_prospect_data(client, personas):
     assert not inline.has_add_permission(response.wsgi_request, referral)  # history is not typed in
 
 
+def _erasure(client, personas, contact, action="count", reference="REQ-2026-17"):
+    return client.post(
+        personas.url("referrals:erase-find"), {"reference": reference, "contact": contact, "action": action}
+    )
+
+
 @pytest.mark.parametrize("who", ["org_admin", "region_staff", "president"])
-def test_erasure_request_finds_the_referrals_by_the_prospects_contact_without_showing_them(
+def test_erasure_request_counts_the_referrals_holding_the_contact_without_showing_them(
     client, personas, who
 ):
-    """An admin, who sees no prospects, finds what to erase from the contact the prospect gave."""
+    """An admin, who sees no prospects, learns only how many referrals hold the contact a request gave."""
+    from members.models import AuditEvent
+
     by_email = _matrix_referral(personas, prospect_phone="")
     by_phone = _matrix_referral(personas, prospect_email="", prospect_phone="+44 (7700) 900-123")
-    other = ReferralFactory(
+    ReferralFactory(
         giver=personas.member2, receiver=personas.member, prospect_email="else@x.example", prospect_phone="0123 456789"
     )
-    erased = _matrix_referral(personas, prospect_erased_at="2026-01-01T00:00Z")
+    _matrix_referral(personas, prospect_erased_at="2026-01-01T00:00Z")  # already erased: not counted
     personas.login(client, who)
     assert personas.url("referrals:erase-find") in client.get(personas.url("referrals:chapter-list")).content.decode()
-    find = personas.url("referrals:erase-find")
-    response = client.get(find, {"contact": " PETRA@prospect.example "})
-    found = [r.pk for r in response.context["found"]]
-    assert found == [by_email.pk]
-    assert personas.url("referrals:erase", by_email.pk) in response.content.decode()
-    found = [r.pk for r in client.get(find, {"contact": "447700900123"}).context["found"]]
-    assert found == [by_phone.pk]  # digits match however the phone was typed
-    assert client.get(find, {"contact": "nobody@x.example"}).context["found"] == []
-    assert other.pk not in found and erased.pk not in found
-    content = client.get(find, {"contact": "petra@prospect.example"}).content
-    for secret in (b"Petra Prospect", b"secret note", b"else@x.example"):
-        assert secret not in content
+    response = _erasure(client, personas, " PETRA@prospect.example ")
+    assert response.status_code == 200 and response.context["count"] == 1
+    content = response.content
+    assert b"1 referral holds this contact" in content
+    for secret in (b"Petra Prospect", b"secret note", b"else@x.example", b"Mona Member", b"Max Member"):
+        assert secret not in content, secret
+    for referral in (by_email, by_phone):  # no link to either referral
+        assert personas.url("referrals:detail", referral.pk).encode() not in content
+        assert personas.url("referrals:erase", referral.pk).encode() not in content
+    assert _erasure(client, personas, "447700900123").context["count"] == 1  # a phone's digits, however typed
+    assert _erasure(client, personas, "nobody@x.example").context["count"] == 0
+    events = AuditEvent.objects.filter(action="referral.erasure_request_counted").order_by("pk")
+    assert [e.after["referrals_matched"] for e in events] == [1, 1, 0]
+    event = events[0]
+    assert event.actor == personas.user(who) and event.chapter == personas.chapter
+    assert event.reason == "Erasure request REQ-2026-17"
+    for e in events:  # the contact itself is not kept
+        assert "petra" not in str(e.before) + str(e.after) + e.summary + e.reason
+        assert "7700" not in str(e.after) + e.summary + e.reason
 
 
-def test_erasure_search_needs_a_full_contact(client, personas):
+@pytest.mark.parametrize("who", ["org_admin", "president"])
+def test_erasure_request_erases_every_referral_holding_the_contact_in_one_action(client, personas, who):
+    from members.models import AuditEvent
+
+    first = _matrix_referral(personas)
+    second = ReferralFactory(giver=personas.member2, receiver=personas.member)  # same prospect, another giver
+    other = ReferralFactory(giver=personas.member2, receiver=personas.member, prospect_email="else@x.example",
+                            prospect_phone="0123 456789", prospect_name="Else Where")
+    personas.login(client, who)
+    page = _erasure(client, personas, "petra@prospect.example").content.decode()
+    assert "2 referrals hold this contact" in page and "Erase the prospect data of all 2 referrals" in page
+    response = _erasure(client, personas, "petra@prospect.example", action="erase")
+    assert response.status_code == 302 and response.url == personas.url("referrals:erase-find")
+    for referral in (first, second):
+        referral.refresh_from_db()
+        assert referral.is_erased and referral.prospect_name == referral.prospect_email == referral.notes == ""
+        event = AuditEvent.objects.get(action="referral.prospect_erased", target_id=str(referral.pk))
+        assert event.actor == personas.user(who) and event.reason == "Erasure request REQ-2026-17"
+        assert referral.events.get(action="erased").note == "Erasure request REQ-2026-17"
+    other.refresh_from_db()
+    assert not other.is_erased and other.prospect_name == "Else Where"
+    summary = AuditEvent.objects.get(action="referral.erasure_request_erased")
+    assert sorted(summary.after["referrals_erased"]) == sorted([first.pk, second.pk])
+    assert summary.reason == "Erasure request REQ-2026-17" and summary.chapter == personas.chapter
+    after = client.get(response.url).content.decode()
+    assert "Erasure request REQ-2026-17: prospect data erased from 2 referrals." in after
+    # done twice (a double tap): nothing more to erase, and it says so
+    _erasure(client, personas, "petra@prospect.example", action="erase")
+    assert "nothing was erased" in client.get(response.url).content.decode()
+    assert AuditEvent.objects.filter(action="referral.prospect_erased").count() == 2
+
+
+@pytest.mark.parametrize(
+    "reference,contact",
+    [
+        ("", "petra@prospect.example"),
+        ("REQ-1", "77"),
+        ("REQ-1", ""),
+        ("Asked by PETRA@prospect.example", "petra@prospect.example"),
+        ("Call back on +44 7700 900123", "+44 (7700) 900-123"),
+    ],
+)
+def test_erasure_request_needs_a_reference_without_the_contact_and_a_full_contact(
+    client, personas, reference, contact
+):
+    from members.models import AuditEvent
+
+    referral = _matrix_referral(personas)
+    personas.login(client, "org_admin")
+    for action in ("count", "erase"):
+        response = _erasure(client, personas, contact, action=action, reference=reference)
+        assert response.status_code == 422 and response.context["count"] is None
+    referral.refresh_from_db()
+    assert not referral.is_erased
+    assert not AuditEvent.objects.filter(action__startswith="referral.erasure").exists()
+
+
+def test_the_erasure_page_takes_no_contact_from_the_address_bar(client, personas):
     _matrix_referral(personas)
     personas.login(client, "org_admin")
-    response = client.get(personas.url("referrals:erase-find"), {"contact": "77"})
-    assert response.status_code == 422 and response.context["found"] is None
+    response = client.get(personas.url("referrals:erase-find"), {"contact": "petra@prospect.example"})
+    assert response.status_code == 200 and response.context["count"] is None
+    assert b"petra@prospect.example" not in response.content  # the contact goes in a POST, never a URL
 
 
-def test_a_plain_member_has_no_erasure_search(client, personas):
+def test_a_plain_member_has_no_erasure_request_page(client, personas):
+    referral = _matrix_referral(personas)
     personas.login(client, "member")
     assert personas.url("referrals:erase-find") not in client.get(personas.url("referrals:chapter-list")).content.decode()
-    assert client.get(personas.url("referrals:erase-find"), {"contact": "petra@prospect.example"}).status_code == 403
+    assert client.get(personas.url("referrals:erase-find")).status_code == 403
+    assert _erasure(client, personas, "petra@prospect.example", action="erase").status_code == 403
+    referral.refresh_from_db()
+    assert not referral.is_erased
 
 
 def test_the_chapter_list_pages_through_every_referral_keeping_the_filter(client, personas):
