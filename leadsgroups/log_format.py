@@ -106,6 +106,8 @@ def logging_config(*, fmt: str, level: str, task_lines: bool) -> dict:
         },
         "handlers": {
             "console": {"class": "logging.StreamHandler", "formatter": fmt, "filters": ["context", "refusals_once"]},
+            # Not no handler: a record no handler takes goes to Python's last resort, printed bare on stderr.
+            "discard": {"class": "logging.NullHandler"},
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
@@ -113,7 +115,7 @@ def logging_config(*, fmt: str, level: str, task_lines: bool) -> dict:
             # who get Sentry and the task alerts instead): here they reach the root's handler only, once.
             "django": {"handlers": [], "propagate": True},
             # runserver's line per request: the request line says the same.
-            "django.server": {"handlers": [], "propagate": False},
+            "django.server": {"handlers": ["discard"], "propagate": False},
             "django.db.backends": {"level": "INFO"},
             "celery.app.trace": {"filters": ["celery_failure_once"], **task_level},
             "celery.worker.strategy": task_level,

@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "enforcement",
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
-    "ops",  # operations: the Background work page, its task runs and alerts
+    "ops",  # operations: the Background work page, task runs and alerts, the development outbox
 ]
 
 MIDDLEWARE = [
@@ -164,10 +164,13 @@ LEADSGROUPS_OPEN_SIGNUP = env.bool("LEADSGROUPS_OPEN_SIGNUP", default=False)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
 # Email -----------------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url(
-    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
-)
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+# Development without EMAIL_URL: each email is kept in var/dev-outbox/, read at /dev/outbox/, and
+# logged in one line (ops/dev_email.py).
+DEV_OUTBOX_DIR = VAR_DIR / "dev-outbox"
+if DEBUG and not env.str("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "ops.dev_email.DevOutboxBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadsgroups <noreply@leadsgroups.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -175,7 +178,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Embedded default: the filesystem transport, so a newcomer runs a real worker and beat with
 # no broker to install. It loses a task whose worker is killed outright; every sweep re-derives
 # its work from the database, so the next run repairs that.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# With a host name: kombu warns "No hostname was supplied" about a bare `filesystem://`.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_URL = "filesystem://localhost/"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"

@@ -30,6 +30,7 @@ urlpatterns = [
     path("outbox/", member_views.outbox_list, name="outbox"),
     path("outbox/retry/", member_views.outbox_retry, name="outbox-retry"),
     path("healthz", healthz, name="healthz"),
+    path("", include("ops.urls")),  # /dev/outbox/: development only (404 unless DEBUG)
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

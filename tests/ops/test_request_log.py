@@ -128,3 +128,35 @@ def test_the_500_page_renders_without_the_request_or_context_processors():
     html = loader.get_template("500.html").render({"request_id": "abc123def456"})
     assert "<code>abc123def456</code>" in html
     assert "Something went wrong" in html
+
+
+def test_runservers_own_request_line_is_not_printed_beside_ours(tmp_path):
+    """`make run`: runserver logs each request on django.server; the request line already says it.
+
+    In a process of its own, as `manage.py runserver` configures logging (pytest adds handlers of its own).
+    """
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    script = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('django.server').warning('\"GET /nope/ HTTP/1.1\" 404 6418'); "
+        "logging.getLogger('leadsgroups.request').warning('GET /nope/ 404 3.1ms')"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "leadsgroups.settings", "DEBUG": "1", "TESTING": "0",
+           "LEADSGROUPS_VAR_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], cwd=settings.BASE_DIR, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == ["WARNING leadsgroups.request: GET /nope/ 404 3.1ms"]
+
+
+def test_djangos_records_print_once_through_the_root_handler():
+    """Django's own console handler (DEBUG only) would print every django.* record a second time."""
+    import logging
+
+    assert logging.getLogger("django").handlers == []
+    assert logging.getLogger("django").propagate
