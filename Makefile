@@ -29,14 +29,16 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
+# `make run`: the database migrated and seeded (seed_demo's report in var/seed_demo.log), then web,
+# worker and beat under honcho; the `ready` process prints the URL and the demo logins last, once
+# all are up (ops/management/commands/dev_ready.py).
 run: install
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	$(DEV_ENV) $(BIN)/python manage.py schedule_meetings
-	@echo ""
-	@echo "  Leadsgroups is starting at http://127.0.0.1:$(PORT)/  (web, Celery worker and beat; Ctrl-C stops all)"
-	@echo ""
-	PATH=$(CURDIR)/$(BIN):$$PATH $(DEV_ENV) PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+	@echo "Preparing the database (migrations, demo data, meetings)..."
+	@$(DEV_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(DEV_ENV) $(BIN)/python manage.py seed_demo > "$${LEADSGROUPS_VAR_DIR:-var}/seed_demo.log"
+	@$(DEV_ENV) $(BIN)/python manage.py schedule_meetings > /dev/null
+	@echo "Starting web, Celery worker and beat; the URL and demo logins follow once all are up."
+	@PATH=$(CURDIR)/$(BIN):$$PATH $(DEV_ENV) DEV_PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -49,6 +49,11 @@ BEAT_SCHEDULE = {
         "task": "members.tasks.retention_prune_task",
         "schedule": crontab(hour=3, minute=40),
     },
+    # The Background work page's rows (ops/models.py TaskRun): runs past TASK_RUN_RETENTION_DAYS.
+    "task-runs-prune": {
+        "task": "ops.tasks.task_runs_prune_task",
+        "schedule": crontab(hour=3, minute=50),
+    },
     # Probation decided on an expulsion case whose last day has passed (chapter time): back to active,
     # audited, member and president told. Idempotent: a lifted case is marked and skipped.
     "enforcement-probations-lift": {

@@ -1,7 +1,14 @@
 import os
 
 from celery import Celery
-from celery.signals import beat_init, task_postrun, task_prerun, worker_init
+from celery.signals import (
+    beat_init,
+    before_task_publish,
+    setup_logging,
+    task_postrun,
+    task_prerun,
+    worker_init,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadsgroups.settings")
 
@@ -21,6 +28,50 @@ def _refuse_development_secret(**kwargs) -> None:
         require_production_secret()
     except ImproperlyConfigured as exc:
         raise SystemExit(str(exc)) from exc  # Celery logs and swallows ordinary exceptions from signals
+
+
+@setup_logging.connect
+def _logging_from_settings(**kwargs) -> None:
+    """Worker and beat log as the web does (settings.LOGGING: JSON lines with request and task ids).
+
+    A receiver of this signal stops Celery from installing its own handlers and format.
+    """
+    from logging.config import dictConfig
+
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
+
+
+# A task carries the id of the request that queued it, so its log lines can be found by that id.
+_request_ids: dict[str, object] = {}
+
+
+@before_task_publish.connect
+def _send_request_id(headers=None, **kwargs) -> None:
+    from leadsgroups.request_id import request_id_get
+
+    request_id = request_id_get()
+    if request_id and headers is not None:
+        headers.setdefault("request_id", request_id)
+
+
+@task_prerun.connect
+def _request_id_start(task_id=None, task=None, **kwargs) -> None:
+    from leadsgroups.request_id import request_id_get, request_id_set
+
+    # Run eagerly inside a request, it keeps the request's id; queued by beat or a task, its own id.
+    request_id = getattr(task.request, "request_id", None) or request_id_get() or task_id
+    _request_ids[task_id] = request_id_set(request_id)
+
+
+@task_postrun.connect
+def _request_id_stop(task_id=None, **kwargs) -> None:
+    from leadsgroups.request_id import request_id_reset
+
+    token = _request_ids.pop(task_id, None)
+    if token is not None:
+        request_id_reset(token)
 
 
 # The settable clock of the system test (leadsgroups/clock.py): each task runs at the file's time.

@@ -1,11 +1,14 @@
 """Settings for Leadsgroups, read from the environment (see README "Configuration")."""
 
 from datetime import timedelta
+from email.utils import getaddresses
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
+from leadsgroups import log_format
 from leadsgroups.beat import beat_schedule
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,9 +49,11 @@ INSTALLED_APPS = [
     "enforcement",
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
+    "ops",  # operations: the Background work page, task runs and alerts, the development outbox
 ]
 
 MIDDLEWARE = [
+    "leadsgroups.request_id.RequestIdMiddleware",  # first: every later record carries the request's id
     "django.middleware.security.SecurityMiddleware",
     "leadsgroups.security_headers.SecurityHeadersMiddleware",  # CSP and Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -160,10 +165,13 @@ LEADSGROUPS_OPEN_SIGNUP = env.bool("LEADSGROUPS_OPEN_SIGNUP", default=False)
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)
 
 # Email -----------------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url(
-    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
-)
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
+# Development without EMAIL_URL: each email is kept in var/dev-outbox/, read at /dev/outbox/, and
+# logged in one line (ops/dev_email.py).
+DEV_OUTBOX_DIR = VAR_DIR / "dev-outbox"
+if DEBUG and not env.str("EMAIL_URL", default=""):
+    EMAIL_BACKEND = "ops.dev_email.DevOutboxBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Leadsgroups <noreply@leadsgroups.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -171,7 +179,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Embedded default: the filesystem transport, so a newcomer runs a real worker and beat with
 # no broker to install. It loses a task whose worker is killed outright; every sweep re-derives
 # its work from the database, so the next run repairs that.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# With a host name: kombu warns "No hostname was supplied" about a bare `filesystem://`.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_URL = "filesystem://localhost/"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
@@ -291,13 +302,27 @@ if not DEBUG:
     # The health endpoint is polled over plain HTTP inside the container network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# Logs and errors (README "Operations") ---------------------------------------------------------
+# One line per record: JSON in production, short text in development (leadsgroups/log_format.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in log_format.FORMATS:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(log_format.FORMATS)}, not {LOG_FORMAT!r}")
+LOGGING = log_format.logging_config(
+    fmt=LOG_FORMAT,
+    level=env.str("LOG_LEVEL", default="INFO"),
+    task_lines=env.bool("LOG_TASKS", default=not DEBUG),  # a line per task run; off in the development console
+)
+# Who is emailed when a beat task fails (at most once an hour per task): "Ann <ann@x.org>, bob@y.org".
+ADMINS = [(name, address) for name, address in getaddresses(env.list("ADMINS", default=[])) if address]
+# Error reporting to Sentry (or a compatible service), only when SENTRY_DSN is set.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from leadsgroups.error_reporting import sentry_init
+
+    sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+                traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0))
+# Each run of a beat task is a row (the admin's Background work page); rows older than this are pruned.
+TASK_RUN_RETENTION_DAYS = env.int("TASK_RUN_RETENTION_DAYS", default=30)
 
 # Test runs (pytest sets TESTING=1): a fast hasher, no SSL redirect, locmem email.
 TESTING = env.bool("TESTING", default=False)

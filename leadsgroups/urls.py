@@ -30,9 +30,14 @@ urlpatterns = [
     path("outbox/", member_views.outbox_list, name="outbox"),
     path("outbox/retry/", member_views.outbox_retry, name="outbox-retry"),
     path("healthz", healthz, name="healthz"),
+    path("", include("ops.urls")),  # /dev/outbox/: development only (404 unless DEBUG)
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# The 400 and 500 pages show the request's id (the 403 and 404 pages read it from the request).
+handler400 = "leadsgroups.error_pages.bad_request"
+handler500 = "leadsgroups.error_pages.server_error"
 
 if settings.BENCH_ENDPOINTS:  # `make bench` measures a signed-in page against this one; off by default
     from scale import views as scale_views

@@ -251,6 +251,7 @@ class OutboundEmail(models.Model):
         ACCOUNT = "account", "Account (password, address)"
         NOTIFICATION = "notification", "Notification"
         REMINDER = "reminder", "Meeting reminder"
+        ALERT = "alert", "Operations alert"  # to the ADMINS: a background task failed (ops/services.py)
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -38,6 +38,9 @@ PUBLIC = {
     "calendar-feed",  # token-authenticated iCalendar feed (meetings)
     "referral-consent",  # the prospect's consent link: the token is the only key
 }
+# URLs that exist only with DEBUG on (development tools): 404 for everyone otherwise, which
+# tests/ops/test_dev_outbox.py checks along with who may use them in development.
+DEBUG_ONLY = {"ops:dev-outbox", "ops:dev-outbox-detail", "ops:dev-outbox-html"}
 # Third-party URL names with their own access control (Django admin: is_staff; allauth's
 # account pages: sign-in, sign-out, password reset and email confirmation).
 THIRD_PARTY_PREFIXES = ("admin:", "account_")

@@ -192,6 +192,12 @@ def _build(model, n: int) -> None:
         elif model is ConsentRequest:
             ConsentRequest.objects.create(referral=rf.ReferralFactory(giver=seat), token_hash=secrets.token_hex(32),
                                           sent_by=seat.user, expires_at=now + timedelta(days=7))
+        elif model.__name__ == "TaskRun":
+            from leadsgroups.beat import BEAT_SCHEDULE
+
+            entry = secrets.choice(sorted(BEAT_SCHEDULE))
+            model.objects.create(task_name=BEAT_SCHEDULE[entry]["task"], beat_entry=entry, task_id=secrets.token_hex(8),
+                                 state=secrets.choice(["succeeded", "failed"]), finished_at=now, error="ValueError: x")
         else:
             raise AssertionError(f"no rows are built for {model.__name__}: add it to _build")
 
