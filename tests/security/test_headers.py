@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from members.models import OutboundEmail
 from referrals import services as referral_services
-from tests.access_matrix import PUBLIC, THIRD_PARTY_PREFIXES, all_routes
+from tests.access_matrix import DEBUG_ONLY, PUBLIC, THIRD_PARTY_PREFIXES, all_routes
 from tests.factories import UserFactory
 from tests.referrals.factories import ReferralFactory
 from tests.security.headers import carries_prospect, not_stored, page_problems
@@ -49,9 +49,10 @@ ACCOUNT_NAMES = sorted(n for n in URL_PARAMS if n.startswith("account_"))
 
 
 def test_the_walk_requests_every_url_pattern():
-    walked = set(ROUTES) | PUBLIC | set(ADMIN_MODEL_NAMES) | set(ADMIN_SITE_NAMES) | set(ACCOUNT_NAMES)
+    walked = (set(ROUTES) | PUBLIC | DEBUG_ONLY | set(ADMIN_MODEL_NAMES) | set(ADMIN_SITE_NAMES)
+              | set(ACCOUNT_NAMES))
     assert set(URL_PARAMS) == walked
-    assert all(name.startswith(THIRD_PARTY_PREFIXES) for name in walked - set(ROUTES) - PUBLIC)
+    assert all(name.startswith(THIRD_PARTY_PREFIXES) for name in walked - set(ROUTES) - PUBLIC - DEBUG_ONLY)
 
 
 @pytest.fixture
@@ -248,3 +249,25 @@ def test_admin_referral_pages_are_not_stored(client, superuser, walk_data):
         response = client.get(url)
         assert response.status_code == 200 and not_stored(response), url
 
+
+
+def test_the_development_outbox_sends_the_headers_and_is_not_stored(settings, client, superuser, tmp_path):
+    """/dev/outbox/ (DEBUG only) shows emails, consent requests to prospects among them: never stored; an
+    email's HTML is shown under its own sandbox policy, which the middleware keeps."""
+    from django.core.mail import EmailMultiAlternatives
+
+    settings.DEBUG = True
+    settings.EMAIL_BACKEND = "ops.dev_email.DevOutboxBackend"
+    settings.DEV_OUTBOX_DIR = tmp_path / "dev-outbox"
+    message = EmailMultiAlternatives(subject="Please confirm", body="Yusuf, confirm here", to=["yusuf@example.org"])
+    message.attach_alternative('<p style="color: red">Yusuf, confirm here</p>', "text/html")
+    message.send()
+    name = next(settings.DEV_OUTBOX_DIR.glob("*.eml")).stem
+    client.force_login(superuser)
+    for url_name, args in (("ops:dev-outbox", []), ("ops:dev-outbox-detail", [name])):
+        response = client.get(reverse(url_name, args=args))
+        assert response.status_code == 200 and "yusuf@example.org" in response.content.decode()
+        assert not page_problems(response), page_problems(response)
+        assert not_stored(response)
+    html = client.get(reverse("ops:dev-outbox-html", args=[name]))
+    assert html["Content-Security-Policy"].startswith("sandbox") and not_stored(html)
