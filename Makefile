@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# The stamp names the locks' checksum: a fresh clone, or a pull that changes a lock, installs again.
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 # Links in emails and the calendar feed point at the port the app really runs on.
 DEV_ENV := DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
@@ -19,11 +20,13 @@ TRAVEL_DATES ?= 2027-01-25 2027-01-26 2027-01-27 2027-01-28 2027-01-29 2027-01-3
 DATE_SENSITIVE ?= tests/enforcement tests/meetings tests/referrals/test_tasks.py tests/chapters/test_seed_demo.py \
 	tests/referrals/test_demo.py tests/system/test_beat.py
 
-$(STAMP): requirements.lock pyproject.toml
+# Development installs both locks (requirements-dev.lock starts with `-r requirements.lock`); the
+# image and a production virtualenv install requirements.lock alone.
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -62,12 +65,28 @@ check: install
 bench: install
 	$(DEV_ENV) $(BIN)/python manage.py bench $(BENCH_ARGS)
 
-# Re-pin every dependency after editing pyproject.toml.
+# `make lock` after editing pyproject.toml: pins the runtime dependencies in requirements.lock and the
+# [dev] extra in requirements-dev.lock, each resolved in a clean virtualenv. A version already pinned
+# is kept while it still satisfies pyproject.toml (the current pins are constraints), so the result
+# depends only on pyproject.toml and the locks: running it again changes nothing. `make lock UPGRADE=1`
+# resolves everything afresh to the newest releases (also the way out when a pin conflicts with a
+# range just raised in pyproject.toml).
+LOCK_VENV := /tmp/leadsgroups-lock
 lock:
-	rm -rf /tmp/leadsgroups-lock && $(PYTHON) -m venv /tmp/leadsgroups-lock
-	/tmp/leadsgroups-lock/bin/pip install --quiet --upgrade pip
-	/tmp/leadsgroups-lock/bin/pip install --quiet ".[dev]"
-	/tmp/leadsgroups-lock/bin/pip freeze --exclude leadsgroups > requirements.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	{ [ -n "$(UPGRADE)" ] || cat $(wildcard requirements.lock requirements-dev.lock) /dev/null | grep -v '^-' || true; } \
+		> $(LOCK_VENV)/pins.txt
+	$(LOCK_VENV)/bin/pip install --quiet -c $(LOCK_VENV)/pins.txt .
+	{ echo "# Runtime dependencies, pinned by \`make lock\` from pyproject.toml: what the image installs."; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude leadsgroups; } > $(LOCK_VENV)/requirements.lock
+	$(LOCK_VENV)/bin/pip install --quiet -c $(LOCK_VENV)/pins.txt -c $(LOCK_VENV)/requirements.lock ".[dev]"
+	{ echo "# Development and test tools (pyproject.toml's [dev] extra), pinned by \`make lock\`: \`make install\` installs both."; \
+	  echo "-r requirements.lock"; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude leadsgroups | grep -vxF -f $(LOCK_VENV)/requirements.lock; } \
+		> $(LOCK_VENV)/requirements-dev.lock
+	mv $(LOCK_VENV)/requirements.lock $(LOCK_VENV)/requirements-dev.lock .
+	rm -rf $(LOCK_VENV) leadsgroups.egg-info
 
 # Re-vendor front-end assets from the npm registry at the versions pinned in package.json.
 vendor:
