@@ -22,8 +22,10 @@ DEBUG = env.bool("DEBUG", default=False)
 DEV_SECRET_KEY = "django-insecure-dev-only-secret-key-not-for-production-0123456789"  # check --deploy flags it
 SECRET_KEY = env.str("SECRET_KEY", default="") or DEV_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Forms posted from the site's own https address (SITE_URL) pass the CSRF origin check whatever Host
+# the proxy forwards; list others (a second domain) in CSRF_TRUSTED_ORIGINS.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL] if SITE_URL.startswith("https://") else [])
 ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="Leadsgroups")
 
 INSTALLED_APPS = [
@@ -257,14 +259,25 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Production runs behind a TLS proxy (docker-compose.yml's Caddy, or nginx: README "Production") that
+# sets X-Forwarded-Proto and X-Forwarded-For, replacing whatever the client sent. ALLAUTH_TRUSTED_PROXY_COUNT
+# is how many such proxies stand in front: the client's address for the sign-in rate limits is that
+# many entries from the end of X-Forwarded-For (without it every client shares the proxy's address).
+# The same proxies tell Django the request came over HTTPS. Development (DEBUG) trusts no proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if ALLAUTH_TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading puts the domain in browsers' built-in HTTPS-only lists, for every subdomain and for
+    # months after it is withdrawn: the organisation opts in (SECURE_HSTS_PRELOAD=1), then submits it.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "not preloaded": a choice, not an oversight
     SECURE_SSL_HOST = env.str("SECURE_SSL_HOST", default=None)
 
 LOGGING = {

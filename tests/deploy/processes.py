@@ -63,3 +63,17 @@ def gunicorn(env: dict[str, str], log: Path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def production_settings(tmp: Path, names: list[str], **settings: str) -> dict:
+    """The values of these settings as a production process with this environment reads them."""
+    import json
+
+    script = ("import json, django; from django.conf import settings; django.setup(); "
+              f"print(json.dumps({{n: getattr(settings, n, None) for n in {names!r}}}))")
+    result = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=production_env(tmp, **settings),
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
