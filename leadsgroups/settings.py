@@ -124,6 +124,8 @@ if REPLICA_READS or env.bool("TESTING", default=False):
     DATABASES.setdefault("replica", {**DATABASES["default"]})["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["leadsgroups.db_router.ReplicaRouter"]
 
+# Production needs one every process shares (sign-in rate limits count here): the web server and Celery
+# refuse a per-process cache when DEBUG is off (leadsgroups/serving.py).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "leadsgroups.cache.RedisCache"  # one redis client per pool, not per call
