@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from leadsgroups.beat import beat_schedule
@@ -105,6 +106,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction pooling (docker-compose.yml),
+# where a server connection is this process's for one transaction only. No cursor may outlive it, so
+# server-side cursors (.iterator()) are off. Django keeps its connection to PgBouncer between requests
+# (CONN_MAX_AGE): that holds no server connection and saves a handshake per request. The app keeps no
+# other session state (SET LOCAL and ON COMMIT DROP tables end with their transaction). Migrations and
+# backups connect to PostgreSQL directly.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER == "pgbouncer" and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASE_POOLER:
+    raise ImproperlyConfigured(f"DATABASE_POOLER={DATABASE_POOLER!r}: only 'pgbouncer', with a postgres:// DATABASE_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A PostgreSQL read replica for the report pages (leadsgroups/db_router.py; README "Scaling out"):
 # with REPLICA_DATABASE_URL set, GET requests of these views read the domain's tables from it;
