@@ -8,7 +8,7 @@ PORT ?= 8000
 # Links in emails and the calendar feed point at the port the app really runs on.
 DEV_ENV := DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 
-.PHONY: run test test-dates install lint check bench lock vendor clean
+.PHONY: run test test-dates install lint check bench lock backup restore vendor clean
 
 # `make test-dates`: the date-sensitive tests (schedules, enforcement, reminders, seed_demo) as if
 # run on each of these days (09:00 UTC unless a time is given): a whole week across a month end,
@@ -87,6 +87,17 @@ lock:
 		> $(LOCK_VENV)/requirements-dev.lock
 	mv $(LOCK_VENV)/requirements.lock $(LOCK_VENV)/requirements-dev.lock .
 	rm -rf $(LOCK_VENV) leadsgroups.egg-info
+
+# `make backup`: a copy of the database in var/backups/ (PostgreSQL: pg_dump's custom format; SQLite: a
+# consistent copy through SQLite's backup API). `make restore FILE=var/backups/… [INTO=postgres://…/new]`
+# restores one into a new database (INTO) or, with REPLACE=1, over the configured one. No `install`
+# prerequisite: a production virtualenv holds requirements.lock only.
+backup:
+	$(BIN)/python manage.py backup
+
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/<file> [INTO=<database URL>] [REPLACE=1]"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)" $(if $(INTO),--into "$(INTO)") $(if $(REPLACE),--replace)
 
 # Re-vendor front-end assets from the npm registry at the versions pinned in package.json.
 vendor:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "enforcement",
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
+    "leadsgroups",  # the project's own commands: backup and restore
 ]
 
 MIDDLEWARE = [
