@@ -56,8 +56,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=leadsgroups.settings_test
 
+# Production settings as docker-compose.yml sets them (nothing is connected to).
 check: install
 	DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=leadsgroups.example.org \
+		SITE_URL=https://leadsgroups.example.org CACHE_URL=rediscache://127.0.0.1:6379/1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # `make bench`: seeds 1,100 chapters × 52 weeks into a new database (PostgreSQL and Redis from

@@ -39,3 +39,14 @@ def require_production_settings() -> None:
     """What the web server and Celery check before they start."""
     require_production_secret()
     require_shared_cache()
+
+
+def shared_cache_check(app_configs=None, **kwargs) -> list:
+    """`check --deploy` (make check) says what the web server would refuse to start with."""
+    from django.core.checks import Error
+
+    try:
+        require_shared_cache()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), id="leadsgroups.E001")]
+    return []

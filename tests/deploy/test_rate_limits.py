@@ -164,3 +164,12 @@ def test_the_web_server_does_not_start_without_a_shared_cache(tmp_path):
                                 capture_output=True, text=True, timeout=60)
         assert (result.returncode != 0) == refused, (cache_url, result.stderr[-2000:])
         assert ("ImproperlyConfigured: CACHE_URL must name a cache" in result.stderr) == refused
+
+
+def test_the_deploy_check_names_a_cache_of_its_own(tmp_path):
+    """`make check` (check --deploy) reports what the web server would refuse."""
+    for cache_url, reported in [("locmemcache://", True), ("rediscache://127.0.0.1:6379/1", False)]:
+        env = production_env(tmp_path, CACHE_URL=cache_url, ALLOWED_HOSTS="leads.example.org")
+        result = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=BASE_DIR, env=env,  # noqa: S603
+                                capture_output=True, text=True, timeout=60)
+        assert ("leadsgroups.E001" in result.stderr) == reported, result.stderr[-2000:]
