@@ -2,12 +2,13 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# The stamp names the locks' checksum: a fresh clone, or a pull that changes a lock, installs again.
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 PORT ?= 8000
 # Links in emails and the calendar feed point at the port the app really runs on.
 DEV_ENV := DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 
-.PHONY: run test test-dates install lint check bench lock vendor clean
+.PHONY: run test test-dates install lint check bench lock backup restore vendor clean
 
 # `make test-dates`: the date-sensitive tests (schedules, enforcement, reminders, seed_demo) as if
 # run on each of these days (09:00 UTC unless a time is given): a whole week across a month end,
@@ -19,11 +20,13 @@ TRAVEL_DATES ?= 2027-01-25 2027-01-26 2027-01-27 2027-01-28 2027-01-29 2027-01-3
 DATE_SENSITIVE ?= tests/enforcement tests/meetings tests/referrals/test_tasks.py tests/chapters/test_seed_demo.py \
 	tests/referrals/test_demo.py tests/system/test_beat.py
 
-$(STAMP): requirements.lock pyproject.toml
+# Development installs both locks (requirements-dev.lock starts with `-r requirements.lock`); the
+# image and a production virtualenv install requirements.lock alone.
+$(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -55,8 +58,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=leadsgroups.settings_test
 
+# Production settings as docker-compose.yml sets them (nothing is connected to).
 check: install
 	DEBUG=0 SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=leadsgroups.example.org \
+		SITE_URL=https://leadsgroups.example.org CACHE_URL=rediscache://127.0.0.1:6379/1 \
 		$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 # `make bench`: seeds 1,100 chapters × 52 weeks into a new database (PostgreSQL and Redis from
@@ -64,12 +69,39 @@ check: install
 bench: install
 	$(DEV_ENV) $(BIN)/python manage.py bench $(BENCH_ARGS)
 
-# Re-pin every dependency after editing pyproject.toml.
+# `make lock` after editing pyproject.toml: pins the runtime dependencies in requirements.lock and the
+# [dev] extra in requirements-dev.lock, each resolved in a clean virtualenv. A version already pinned
+# is kept while it still satisfies pyproject.toml (the current pins are constraints), so the result
+# depends only on pyproject.toml and the locks: running it again changes nothing. `make lock UPGRADE=1`
+# resolves everything afresh to the newest releases (also the way out when a pin conflicts with a
+# range just raised in pyproject.toml).
+LOCK_VENV := /tmp/leadsgroups-lock
 lock:
-	rm -rf /tmp/leadsgroups-lock && $(PYTHON) -m venv /tmp/leadsgroups-lock
-	/tmp/leadsgroups-lock/bin/pip install --quiet --upgrade pip
-	/tmp/leadsgroups-lock/bin/pip install --quiet ".[dev]"
-	/tmp/leadsgroups-lock/bin/pip freeze --exclude leadsgroups > requirements.lock
+	rm -rf $(LOCK_VENV) && $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	{ [ -n "$(UPGRADE)" ] || cat $(wildcard requirements.lock requirements-dev.lock) /dev/null | grep -v '^-' || true; } \
+		> $(LOCK_VENV)/pins.txt
+	$(LOCK_VENV)/bin/pip install --quiet -c $(LOCK_VENV)/pins.txt .
+	{ echo "# Runtime dependencies, pinned by \`make lock\` from pyproject.toml: what the image installs."; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude leadsgroups; } > $(LOCK_VENV)/requirements.lock
+	$(LOCK_VENV)/bin/pip install --quiet -c $(LOCK_VENV)/pins.txt -c $(LOCK_VENV)/requirements.lock ".[dev]"
+	{ echo "# Development and test tools (pyproject.toml's [dev] extra), pinned by \`make lock\`: \`make install\` installs both."; \
+	  echo "-r requirements.lock"; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude leadsgroups | grep -vxF -f $(LOCK_VENV)/requirements.lock; } \
+		> $(LOCK_VENV)/requirements-dev.lock
+	mv $(LOCK_VENV)/requirements.lock $(LOCK_VENV)/requirements-dev.lock .
+	rm -rf $(LOCK_VENV) leadsgroups.egg-info
+
+# `make backup`: a copy of the database in var/backups/ (PostgreSQL: pg_dump's custom format; SQLite: a
+# consistent copy through SQLite's backup API). `make restore FILE=var/backups/… [INTO=postgres://…/new]`
+# restores one into a new database (INTO) or, with REPLACE=1, over the configured one. No `install`
+# prerequisite: a production virtualenv holds requirements.lock only.
+backup:
+	$(BIN)/python manage.py backup
+
+restore:
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/<file> [INTO=<database URL>] [REPLACE=1]"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)" $(if $(INTO),--into "$(INTO)") $(if $(REPLACE),--replace)
 
 # Re-vendor front-end assets from the npm registry at the versions pinned in package.json.
 vendor:

@@ -22,10 +22,10 @@ app.autodiscover_tasks()
 def _refuse_development_secret(**kwargs) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
-    from leadsgroups.serving import require_production_secret
+    from leadsgroups.serving import require_production_settings
 
     try:
-        require_production_secret()
+        require_production_settings()
     except ImproperlyConfigured as exc:
         raise SystemExit(str(exc)) from exc  # Celery logs and swallows ordinary exceptions from signals
 

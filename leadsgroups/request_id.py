@@ -59,6 +59,16 @@ def _user_id(request) -> int | None:
     return wrapped.pk if wrapped.is_authenticated else None
 
 
+def client_address(request) -> str:
+    """The client's address: behind ALLAUTH_TRUSTED_PROXY_COUNT proxies, that many entries from the end
+    of X-Forwarded-For (the proxies replace what a client sends), else the peer's address."""
+    trusted = settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if trusted and len(forwarded) >= trusted:
+        return forwarded[-trusted]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def _quiet(path: str) -> bool:
     """Static files and health probes: logged only at DEBUG when they succeed (one page loads five)."""
     return path.startswith("/" + settings.STATIC_URL.lstrip("/")) or path == "/healthz"
@@ -97,5 +107,5 @@ class RequestIdMiddleware:
         log.log(
             level, "%s %s %s %sms", request.method, request.path, status, duration_ms,
             extra={"method": request.method, "path": request.path, "status": status,
-                   "duration_ms": duration_ms, "user_id": _user_id(request)},
+                   "duration_ms": duration_ms, "user_id": _user_id(request), "client": client_address(request)},
         )

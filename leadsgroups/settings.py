@@ -25,8 +25,10 @@ DEBUG = env.bool("DEBUG", default=False)
 DEV_SECRET_KEY = "django-insecure-dev-only-secret-key-not-for-production-0123456789"  # check --deploy flags it
 SECRET_KEY = env.str("SECRET_KEY", default="") or DEV_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Forms posted from the site's own https address (SITE_URL) pass the CSRF origin check whatever Host
+# the proxy forwards; list others (a second domain) in CSRF_TRUSTED_ORIGINS.
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL] if SITE_URL.startswith("https://") else [])
 ORGANISATION_NAME = env.str("ORGANISATION_NAME", default="Leadsgroups")
 
 INSTALLED_APPS = [
@@ -50,10 +52,12 @@ INSTALLED_APPS = [
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
     "ops",  # operations: the Background work page, task runs and alerts, the development outbox
+    "leadsgroups",  # the project's own commands: backup and restore
 ]
 
 MIDDLEWARE = [
-    "leadsgroups.request_id.RequestIdMiddleware",  # first: every later record carries the request's id
+    "leadsgroups.health.HealthCheckMiddleware",  # first: /healthz for any Host, without the HTTPS redirect
+    "leadsgroups.request_id.RequestIdMiddleware",  # then every later record carries the request's id
     "django.middleware.security.SecurityMiddleware",
     "leadsgroups.security_headers.SecurityHeadersMiddleware",  # CSP and Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -108,6 +112,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# DATABASE_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction pooling (docker-compose.yml),
+# where a server connection is this process's for one transaction only. No cursor may outlive it, so
+# server-side cursors (.iterator()) are off. Django keeps its connection to PgBouncer between requests
+# (CONN_MAX_AGE): that holds no server connection and saves a handshake per request. The app keeps no
+# other session state (SET LOCAL and ON COMMIT DROP tables end with their transaction). Migrations and
+# backups connect to PostgreSQL directly.
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER == "pgbouncer" and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+elif DATABASE_POOLER:
+    raise ImproperlyConfigured(f"DATABASE_POOLER={DATABASE_POOLER!r}: only 'pgbouncer', with a postgres:// DATABASE_URL")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A PostgreSQL read replica for the report pages (leadsgroups/db_router.py; README "Scaling out"):
 # with REPLICA_DATABASE_URL set, GET requests of these views read the domain's tables from it;
@@ -127,6 +142,8 @@ if REPLICA_READS or env.bool("TESTING", default=False):
     DATABASES.setdefault("replica", {**DATABASES["default"]})["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["leadsgroups.db_router.ReplicaRouter"]
 
+# Production needs one every process shares (sign-in rate limits count here): the web server and Celery
+# refuse a per-process cache when DEBUG is off (leadsgroups/serving.py).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "leadsgroups.cache.RedisCache"  # one redis client per pool, not per call
@@ -290,17 +307,26 @@ PERMISSIONS_POLICY = {
         "screen-wake-lock", "serial", "xr-spatial-tracking", "browsing-topics",
     )
 }
+# Production runs behind a TLS proxy (docker-compose.yml's Caddy, or nginx: README "Production") that
+# sets X-Forwarded-Proto and X-Forwarded-For, replacing whatever the client sent. ALLAUTH_TRUSTED_PROXY_COUNT
+# is how many such proxies stand in front: the client's address for the sign-in rate limits is that
+# many entries from the end of X-Forwarded-For (without it every client shares the proxy's address).
+# The same proxies tell Django the request came over HTTPS. Development (DEBUG) trusts no proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("ALLAUTH_TRUSTED_PROXY_COUNT", default=0 if DEBUG else 1)
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if ALLAUTH_TRUSTED_PROXY_COUNT:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading puts the domain in browsers' built-in HTTPS-only lists, for every subdomain and for
+    # months after it is withdrawn: the organisation opts in (SECURE_HSTS_PRELOAD=1), then submits it.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "not preloaded": a choice, not an oversight
     SECURE_SSL_HOST = env.str("SECURE_SSL_HOST", default=None)
-    # The health endpoint is polled over plain HTTP inside the container network.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Logs and errors (README "Operations") ---------------------------------------------------------
 # One line per record: JSON in production, short text in development (leadsgroups/log_format.py).

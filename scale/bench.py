@@ -494,8 +494,8 @@ def _gunicorn(workers: int, secret_key: str):
         port = _free_port()
         log = tmp / "gunicorn.log"
         started.append(subprocess.Popen(  # noqa: S603 - our own command line
-            [sys.executable, "-m", "gunicorn", "leadsgroups.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(workers)],
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "leadsgroups.wsgi",
+             "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
             cwd=BASE_DIR, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
         ))
         deadline = time.monotonic() + 60

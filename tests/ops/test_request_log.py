@@ -57,10 +57,11 @@ def test_every_record_logged_during_the_request_carries_its_id(client, console):
 
 
 def test_the_proxys_request_id_is_kept_when_sane_and_replaced_when_not(client, console):
-    kept = client.get("/healthz", HTTP_X_REQUEST_ID="caddy-5f0c1e2a-9d1b-4c55-8d8e-0a1b2c3d4e5f")
+    # (/healthz is answered before this middleware: leadsgroups/health.py)
+    kept = client.get("/accounts/login/", HTTP_X_REQUEST_ID="caddy-5f0c1e2a-9d1b-4c55-8d8e-0a1b2c3d4e5f")
     assert kept["X-Request-ID"] == "caddy-5f0c1e2a-9d1b-4c55-8d8e-0a1b2c3d4e5f"
     for hostile in ["short", "x" * 200, "id with spaces 12345", "evil\nINFO forged line"]:
-        replaced = client.get("/healthz", HTTP_X_REQUEST_ID=hostile)
+        replaced = client.get("/accounts/login/", HTTP_X_REQUEST_ID=hostile)
         assert re.fullmatch(r"[0-9a-f]{32}", replaced["X-Request-ID"]), hostile
 
 
@@ -160,3 +161,15 @@ def test_djangos_records_print_once_through_the_root_handler():
 
     assert logging.getLogger("django").handlers == []
     assert logging.getLogger("django").propagate
+
+
+@pytest.mark.parametrize("trusted,forwarded,client_ip", [
+    (1, "203.0.113.9, 198.51.100.7", "198.51.100.7"),  # the proxy appended the address it saw; the first is the client's claim
+    (0, "203.0.113.9", "127.0.0.1"),  # no proxy trusted: the peer's address, whatever the header says
+])
+def test_the_request_line_names_the_client_behind_the_trusted_proxies(settings, client, console, trusted,
+                                                                       forwarded, client_ip):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = trusted
+    client.get("/accounts/login/", headers={"X-Forwarded-For": forwarded}, REMOTE_ADDR="127.0.0.1")
+    [line] = _request_lines(console)
+    assert line["client"] == client_ip

@@ -63,13 +63,13 @@ class System:
         )
 
     def web(self) -> str:
-        """Gunicorn with one synchronous worker (the settable clock patches the whole process)."""
+        """Gunicorn as in production (gunicorn.conf.py), one synchronous worker: the settable clock patches the whole process."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.start(
-            "web", sys.executable, "-m", "gunicorn", "leadsgroups.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", "1", "--threads", "1", "--access-logfile", "-",
+            "web", sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "leadsgroups.wsgi",
+            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "1",
         )
         base = f"http://127.0.0.1:{port}"
 
