@@ -53,5 +53,7 @@ class HealthCheckMiddleware:
 
     def __call__(self, request):
         if request.path_info == PATH and request.method in ("GET", "HEAD"):
-            return healthz(request)
+            from leadsgroups.security_headers import headers_without_middleware
+
+            return headers_without_middleware(healthz(request))
         return self.get_response(request)

@@ -35,6 +35,19 @@ def permissions_policy_header(features: Mapping[str, list[str] | tuple[str, ...]
     return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in features.items())
 
 
+def headers_without_middleware(response):
+    """The same headers on a response answered before the middleware stack runs (the health check,
+    leadsgroups/health.py): this policy, Permissions-Policy, and what Django's SecurityMiddleware adds
+    (nosniff, Referrer-Policy)."""
+    response.headers.setdefault("Content-Security-Policy", csp_header(settings.SECURE_CSP))
+    response.headers.setdefault("Permissions-Policy", permissions_policy_header(settings.PERMISSIONS_POLICY))
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if settings.SECURE_REFERRER_POLICY:
+        response.headers.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY)
+    return response
+
+
 class SecurityHeadersMiddleware:
     """Content-Security-Policy and Permissions-Policy on every response, unless a view set its own."""
 
