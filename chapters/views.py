@@ -40,9 +40,11 @@ MEMBERS_PER_PAGE = 50
 
 
 def _members_page(request, qs):
-    """A page of members, narrowed by ?q= (name, email, business or classification), and the query to keep."""
+    """A page of members, narrowed by ?q= (name, business or classification; email for leadership), and the
+    query to keep."""
     q = request.GET.get("q", "").strip()[:100]
-    page = Paginator(selectors.roster_search(qs, q), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    found = selectors.roster_search(qs, q, emails=request.access.is_leadership)
+    page = Paginator(found, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     return page, q, urlencode({"q": q}) if q else ""
 
 
