@@ -13,6 +13,7 @@ import warnings
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.http import FileResponse, Http404
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -85,3 +86,10 @@ def photo_response(profile) -> FileResponse:
 def photo_version(profile) -> str:
     """The part of a photo link that changes with the photo (its random file name)."""
     return profile.photo.name.rsplit("/", 1)[-1].split(".", 1)[0][:12] if profile.photo else ""
+
+
+def photo_file_forget(sender, instance, **kwargs) -> None:
+    """post_delete of a Profile: delete its photo's file once the deletion is committed."""
+    if instance.photo:
+        name, storage = instance.photo.name, instance.photo.storage
+        transaction.on_commit(lambda: storage.delete(name))

@@ -140,3 +140,11 @@ def test_the_profile_page_saves_each_fields_choice(client, personas):
 def test_a_website_must_be_a_web_address(client, personas):
     response = _post_profile(client, personas, website="javascript:alert(1)")
     assert response.status_code == 200 and not Profile.objects.filter(user=personas.member.user).exists()
+
+
+def test_deleting_an_account_deletes_its_photo(personas, django_capture_on_commit_callbacks):
+    name = give_photo(personas.member2).photo.name
+    with django_capture_on_commit_callbacks(execute=True):
+        personas.member2.delete()
+        personas.member2.user.delete()
+    assert not default_storage.exists(name)
