@@ -236,6 +236,7 @@ class Notification(models.Model):
         CASE = "case", "Expulsion cases and decisions"
         REMINDER = "reminder", "Meeting reminders"
         STALE_REFERRAL = "stale_referral", "Stale referral reminders"
+        READ_OUT = "read_out", "Weekly read-out of a closed meeting (leadership)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     chapter = models.ForeignKey(
