@@ -24,14 +24,19 @@ def chapter_roster(*, chapter: Chapter, include_departed: bool = False):
     return qs.order_by("user__full_name", "user__email")
 
 
-def roster_search(qs, q: str):
-    """Members whose name, email, business or classification contains `q` (all of them when it is empty)."""
+def roster_search(qs, q: str, *, emails: bool = True):
+    """Members whose name, email, business or classification contains `q` (all of them when it is empty).
+
+    `emails=False` for pages members see: a member may hide their address from the chapter
+    (members.Profile), and which row matches would show it.
+    """
     if not q:
         return qs
-    return qs.filter(
-        Q(user__full_name__icontains=q) | Q(user__email__icontains=q) | Q(business_name__icontains=q)
+    found = (
+        Q(user__full_name__icontains=q) | Q(business_name__icontains=q)
         | Q(user__business_name__icontains=q) | Q(classification__name__icontains=q)
     )
+    return qs.filter(found | Q(user__email__icontains=q) if emails else found)
 
 
 def chapter_leadership(*, chapter: Chapter):

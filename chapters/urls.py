@@ -7,6 +7,7 @@ app_name = "chapters"
 urlpatterns = [
     path("", views.chapter_home, name="home"),
     path("roster/", views.roster, name="roster"),
+    path("roster.csv", views.roster_csv, name="roster-csv"),
     path("settings/", views.chapter_settings, name="settings"),
     path("members/", views.members_manage, name="members"),
     path("members/invite/", views.member_invite, name="member-invite"),

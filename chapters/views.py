@@ -40,9 +40,11 @@ MEMBERS_PER_PAGE = 50
 
 
 def _members_page(request, qs):
-    """A page of members, narrowed by ?q= (name, email, business or classification), and the query to keep."""
+    """A page of members, narrowed by ?q= (name, business or classification; email for leadership), and the
+    query to keep."""
     q = request.GET.get("q", "").strip()[:100]
-    page = Paginator(selectors.roster_search(qs, q), MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    found = selectors.roster_search(qs, q, emails=request.access.is_leadership)
+    page = Paginator(found, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     return page, q, urlencode({"q": q}) if q else ""
 
 
@@ -64,6 +66,29 @@ def roster(request):
             "can_manage": request.access.is_leadership,
         },
     )
+
+
+@chapter_view(Need.MEMBER)
+def roster_csv(request):
+    """The roster as the page shows it (the same search), every page at once; no contact details."""
+    import csv
+
+    from django.http import HttpResponse
+
+    from referrals.views import csv_safe  # the project's formula-safe cell
+
+    chapter = request.chapter
+    q = request.GET.get("q", "").strip()[:100]
+    seats = selectors.roster_search(selectors.chapter_roster(chapter=chapter), q, emails=request.access.is_leadership)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="roster-{chapter.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["Member", "Classification", "Business", "Role", "Status", "Joined on"])
+    for m in seats.iterator(chunk_size=500):
+        row = [m.display_name, m.classification or "", m.user.business_name or m.business_name,
+               m.get_role_display(), m.get_status_display(), m.joined_on]
+        writer.writerow([csv_safe(v) for v in row])
+    return response
 
 
 @chapter_view(Need.LEADERSHIP)

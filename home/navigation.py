@@ -222,7 +222,7 @@ class _NavChapter:
 
 
 _FIXED_URLS = ["dashboard", "notifications", "profile", "case-queue", "audit", "outbox", "admin:index",
-               "account_change_password", "account_logout", "account_login", "referral-new"]
+               "account_change_password", "account_logout", "account_login", "referral-new", "directory-search"]
 
 
 @functools.cache

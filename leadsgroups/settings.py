@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "meetings",
     "referrals",
     "enforcement",
+    "directory",  # the member directory: cards and photos, as each person shares them
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
     "ops",  # operations: the Background work page, task runs and alerts, the development outbox
@@ -276,6 +277,14 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Uploaded files: members' directory photos. Nothing under MEDIA_ROOT is served as a static file, in
+# development or production: a photo goes out only through a view that checks the viewer shares a
+# chapter with its owner (directory/views.py). In production MEDIA_ROOT must be storage every web
+# process shares (a volume) and must not be exposed by the proxy.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"  # never routed: see above
+PROFILE_PHOTO_MAX_BYTES = env.int("PROFILE_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from directory import views as directory_views
 from home import views as home_views
 from leadsgroups.health import healthz
 from meetings import views as meeting_views
@@ -13,6 +14,7 @@ chapter_patterns = [
     path("meetings/", include("meetings.urls")),
     path("", include("referrals.urls")),
     path("", include("enforcement.urls")),
+    path("directory/", include("directory.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +28,8 @@ urlpatterns = [
     path("notifications/read/", member_views.notification_read, name="notifications-read"),
     path("notifications/<int:notification_id>/", member_views.notification_open, name="notification-open"),
     path("profile/", member_views.profile, name="profile"),
+    path("profile/photo/", member_views.profile_photo, name="profile-photo"),
+    path("directory/", directory_views.directory_search, name="directory-search"),
     path("audit/", member_views.audit_global, name="audit"),
     path("outbox/", member_views.outbox_list, name="outbox"),
     path("outbox/retry/", member_views.outbox_retry, name="outbox-retry"),

@@ -576,9 +576,14 @@ def meeting_after_close_queue(*, meeting: Meeting) -> None:
     figures become final; each must be idempotent, as a meeting's close may be retried.
     """
     from enforcement.services import chapter_mark_dirty
+    from meetings.readout import meeting_readout_notify
+    from members.outbox import emails_send_queue
 
     meeting_id, chapter_id = meeting.pk, meeting.chapter_id
     chapter_mark_dirty(chapter_id=chapter_id)  # in this transaction: if the task below is lost, the next sweep judges it
+    # The week's read-out for leadership: notices and outbox rows in this transaction (once per leader
+    # and meeting, however often it closes), sent below; the outbox's sweep sends any whose task is lost.
+    readout_emails = meeting_readout_notify(meeting=meeting)
 
     def _dispatch() -> None:
         from enforcement.tasks import chapter_enforce_task
@@ -591,6 +596,8 @@ def meeting_after_close_queue(*, meeting: Meeting) -> None:
             meeting_visitor_followups_task.delay(meeting_id)
         except Exception:  # noqa: BLE001 - a broker outage must never fail the close
             log.warning("Broker unavailable; after-close work of meeting %s not queued", meeting_id)
+        if readout_emails:
+            emails_send_queue(email_ids=readout_emails)  # never raises: a lost batch waits for the sweep
 
     transaction.on_commit(_dispatch)
 

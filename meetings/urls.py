@@ -1,6 +1,6 @@
 from django.urls import path
 
-from meetings import views
+from meetings import printouts, views
 
 app_name = "meetings"
 
@@ -20,6 +20,10 @@ urlpatterns = [
         name="attendance-correct",
     ),
     path("<int:meeting_id>/visitors/add/", views.visitor_add, name="visitor-add"),
+    path("<int:meeting_id>/read-out/", printouts.readout, name="read-out"),
+    path("<int:meeting_id>/read-out.csv", printouts.readout_csv, name="read-out-csv"),
+    path("<int:meeting_id>/run-sheet/", printouts.run_sheet, name="run-sheet"),
+    path("<int:meeting_id>/run-sheet.csv", printouts.run_sheet_csv, name="run-sheet-csv"),
     path("<int:meeting_id>/testimonials/", views.meeting_testimonials, name="testimonials"),
     path("<int:meeting_id>/testimonials/add/", views.testimonial_add, name="testimonial-add"),
     path("visitors/", views.visitor_list, name="visitors"),

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import URLValidator
 
 from leadsgroups.single_line import SingleLineFormMixin
-from members.models import Notification
+from members.models import Notification, Profile
+from members.photos import photo_prepare
 
 
 class AcceptInvitationForm(SingleLineFormMixin, forms.Form):
@@ -29,11 +31,56 @@ class AcceptInvitationForm(SingleLineFormMixin, forms.Form):
         return data
 
 
+def _visibility(label: str) -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=Profile.Visibility.choices, widget=forms.RadioSelect, label=f"Who sees your {label}",
+        required=False,  # not sent: the choice stays as it was
+    )
+
+
 class ProfileForm(SingleLineFormMixin, forms.Form):
-    full_name = forms.CharField(max_length=150, label="Name")
-    business_name = forms.CharField(max_length=150, required=False)
-    phone = forms.CharField(max_length=40, required=False)
+    """The person's account details, their directory card (each contact field with who sees it), and emails."""
+
+    full_name = forms.CharField(max_length=150, label="Name", help_text="Always shown to your chapters.")
+    business_name = forms.CharField(max_length=150, required=False, help_text="Always shown to your chapters.")
+    ideal_referral = forms.CharField(
+        max_length=500, required=False, label="Your ideal referral",
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
+        help_text="Who would you like to be introduced to? Up to 500 characters; always shown to your chapters.",
+    )
+    phone = forms.CharField(max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
+    phone_visibility = _visibility("phone number")
+    email_visibility = _visibility("email address")
+    website = forms.URLField(
+        max_length=200, required=False, assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])], help_text="e.g. https://example.com",
+    )
+    website_visibility = _visibility("website")
+    photo = forms.FileField(
+        required=False, label="Photo",
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+        help_text="JPEG, PNG, WebP or GIF up to 5 MB; resized to 400 × 400 pixels at most, "
+                  "and what the camera recorded about it (place, device) is removed.",
+    )
+    remove_photo = forms.BooleanField(required=False, label="Remove my photo")
+    photo_visibility = _visibility("photo")
     email_kinds = forms.MultipleChoiceField(
         choices=Notification.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple,
         label="Send me email for", help_text="Unticked kinds still appear in your notifications here.",
     )
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if not upload:
+            return None
+        return photo_prepare(upload)  # decoded, resized and re-encoded, or a ValidationError saying why not
+
+    def directory(self) -> dict:
+        """The directory part of the cleaned data, as `profile_directory_update` takes it."""
+        data = self.cleaned_data
+        return {
+            "website": data["website"], "ideal_referral": data["ideal_referral"],
+            "visibility": {f: data[f"{f}_visibility"] for f in ("phone", "email", "website", "photo")
+                           if data[f"{f}_visibility"]},
+            "photo": data["photo"], "remove_photo": data["remove_photo"] and not data["photo"],
+        }

@@ -72,6 +72,46 @@ class User(AbstractBaseUser, PermissionsMixin):
         return kind not in (self.email_muted_kinds or [])
 
 
+class Profile(models.Model):
+    """What a person shows of their business in the directories of their chapters, and to whom.
+
+    Business name and phone stay on User (the account form has always kept them there). The rest
+    lives here, in a row of its own, because the User row is read on every request and these (a
+    paragraph of text, a photo, four choices) only on the directory and profile pages. Name, business
+    and classification are always shown to the person's chapters; each contact field has its own choice.
+    """
+
+    class Visibility(models.TextChoices):
+        CHAPTERS = "chapters", "Visible to my chapters"
+        HIDDEN = "hidden", "Hidden"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    website = models.URLField(max_length=200, blank=True)
+    ideal_referral = models.TextField(
+        max_length=500, blank=True, help_text="A short description of the referral the person would like to get."
+    )
+    photo = models.ImageField(
+        upload_to="profile-photos/", blank=True, max_length=120,
+        help_text="Resized to 400 px at most and re-encoded as JPEG on upload; served only to the person's chapters.",
+    )
+    # Phone and email were given for the account, not for the directory: hidden until the person
+    # shares them. A website or photo is entered on the directory's own form, beside its choice.
+    phone_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.HIDDEN)
+    email_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.HIDDEN)
+    website_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.CHAPTERS)
+    photo_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.CHAPTERS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Directory profile of {self.user}"
+
+    def shows(self, field: str) -> bool:
+        """Whether the person's chapters see `field` (phone, email, website or photo)."""
+        return getattr(self, f"{field}_visibility") == self.Visibility.CHAPTERS
+
+
 class Membership(models.Model):
     """A person's seat in one chapter."""
 
@@ -196,6 +236,7 @@ class Notification(models.Model):
         CASE = "case", "Expulsion cases and decisions"
         REMINDER = "reminder", "Meeting reminders"
         STALE_REFERRAL = "stale_referral", "Stale referral reminders"
+        READ_OUT = "read_out", "Weekly read-out of a closed meeting (leadership)"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     chapter = models.ForeignKey(

@@ -1,4 +1,4 @@
-"""Reads of the members app shaped for a screen: the audit trail, the email outbox."""
+"""Reads of the members app shaped for a screen: the audit trail, the email outbox, a person's seats."""
 
 from __future__ import annotations
 
@@ -69,3 +69,14 @@ def outbox_counts() -> dict[str, int]:
         name: sum(rows.get(s, 0) for s in (statuses or OutboundEmail.Status.values))
         for name, statuses in OUTBOX_FILTERS.items()
     }
+
+
+def directory_seats(*, user) -> list:
+    """The person's seats (chapter and classification): the directories their card appears in."""
+    from members.models import Membership
+
+    return list(
+        Membership.objects.filter(user=user, status__in=Membership.SEATED_STATUSES)
+        .select_related("chapter", "classification")
+        .order_by("chapter__name", "pk")
+    )

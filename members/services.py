@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.audit import audit_record
-from members.models import Invitation, Membership, Notification, OutboundEmail, User
+from members.models import Invitation, Membership, Notification, OutboundEmail, Profile, User
 from members.notifications import notification_send
 from members.outbox import email_queue, emails_cancel, emails_retry
 
@@ -295,10 +295,46 @@ def _refuse_reserved_classification(membership: Membership) -> None:
 
 
 @transaction.atomic
-def user_profile_update(*, user: User, full_name: str, business_name: str, phone: str, email_muted_kinds: list[str]) -> User:
+@transaction.atomic
+def user_profile_update(
+    *, user: User, full_name: str, business_name: str, phone: str, email_muted_kinds: list[str],
+    directory: dict | None = None,
+) -> User:
+    """Save the person's account details; `directory` (see `profile_directory_update`) their directory card too."""
     user.full_name = full_name.strip()
     user.business_name = business_name.strip()
     user.phone = phone.strip()
     user.email_muted_kinds = sorted(set(email_muted_kinds) & set(Notification.Kind.values))
     user.save(update_fields=["full_name", "business_name", "phone", "email_muted_kinds"])
+    if directory is not None:
+        profile_directory_update(user=user, **directory)
     return user
+
+
+def profile_directory_update(
+    *, user: User, website: str, ideal_referral: str, visibility: dict[str, str], photo=None,
+    remove_photo: bool = False,
+) -> Profile:
+    """Save what the person's chapters see of them: website, ideal referral, each field's visibility, photo.
+
+    `photo` is a file already checked and re-encoded (members.photos.photo_prepare); the one it replaces
+    is deleted once the change is committed, so a rolled-back save never loses the photo shown.
+    """
+    profile, _ = Profile.objects.select_for_update().get_or_create(user=user)
+    profile.website = website.strip()
+    profile.ideal_referral = ideal_referral.strip()
+    for field in ("phone", "email", "website", "photo"):
+        value = visibility.get(field, getattr(profile, f"{field}_visibility"))
+        if value not in Profile.Visibility.values:
+            raise ValidationError(f"Unknown visibility for {field}: {value!r}.")
+        setattr(profile, f"{field}_visibility", value)
+    old = profile.photo.name if profile.photo else ""
+    if photo is not None:
+        profile.photo.save(photo.name, photo, save=False)  # a fresh random name: old links stop matching
+    elif remove_photo:
+        profile.photo = ""
+    profile.save()
+    if old and old != (profile.photo.name or ""):
+        storage = profile.photo.storage
+        transaction.on_commit(lambda: storage.delete(old))
+    return profile

@@ -4,16 +4,18 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from leadsgroups.security_headers import prospect_data
-from members import outbox, selectors, services
+from members import outbox, photos, selectors, services
 from members.audit_display import audit_changes_attach
 from members.forms import AcceptInvitationForm, ProfileForm
-from members.models import Notification
+from members.models import Notification, Profile
 from members.notifications import notifications_mark_read
+from members.photos import photo_response
 
 
 def invitation_accept(request, token: str):
@@ -101,20 +103,36 @@ def notification_read(request):
 @login_required
 def profile(request):
     user = request.user
+    card = Profile.objects.filter(user=user).first() or Profile(user=user)
     initial = {
         "full_name": user.full_name, "business_name": user.business_name, "phone": user.phone,
         "email_kinds": [k for k in Notification.Kind.values if user.wants_email(k)],
+        "website": card.website, "ideal_referral": card.ideal_referral,
+        **{f"{f}_visibility": getattr(card, f"{f}_visibility") for f in ("phone", "email", "website", "photo")},
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.user_profile_update(
             user=user, full_name=data["full_name"], business_name=data["business_name"], phone=data["phone"],
             email_muted_kinds=[k for k in Notification.Kind.values if k not in data["email_kinds"]],
+            directory=form.directory(),
         )
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "members/profile.html", {"form": form})
+    return render(request, "members/profile.html", {
+        "form": form, "card": card, "seats": selectors.directory_seats(user=user),
+        "photo_max_mb": photos.max_bytes() // 1_048_576,
+    })
+
+
+@login_required
+def profile_photo(request):
+    """The person's own photo, whoever they share it with (the profile page shows it to them)."""
+    card = Profile.objects.filter(user=request.user).exclude(photo="").first()
+    if card is None:
+        raise Http404("No photo.")
+    return photo_response(card)
 
 
 @login_required

@@ -4,6 +4,7 @@ ROUTES = {
     "dashboard": Route(SIGNED_IN, chapter_scoped=False),
     "chapters:home": Route(MEMBERS),
     "chapters:roster": Route(MEMBERS),
+    "chapters:roster-csv": Route(MEMBERS),
     "chapters:settings": Route(LEADERSHIP),
     "chapters:members": Route(LEADERSHIP),
     "chapters:member-invite": Route(LEADERSHIP),

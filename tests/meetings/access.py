@@ -60,6 +60,10 @@ ROUTES = {
     "meetings:my-attendance": Route(MEMBERS),
     "meetings:report": Route(LEADERSHIP),
     "meetings:report-csv": Route(LEADERSHIP),
+    "meetings:read-out": Route(LEADERSHIP, kwargs=_meeting_kw),
+    "meetings:read-out-csv": Route(LEADERSHIP, kwargs=_meeting_kw),
+    "meetings:run-sheet": Route(LEADERSHIP, kwargs=_meeting_kw),
+    "meetings:run-sheet-csv": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:calendar": Route(MEMBERS),
     "meetings:calendar-reset": Route(MEMBERS, method="post"),
 }

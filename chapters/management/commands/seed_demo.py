@@ -20,9 +20,10 @@ class Command(BaseCommand):
 
     def _steps(self):
         """Each app's demo history, in the order they build on each other."""
+        from directory.demo import step as directory_step
         from enforcement.demo import step as enforcement_step
         from meetings import demo as meetings_demo
         from referrals.demo import seed_referrals
 
-        # Meetings and referrals first: enforcement evaluates their history.
-        return [meetings_demo.step, seed_referrals, enforcement_step]
+        # Meetings and referrals first: enforcement evaluates their history, the read-out reads it out.
+        return [meetings_demo.step, seed_referrals, enforcement_step, directory_step]
