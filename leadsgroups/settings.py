@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "meetings",
     "referrals",
     "enforcement",
+    "reports",  # scorecards and chapter health, read from the apps above
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
 ]

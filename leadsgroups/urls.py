@@ -13,6 +13,7 @@ chapter_patterns = [
     path("meetings/", include("meetings.urls")),
     path("", include("referrals.urls")),
     path("", include("enforcement.urls")),
+    path("", include("reports.urls")),
 ]
 
 urlpatterns = [
