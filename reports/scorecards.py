@@ -1,6 +1,6 @@
 """Member scorecards: each figure over a range against the chapter's ladder, as points, a light and the words why.
 
-`scorecards()` works out any number of members of one chapter in a fixed number of grouped queries (nine,
+`scorecards()` works out any number of members of one chapter in a fixed number of grouped queries (eight,
 plus one for the chapter's rules when not given), so the chapter's roster of scorecards, a member's own
 page and later the organisation overview and the dashboard cost the same whatever the chapter's size.
 
@@ -216,6 +216,8 @@ def _rate_words(value: Fraction) -> str:
 
 
 def _weeks_words(days: int) -> str:
+    if days < 7:
+        return plural(days, "day")
     if days % 7 == 0:
         return plural(days // 7, "week")
     return f"{num(Decimal(math.floor(Fraction(days, 7) * 10)) / 10)} weeks"
@@ -243,7 +245,7 @@ def scorecards(*, chapter, memberships, start: date, end: date,
 
 
 def _collect(*, chapter, ids: list[int], start: date, end: date, figures: dict[int, Figures]) -> None:
-    """Nine grouped queries, whatever the number of members."""
+    """Eight grouped queries, whatever the number of members."""
     after, before = local_bounds(chapter.tz, start, end)
     in_range = dict(meeting__local_date__gte=start, meeting__local_date__lte=end)
     statuses = Attendance.Status
@@ -356,7 +358,8 @@ def _score(*, membership, figures: Figures, rules: ScorecardRules, ladders, star
 
     def rate(count, what: str) -> tuple[Fraction, str]:
         value = Fraction(count) / weeks
-        return value, f"{what} in {span} = {_rate_words(value)} a week"
+        shorter = " (counted as a week)" if 0 < days < 7 else ""  # a rate is never taken over less than a week
+        return value, f"{what} in {span}{shorter} = {_rate_words(value)} a week"
 
     lights = [
         judged("absences", f.absent, f"{plural(f.absent, 'absence')} in {span}",
