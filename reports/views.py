@@ -144,7 +144,9 @@ def health(request):
         query=urlencode(keep), sort_query=urlencode({**keep, "sort": by, **({"reverse": "1"} if reverse else {})}),
         bands=bands_words(rules),
     )
-    if template != FRAGMENTS["health-roster"]:
+    if template == FRAGMENTS["health-roster"]:
+        context["sort_oob"] = True  # the range form keeps the new sort
+    else:
         weeks = series.weekly_series(chapters=[chapter], start=start, end=end)[chapter.pk]
         context.update(weeks=weeks, charts=charts.health_charts(weeks, currency=chapter.currency))
     return render(request, template, context)
