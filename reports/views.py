@@ -225,6 +225,6 @@ def scorecard_settings(request):
             return redirect("reports:scorecard-settings", chapter.slug)
     return render(request, "reports/scorecard_settings.html", {
         "chapter": chapter, "form": form, "rules": rules, "limits": limits, "bands": bands_words(rules),
-        "ladders": _rules_words(rules, chapter.currency),
+        "ladders": _rules_words(rules, chapter.currency), "referrals_full_min": num(limits.referrals_full_min),
         "own_scorecard": request.access.membership,
     })
