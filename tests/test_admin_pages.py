@@ -192,6 +192,10 @@ def _build(model, n: int) -> None:
         elif model is ConsentRequest:
             ConsentRequest.objects.create(referral=rf.ReferralFactory(giver=seat), token_hash=secrets.token_hex(32),
                                           sent_by=seat.user, expires_at=now + timedelta(days=7))
+        elif model.__name__ == "ScorecardLimits":
+            model.objects.create(region=chapter.region)
+        elif model.__name__ == "ScorecardRules":
+            model.objects.create(chapter=chapter, updated_by=seat.user)
         else:
             raise AssertionError(f"no rows are built for {model.__name__}: add it to _build")
 
