@@ -268,3 +268,12 @@ def test_the_settings_page_shows_the_scorecard_in_force_and_the_limits(client, p
     assert "<strong>One-to-ones</strong>: not scored" in html
     assert "at most 30 points for any one figure, green from 60 points at the lowest" in html
     assert 'value="0.5=5, 0.75=10, 1=15, 1.2=20"' in html
+
+
+def test_saving_the_scorecard_unchanged_says_so(client, personas):
+    personas.login(client, "president")
+    assert client.post(_settings(personas), SETTINGS).status_code == 302
+    response = client.post(_settings(personas), SETTINGS)
+    assert response.status_code == 200
+    assert "Nothing changed: this is the chapter&#x27;s scorecard already." in response.content.decode()
+    assert AuditEvent.objects.filter(action="scorecard.rules_changed").count() == 1
