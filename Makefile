@@ -108,6 +108,9 @@ vendor:
 	npm install --no-save --ignore-scripts
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
 	cp node_modules/@picocss/pico/css/pico.min.css static/vendor/pico/
+# Chart.js's source map too: collectstatic's manifest rewrites the build's reference to it and fails without it.
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map \
+		node_modules/chart.js/LICENSE.md static/vendor/chartjs/
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -16,6 +16,20 @@ def chapter_health(active_count: int) -> str:
     return next(label for floor, label in HEALTH_BANDS if active_count >= floor)
 
 
+def chapter_health_rule() -> str:
+    """The bands in words: "under 17 active members: restart, 17–23: high risk, …, 33 and more: healthy"."""
+    words, ceiling = [], None
+    for floor, label in HEALTH_BANDS:
+        if ceiling is None:
+            words.append(f"{floor} and more: {label}")
+        elif floor == 0:
+            words.append(f"under {ceiling}: {label}")
+        else:
+            words.append(f"{floor}–{ceiling - 1}: {label}")
+        ceiling = floor
+    return "Active members " + ", ".join(reversed(words))
+
+
 def chapter_roster(*, chapter: Chapter, include_departed: bool = False):
     """Members of a chapter with user and classification, seated first."""
     qs = Membership.objects.filter(chapter=chapter).select_related("user", "classification")

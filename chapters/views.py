@@ -29,6 +29,7 @@ def chapter_home(request):
             "chapter": chapter,
             "counts": counts,
             "health": selectors.chapter_health(counts["active"]),
+            "health_rule": selectors.chapter_health_rule(),
             "leadership": selectors.chapter_leadership(chapter=chapter),
             "next_meeting": meeting_next(chapter=chapter),
             "can_manage": request.access.is_leadership,

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "referrals",
     "enforcement",
     "directory",  # the member directory: cards and photos, as each person shares them
+    "reports",  # scorecards and chapter health, read from the apps above
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
     "ops",  # operations: the Background work page, task runs and alerts, the development outbox
@@ -130,7 +131,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # writes, migrations, sessions and every other page stay on the primary.
 REPLICA_REPORT_VIEWS = env.list(
     "REPLICA_REPORT_VIEWS",
-    default=["meetings:report", "meetings:report-csv", "referrals:stats", "referrals:export"],
+    default=["meetings:report", "meetings:report-csv", "referrals:stats", "referrals:export",
+             "reports:health", "reports:health-csv", "reports:scorecards-csv"],
 )
 REPLICA_READS = bool(env.str("REPLICA_DATABASE_URL", default=""))
 if REPLICA_READS:

@@ -15,6 +15,7 @@ chapter_patterns = [
     path("", include("referrals.urls")),
     path("", include("enforcement.urls")),
     path("directory/", include("directory.urls")),
+    path("", include("reports.urls")),
 ]
 
 urlpatterns = [

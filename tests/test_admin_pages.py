@@ -198,6 +198,10 @@ def _build(model, n: int) -> None:
             entry = secrets.choice(sorted(BEAT_SCHEDULE))
             model.objects.create(task_name=BEAT_SCHEDULE[entry]["task"], beat_entry=entry, task_id=secrets.token_hex(8),
                                  state=secrets.choice(["succeeded", "failed"]), finished_at=now, error="ValueError: x")
+        elif model.__name__ == "ScorecardLimits":
+            model.objects.create(region=chapter.region)
+        elif model.__name__ == "ScorecardRules":
+            model.objects.create(chapter=chapter, updated_by=seat.user)
         else:
             raise AssertionError(f"no rows are built for {model.__name__}: add it to _build")
 

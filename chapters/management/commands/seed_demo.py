@@ -24,6 +24,8 @@ class Command(BaseCommand):
         from enforcement.demo import step as enforcement_step
         from meetings import demo as meetings_demo
         from referrals.demo import seed_referrals
+        from reports.demo import step as reports_step
 
-        # Meetings and referrals first: enforcement evaluates their history, the read-out reads it out.
-        return [meetings_demo.step, seed_referrals, enforcement_step, directory_step]
+        # Meetings and referrals first, then the half-year before them (reports' trends): enforcement
+        # evaluates the whole history, and the read-out reads out the last meeting.
+        return [meetings_demo.step, seed_referrals, reports_step, enforcement_step, directory_step]

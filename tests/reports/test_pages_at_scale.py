@@ -1,0 +1,79 @@
+"""The report pages cost the same number of queries for a chapter of 10 members as for one of 150."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals.models import EducationCredit, OneToOne, Referral, ThankYou
+from tests.meetings.test_page_scale import _chapter
+
+# The health page, the most: session, user, chapter, seat, region staff (4 + 1), the navigation (4, uncached
+# in tests), the headcount, the scorecard rules, the seated members, the scorecards' eight grouped reads and
+# the weekly series' seven.
+MAX_QUERIES = 25
+
+
+def _activity(chapter, seats):
+    """Half a year of referrals (every state of consent, some won with a thank-you), one-to-ones, education."""
+    now = timezone.now()
+    referrals = Referral.objects.bulk_create([
+        Referral(chapter=chapter, giver=seats[i % len(seats)], receiver=seats[(i + 1) % len(seats)],
+                 consent=Referral.Consent.values[i % 4], status="won" if i % 5 == 0 else "given")
+        for i in range(len(seats) * 3)
+    ])
+    for i, r in enumerate(referrals):
+        Referral.objects.filter(pk=r.pk).update(created_at=now - timedelta(days=(i * 3) % 170))
+    ThankYou.objects.bulk_create([
+        ThankYou(chapter=chapter, referral=r, giver=r.giver, receiver=r.receiver, value=Decimal(100 + i),
+                 closed_on=(now - timedelta(days=i % 150)).date(), business_type="new" if i % 3 else "repeat")
+        for i, r in enumerate(referrals) if r.status == "won"
+    ])
+    OneToOne.objects.bulk_create([
+        OneToOne(chapter=chapter, initiator=seats[i], other=seats[(i + 2) % len(seats)], status="confirmed",
+                 met_on=(now - timedelta(days=i % 100)).date())
+        for i in range(len(seats))
+    ])
+    EducationCredit.objects.bulk_create([
+        EducationCredit(chapter=chapter, membership=s, completed_on=(now - timedelta(days=20)).date(), title="Course",
+                        hours=Decimal("2"))
+        for s in seats[::2]
+    ])
+
+
+def _queries(client, url) -> int:
+    reset_queries()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx)
+
+
+PAGES = [
+    ("health", "president"), ("health-csv", "president"), ("scorecards-csv", "president"),
+    ("scorecard", "member"), ("scorecard", "president"), ("scorecard-settings", "president"),
+]
+
+
+@pytest.mark.parametrize("page,who", PAGES)
+def test_report_queries_are_the_same_at_10_and_150_members(client, db, page, who):
+    counts = {}
+    for size in (10, 150):
+        chapter, president, seats, past, live = _chapter(size, weeks=26)
+        _activity(chapter, seats)
+        client.force_login(president.user if who == "president" else seats[1].user)
+        own, other = seats[1], seats[2]  # the member opens their own scorecard, the president someone else's
+        args = [chapter.slug, (own if who == "member" else other).pk] if page == "scorecard" else [chapter.slug]
+        counts[size] = _queries(client, reverse(f"reports:{page}", args=args))
+    assert counts[10] == counts[150] <= MAX_QUERIES, f"{page}: {counts}"
+
+
+def test_the_health_page_shows_every_member_of_a_large_chapter(client, db):
+    chapter, president, seats, past, live = _chapter(150, weeks=4)
+    client.force_login(president.user)
+    html = client.get(reverse("reports:health", args=[chapter.slug])).content.decode()
+    assert html.count('data-testid="scorecard-row"') == 150
