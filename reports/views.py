@@ -289,7 +289,7 @@ def overview_csv(request):
     response, writer = _csv(f"overview-{start}-{end}-page-{page.number}.csv")
     writer.writerow([
         "Chapter", "Region", "Currency", "Active members", "Band", "Joined", "Left", "Change", "Attendance rate (%)",
-        "Referrals given", "Member-weeks", "Referrals per member-week", "Won", "Conversion (%)", "TYFCB",
+        "Referrals given", "Member-weeks", "Referrals per member-week", "Won", "Conversion (%)", "TYFCB (in the currency)",
         "Visitors", "Open expulsion cases", "At risk", "Reasons",
     ])
 
@@ -302,6 +302,6 @@ def overview_csv(request):
             c.name, c.region.name if c.region else "", c.currency, row.active, row.band, row.joined, row.left,
             row.change, share(row.attendance_rate), row.given, row.member_weeks,
             "" if row.per_member_week is None else f"{row.per_member_week:.2f}", row.won, share(row.conversion),
-            row.tyfcb, row.visitors, row.open_cases, "yes" if row.at_risk else "no", "; ".join(row.reasons),
+            f"{row.tyfcb:.2f}", row.visitors, row.open_cases, "yes" if row.at_risk else "no", "; ".join(row.reasons),
         )])
     return response
