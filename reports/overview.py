@@ -18,6 +18,7 @@ last two need each chapter's weeks, so they are worked out for the chapters on t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -44,6 +45,7 @@ FALL_POINTS = 10  # … and flags a fall of at least 10 percentage points
 TOTALS_TTL = 15 * 60
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 32, 2
+SPARK_FLOOR = 0.5  # the sparkline's lowest rate, unless a week fell lower
 
 
 def overview_scope(*, region_ids: list[int] | None):
@@ -186,33 +188,28 @@ def risk_reasons(row: Row, *, start: date) -> list[str]:
 
 
 def sparkline(weeks: list[Week]) -> Spark:
-    """The weekly attendance rate as SVG polylines, 0% at the bottom, 100% at the top, with its words."""
+    """The weekly attendance rate as an SVG polyline, with its words.
+
+    Weeks without a meeting keep their place on the x axis but add no point (the line joins the weeks
+    either side, so a fortnightly chapter still draws a line). The y axis runs from 100% at the top down
+    to 50%, or lower when a week fell lower, so a fall of 10 points shows on a small line.
+    """
     rates = [w.attendance_rate for w in weeks]
     known = [r for r in rates if r is not None]
     if not known:
         return Spark([], "Attendance week by week: no meetings with marks in the range.")
+    floor = min(SPARK_FLOOR, math.floor(min(known) * 10) / 10)
+    span = (1 - floor) or 1
     step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(rates) - 1, 1)
-    lines, current = [], []
-    for i, rate in enumerate(rates):
-        if rate is None:
-            if current:
-                lines.append(current)
-            current = []
-            continue
-        y = SPARK_PAD + (1 - rate) * (SPARK_HEIGHT - 2 * SPARK_PAD)
-        current.append(f"{SPARK_PAD + i * step:.1f},{y:.1f}")
-    if current:
-        lines.append(current)
-    # a lone week is drawn as a short dash, so it shows
-    lines = [" ".join(points if len(points) > 1 else [points[0], _nudge(points[0])]) for points in lines]
-    label = (f"Attendance week by week, {len(known)} week{'s' if len(known) != 1 else ''} with meetings: "
-             f"{', '.join(pct(r) for r in known)}.")
-    return Spark(lines, label)
-
-
-def _nudge(point: str) -> str:
-    x, y = point.split(",")
-    return f"{float(x) + 2:.1f},{y}"
+    points = [
+        (SPARK_PAD + i * step, SPARK_PAD + (1 - rate) / span * (SPARK_HEIGHT - 2 * SPARK_PAD))
+        for i, rate in enumerate(rates) if rate is not None
+    ]
+    if len(points) == 1:  # a lone week is drawn as a short dash, so it shows
+        points.append((points[0][0] + 3, points[0][1]))
+    label = (f"Attendance week by week, {len(known)} week{'s' if len(known) != 1 else ''} with meetings "
+             f"(scale {floor * 100:.0f}% to 100%): {', '.join(pct(r) for r in known)}.")
+    return Spark([" ".join(f"{x:.1f},{y:.1f}" for x, y in points)], label)
 
 
 @dataclass

@@ -276,7 +276,7 @@ def test_the_sparkline_is_svg_with_words(client, org):
     response = client.get(URL)
     html = response.content.decode().split('data-chapter="alpha"')[1].split("</tr>")[0]
     assert '<svg class="spark"' in html and "<polyline points=" in html
-    assert "<title>Attendance week by week, 13 weeks with meetings: 80%, 80%" in html
+    assert "<title>Attendance week by week, 13 weeks with meetings (scale 50% to 100%): 80%, 80%" in html
     assert "style=" not in response.content.decode().split("<main")[1]
     gamma = response.content.decode().split('data-chapter="gamma"')[1].split("</tr>")[0]
     assert "no meetings with marks in the range" in gamma and "<svg" not in gamma
@@ -343,3 +343,18 @@ def test_same_queries_for_10_and_150_members(client, db, path):
         client.force_login(_region_of(2, members))
         counts.append(_queries(client, path))
     assert counts[0] == counts[1]
+
+
+def test_sparkline_points_by_hand():
+    from reports.overview import sparkline
+    from reports.series import Week
+
+    weeks = [Week(start=FIRST_MONDAY + timedelta(weeks=i)) for i in range(5)]
+    weeks[0].present, weeks[0].absent = 10, 0  # 100%: the top
+    weeks[2].present, weeks[2].absent = 5, 5  # 50%: the bottom of the default scale
+    weeks[4].present, weeks[4].absent = 3, 1  # 75%; weeks 1 and 3 had no meeting: no point, place kept
+    spark = sparkline(weeks)
+    assert spark.lines == ["2.0,2.0 60.0,30.0 118.0,16.0"]
+    assert spark.label == ("Attendance week by week, 3 weeks with meetings (scale 50% to 100%): 100%, 50%, 75%.")
+    weeks[2].present, weeks[2].absent = 2, 8  # 20%: the scale reaches down to it
+    assert sparkline(weeks).lines == ["2.0,2.0 60.0,30.0 118.0,10.8"]  # 2 + 0.25 / 0.8 × 28
