@@ -327,13 +327,19 @@ def _region_of(chapters: int, members: int):
     return RegionStaffFactory(region=region).user
 
 
+# Both: session, user, the person's regions, the page (with its count, headcounts and open cases in one
+# statement), the weekly series' seven. The page adds the totals (three, cached afterwards) and the
+# navigation (four, uncached in tests).
+MAX_QUERIES = {URL: 18, "/org/overview.csv": 11}
+
+
 @pytest.mark.parametrize("path", [URL, "/org/overview.csv"])
 def test_same_queries_for_5_and_60_chapters(client, db, path):
     counts = []
     for chapters in (5, 60):
         client.force_login(_region_of(chapters, 3))
         counts.append(_queries(client, path))
-    assert counts[0] == counts[1]
+    assert counts[0] == counts[1] <= MAX_QUERIES[path]
 
 
 @pytest.mark.parametrize("path", [URL, "/org/overview.csv"])
