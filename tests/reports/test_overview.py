@@ -162,6 +162,7 @@ def test_figures_of_a_chapter_recomputed_by_hand(client, org):
     assert alpha.tyfcb_text == "£1,250.50"
     assert alpha.visitors == 3
     row_html = response.content.decode().split('data-chapter="alpha"')[1].split("</tr>")[0]
+    assert 'href="/c/alpha/reports/health/?start=2025-12-22&amp;end=2026-03-18">Alpha Breakfast</a>' in row_html
     for text in ("25 <small", "(-1)", "77%", "0.10", "(33 given)", "33%", "(11 / 33)", "£1,250.50"):
         assert text in row_html
 
@@ -364,3 +365,22 @@ def test_sparkline_points_by_hand():
     assert spark.label == ("Attendance week by week, 3 weeks with meetings (scale 50% to 100%): 100%, 50%, 75%.")
     weeks[2].present, weeks[2].absent = 2, 8  # 20%: the scale reaches down to it
     assert sparkline(weeks).lines == ["2.0,2.0 60.0,30.0 118.0,10.8"]  # 2 + 0.25 / 0.8 × 28
+
+
+@pytest.mark.parametrize("moment", [datetime(2026, 6, 1, 9, 0, tzinfo=UTC), datetime(2026, 10, 31, 23, 30, tzinfo=UTC)])
+def test_the_demo_fills_the_overview(client, db, moment):
+    from django.core.management import call_command
+
+    from chapters.models import Chapter
+
+    with time_machine.travel(moment, tick=False):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+        client.force_login(UserFactory(is_org_admin=True))
+        response = client.get(URL)
+        rows = response.context["page"].rows
+        assert len(rows) == Chapter.objects.count() >= 4
+        for row in rows:  # every chapter met, gave referrals, closed business and welcomed visitors
+            assert row.attendance_rate and row.given and row.won and row.tyfcb and row.visitors, row.chapter.name
+            assert row.spark.lines
+        assert any(row.reasons for row in rows)
+        assert {row.chapter.currency for row in rows} >= {"GBP", "EUR"}
