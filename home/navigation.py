@@ -221,7 +221,7 @@ class _NavChapter:
         return self.name
 
 
-_FIXED_URLS = ["dashboard", "notifications", "profile", "case-queue", "audit", "outbox", "admin:index",
+_FIXED_URLS = ["dashboard", "notifications", "profile", "case-queue", "org-overview", "audit", "outbox", "admin:index",
                "account_change_password", "account_logout", "account_login", "referral-new", "directory-search"]
 
 

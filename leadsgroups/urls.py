@@ -25,6 +25,7 @@ urlpatterns = [
     path("invitations/<str:token>/", member_views.invitation_accept, name="invitation-accept"),
     path("", include("referrals.urls_global")),
     path("", include("enforcement.urls_global")),
+    path("", include("reports.urls_global")),
     path("notifications/", member_views.notification_list, name="notifications"),
     path("notifications/read/", member_views.notification_read, name="notifications-read"),
     path("notifications/<int:notification_id>/", member_views.notification_open, name="notification-open"),

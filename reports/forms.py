@@ -106,3 +106,14 @@ class ScorecardRulesForm(SingleLineFormMixin, forms.Form):
                 self.add_error(field, message)
         data["ladders"] = ladders
         return data
+
+
+class OverviewForm(SingleLineFormMixin, RangeForm):
+    """The organisation overview's filters (GET): a range, a name to look for, only chapters at risk."""
+
+    q = forms.CharField(required=False, max_length=100, label="Chapter or region",
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Chapter or region name"}))
+    at_risk = forms.BooleanField(required=False, label="Only chapters at risk")
+
+    def clean_q(self):
+        return self.cleaned_data["q"].strip()

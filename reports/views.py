@@ -2,19 +2,21 @@ import csv
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from chapters.access import Need, chapter_view
+from chapters.access import Need, chapter_view, regions_overseen_by
 from chapters.selectors import chapter_counts, chapter_health, chapter_health_rule
 from enforcement.formatting import money, num
 from members.models import Membership
 from referrals.views import csv_safe
 from reports import charts, series, services
-from reports.forms import RangeForm, ScorecardRulesForm
+from reports import overview as org
+from reports.forms import OverviewForm, RangeForm, ScorecardRulesForm
 from reports.ladders import ladder_words
 from reports.limits import scorecard_limits_for
 from reports.scorecards import (
@@ -228,3 +230,78 @@ def scorecard_settings(request):
         "ladders": _rules_words(rules, chapter.currency), "referrals_full_min": num(limits.referrals_full_min),
         "own_scorecard": request.access.membership,
     })
+
+
+# Organisation overview ---------------------------------------------------------------------------
+
+OVERVIEW_WEEKS = 13
+
+
+def _overview_scope(request) -> list[int] | None:
+    """The regions the person oversees (None: every one); refused to anyone overseeing nothing."""
+    regions = regions_overseen_by(request.user)
+    if regions is not None and not regions:
+        raise PermissionDenied("Only organisation admins and region staff see the organisation overview.")
+    return regions
+
+
+def _overview_filters(request):
+    """The filter form and its values; `start` None for a refused form."""
+    today = timezone.localdate()
+    start, end = series.default_range(today, OVERVIEW_WEEKS)
+    # the defaults fill what the request leaves out (a search alone keeps the last 13 weeks)
+    form = OverviewForm({"start": start.isoformat(), "end": end.isoformat(), **request.GET.dict()}, today=today)
+    if not form.is_valid():
+        return form, {"q": "", "at_risk": False, "start": None, "end": None}
+    data = form.cleaned_data
+    return form, {"q": data["q"], "at_risk": data["at_risk"], "start": data["start"], "end": data["end"]}
+
+
+@login_required
+def overview(request):
+    """Every overseen chapter side by side over a range, searchable, a page of 20 at a time, at-risk flagged."""
+    region_ids = _overview_scope(request)
+    form, filters = _overview_filters(request)
+    context = {"form": form, **filters, "per_page": org.PER_PAGE, "at_risk_below": org.AT_RISK_BELOW,
+               "trend_weeks": org.TREND_WEEKS, "fall_points": org.FALL_POINTS,
+               "health_rule": chapter_health_rule()}
+    if filters["start"] is None:
+        return render(request, "reports/overview.html", {**context, "refused": True}, status=400)
+    page = org.overview_page(region_ids=region_ids, page=request.GET.get("page"), **filters)
+    keep = {"q": filters["q"], "start": filters["start"].isoformat(), "end": filters["end"].isoformat(),
+            **({"at_risk": "on"} if filters["at_risk"] else {})}
+    context.update(
+        page=page, query=urlencode(keep), page_query=urlencode({**keep, "page": page.number}),
+        totals=org.overview_totals(region_ids=region_ids, start=filters["start"], end=filters["end"]),
+    )
+    return render(request, "reports/overview.html", context)
+
+
+@login_required
+def overview_csv(request):
+    """The overview page's chapters and figures as CSV (the same filters and page)."""
+    region_ids = _overview_scope(request)
+    form, filters = _overview_filters(request)
+    if filters["start"] is None:
+        return _refused(form)
+    page = org.overview_page(region_ids=region_ids, page=request.GET.get("page"), **filters)
+    start, end = filters["start"], filters["end"]
+    response, writer = _csv(f"overview-{start}-{end}-page-{page.number}.csv")
+    writer.writerow([
+        "Chapter", "Region", "Currency", "Active members", "Band", "Joined", "Left", "Change", "Attendance rate (%)",
+        "Referrals given", "Member-weeks", "Referrals per member-week", "Won", "Conversion (%)", "TYFCB (in the currency)",
+        "Visitors", "Open expulsion cases", "At risk", "Reasons",
+    ])
+
+    def share(value):
+        return "" if value is None else f"{value * 100:.1f}"
+
+    for row in page.rows:
+        c = row.chapter
+        writer.writerow([csv_safe(v) for v in (
+            c.name, c.region.name if c.region else "", c.currency, row.active, row.band, row.joined, row.left,
+            row.change, share(row.attendance_rate), row.given, row.member_weeks,
+            "" if row.per_member_week is None else f"{row.per_member_week:.2f}", row.won, share(row.conversion),
+            f"{row.tyfcb:.2f}", row.visitors, row.open_cases, "yes" if row.at_risk else "no", "; ".join(row.reasons),
+        )])
+    return response

@@ -1,4 +1,4 @@
-from tests.access_matrix import LEADERSHIP, Route
+from tests.access_matrix import LEADERSHIP, OVERSIGHT, Route
 
 ROUTES = {
     # A member's scorecard: the member themself (`member`), the chapter's leadership and overseers; another
@@ -8,4 +8,8 @@ ROUTES = {
     "reports:health-csv": Route(LEADERSHIP),
     "reports:scorecards-csv": Route(LEADERSHIP),
     "reports:scorecard-settings": Route(LEADERSHIP),
+    # The organisation overview: organisation admins (every chapter) and region staff (their regions'
+    # chapters, so staff of another region too); members and presidents are refused.
+    "org-overview": Route(OVERSIGHT | {"other_region_staff"}, chapter_scoped=False),
+    "org-overview-csv": Route(OVERSIGHT | {"other_region_staff"}, chapter_scoped=False),
 }

@@ -1,0 +1,323 @@
+"""The organisation overview: the chapters a person oversees side by side, a page at a time.
+
+Built for thousands of chapters: one statement finds the page (filtered by name or region, ordered by
+name, with the total count as a window over the same rows, each chapter's active headcount and open
+expulsion cases as subqueries); the weekly figures (`reports.series.weekly_series`) are then worked out
+for that page's chapters only, never for all of them.
+
+At risk, and why (each reason in words):
+
+- few members: under 24 active members, the "at risk" band of the headcount (chapters.selectors);
+- open expulsion cases;
+- shrinking roster: more members left than joined over the range;
+- falling attendance: the last 4 weeks' attendance rate at least 10 points below the 4 weeks before.
+
+The first two are cheap, so the "only chapters at risk" filter applies them to every chapter in SQL; the
+last two need each chapter's weeks, so they are worked out for the chapters on the page (and shown there).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from chapters.models import Chapter
+from chapters.selectors import HEALTH_BANDS, chapter_health
+from enforcement.formatting import money
+from enforcement.models import ExpulsionCase
+from members.models import Membership
+from referrals.models import Referral
+from reports.scorecards import local_bounds
+from reports.series import Week, weekly_series
+
+PER_PAGE = 20
+# The headcount below which a chapter is flagged: the floor of the band just under "fit" ("at risk", 24).
+AT_RISK_BELOW = next(floor for floor, label in HEALTH_BANDS if label == "at risk")
+TREND_WEEKS = 4  # falling attendance compares the last 4 weeks with the 4 before
+FALL_POINTS = 10  # … and flags a fall of at least 10 percentage points
+TOTALS_TTL = 15 * 60
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 32, 2
+SPARK_FLOOR = 0.5  # the sparkline's lowest rate, unless a week fell lower
+
+
+def overview_scope(*, region_ids: list[int] | None):
+    """The chapters overseen: every one (`region_ids` None, an organisation admin) or those of the regions."""
+    return Chapter.objects.all() if region_ids is None else Chapter.objects.filter(region_id__in=region_ids)
+
+
+def _count_of(qs) -> Subquery:
+    return Coalesce(Subquery(qs.order_by().values("chapter_id").annotate(n=Count("pk")).values("n")[:1],
+                             output_field=IntegerField()), Value(0))
+
+
+@dataclass
+class Spark:
+    """A sparkline of the weekly attendance rate: SVG polylines (a gap where a week had no meeting)."""
+
+    lines: list[str]
+    label: str
+    width: int = SPARK_WIDTH
+    height: int = SPARK_HEIGHT
+
+
+@dataclass
+class Row:
+    chapter: Chapter
+    active: int
+    open_cases: int
+    weeks: list[Week] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def joined(self) -> int:
+        return sum(w.joined for w in self.weeks)
+
+    @property
+    def left(self) -> int:
+        return sum(w.left for w in self.weeks)
+
+    @property
+    def change(self) -> int:
+        """Seats gained (joined minus left) over the range."""
+        return self.joined - self.left
+
+    @property
+    def band(self) -> str:
+        return chapter_health(self.active)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return _rate(self.weeks)
+
+    @property
+    def given(self) -> int:
+        return sum(w.given for w in self.weeks)
+
+    @property
+    def won(self) -> int:
+        return sum(w.won for w in self.weeks)
+
+    @property
+    def member_weeks(self) -> int:
+        """Seats held at the end of each week, added up: what referrals a member-week are taken over."""
+        return sum(w.seats for w in self.weeks)
+
+    @property
+    def per_member_week(self) -> float | None:
+        return self.given / self.member_weeks if self.member_weeks else None
+
+    @property
+    def conversion(self) -> float | None:
+        return self.won / self.given if self.given else None
+
+    @property
+    def tyfcb(self) -> Decimal:
+        return sum((w.tyfcb for w in self.weeks), Decimal("0"))
+
+    @property
+    def tyfcb_text(self) -> str:
+        return money(self.tyfcb, self.chapter.currency)
+
+    @property
+    def visitors(self) -> int:
+        return sum(w.visitors for w in self.weeks)
+
+    @property
+    def attendance_text(self) -> str:
+        return pct(self.attendance_rate)
+
+    @property
+    def per_member_week_text(self) -> str:
+        return "–" if self.per_member_week is None else f"{self.per_member_week:.2f}"
+
+    @property
+    def conversion_text(self) -> str:
+        return pct(self.conversion)
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def spark(self) -> Spark:
+        return sparkline(self.weeks)
+
+
+def _rate(weeks: list[Week]) -> float | None:
+    attended, counted = sum(w.attended for w in weeks), sum(w.counted_marks for w in weeks)
+    return attended / counted if counted else None
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def attendance_fall(weeks: list[Week]) -> tuple[float, float] | None:
+    """(rate of the 4 weeks before, rate of the last 4) when it fell by FALL_POINTS points or more."""
+    if len(weeks) < 2 * TREND_WEEKS:
+        return None
+    before, last = _rate(weeks[-2 * TREND_WEEKS:-TREND_WEEKS]), _rate(weeks[-TREND_WEEKS:])
+    if before is None or last is None:
+        return None
+    # compared in whole marks, not floats: 80% then 70% is a fall of exactly 10 points
+    return (before, last) if round((before - last) * 100, 9) >= FALL_POINTS else None
+
+
+def risk_reasons(row: Row, *, start: date) -> list[str]:
+    """Why a chapter is at risk, in words; empty when it is not."""
+    reasons = []
+    if row.active < AT_RISK_BELOW:
+        reasons.append(f"few members: {row.active} active, under {AT_RISK_BELOW} ({row.band})")
+    if row.change < 0:
+        reasons.append(f"shrinking roster: {row.left} left and {row.joined} joined since {start:%-d %b %Y}")
+    fall = attendance_fall(row.weeks)
+    if fall:
+        reasons.append(f"falling attendance: {pct(fall[1])} in the last {TREND_WEEKS} weeks against "
+                       f"{pct(fall[0])} in the {TREND_WEEKS} before")
+    if row.open_cases:
+        reasons.append(f"{row.open_cases} open expulsion case{'s' if row.open_cases != 1 else ''}")
+    return reasons
+
+
+def sparkline(weeks: list[Week]) -> Spark:
+    """The weekly attendance rate as an SVG polyline, with its words.
+
+    Weeks without a meeting keep their place on the x axis but add no point (the line joins the weeks
+    either side, so a fortnightly chapter still draws a line). The y axis runs from 100% at the top down
+    to 50%, or lower when a week fell lower, so a fall of 10 points shows on a small line.
+    """
+    rates = [w.attendance_rate for w in weeks]
+    known = [r for r in rates if r is not None]
+    if not known:
+        return Spark([], "Attendance week by week: no meetings with marks in the range.")
+    floor = min(SPARK_FLOOR, math.floor(min(known) * 10) / 10)
+    span = (1 - floor) or 1
+    step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(rates) - 1, 1)
+    points = [
+        (SPARK_PAD + i * step, SPARK_PAD + (1 - rate) / span * (SPARK_HEIGHT - 2 * SPARK_PAD))
+        for i, rate in enumerate(rates) if rate is not None
+    ]
+    if len(points) == 1:  # a lone week is drawn as a short dash, so it shows
+        points.append((points[0][0] + 3, points[0][1]))
+    label = (f"Attendance week by week, {len(known)} week{'s' if len(known) != 1 else ''} with meetings "
+             f"(scale {floor * 100:.0f}% to 100%): {', '.join(pct(r) for r in known)}.")
+    return Spark([" ".join(f"{x:.1f},{y:.1f}" for x, y in points)], label)
+
+
+@dataclass
+class OverviewPage:
+    rows: list[Row]
+    count: int
+    number: int
+    per_page: int = PER_PAGE
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.rows) - 1 if self.rows else 0
+
+
+def _page_number(page) -> int:
+    try:
+        return max(1, int(page))
+    except (TypeError, ValueError):
+        return 1
+
+
+def overview_page(*, region_ids: list[int] | None, q: str = "", at_risk: bool = False, page=None,
+                  start: date, end: date) -> OverviewPage:
+    """A page of the overseen chapters with their figures over local dates [start, end], by name.
+
+    `at_risk` keeps the chapters under the headcount band or with open cases (the cheap flags, for every
+    chapter); the trend flags are worked out for the page's chapters. A page past the last shows the last.
+    """
+    qs = overview_scope(region_ids=region_ids)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(region__name__icontains=q))
+    qs = qs.annotate(
+        active=_count_of(Membership.objects.filter(chapter=OuterRef("pk"), status=Membership.Status.ACTIVE)),
+        open_cases=_count_of(ExpulsionCase.objects.filter(chapter=OuterRef("pk"), status=ExpulsionCase.Status.OPEN)),
+    )
+    if at_risk:
+        qs = qs.filter(Q(active__lt=AT_RISK_BELOW) | Q(open_cases__gt=0))
+    # the count rides along as a window over the filtered rows: the page and its count in one statement
+    qs = qs.select_related("region").annotate(total=Window(Count("pk"))).order_by("name", "pk")
+    number = _page_number(page)
+    chapters = list(qs[(number - 1) * PER_PAGE: number * PER_PAGE])
+    if chapters:
+        count = chapters[0].total
+    else:  # past the end (or nothing matches): count, and show the last page
+        count = qs.order_by().count()
+        last = max(1, -(-count // PER_PAGE))
+        if number > last:
+            number = last
+            chapters = list(qs[(number - 1) * PER_PAGE: number * PER_PAGE])
+    series = weekly_series(chapters=chapters, start=start, end=end)
+    rows = []
+    for chapter in chapters:
+        row = Row(chapter=chapter, active=chapter.active, open_cases=chapter.open_cases, weeks=series[chapter.pk])
+        row.reasons = risk_reasons(row, start=start)
+        rows.append(row)
+    return OverviewPage(rows=rows, count=count, number=number)
+
+
+@dataclass(frozen=True)
+class Totals:
+    chapters: int
+    active: int
+    referrals: int
+    computed_at: datetime
+
+
+def _scope_key(region_ids: list[int] | None) -> str:
+    return "all" if region_ids is None else "r" + "-".join(str(r) for r in sorted(region_ids))
+
+
+def overview_totals(*, region_ids: list[int] | None, start: date, end: date) -> Totals:
+    """Chapters, active members and referrals given in the range across the scope, cached 15 minutes.
+
+    Referrals are counted by the UTC day they were given (chapters' days begin at different moments).
+    """
+    key = f"reports:overview-totals:{_scope_key(region_ids)}:{start.isoformat()}:{end.isoformat()}"
+    totals = cache.get(key)
+    if totals is None:
+        scope = overview_scope(region_ids=region_ids)
+        after, before = local_bounds(UTC, start, end)
+        counts = scope.order_by().aggregate(chapters=Count("pk", distinct=True))
+        active = Membership.objects.filter(chapter__in=scope, status=Membership.Status.ACTIVE).count()
+        referrals = Referral.objects.filter(chapter__in=scope, created_at__gte=after, created_at__lt=before).count()
+        totals = Totals(chapters=counts["chapters"], active=active, referrals=referrals, computed_at=timezone.now())
+        cache.set(key, totals, TOTALS_TTL)
+    return totals
+

@@ -1,0 +1,10 @@
+"""Report URLs outside any chapter: the organisation overview of organisation admins and region staff."""
+
+from django.urls import path
+
+from reports import views
+
+urlpatterns = [
+    path("org/overview/", views.overview, name="org-overview"),
+    path("org/overview.csv", views.overview_csv, name="org-overview-csv"),
+]
