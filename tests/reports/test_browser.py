@@ -3,6 +3,7 @@
 Screenshots go to /tmp/leadsgroups-reports-screens (never the repository), to be looked at.
 """
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,6 +28,17 @@ ROLES = {
 CHARTS = ("attendance", "referrals", "conversion", "tyfcb", "visitors", "members")
 
 
+
+def _wait_until(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a JavaScript expression from Python until it is true. Playwright's wait_for_function compiles
+    its predicate in the page with eval, which the Content-Security-Policy refuses once it has to poll;
+    page.evaluate goes through the DevTools protocol, outside the page's policy."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.05)
+
 def _watch(page) -> list[str]:
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -50,7 +62,7 @@ def _health(page, base, name):
     expect(page.get_by_role("heading", name="Chapter health", level=1)).to_be_visible()
     for key in CHARTS:
         expect(page.locator(f"[data-testid=chart-{key}] canvas")).to_be_visible()
-    page.wait_for_function("window.leadsgroupsCharts && window.leadsgroupsCharts.count() === 6")
+    _wait_until(page, "window.leadsgroupsCharts && window.leadsgroupsCharts.count() === 6")
     # each chart's numbers one click away, in a real table
     card = page.locator("[data-testid=chart-referrals]")
     card.get_by_text("Data table").click()
@@ -99,7 +111,7 @@ def test_charts_are_redrawn_after_htmx_swaps_without_piling_up(live_server, desk
     browser_login(desktop, live_server, ROLES["president"], PASSWORD)
     desktop.goto(f"{live_server.url}/c/riverside/")
     desktop.get_by_test_id("health-link").click()
-    desktop.wait_for_function("window.leadsgroupsCharts && window.leadsgroupsCharts.count() === 6")
+    _wait_until(desktop, "window.leadsgroupsCharts && window.leadsgroupsCharts.count() === 6")
     desktop.evaluate("document.querySelector('canvas').dataset.drawnFirst = 'yes'")
     # sorting swaps the table only: the charts stay as they are
     desktop.locator("th").get_by_role("link", name="Member").click()
@@ -114,7 +126,7 @@ def test_charts_are_redrawn_after_htmx_swaps_without_piling_up(live_server, desk
         desktop.get_by_role("button", name="Show").click()
         desktop.wait_for_url(f"**start={start}**")  # htmx pushes the range it swapped in
         expect(desktop.locator("[data-testid=range-form] + p")).to_contain_text(f"{today:%-d %b %Y}")
-        desktop.wait_for_function("document.querySelector('canvas') && !document.querySelector('canvas').dataset.drawnFirst"
+        _wait_until(desktop, "document.querySelector('canvas') && !document.querySelector('canvas').dataset.drawnFirst"
                                   " && window.leadsgroupsCharts.count() === document.querySelectorAll('canvas').length")
         assert _live_charts(desktop) == 6 and desktop.evaluate("document.querySelector('canvas').dataset.drawnFirst") is None
     assert f"start={start}" in desktop.url and "sort=name" in desktop.url  # the sort is kept
@@ -124,6 +136,6 @@ def test_charts_are_redrawn_after_htmx_swaps_without_piling_up(live_server, desk
     desktop.get_by_role("button", name="Show").click()
     expect(desktop.get_by_text("No referral was given in this range.")).to_be_visible()
     expect(desktop.get_by_test_id("chart-empty")).to_have_count(5)
-    desktop.wait_for_function("window.leadsgroupsCharts.count() === 1")
+    _wait_until(desktop, "window.leadsgroupsCharts.count() === 1")
     _fits(desktop, "president-desktop-health-empty")
     assert errors == []
