@@ -8,7 +8,7 @@ from enforcement.models import (
     RulesLimits,
     SweepRun,
 )
-from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
+from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin, ReadOnlyAdmin
 
 
 @admin.register(RulesLimits)
@@ -18,25 +18,16 @@ class RulesLimitsAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChapterRules)
-class ChapterRulesAdmin(admin.ModelAdmin):
+class ChapterRulesAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: versions are made by chapter leadership through the rules page (never edited)."""
 
     list_display = ["chapter", "number", "effective_from", "absences_allowed", "referral_quota", "created_by"]
     list_filter = [ChapterFilter]
     list_select_related = ["chapter", "created_by"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Fine)
-class FineAdmin(LargeTableAdmin):
+class FineAdmin(ReadOnlyAdmin, LargeTableAdmin):
     """View-only: fines are issued by the enforcement task and paid or waived on their page (audited)."""
 
     list_display = ["membership", "chapter", "kind", "period_start", "amount", "currency", "status"]
@@ -46,34 +37,15 @@ class FineAdmin(LargeTableAdmin):
     # The membership's name says "<person> in <chapter>": without its chapter, one query per row.
     list_select_related = ["membership__user", "membership__chapter", "chapter"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    # A fine is evidence (of cases, of the audit trail): it is paid or waived on its page, never deleted.
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ExpulsionCase)
-class ExpulsionCaseAdmin(LargeTableAdmin):
+class ExpulsionCaseAdmin(ReadOnlyAdmin, LargeTableAdmin):
     """Read-only: recommendations, appeals and decisions are made on the case page, with their audit events."""
 
     list_display = ["membership", "chapter", "status", "opened_at", "appeal_deadline", "decision"]
     list_filter = ["status", "decision", ChapterFilter]
     search_fields = ["=membership__user__email", "^membership__user__full_name", "^chapter__name"]
     list_select_related = ["membership__user", "membership__chapter", "chapter"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SweepRun)

@@ -130,3 +130,18 @@ class ChapterFilter(admin.SimpleListFilter):
             for v in values
         ]
         self.more_matches = len(self._matches) > self.shown_matches
+
+
+class ReadOnlyAdmin:
+    """Mixin (first among the bases): the admin shows the rows and nothing else. For records written only
+    by the app's own services, with their reasons and audit events: fines, cases, attendance, audit
+    events, task runs, rules versions."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

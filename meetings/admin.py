@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
+from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin, ReadOnlyAdmin
 from leadsgroups.admin_privacy import HiddenFieldsAdmin
 from meetings.models import (
     Attendance,
@@ -26,8 +26,9 @@ class MeetingAdmin(LargeTableAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(LargeTableAdmin):
-    """Over a million rows: newest first by primary key, a member found by exact email or name prefix."""
+class AttendanceAdmin(ReadOnlyAdmin, LargeTableAdmin):
+    """Read-only (roll call and corrections, with their reason and audit record, happen in the app). Over a
+    million rows: newest first by primary key, a member found by exact email or name prefix."""
 
     list_display = ["meeting", "membership", "status", "substitute_name", "recorded_at"]
     list_filter = ["status"]
@@ -35,16 +36,6 @@ class AttendanceAdmin(LargeTableAdmin):
     raw_id_fields = ["meeting", "membership", "recorded_by"]
     search_fields = ["=membership__user__email", "^membership__user__full_name"]
     search_help_text = "The member's exact email address, or the start of their name."
-
-    # Roll call and corrections (with their reason and audit record) happen in the app only.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Visitor)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
+from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin, ReadOnlyAdmin
 from members.audit import audit_record
 from members.models import AuditEvent, Invitation, Membership, Notification, OutboundEmail, User
 from members.outbox import emails_retry
@@ -129,7 +129,7 @@ class OutboundEmailAdmin(LargeTableAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(LargeTableAdmin):
+class AuditEventAdmin(ReadOnlyAdmin, LargeTableAdmin):
     """Read-only: audit records cannot be edited or deleted from the admin."""
 
     list_display = ["created_at", "who", "chapter", "action", "summary"]
@@ -140,12 +140,3 @@ class AuditEventAdmin(LargeTableAdmin):
     @admin.display(description="Actor")
     def who(self, obj):
         return obj.actor_label or "System"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 
+from leadsgroups.admin_lists import ReadOnlyAdmin
 from ops.models import TaskRun
 from ops.selectors import background_work
 
@@ -21,23 +22,15 @@ class BeatEntryFilter(admin.SimpleListFilter):
 
 
 @admin.register(TaskRun)
-class TaskRunAdmin(admin.ModelAdmin):
-    """Background work: each beat entry's last run, success and failure, then every run (read-only)."""
+class TaskRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Background work: each beat entry's last run, success and failure, then every run. Read-only: the runs
+    write their rows themselves, and retention prunes them (TASK_RUN_RETENTION_DAYS)."""
 
     change_list_template = "admin/ops/taskrun/change_list.html"
     list_display = ["started_at", "beat_entry", "state", "duration", "worker", "error_line"]
     list_filter = ["state", BeatEntryFilter]
     search_fields = ["=task_id"]
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # written by the runs themselves
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # retention prunes them (TASK_RUN_RETENTION_DAYS)
 
     @admin.display(description="error")
     def error_line(self, run):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from leadsgroups.admin_lists import ReadOnlyAdmin
 from reports.models import ScorecardLimits, ScorecardRules
 
 
@@ -11,18 +12,9 @@ class ScorecardLimitsAdmin(admin.ModelAdmin):
 
 
 @admin.register(ScorecardRules)
-class ScorecardRulesAdmin(admin.ModelAdmin):
+class ScorecardRulesAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: chapter leadership sets the scorecard on its settings page, within the limits (audited)."""
 
     list_display = ["chapter", "green_from", "amber_from", "red_from", "updated_at", "updated_by"]
     list_select_related = ["chapter", "updated_by"]
     search_fields = ["^chapter__name", "=chapter__slug"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
