@@ -13,6 +13,7 @@ nothing is prepared there.
 
 from __future__ import annotations
 
+import string
 import weakref
 from dataclasses import dataclass
 
@@ -33,6 +34,9 @@ class Param:
 class Statement:
     def __init__(self, name: str, sql: str, params: list[Param]):
         self.name, self.sql, self.params = name, sql, params
+        by_name = {p.name: p for p in params}
+        # The fields in the order they appear in the text (a field may appear more than once).
+        self._fields = [by_name[f] for _, f, _, _ in string.Formatter().parse(sql) if f]
 
     def _prepare_on(self, connection) -> bool:
         return connection.vendor == "postgresql" and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
@@ -44,8 +48,8 @@ class Statement:
             return self._run_prepared(connection, values)
         fields, args = {}, []
         # Each field filled in and its values appended in the order the fields appear in the text.
-        for name in _field_order(self.sql):
-            param = next(p for p in self.params if p.name == name)
+        for param in self._fields:
+            name = param.name
             if param.many:
                 items = list(values[name])
                 fields[name] = "IN (" + ", ".join(["%s"] * len(items)) + ")" if items else "IN (NULL)"
@@ -80,8 +84,3 @@ class Statement:
                 done.add("")
             return rows
 
-
-def _field_order(sql: str) -> list[str]:
-    import string
-
-    return [field for _, field, _, _ in string.Formatter().parse(sql) if field]
