@@ -20,7 +20,8 @@ WORKDIR /app
 COPY . .
 # collectstatic needs the settings to load, not real secrets or services; var/ is the app's only
 # writable directory (the beat schedule; media/ for photos, a volume in docker-compose.yml).
-RUN SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 LEADSGROUPS_VAR_DIR=/tmp/build-var \
+RUN python -m leadsgroups.catalogs compile --force \
+    && SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 LEADSGROUPS_VAR_DIR=/tmp/build-var \
         python manage.py collectstatic --noinput \
     && rm -rf /tmp/build-var /tmp/build.sqlite3 \
     && mkdir -p /app/var/media && chown -R leadsgroups /app/var

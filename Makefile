@@ -8,7 +8,7 @@ PORT ?= 8000
 # Links in emails and the calendar feed point at the port the app really runs on.
 DEV_ENV := DEBUG=1 SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}
 
-.PHONY: run test test-dates install lint check bench lock backup restore vendor clean
+.PHONY: run test test-dates install catalogs messages check-messages lint check bench lock backup restore vendor clean
 
 # `make test-dates`: the date-sensitive tests (schedules, enforcement, reminders, seed_demo) as if
 # run on each of these days (09:00 UTC unless a time is given): a whole week across a month end,
@@ -30,7 +30,20 @@ $(STAMP): requirements.lock requirements-dev.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) catalogs
+
+# The translations' .mo files, compiled with Babel from locale/*/LC_MESSAGES/*.po when these change
+# (leadsgroups/catalogs.py; no GNU gettext needed). `make messages` re-extracts the strings after code
+# changes (that needs GNU gettext's xgettext); `make check-messages` fails on a string missing from the
+# catalogues or left untranslated or fuzzy in German, French or Spanish (CI runs it).
+catalogs: $(STAMP)
+	@$(BIN)/python -m leadsgroups.catalogs compile
+
+messages: install
+	$(BIN)/python manage.py update_catalogs --settings=leadsgroups.settings_test
+
+check-messages: install
+	$(BIN)/python manage.py check_catalogs --settings=leadsgroups.settings_test
 
 # `make run`: the database migrated and seeded (seed_demo's report in var/seed_demo.log), then web,
 # worker and beat under honcho; the `ready` process prints the URL and the demo logins last, once

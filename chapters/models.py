@@ -4,9 +4,21 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_currency(value: str) -> None:
+    """An ISO 4217 code of a currency in use (EUR, GBP, USD…), not any three letters."""
+    from leadsgroups.formats import is_iso_currency
+
+    if not is_iso_currency(value):
+        raise ValidationError(
+            _("“%(code)s” is not a currency code in use (ISO 4217, such as EUR, GBP or USD)."),
+            params={"code": value}, code="currency",
+        )
 
 
 def validate_timezone(value: str) -> None:
@@ -89,8 +101,10 @@ class Chapter(models.Model):
     )
     venue = models.CharField(max_length=200, blank=True)
     meal = models.CharField(max_length=10, choices=Meal.choices, default=Meal.BREAKFAST)
-    currency = models.CharField(
-        max_length=3, default="GBP", validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO code.")]
+    currency = models.CharField(max_length=3, default="GBP", validators=[validate_currency])
+    language = models.CharField(
+        max_length=10, choices=settings.LANGUAGES, default="en-gb",
+        help_text="What people without an account read in: prospects' consent emails and page, invitations, visitors.",
     )
     membership_fee = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]

@@ -222,7 +222,8 @@ class _NavChapter:
 
 
 _FIXED_URLS = ["dashboard", "notifications", "profile", "case-queue", "org-overview", "audit", "outbox", "admin:index",
-               "account_change_password", "account_logout", "account_login", "referral-new", "directory-search"]
+               "account_change_password", "account_logout", "account_login", "referral-new", "directory-search",
+               "switch-language"]
 
 
 @functools.cache

@@ -64,9 +64,11 @@ MIDDLEWARE = [
     "leadsgroups.security_headers.SecurityHeadersMiddleware",  # CSP and Permissions-Policy
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's (or the switcher cookie's) language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "leadsgroups.i18n.UserLanguageMiddleware",  # then a signed-in person's saved language wins
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -91,8 +93,12 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",  # LANGUAGE_CODE for <html lang>
                 "home.navigation.navigation",
             ],
+            # {% translate %}, {% blocktranslate %} and the locale filters (|ldate, |money…) in every
+            # template without a {% load %} line each.
+            "builtins": ["django.templatetags.i18n", "leadsgroups.templatetags.formats"],
         },
     },
 ]
@@ -261,7 +267,22 @@ BEAT_EVERY_SECONDS = env.int("BEAT_EVERY_SECONDS", default=0)
 CELERY_BEAT_SCHEDULE = beat_schedule(every_seconds=BEAT_EVERY_SECONDS)
 
 # I18N / time -----------------------------------------------------------------------------------
+# English is the source language (its variants differ only in formats, leadsgroups/formats.py);
+# German, French and Spanish have catalogues in locale/ (`make messages` updates them, the .mo files
+# are compiled by `make install`/`make test`/`make run` and in the image). leadsgroups/i18n.py says
+# whose language each page and email is in.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English (UK)"),
+    ("en-us", "English (US)"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+TRANSLATED_LANGUAGES = ["de", "fr", "es"]  # the catalogues CI requires complete
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "lg_language"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -330,6 +351,7 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Preloading puts the domain in browsers' built-in HTTPS-only lists, for every subdomain and for
@@ -368,6 +390,7 @@ if TESTING:
     SECURE_SSL_REDIRECT = False
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
+    LANGUAGE_COOKIE_SECURE = False
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     if env.str("EMAIL_FILE_PATH", default=""):
         # The system test's worker writes each email it sends to a file the test reads.

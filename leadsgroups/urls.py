@@ -1,9 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from directory import views as directory_views
 from home import views as home_views
+from leadsgroups import i18n
 from leadsgroups.health import healthz
 from meetings import views as meeting_views
 from members import views as member_views
@@ -36,6 +38,8 @@ urlpatterns = [
     path("outbox/", member_views.outbox_list, name="outbox"),
     path("outbox/retry/", member_views.outbox_retry, name="outbox-retry"),
     path("healthz", healthz, name="healthz"),
+    path("language/", i18n.switch_language, name="switch-language"),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("ops.urls")),  # /dev/outbox/: development only (404 unless DEBUG)
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -16,7 +16,7 @@ class UserAdmin(LargeTableAdmin, BaseUserAdmin):
     search_fields = ["^email", "^full_name", "^business_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["full_name", "business_name", "phone", "email_muted_kinds"]}),
+        ("Person", {"fields": ["full_name", "business_name", "phone", "language", "email_muted_kinds"]}),
         ("Access", {"fields": ["is_active", "is_org_admin", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]

@@ -43,6 +43,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=list, blank=True, help_text="Notification kinds this person gets in the app only, not by email."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    # Pages, emails and notices are in this language once chosen (the profile, or the switcher in the
+    # navigation); until then pages follow the browser and emails the site's default (leadsgroups/i18n.py).
+    language = models.CharField(
+        max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text="The language of your pages and emails; empty follows your browser.",
+    )
 
     objects = UserManager()
 

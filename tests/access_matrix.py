@@ -37,6 +37,8 @@ PUBLIC = {
     "invitation-accept",
     "calendar-feed",  # token-authenticated iCalendar feed (meetings)
     "referral-consent",  # the prospect's consent link: the token is the only key
+    "switch-language",  # the language switcher: anyone (a signed-in person's choice is saved on the account)
+    "javascript-catalog",  # the JavaScript translations: the same words for everyone
 }
 # URLs that exist only with DEBUG on (development tools): 404 for everyone otherwise, which
 # tests/ops/test_dev_outbox.py checks along with who may use them in development.

@@ -175,3 +175,11 @@ def browser_login(page, live_server, email: str, password: str = "pw-for-tests-1
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/**")
+
+
+def pytest_sessionstart(session):
+    """The translations' .mo files, compiled when a .po changed (as `make test` does), once per run."""
+    if not hasattr(session.config, "workerinput"):  # the xdist controller, or a run without xdist
+        from leadsgroups.catalogs import compile_all
+
+        compile_all()

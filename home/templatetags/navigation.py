@@ -56,6 +56,7 @@ fragments = _Fragments(FRAGMENTS_KEPT)
 def _key(context, name: str, extra: tuple):
     """What the fragment depends on beyond the person's navigation, or None when it is not kept."""
     from django.urls import get_script_prefix
+    from django.utils.translation import get_language
 
     from home.navigation import nav_state, outbox_failed_count
 
@@ -75,6 +76,7 @@ def _key(context, name: str, extra: tuple):
         bool(getattr(access, "membership", None)),
         outbox_failed_count() if user.is_org_admin else 0,  # kept apart from the navigation (its own cache)
         get_script_prefix(),
+        get_language(),  # the words are in the reader's language
         extra,  # what the fragment shows that the navigation's versions do not cover, as values
     )
 
