@@ -131,7 +131,7 @@ def leave_correct(*, leave: Leave, by, starts_on: date, ends_on: date | None, re
     leave = Leave.objects.select_for_update().get(pk=leave.pk, membership=membership)
     today = _today(membership.chapter)
     if (starts_on, ends_on) == (leave.starts_on, leave.ends_on):
-        raise ValidationError("Nothing changed: these are the leave's dates already.")
+        raise ValidationError(_("Nothing changed: these are the leave's dates already."), code="unchanged")
     errors = leave_errors(membership=membership, starts_on=starts_on, ends_on=ends_on, reason=reason, today=today,
                           exclude_pk=leave.pk, was=leave)
     if errors:
