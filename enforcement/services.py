@@ -512,7 +512,9 @@ def _fine_notice(finding: Finding, user) -> tuple[str, str]:
         title = explain.fine_notice_title(
             finding.title_key, finding.period.start, finding.period.end, finding.amount, finding.currency
         )
-        return title, finding.explained
+        # The English snapshot is rendered once already (stored with the fine): reused for English readers.
+        english = translation.get_language() == explain.SNAPSHOT_LANGUAGE
+        return title, finding.explanation if english else finding.explained
 
 
 # The notice email's two templates, rendered once per language and shape with these stand-ins, then filled.
