@@ -536,8 +536,9 @@ def notification_email_parts(n: Notification, shapes: dict | None = None) -> tup
     `.html` render for it (`notification_send`), in the recipient's language.
 
     The sweep writes thousands at once: the templates are rendered once per language and shape
-    (`shapes` caches them across a batch) and each notice's title, body and link filled in.
-    `tests/enforcement/test_sweep.py` holds the two equal.
+    (`shapes` caches them across a batch) and each notice's title, body and link filled in. That holds
+    while the templates show nothing of the recipient but their language; `tests/enforcement/test_sweep.py`
+    and `test_explanations_i18n.py` hold the two equal.
     """
     title, body = str(n.title), n.body
     with for_user(n.user):

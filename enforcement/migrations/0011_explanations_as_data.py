@@ -347,7 +347,13 @@ def below_threshold(note: str) -> dict:
 
 
 def _unversioned(data) -> bool:
+    """A cause (or a case's flag) written before the data: present, without a version."""
     return bool(data) and "v" not in data
+
+
+def _evidence_unversioned(data) -> bool:
+    """Evidence written before the data (every fine and case has some; an empty one is rebuilt or flagged too)."""
+    return "v" not in (data or {})
 
 
 def explanations_as_data(apps, schema_editor):
@@ -363,7 +369,8 @@ def explanations_as_data(apps, schema_editor):
     fines = Fine.objects.select_related("rules", "chapter", "membership__user", "replaced_by").order_by("pk")
     batch = []
     for fine in fines.iterator(chunk_size=BATCH):
-        if _unversioned(fine.evidence) or _unversioned(fine.withdrawn_cause) or _unversioned(fine.refund_flag_cause):
+        if (_evidence_unversioned(fine.evidence) or _unversioned(fine.withdrawn_cause)
+                or _unversioned(fine.refund_flag_cause)):
             batch.append(fine)
         if len(batch) >= BATCH:
             _fines_batch(apps, batch, tz_of, Fine, ChapterRules)
@@ -375,7 +382,7 @@ def explanations_as_data(apps, schema_editor):
     batch = []
     for case in cases.iterator(chunk_size=BATCH):
         below = case.below_threshold_at is not None and case.below_threshold_note and not case.below_threshold_cause
-        if _unversioned(case.evidence) or below:
+        if _evidence_unversioned(case.evidence) or below:
             batch.append(case)
         if len(batch) >= BATCH:
             _cases_batch(batch, ExpulsionCase)
@@ -388,7 +395,7 @@ def _fines_batch(apps, fines, tz_of, Fine, ChapterRules):
     records = Records(apps, [(f.evidence, f.withdrawn_cause) for f in fines]
                       + [(None, f.refund_flag_cause) for f in fines], tz_of)
     for fine in fines:
-        if _unversioned(fine.evidence):
+        if _evidence_unversioned(fine.evidence):
             fine.evidence = fine_evidence(fine, records)
         if _unversioned(fine.withdrawn_cause):
             fine.withdrawn_cause = cause_data(fine, fine.withdrawn_cause, fine.withdrawn_reason, paid=False,
@@ -405,7 +412,7 @@ def _cases_batch(cases, ExpulsionCase):
     for link in Through.objects.filter(expulsioncase_id__in=[c.pk for c in cases]).select_related("fine"):
         fines_of.setdefault(link.expulsioncase_id, []).append(link.fine)
     for case in cases:
-        if _unversioned(case.evidence):
+        if _evidence_unversioned(case.evidence):
             case.evidence = case_evidence(case, fines_of)
         if case.below_threshold_at is not None and case.below_threshold_note and not case.below_threshold_cause:
             case.below_threshold_cause = below_threshold(case.below_threshold_note)

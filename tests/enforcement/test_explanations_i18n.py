@@ -248,9 +248,12 @@ def test_an_old_row_that_cannot_be_rebuilt_keeps_its_text_and_says_so(client, pe
     fine = FineFactory(membership=personas.member, evidence={"marks": [{"meeting_id": 1, "status": "absent",
                                                                         "weight": "1", "note": "handwritten"}]},
                        explanation="Absent on 3 Jan; 4 of 3 allowed (entered by hand).")
+    bare = FineFactory(membership=personas.member2, explanation="Fined at the meeting.")  # no evidence at all
     migration.explanations_as_data(django_apps, None)
     fine.refresh_from_db()
+    bare.refresh_from_db()
     assert fine.evidence["fallback"] is True and fine.evidence["v"] == 2 and fine.evidence["marks"]  # nothing lost
+    assert bare.evidence == {"v": 2, "fallback": True} and bare.explained == "Fined at the meeting."
     personas.member.user.language = "de"
     personas.member.user.save()
     personas.login(client, "member")
