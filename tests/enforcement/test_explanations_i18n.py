@@ -286,3 +286,22 @@ def test_the_bulk_emails_are_those_notification_send_writes_in_the_recipients_la
                               url="/c/berlin/fines/1/")
     email = OutboundEmail.objects.get(notification=n)
     assert services.notification_email_parts(n) == (email.body, email.html)
+
+
+def test_a_us_reader_gets_12_hour_times_and_month_first_dates(db, settings):
+    settings.ENFORCEMENT_REMINDER_HOUR = 17
+    w = World(ChapterFactory(slug="austin", name="Austin Early Risers", timezone="America/Chicago", currency="USD"))
+    w.member("Sam Houston", user__language="en-us")
+    w.rules(effective_from=date(2025, 1, 1), currency="USD", absences_allowed=0, fine_absence=D("15.00"))
+    w.meeting(JAN7, {"Sam Houston": "absent"})
+    day = date(2026, 3, 4)
+    MeetingFactory(chapter=w.chapter, local_date=day, status="scheduled",
+                   starts_at=datetime.combine(day, time(7, 0), tzinfo=w.chapter.tz))
+    services.chapter_enforce(chapter=w.chapter, now=FEB10)
+    services.chapter_send_reminders(chapter=w.chapter, now=datetime.combine(date(2026, 3, 3), time(17, 5),
+                                                                            tzinfo=w.chapter.tz))
+    sam = w.members["Sam Houston"].user
+    assert Notification.objects.get(user=sam, kind="reminder").title == \
+        "Tomorrow: Austin Early Risers, Wed, Mar 4 at 7:00\u202fAM"
+    assert Notification.objects.get(user=sam, kind="fine").title == \
+        "Fine $15.00: absence over the limit (Wed, Jan 7, 2026)"
