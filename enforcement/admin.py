@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from enforcement.models import (
     ChapterEvaluationState,
@@ -33,7 +34,7 @@ class FineAdmin(ReadOnlyAdmin, LargeTableAdmin):
     list_display = ["membership", "chapter", "kind", "period_start", "amount", "currency", "status"]
     list_filter = ["status", "kind", ChapterFilter]
     search_fields = ["=membership__user__email", "^membership__user__full_name"]
-    search_help_text = "The member's exact email address, or the start of their name."
+    search_help_text = _("The member's exact email address, or the start of their name.")
     # The membership's name says "<person> in <chapter>": without its chapter, one query per row.
     list_select_related = ["membership__user", "membership__chapter", "chapter"]
 

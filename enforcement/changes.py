@@ -1,10 +1,13 @@
-"""Why a standing fine is no longer what the evidence calls for: the change, in words and as data.
+"""Why a standing fine is no longer what the evidence calls for: the change, as data (and its English words).
 
 Reconciliation (`evaluation.chapter_evaluate`) finds the fines to withdraw or flag; this module
 reads the records that changed (marks and their corrections, leave, rules versions, referrals
 and their consent) and names the cause. The cause is derived from the records themselves, not
 from whatever queued the run, so the daily sweep explains a change as well as the task a
 correction queued. A fixed number of queries for the whole batch, never one per fine.
+
+The cause holds everything its words need (`enforcement.explain.cause_text` renders them in the
+reader's language); the reason returned beside it is the English snapshot stored with the fine.
 """
 
 from __future__ import annotations
@@ -12,12 +15,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from enforcement.formatting import money, num
-from enforcement.models import Fine, fine_words
+from enforcement import explain
+from enforcement.formatting import num
+from enforcement.models import Fine
 from enforcement.periods import Period
 from meetings.models import Attendance, Meeting
 from members.models import AuditEvent
-from referrals.models import Referral
 
 CENT = Decimal("0.01")
 
@@ -50,9 +53,9 @@ def basis_of(fine: Fine) -> tuple:
 
 
 def explain_all(*, chapter, book, members, leave, items, referrals, weights=None) -> dict[int, tuple[str, dict]]:
-    """fine id → (reason in words, cause as data) for each (standing fine, finding now or None).
+    """fine id → (reason as an English snapshot, cause as data) for each (standing fine, finding now or None).
 
-    `weights`: (member, meeting) → (weight, note) of the marks the evaluation weighed now.
+    `weights`: (member, meeting) → (weight, over) of the marks the evaluation weighed now.
     """
     tz = chapter.tz
     marks_of = [(f, n) for f, n in items if f.kind != Fine.Kind.QUOTA]
@@ -60,21 +63,27 @@ def explain_all(*, chapter, book, members, leave, items, referrals, weights=None
     out = {}
     for fine, finding in items:
         if fine.kind == Fine.Kind.QUOTA:
-            reason, cause = _quota_change(fine, finding, book, leave.get(fine.membership_id, []),
-                                          referrals.get(fine.membership_id, []), tz)
+            cause = _quota_change(fine, finding, book, leave.get(fine.membership_id, []),
+                                  referrals.get(fine.membership_id, []), tz)
         else:
-            reason, cause = _attendance_change(
+            cause = _attendance_change(
                 fine, finding, book, members.get(fine.membership_id), leave.get(fine.membership_id, []),
                 now_marks, meetings, corrections, tz, weights or {},
             )
-        if finding is not None and fine.status == Fine.Status.OPEN:
-            what = "a warning" if not finding.amount else money(finding.amount, finding.currency)
-            reason += f" The evidence now calls for {what}: a new fine replaces this one."
-        elif finding is not None:
-            reason += (f" The evidence now calls for {money(finding.amount, finding.currency)}, not the "
-                       f"{money(fine.amount, fine.currency)} paid.")
-        out[fine.pk] = (reason, cause)
+        cause = {"v": explain.VERSION, **cause, "about": _about(fine)}
+        if finding is not None:
+            cause["calls_for"] = {"amount": str(finding.amount), "currency": finding.currency}
+            if fine.status != Fine.Status.OPEN:
+                cause["paid"] = {"amount": str(fine.amount), "currency": fine.currency}
+        out[fine.pk] = (explain.snapshot(explain.cause_text, cause), cause)
     return out
+
+
+def _about(fine: Fine) -> dict:
+    """The fine's meeting (a day) or quota period, which the words name."""
+    if fine.kind == Fine.Kind.QUOTA:
+        return {"period": [fine.period_start.isoformat(), fine.period_end.isoformat()]}
+    return {"meeting": fine.period_start.isoformat()}
 
 
 def _marks_in(fine: Fine) -> list[dict]:
@@ -118,40 +127,28 @@ def _attendance_records(items):
     return now_marks, meetings, corrections
 
 
-def _leave_cause(span, what: str) -> tuple[str, dict]:
-    end = "until further notice" if span.end == date.max else f"{span.end:%-d %b %Y}"
-    reason = f"Leave from {span.start:%-d %b %Y} to {end} covers {what}: it is excused."
-    if span.reason:
-        reason += f" (Leave: {span.reason})"
-    return reason, {"kind": "leave", "leave_id": span.leave_id, "starts_on": span.start.isoformat(),
-                    "ends_on": None if span.end == date.max else span.end.isoformat()}
+def _leave_cause(span) -> dict:
+    return {"kind": "leave", "leave_id": span.leave_id, "starts_on": span.start.isoformat(),
+            "ends_on": None if span.end == date.max else span.end.isoformat(), "leave_reason": span.reason}
 
 
-def _rules_cause(fine: Fine, now_rules, what: str) -> tuple[str, dict]:
+def _rules_cause(fine: Fine, now_rules) -> dict:
     if now_rules is None:
-        return (f"No rules version now judges {what}.",
-                {"kind": "rules", "from_version": fine.rules.number, "to_version": None})
-    return (
-        f"Rules version {now_rules.number} (in force from {now_rules.effective_from:%-d %b %Y}) now judges {what} "
-        f"instead of version {fine.rules.number}.",
-        {"kind": "rules", "from_version": fine.rules.number, "to_version": now_rules.number,
-         "rules_id": now_rules.pk},
-    )
+        return {"kind": "rules", "from_version": fine.rules.number, "to_version": None}
+    return {"kind": "rules", "from_version": fine.rules.number, "to_version": now_rules.number,
+            "rules_id": now_rules.pk, "to_from": now_rules.effective_from.isoformat()}
 
 
-def _attendance_change(fine, finding, book, membership, leave, now_marks, meetings, corrections, tz, weights):
+def _attendance_change(fine, finding, book, membership, leave, now_marks, meetings, corrections, tz, weights) -> dict:
     from enforcement.evaluation import in_grace, on_leave
 
     mid, day = fine.membership_id, fine.period_start
-    what = f"the meeting of {day:%a %-d %b %Y}"
     own = book.at(day)
     if own is not None and own.exempt_on_leave and (span := on_leave(leave, day)):
-        return _leave_cause(span, what)
+        return _leave_cause(span)
     meeting = meetings.get(fine.meeting_id)
     if meeting is not None and meeting["status"] != Meeting.Status.CLOSED:
-        state = Meeting.Status(meeting["status"]).label.lower()
-        return (f"The meeting of {day:%a %-d %b %Y} is no longer closed ({state}): its marks are not final.",
-                {"kind": "meeting", "meeting_id": fine.meeting_id, "status": meeting["status"]})
+        return {"kind": "meeting", "meeting_id": fine.meeting_id, "status": meeting["status"]}
     # Marks that changed since the fine was issued: the fine's own marks, and any the evidence now adds.
     before = {m["meeting_id"]: m for m in _marks_in(fine)}
     after = {m["meeting_id"]: m for m in (finding.evidence.get("marks", []) if finding else [])}
@@ -171,74 +168,52 @@ def _attendance_change(fine, finding, book, membership, leave, now_marks, meetin
         mark_day = (before.get(meeting_id) or after.get(meeting_id))["date"]
         changed.append({
             "meeting_id": meeting_id, "date": mark_day, "from": was, "to": now,
-            **({"by": fix["by"], "at": fix["at"].isoformat(), "reason": fix["reason"]} if fix else {}),
+            **({"by": fix["by"], "at": fix["at"].isoformat(), "on": fix["at"].astimezone(tz).date().isoformat(),
+                "reason": fix["reason"]} if fix else {}),
         })
     if changed:
-        words = []
-        for c in changed:
-            text = f"The mark of {date.fromisoformat(c['date']):%a %-d %b %Y} was corrected from {_status(c['from'])} " \
-                   f"to {_status(c['to'])}"
-            fix = corrections.get((mid, c["meeting_id"]))
-            if fix is not None:
-                by = f"by {fix['by']}, " if fix["by"] else ""
-                said = f": “{fix['reason']}”" if fix["reason"] else ""
-                text += f" ({by}{fix['at'].astimezone(tz):%-d %b %Y}{said})"
-            words.append(text + ".")
-        return " ".join(words), {"kind": "correction", "changes": changed}
+        return {"kind": "correction", "changes": changed}
     now_rules = finding.rules if finding is not None else own
     if now_rules is None or now_rules.pk != fine.rules_id:
-        return _rules_cause(fine, now_rules, what)
+        return _rules_cause(fine, now_rules)
     if membership is not None and in_grace(membership, now_rules, day):
-        return (f"{membership.display_name} joined on {membership.joined_on:%-d %b %Y}: {what} falls in the grace "
-                f"period for new members.", {"kind": "grace", "joined_on": membership.joined_on.isoformat()})
-    return _recalculated(fine, finding, what, weights)
+        return {"kind": "grace", "joined_on": membership.joined_on.isoformat(), "member": membership.display_name}
+    return _recalculated(fine, finding, weights)
 
 
-def _status(value) -> str:
-    if value is None:
-        return "unmarked"
-    return Attendance.Status(value).label.lower() if value in Attendance.Status.values else value
-
-
-def _recalculated(fine, finding, what, weights=None) -> tuple[str, dict]:
+def _recalculated(fine, finding, weights=None) -> dict:
     """The same records, judged as the rules now say (e.g. each mark under the version of its own day)."""
     before = {m["meeting_id"]: m for m in fine.evidence.get("marks", [])}
     after = {m["meeting_id"]: m for m in (finding.evidence.get("marks", []) if finding else [])}
     for meeting_id, m in before.items():
         if meeting_id not in after and (fine.membership_id, meeting_id) in (weights or {}):
-            w, note = weights[(fine.membership_id, meeting_id)]
-            after[meeting_id] = {**m, "weight": num(w), "note": note}
+            w, over = weights[(fine.membership_id, meeting_id)]
+            after[meeting_id] = {**m, "weight": num(w), **({"over": over} if over else {})}
     diffs = []
     for meeting_id, m in before.items():
         new = after.get(meeting_id)
         if new is not None and new.get("weight") != m.get("weight"):
             diffs.append({"meeting_id": meeting_id, "date": m["date"], "status": m["status"],
-                          "from": m.get("weight"), "to": new.get("weight"), "note": new.get("note", "")})
+                          "from": m.get("weight"), "to": new.get("weight"),
+                          **({"over": new["over"]} if new.get("over") else {})})
     if diffs:
-        words = "; ".join(
-            f"{date.fromisoformat(d['date']):%a %-d %b %Y}: {_status(d['status'])} now counts {d['to']} (was {d['from']})"
-            + (f", {d['note']}" if d["note"] else "")
-            for d in diffs
-        )
-        return (f"Re-weighed with each mark judged under the rules version in force on its own day: {words}.",
-                {"kind": "recalculated", "weights": diffs})
+        return {"kind": "recalculated", "weights": diffs}
     if finding is None:
-        return (f"The records no longer call for a fine for {what}.", {"kind": "recalculated"})
-    return (f"Recalculated for {what}: {fine_words(fine.kind, fine.evidence).lower()} now "
-            f"{num(Decimal(finding.evidence.get('units', '0') or 0))} over the limit.", {"kind": "recalculated"})
+        return {"kind": "recalculated"}
+    return {"kind": "recalculated", "units": num(Decimal(finding.evidence.get("units", "0") or 0)),
+            "title": explain.title_key(fine.kind, fine.evidence)}
 
 
-def _quota_change(fine, finding, book, leave, given, tz):
+def _quota_change(fine, finding, book, leave, given, tz) -> dict:
     from enforcement.evaluation import _counts, on_leave_during, quota_judge
 
     period = Period(fine.period_start, fine.period_end)
-    what = f"the quota period {period.label()}"
     rules = fine.rules
     if rules.exempt_on_leave and (span := on_leave_during(leave, period)):
-        return _leave_cause(span, what)
+        return _leave_cause(span)
     now_rules = finding.rules if finding is not None else quota_judge(book=book, kind=rules.quota_period, period=period)
     if now_rules is None or now_rules.pk != fine.rules_id:
-        return _rules_cause(fine, now_rules, what)
+        return _rules_cause(fine, now_rules)
     lo, hi = period.utc_bounds(tz)
     until = None
     if fine.evidence.get("consent_until") or rules.quota_counts == "consented":
@@ -251,23 +226,27 @@ def _quota_change(fine, finding, book, leave, given, tz):
     removed = sorted(before - counted_now)
     consent = [r for r in added if rules.quota_counts == "consented"]
     if consent:
-        words = " ".join(
-            f"The prospect of the referral to {r['receiver']} given {r['created_at'].astimezone(tz):%a %-d %b %Y} "
-            + (f"confirmed consent on {r['consented_at'].astimezone(tz):%-d %b %Y}" if r.get("consented_at")
-               else "has consent on record")
-            + (f", within the grace (consent given up to {date.fromordinal(period.end.toordinal() + rules.consent_grace_days):%-d %b %Y} counts)." if until else ".")
-            for r in consent
-        )
-        return words, {"kind": "consent", "referral_ids": [r["pk"] for r in consent]}
+        grace_until = date.fromordinal(period.end.toordinal() + rules.consent_grace_days) if until else None
+        return {
+            "kind": "consent", "referral_ids": [r["pk"] for r in consent],
+            "grace_until": grace_until.isoformat() if grace_until else None,
+            "referrals": [
+                {"referral_id": r["pk"], "receiver": r.get("receiver", ""),
+                 "date": r["created_at"].astimezone(tz).date().isoformat(),
+                 "consented_on": r["consented_at"].astimezone(tz).date().isoformat() if r.get("consented_at") else None}
+                for r in consent
+            ],
+        }
     if added:
-        words = " ".join(
-            f"The referral to {r['receiver']} given {r['created_at'].astimezone(tz):%a %-d %b %Y %H:%M}, inside the "
-            f"period, counts ({Referral.Status(r['status']).label.lower()})."
-            for r in added
-        )
-        return words, {"kind": "referrals", "referral_ids": [r["pk"] for r in added]}
+        return {
+            "kind": "referrals", "referral_ids": [r["pk"] for r in added],
+            "referrals": [
+                {"referral_id": r["pk"], "receiver": r.get("receiver", ""),
+                 "at": r["created_at"].astimezone(tz).replace(tzinfo=None).isoformat(timespec="minutes"),
+                 "status": r["status"]}
+                for r in added
+            ],
+        }
     if removed:
-        return (f"{len(removed)} referral(s) counted before no longer count (their status or consent changed).",
-                {"kind": "referrals", "no_longer_counted": removed})
-    return _recalculated(fine, finding, what)
-
+        return {"kind": "referrals", "no_longer_counted": removed}
+    return _recalculated(fine, finding)

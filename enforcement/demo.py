@@ -71,6 +71,35 @@ def step(*, world, stdout) -> None:
 
 # Case review: one case awaiting the member's appeal, one appealed and ready, one decided ----------
 
+# What the demo's people type, in their chapter's language (the app never translates people's words).
+TYPED = {
+    "en": {
+        "vouch": "A good member whose work took them away this autumn; I would give a chance.",
+        "abroad": "I was on a long contract abroad from October and could not send a substitute every week. "
+                  "It is over now and I will be at every meeting.",
+        "probation": "The absences are real, but the reason has ended and the president vouches for the member.",
+        "conditions": "No unexcused absence and the referral quota met every month until then.",
+        "seat": "Missed meetings without a word; the seat is needed.",
+        "hospital": "My mother was in hospital and I did not think to tell anyone. I am sorry; please keep my seat.",
+    },
+    "de": {
+        "vouch": "Ein gutes Mitglied, das beruflich diesen Herbst unterwegs war; ich würde eine Chance geben.",
+        "abroad": "Ich war ab Oktober für einen längeren Auftrag im Ausland und konnte nicht jede Woche eine "
+                  "Vertretung schicken. Das ist vorbei, ich bin ab jetzt bei jedem Treffen dabei.",
+        "probation": "Die Abwesenheiten sind belegt, aber der Grund ist weggefallen, und der Präsident steht für "
+                     "das Mitglied ein.",
+        "conditions": "Bis dahin keine unentschuldigte Abwesenheit und jeden Monat die Empfehlungsquote erfüllt.",
+        "seat": "Treffen ohne ein Wort verpasst; der Platz wird gebraucht.",
+        "hospital": "Meine Mutter lag im Krankenhaus, und ich habe nicht daran gedacht, Bescheid zu sagen. Es tut "
+                    "mir leid; bitte lassen Sie mir meinen Platz.",
+    },
+}
+
+
+def _typed(case, key: str) -> str:
+    return TYPED.get((case.chapter.language or "")[:2], TYPED["en"])[key]
+
+
 
 def _review(*, world, stdout, now) -> None:
     """Walk the cases the evaluation opened through the review services. Idempotent: looks at what is there."""
@@ -86,27 +115,18 @@ def _review(*, world, stdout, now) -> None:
     ready = [c for c in open_cases if c.appealed_at or c.appeal_waived_at]
     if not decided and len(waiting) > 1:
         case = waiting.pop(0)
-        _recommend(case, ExpulsionCase.Recommendation.PROBATION,
-                   "A good member whose work took them away this autumn; I would give a chance.")
-        review.case_appeal(
-            case=case, by=case.membership.user, waive_rest=True,
-            text="I was on a long contract abroad from October and could not send a substitute every week. "
-                 "It is over now and I will be at every meeting.",
-        )
+        _recommend(case, ExpulsionCase.Recommendation.PROBATION, _typed(case, "vouch"))
+        review.case_appeal(case=case, by=case.membership.user, waive_rest=True, text=_typed(case, "abroad"))
         review.case_decide(
-            case=case, by=world.admin, decision=ExpulsionCase.Decision.PROBATION,
-            reason="The absences are real, but the reason has ended and the president vouches for the member.",
+            case=case, by=world.admin, decision=ExpulsionCase.Decision.PROBATION, reason=_typed(case, "probation"),
             probation_until=local_today(case.chapter.tz, now) + timedelta(days=90),
-            conditions="No unexcused absence and the referral quota met every month until then.",
+            conditions=_typed(case, "conditions"),
         )
         stdout.write(f"  Case of {case.membership.display_name}: decided (probation)")
     if not ready and len(waiting) > 1:
         case = waiting.pop(0)
-        _recommend(case, ExpulsionCase.Recommendation.EXPEL, "Missed meetings without a word; the seat is needed.")
-        review.case_appeal(
-            case=case, by=case.membership.user, waive_rest=True,
-            text="My mother was in hospital and I did not think to tell anyone. I am sorry; please keep my seat.",
-        )
+        _recommend(case, ExpulsionCase.Recommendation.EXPEL, _typed(case, "seat"))
+        review.case_appeal(case=case, by=case.membership.user, waive_rest=True, text=_typed(case, "hospital"))
         stdout.write(f"  Case of {case.membership.display_name}: appealed, ready for a decision")
     for case in waiting:
         stdout.write(f"  Case of {case.membership.display_name}: awaiting the member's appeal")

@@ -20,7 +20,6 @@ changed); a paid one is flagged for a refund decision. `enforcement.changes` say
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -31,9 +30,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 
-from enforcement import changes
-from enforcement.formatting import money, num, plural
-from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave, fine_words
+from enforcement import changes, explain
+from enforcement.formatting import num
+from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
 from enforcement.periods import Period, add_months, fixed_window, month_of, rolling_window, week_of
 from meetings.models import Attendance, Meeting
 from members.models import Membership
@@ -99,10 +98,14 @@ def window_months(rules: ChapterRules) -> int:
 
 
 def window_words(rules: ChapterRules) -> str:
-    if rules.absence_window == ChapterRules.Window.ROLLING:
-        return f"in any rolling {plural(rules.window_months, 'month')}"
-    kind = "quarter" if rules.absence_window == ChapterRules.Window.QUARTER else "half-year"
-    return f"per calendar {kind} (starting in {date(2000, rules.fixed_start_month, 1):%B})"
+    """"in any rolling 6 months", "per calendar quarter (starting in January)", in the active language."""
+    return explain.window_words(rules.absence_window, rules.window_months, rules.fixed_start_month)
+
+
+def rules_evidence(rules: ChapterRules) -> dict:
+    """What every finding's evidence says of the version that judged it."""
+    return {"v": explain.VERSION, "rules_version": rules.number, "rules_id": rules.pk,
+            "rules_from": rules.effective_from.isoformat()}
 
 
 def in_grace(membership: Membership, rules: ChapterRules, day: date) -> bool:
@@ -158,15 +161,28 @@ class Finding:
     period: Period
     rules: ChapterRules
     amount: Decimal
-    explain: Callable[[], str] = field(repr=False)  # the explanation, built only for findings that are written
-    evidence: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)  # the facts and the arithmetic (`enforcement.explain` words them)
     meeting_id: int | None = None
     evidence_referrals: list[dict] = field(default_factory=list, repr=False)  # quota: the referrals it names
     replaces: Fine | None = None  # the fine this one is issued in place of (withdrawn in the same run)
 
     @cached_property
     def explanation(self) -> str:
-        return self.explain()
+        """The English snapshot stored with the fine (pages render the evidence in the reader's language)."""
+        return explain.snapshot(explain.fine_text, self.kind, self.evidence)
+
+    @property
+    def explained(self) -> str:
+        """The explanation in the active language."""
+        return explain.fine_text(self.kind, self.evidence)
+
+    @property
+    def title_key(self) -> str:
+        return explain.title_key(self.kind, self.evidence)
+
+    @property
+    def title(self) -> str:
+        return explain.title(self.title_key)
 
     @property
     def basis(self) -> tuple:
@@ -183,9 +199,8 @@ class Finding:
 
     @property
     def summary(self) -> str:
-        label = fine_words(self.kind, self.evidence)
-        what = "warning" if self.amount == 0 else money(self.amount, self.currency)
-        return f"{label}, {self.period.label()}: {what}"
+        """"Absence over the limit, Wed, 7 Jan 2026: £10.00", in the active language."""
+        return explain.fine_summary(self.title_key, self.period.start, self.period.end, self.amount, self.currency)
 
 
 @dataclass
@@ -193,18 +208,32 @@ class CaseCandidate:
     membership: Membership
     rules: ChapterRules
     violations: list[dict]  # existing fines (with "fine_id") and new findings, oldest first
-    explanation: str
-    evidence: dict
+    evidence: dict  # the rule and the violations weighed (`enforcement.explain.case_text` words them)
+
+    @cached_property
+    def explanation(self) -> str:
+        """The English snapshot stored with the case."""
+        return explain.snapshot(explain.case_text, self.evidence)
+
+    @property
+    def explained(self) -> str:
+        return explain.case_text(self.evidence)
 
 
 @dataclass
 class Withdrawal:
-    """An unpaid fine the evidence no longer supports (or supports differently: `replacement`)."""
+    """An unpaid fine the evidence no longer supports (or supports differently: `replacement`).
+
+    `reason` is the English snapshot stored with the fine; `explained` the same in the active language."""
 
     fine: Fine
     reason: str
     cause: dict
     replacement: Finding | None = None
+
+    @property
+    def explained(self) -> str:
+        return explain.cause_text(self.cause)
 
 
 @dataclass
@@ -214,6 +243,10 @@ class RefundFlag:
     fine: Fine
     reason: str
     cause: dict
+
+    @property
+    def explained(self) -> str:
+        return explain.cause_text(self.cause)
 
 
 @dataclass
@@ -270,17 +303,18 @@ def _excused(membership: Membership, book: RulesBook, mark: Mark, leave: list[Pe
 
 def mark_weights(
     *, membership: Membership, marks: list[Mark], book: RulesBook, leave: list[Period] = ()
-) -> dict[Mark, tuple[Decimal, str]]:
-    """How much of an absence each mark counts for (and a note), every one judged under the version in
-    force on its own day: its weights and its substitute and medical allowances, counted in that
-    version's window ending on the mark's day. A later version never re-judges a mark, so a
-    substitute within the allowance of its day stays within it. Excused marks are left out.
+) -> dict[Mark, tuple[Decimal, dict | None]]:
+    """How much of an absence each mark counts for (and why, when beyond its allowance: `{"count": 4,
+    "allowed": 3}`), every one judged under the version in force on its own day: its weights and its
+    substitute and medical allowances, counted in that version's window ending on the mark's day. A
+    later version never re-judges a mark, so a substitute within the allowance of its day stays within
+    it. Excused marks are left out.
     """
     counted = sorted((m for m in marks if not _excused(membership, book, m, leave)), key=lambda m: m.order)
-    out: dict[Mark, tuple[Decimal, str]] = {}
+    out: dict[Mark, tuple[Decimal, dict | None]] = {}
     for i, mark in enumerate(counted):
         own = book.at(mark.day)
-        note = ""
+        note = None
         if mark.status == A.ABSENT:
             weight = ONE
         elif mark.status == A.LATE:
@@ -290,10 +324,9 @@ def mark_weights(
             n = sum(1 for m in counted[: i + 1] if m.status == mark.status and m.day in window)
             sub = mark.status == A.SUBSTITUTE
             allowed = own.substitutes_allowed if sub else own.medical_allowed
-            word = "substitute" if sub else "medical"
             if n > allowed:
                 weight = ONE
-                note = f"{word} {n} of {allowed} allowed: a full absence"
+                note = {"count": n, "allowed": allowed}
             else:
                 weight = own.substitute_weight if sub else own.medical_weight
         else:
@@ -316,7 +349,7 @@ def absence_standing(
 
 def attendance_findings(
     *, membership: Membership, marks: list[Mark], book: RulesBook, eval_start: date, leave: list[Period] = (),
-    weights: dict[Mark, tuple[Decimal, str]] | None = None,
+    weights: dict[Mark, tuple[Decimal, dict | None]] | None = None,
 ) -> list[Finding]:
     """Absence-over-the-limit and lateness findings for one member's marks (sorted oldest first).
 
@@ -353,16 +386,16 @@ def _absence_finding(membership, target, rules, window, weighed, total, before, 
     return Finding(
         membership=membership, kind=Fine.Kind.ABSENCE, period=Period(target.day, target.day), rules=rules,
         amount=amount, meeting_id=target.meeting_id,
-        explain=lambda: _absence_explanation(target, rules, window, weighed, total, before, units, late_fee, stacked,
-                                             amount),
         evidence={
-            "rules_version": rules.number, "rules_id": rules.pk,
+            **rules_evidence(rules), "meeting_id": target.meeting_id, "date": target.day.isoformat(),
             "window": [window.start.isoformat(), window.end.isoformat()],
+            "window_kind": rules.absence_window, "window_months": window_months(rules),
+            "window_start_month": rules.fixed_start_month,
             "allowed": rules.absences_allowed,
             "marks": [
                 {"meeting_id": m.meeting_id, "date": m.day.isoformat(), "status": m.status,
-                 "weight": num(w), "note": note}
-                for m, w, note in weighed
+                 "weight": num(w), **({"over": over} if over else {})}
+                for m, w, over in weighed
             ],
             "total": num(total), "before": num(before), "units": num(units),
             "rate": str(rules.fine_absence), "amount": str(amount), "currency": rules.currency,
@@ -372,74 +405,17 @@ def _absence_finding(membership, target, rules, window, weighed, total, before, 
     )
 
 
-def _absence_explanation(target, rules, window, weighed, total, before, units, late_fee, stacked, amount) -> str:
-    lines = [
-        f"Rule: version {rules.number} of the chapter's rules (in force from {rules.effective_from:%-d %b %Y}) "
-        f"allows {plural(rules.absences_allowed, 'absence')} {window_words(rules)}.",
-    ]
-    if any(m.status == A.LATE and w > 0 for m, w, _ in weighed):
-        lines.append("Late arrivals count toward it too: each is weighed as the version in force on its day says.")
-    lines.append(f"Window: {window.label()}. Counted in it:")
-    for m, w, note in weighed:
-        status = A(m.status).label.lower()
-        extra = f" ({note})" if note else ""
-        this = " ← this meeting" if m == target else ""
-        lines.append(f"  • {m.day:%a %-d %b %Y}: {status} = {num(w)}{extra}{this}")
-    lines.append(
-        f"Total {num(total)} against {rules.absences_allowed} allowed. Before this meeting: {num(before)}; "
-        f"this meeting puts you {num(units)} more over the limit."
-    )
-    if late_fee:
-        lines.append(
-            f"This late arrival is also charged a late fee of {money(rules.fine_late, rules.currency)}, a separate "
-            "fine (“Late arrival”, same meeting)."
-        )
-        if not stacked:
-            lines.append(
-                f"Version {rules.number} does not charge a late twice: no further fine here, but it counts as a "
-                "violation toward expulsion."
-            )
-        else:
-            lines.append(f"Version {rules.number} charges both (a late fee stacks with the late's share of an absence).")
-    if amount:
-        lines.append(f"Fine: {num(units)} × {money(rules.fine_absence, rules.currency)} = "
-                     f"{money(amount, rules.currency)}.")
-    elif stacked:
-        lines.append("The rules set no fine for this: it is recorded as a warning.")
-    else:
-        lines.append("Recorded as a warning.")
-    return "\n".join(lines)
-
-
 def _late_finding(membership: Membership, mark: Mark, rules: ChapterRules, absence: Finding | None) -> Finding:
     amount = rules.fine_late
-    evidence = {"rules_version": rules.number, "rules_id": rules.pk, "meeting_id": mark.meeting_id,
-                "date": mark.day.isoformat(), "status": mark.status, "rate": str(amount), "amount": str(amount),
-                "currency": rules.currency}
+    evidence = {**rules_evidence(rules), "meeting_id": mark.meeting_id, "date": mark.day.isoformat(),
+                "status": mark.status, "rate": str(amount), "amount": str(amount), "currency": rules.currency,
+                "late_weight": num(rules.late_weight)}
     if absence is not None:
-        evidence["also"] = {"kind": Fine.Kind.ABSENCE, "amount": str(absence.amount)}
+        evidence["also"] = {"kind": Fine.Kind.ABSENCE, "amount": str(absence.amount), "title": absence.title_key}
     return Finding(
         membership=membership, kind=Fine.Kind.LATE, period=Period(mark.day, mark.day), rules=rules, amount=amount,
-        explain=lambda: _late_explanation(mark, rules, absence), meeting_id=mark.meeting_id, evidence=evidence,
+        meeting_id=mark.meeting_id, evidence=evidence,
     )
-
-
-def _late_explanation(mark: Mark, rules: ChapterRules, absence: Finding | None) -> str:
-    amount = rules.fine_late
-    lines = [
-        f"Late at the meeting of {mark.day:%a %-d %b %Y}.",
-        f"Rule: version {rules.number} (in force from {rules.effective_from:%-d %b %Y}) fines each late arrival "
-        f"{money(amount, rules.currency)}.",
-    ]
-    if absence is not None:
-        what = "warning" if not absence.amount else money(absence.amount, absence.currency)
-        lines.append(
-            f"The same late also counts as {num(rules.late_weight)} of an absence and puts you over the absence "
-            f"limit: see “{fine_words(absence.kind, absence.evidence)}” for this meeting ({what}). "
-            + ("The rules charge both." if absence.amount else "It is not charged twice.")
-        )
-    lines.append(f"Fine: 1 × {money(amount, rules.currency)} = {money(amount, rules.currency)}.")
-    return "\n".join(lines)
 
 
 # Referral quota -------------------------------------------------------------------------------
@@ -452,12 +428,7 @@ QUALITY = {
     ChapterRules.QuotaCounts.MEETING: {"status__in": [Referral.Status.MEETING, Referral.Status.WON]},
     ChapterRules.QuotaCounts.WON: {"status": Referral.Status.WON},
 }
-QUALITY_WORDS = {
-    ChapterRules.QuotaCounts.ALL: "every referral given counts",
-    ChapterRules.QuotaCounts.CONSENTED: "only referrals whose prospect consented (confirmed or stated) count",
-    ChapterRules.QuotaCounts.MEETING: "only referrals that reached a meeting with the prospect (or closed) count",
-    ChapterRules.QuotaCounts.WON: "only referrals that closed business count",
-}
+QUALITY_WORDS = explain.QUALITY_WORDS  # what counts toward a quota, in words
 
 
 @dataclass(frozen=True)
@@ -554,52 +525,6 @@ def current_quota_period(*, book: RulesBook, today: date, meeting_period: Period
         if judge is not None:
             return QuotaPeriod(period, judge)
     return None
-
-
-def _referral_words(r: dict) -> str:
-    """A referral's status and consent in words: 'given; consent not asked'."""
-    status = Referral.Status(r["status"]).label.lower() if r["status"] in Referral.Status.values else r["status"]
-    consent = Referral.Consent(r["consent"]).label.lower() if r["consent"] in Referral.Consent.values else r["consent"]
-    return f"{status}; consent {consent}"
-
-
-def _quota_explanation(qp: QuotaPeriod, counted: list[dict], not_counted: list[dict], tz) -> str:
-    rules = qp.rules
-    per = ChapterRules.QuotaPeriod(rules.quota_period).label.split(" (")[0].lower()
-    lines = [
-        f"Rule: version {rules.number} (in force from {rules.effective_from:%-d %b %Y}) asks for "
-        f"{rules.referral_quota} referral{'s' if rules.referral_quota != 1 else ''} per {per}; "
-        f"{QUALITY_WORDS[rules.quota_counts]}.",
-        f"Period: {qp.period.label()}.",
-    ]
-    if qp.consent_until:
-        lines.append(
-            f"Consent given up to {qp.consent_until:%a %-d %b %Y} counts "
-            f"({plural(rules.consent_grace_days, 'day')} after the period)."
-        )
-    if counted:
-        lines.append(f"Counted ({len(counted)}):")
-        for r in counted:
-            lines.append(f"  • {r['created_at'].astimezone(tz):%a %-d %b %Y}: to {r['receiver']} ({r['status']})")
-    else:
-        lines.append("Counted: none.")
-    if not_counted:
-        others = len(not_counted)
-        lines.append(f"{others} other referral{'s' if others != 1 else ''} given in the period did not count:")
-        for r in not_counted:
-            late = ""
-            if qp.consent_until and r.get("consented_at") and r["consent"] == Referral.Consent.CONFIRMED:
-                late = f", confirmed {r['consented_at'].astimezone(tz):%-d %b %Y}: after the grace"
-            lines.append(
-                f"  • {r['created_at'].astimezone(tz):%a %-d %b %Y}: to {r['receiver']} ({_referral_words(r)}{late})"
-            )
-    short = rules.referral_quota - len(counted)
-    lines.append(f"{len(counted)} of {rules.referral_quota}: short by {short}.")
-    if rules.fine_quota:
-        lines.append(f"Fine: {money(rules.fine_quota, rules.currency)} for the period.")
-    else:
-        lines.append("The rules set no fine for this: it is recorded as a warning.")
-    return "\n".join(lines)
 
 
 # The whole chapter, and batches of chapters ------------------------------------------------------
@@ -719,6 +644,7 @@ def chapters_evaluate(items: list[tuple]) -> dict[int, Evaluation]:
         result.next_due_on = _next_due(s, meetings.get(cid, []), leave[cid])
     _receivers_fill([r for res in results.values() for f in res.findings if f.kind == Fine.Kind.QUOTA
                      for r in f.evidence_referrals])  # query: receivers named in the evidence written
+    _quota_receivers_write([f for res in results.values() for f in res.findings])
     return results
 
 
@@ -1008,7 +934,10 @@ def _referrals_of(periods_of, looked_at, rows) -> dict[int, list[dict]]:
 
 
 def _quota_findings(s: _Scope, short, rows, row_of, cid, given) -> list[Finding]:
-    """A finding for each (member, period) short of its quota, with the referrals it counted and not."""
+    """A finding for each (member, period) short of its quota, with the referrals it counted and not.
+
+    The receivers' names are written into the evidence later, in one query for the batch
+    (`_quota_receivers_write`)."""
     tz = s.chapter.tz
     out = []
     for m, qp in short:
@@ -1019,29 +948,44 @@ def _quota_findings(s: _Scope, short, rows, row_of, cid, given) -> list[Finding]
         not_counted = [r for r, ok in zip(in_period, flags, strict=True) if not ok]
         rules = qp.rules
         amount = rules.fine_quota
+
+        def item(r, *, consent_date=False):
+            out = {"referral_id": r["pk"], "date": r["created_at"].astimezone(tz).date().isoformat(),
+                   "status": r["status"], "consent": r["consent"]}
+            if consent_date and r.get("consented_at"):
+                out["consented_on"] = r["consented_at"].astimezone(tz).date().isoformat()
+            return out
+
         out.append(
             Finding(
                 membership=m, kind=Fine.Kind.QUOTA, period=qp.period, rules=rules, amount=amount,
-                explain=lambda qp=qp, c=counted, n=not_counted: _quota_explanation(qp, c, n, tz),
                 meeting_id=qp.meeting_id,
                 evidence={
-                    "rules_version": rules.number, "rules_id": rules.pk,
+                    **rules_evidence(rules),
                     "period": [qp.period.start.isoformat(), qp.period.end.isoformat()],
-                    "quota": rules.referral_quota, "counts": rules.quota_counts,
-                    **({"consent_until": qp.consent_until.isoformat()} if qp.consent_until else {}),
-                    "counted": [{"referral_id": r["pk"], "date": r["created_at"].astimezone(tz).date().isoformat(),
-                                 "status": r["status"], "consent": r["consent"]} for r in counted],
+                    "quota": rules.referral_quota, "counts": rules.quota_counts, "quota_period": rules.quota_period,
+                    **({"consent_until": qp.consent_until.isoformat(), "consent_grace_days": rules.consent_grace_days}
+                       if qp.consent_until else {}),
+                    "counted": [item(r) for r in counted],
                     "not_counted": len(not_counted),
-                    "not_counted_referrals": [
-                        {"referral_id": r["pk"], "date": r["created_at"].astimezone(tz).date().isoformat(),
-                         "status": r["status"], "consent": r["consent"]} for r in not_counted
-                    ],
+                    "not_counted_referrals": [item(r, consent_date=bool(qp.consent_until)) for r in not_counted],
                     "amount": str(amount), "currency": rules.currency,
                 },
                 evidence_referrals=counted + not_counted,
             )
         )
     return out
+
+
+def _quota_receivers_write(findings: list[Finding]) -> None:
+    """Name each referral's receiver in the quota evidence (their names come from `_receivers_fill`)."""
+    for f in findings:
+        if f.kind != Fine.Kind.QUOTA:
+            continue
+        names = {r["pk"]: r.get("receiver", "") for r in f.evidence_referrals}
+        for key in ("counted", "not_counted_referrals"):
+            for r in f.evidence.get(key, []):
+                r["receiver"] = names.get(r["referral_id"], "")
 
 
 def _counts(referral: dict, counts: str, consent_until=None) -> bool:
@@ -1114,9 +1058,10 @@ def violations_on_record(
     ):
         if fine["period_start"] <= chapter_since[fine["chapter_id"]]:
             continue
+        key = explain.title_key(fine["kind"], fine["evidence"])
         out[fine["chapter_id"]][fine["membership_id"]].append(
             {"fine_id": fine["pk"], "kind": fine["kind"], "date": fine["period_start"], "end": fine["period_end"],
-             "amount": fine["amount"], "currency": fine["currency"], "what": fine_words(fine["kind"], fine["evidence"])}
+             "amount": fine["amount"], "currency": fine["currency"], "title": key, "what": explain.title(key)}
         )
     return out if many else out[chapter.pk]
 
@@ -1135,17 +1080,7 @@ def _open_cases(ids: list[int]) -> dict[int, dict[int, dict]]:
     return out
 
 
-def violation_heading(items: list[dict]) -> str:
-    """What the violations are, naming lates only where lates were counted and absences only where
-    absences were: a member whose counted marks are all lates never reads "absences over the limit"."""
-    whats = {v["what"] for v in items if v["kind"] == Fine.Kind.ABSENCE}
-    lates = any(w.startswith("Lates") for w in whats)
-    absences = any("bsence" in w for w in whats)
-    words = {(True, True): "lates and absences over the limit", (True, False): "lates over the limit",
-             (False, True): "absences over the limit"}.get((lates, absences), "")
-    if any(v["kind"] == Fine.Kind.QUOTA for v in items):
-        words = f"{words} and missed quotas" if words else "missed quotas"
-    return words
+violation_heading = explain.violation_heading
 
 
 def _cases(s: _Scope, members, on_record, new_findings, withdrawn, leave, open_ids) -> list[CaseCandidate]:
@@ -1166,7 +1101,7 @@ def _cases(s: _Scope, members, on_record, new_findings, withdrawn, leave, open_i
         if f.kind in Fine.VIOLATION_KINDS and f.period.start > since:
             violations[f.membership.pk].append(
                 {"fine_id": None, "key": f.key, "kind": f.kind, "date": f.period.start, "end": f.period.end,
-                 "amount": f.amount, "currency": f.currency, "what": fine_words(f.kind, f.evidence)}
+                 "amount": f.amount, "currency": f.currency, "title": f.title_key, "what": explain.title(f.title_key)}
             )
     out = []
     for mid, items in violations.items():
@@ -1176,28 +1111,16 @@ def _cases(s: _Scope, members, on_record, new_findings, withdrawn, leave, open_i
         if rules.exempt_on_leave and on_leave(leave.get(mid, []), today):
             continue  # on leave today: the case waits until they are back (the violations stay on record)
         items.sort(key=lambda v: v["date"])
-        lines = [
-            f"Rule: version {rules.number} (in force from {rules.effective_from:%-d %b %Y}): "
-            f"{plural(rules.expulsion_violations, 'violation')} within {plural(rules.expulsion_months, 'month')} "
-            f"make{'s' if rules.expulsion_violations == 1 else ''} a member "
-            f"an expulsion candidate.",
-            f"Violations since {expulsion_first_day(rules, today):%-d %b %Y} ({violation_heading(items)}, "
-            f"not waived, not weighed in an earlier case):",
-        ]
-        for v in items:
-            what = "warning" if v["amount"] == 0 else money(v["amount"], v["currency"])
-            when = Period(v["date"], v.get("end") or v["date"]).label()  # a day, or a quota period
-            lines.append(f"  • {when}: {v['what'].lower()} ({what})")
-        lines.append(f"{plural(len(items), 'violation')} ≥ {rules.expulsion_violations}: an admin will review the case.")
         out.append(
             CaseCandidate(
-                membership=m, rules=rules, violations=items, explanation="\n".join(lines),
+                membership=m, rules=rules, violations=items,
                 evidence={
-                    "rules_version": rules.number, "rules_id": rules.pk, "threshold": rules.expulsion_violations,
+                    **rules_evidence(rules), "threshold": rules.expulsion_violations,
                     "months": rules.expulsion_months, "since": since.isoformat(),
                     "violations": [
-                        {"kind": v["kind"], "what": v["what"], "date": v["date"].isoformat(),
-                         "amount": str(v["amount"]), "currency": v["currency"]}
+                        {"kind": v["kind"], "title": v["title"], "date": v["date"].isoformat(),
+                         "end": (v.get("end") or v["date"]).isoformat(), "amount": str(v["amount"]),
+                         "currency": v["currency"], **({"fine_id": v["fine_id"]} if v["fine_id"] else {})}
                         for v in items
                     ],
                 },

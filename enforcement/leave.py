@@ -16,12 +16,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chapters.models import Chapter
+from enforcement import explain
 from enforcement.limits import RULES_AHEAD_MAX_MONTHS
 from enforcement.models import Leave
 from enforcement.periods import add_months, local_today
 from enforcement.services import chapter_enforce_soon, chapter_mark_dirty
+from leadsgroups.i18n import for_user
 from members.audit import audit_record
 from members.models import Membership, Notification
 from members.notifications import notification_send
@@ -36,7 +39,15 @@ def _today(chapter) -> date:
 
 
 def _span(starts_on: date, ends_on: date | None) -> str:
-    return f"{starts_on:%-d %b %Y} – {ends_on:%-d %b %Y}" if ends_on else f"from {starts_on:%-d %b %Y}, open-ended"
+    """"1 Feb 2026 – 28 Feb 2026", or "from 1 Feb 2026, open-ended", in the active language."""
+    if ends_on is None:
+        return _("from %(date)s, open-ended") % {"date": explain.short_day(starts_on)}
+    return _("%(start)s – %(end)s") % {"start": explain.short_day(starts_on), "end": explain.short_day(ends_on)}
+
+
+def _span_en(starts_on: date, ends_on: date | None) -> str:
+    """The same for the audit trail (an English snapshot)."""
+    return explain.snapshot(_span, starts_on, ends_on)
 
 
 def leave_errors(
@@ -46,21 +57,27 @@ def leave_errors(
     """Field → message for leave dates that cannot be recorded (the form shows the same)."""
     errors = {}
     if ends_on is not None and ends_on < starts_on:
-        errors["ends_on"] = f"The leave cannot end before it starts ({starts_on:%-d %b %Y})."
+        errors["ends_on"] = _("The leave cannot end before it starts (%(date)s).") % {
+            "date": explain.short_day(starts_on),
+        }
     if starts_on < membership.joined_on:
-        errors["starts_on"] = f"The leave cannot start before {membership.display_name} joined ({membership.joined_on:%-d %b %Y})."
+        errors["starts_on"] = _("The leave cannot start before %(name)s joined (%(date)s).") % {
+            "name": membership.display_name, "date": explain.short_day(membership.joined_on),
+        }
     latest = add_months(today, RULES_AHEAD_MAX_MONTHS)
     if starts_on > latest:
-        errors["starts_on"] = f"Record leave at most {RULES_AHEAD_MAX_MONTHS} months ahead (by {latest:%-d %b %Y})."
+        errors["starts_on"] = _("Record leave at most %(count)s months ahead (by %(date)s).") % {
+            "count": RULES_AHEAD_MAX_MONTHS, "date": explain.short_day(latest),
+        }
     backdated = starts_on < today and (was is None or starts_on != was.starts_on)
     ended_back = ends_on is not None and ends_on < today and (was is None or ends_on != was.ends_on)
     if (backdated or ended_back or was is not None) and len(reason.strip()) < 5:
         if was is not None:
-            errors["reason"] = "Say why the leave is corrected; the member and the audit trail see it."
+            errors["reason"] = _("Say why the leave is corrected; the member and the audit trail see it.")
         elif backdated:
-            errors["reason"] = "The leave starts in the past: say why it is back-dated (e.g. the sick note's date)."
+            errors["reason"] = _("The leave starts in the past: say why it is back-dated (e.g. the sick note's date).")
         else:
-            errors["reason"] = "The leave ends in the past: say why."
+            errors["reason"] = _("The leave ends in the past: say why.")
     if "ends_on" not in errors and "starts_on" not in errors:
         clash = (
             Leave.objects.filter(membership=membership)
@@ -71,15 +88,15 @@ def leave_errors(
             clash = clash.filter(starts_on__lte=ends_on)
         other = clash.order_by("starts_on").first()
         if other is not None:
-            errors["starts_on"] = (f"This overlaps the leave already recorded ({other.label}); "
-                                   "correct or end that one instead.")
+            errors["starts_on"] = _("This overlaps the leave already recorded (%(leave)s); correct or end that one "
+                                    "instead.") % {"leave": other.label}
     return errors
 
 
 def _seated(membership: Membership) -> Membership:
     locked = Membership.objects.select_for_update().select_related("chapter", "user").get(pk=membership.pk)
     if locked.status not in Membership.SEATED_STATUSES:
-        raise ValidationError("Leave is recorded only for a seated member.")
+        raise ValidationError(_("Leave is recorded only for a seated member."), code="not_seated")
     return locked
 
 
@@ -99,10 +116,10 @@ def leave_record(*, membership: Membership, by, starts_on: date, ends_on: date |
     back = " (back-dated)" if starts_on < today else ""
     audit_record(
         actor=by, action="leave.recorded", target=leave, chapter=chapter,
-        summary=f"Leave of {membership.display_name} recorded{back}: {_span(starts_on, ends_on)}",
+        summary=f"Leave of {membership.display_name} recorded{back}: {_span_en(starts_on, ends_on)}",
         after={"starts_on": starts_on, "ends_on": ends_on}, reason=reason.strip(),
     )
-    _tell(membership, title=f"Leave recorded: {_span(starts_on, ends_on)}", body=_leave_body(leave))
+    _tell(membership, lambda: (_("Leave recorded: %(span)s") % {"span": _span(starts_on, ends_on)}, _leave_body()))
     _after_change(membership, by=by, today=today, touched_past=starts_on <= today)
     return leave
 
@@ -114,7 +131,7 @@ def leave_correct(*, leave: Leave, by, starts_on: date, ends_on: date | None, re
     leave = Leave.objects.select_for_update().get(pk=leave.pk, membership=membership)
     today = _today(membership.chapter)
     if (starts_on, ends_on) == (leave.starts_on, leave.ends_on):
-        raise ValidationError("Nothing changed: these are the leave's dates already.")
+        raise ValidationError(_("Nothing changed: these are the leave's dates already."), code="unchanged")
     errors = leave_errors(membership=membership, starts_on=starts_on, ends_on=ends_on, reason=reason, today=today,
                           exclude_pk=leave.pk, was=leave)
     if errors:
@@ -125,11 +142,15 @@ def leave_correct(*, leave: Leave, by, starts_on: date, ends_on: date | None, re
     leave.save(update_fields=["starts_on", "ends_on", "updated_at"])
     audit_record(
         actor=by, action="leave.corrected", target=leave, chapter=membership.chapter,
-        summary=f"Leave of {membership.display_name} corrected: {_span(*before.values())} → {_span(starts_on, ends_on)}",
+        summary=f"Leave of {membership.display_name} corrected: {_span_en(*before.values())} → "
+        f"{_span_en(starts_on, ends_on)}",
         before=before, after={"starts_on": starts_on, "ends_on": ends_on}, reason=reason.strip(),
     )
-    _tell(membership, title=f"Leave corrected: {_span(starts_on, ends_on)}",
-          body=f"Was {_span(*before.values())}. Reason: {reason.strip()}\n\n{_leave_body(leave)}")
+    _tell(membership, lambda: (
+        _("Leave corrected: %(span)s") % {"span": _span(starts_on, ends_on)},
+        _("Was %(span)s. Reason: %(reason)s") % {"span": _span(*before.values()), "reason": reason.strip()}
+        + "\n\n" + _leave_body(),
+    ))
     _after_change(membership, by=by, today=today, touched_past=touched_past)
     return leave
 
@@ -137,19 +158,22 @@ def leave_correct(*, leave: Leave, by, starts_on: date, ends_on: date | None, re
 def leave_end(*, leave: Leave, by, ends_on: date, reason: str = "") -> Leave:
     """End a leave on `ends_on` (its last day)."""
     return leave_correct(leave=leave, by=by, starts_on=leave.starts_on, ends_on=ends_on,
-                         reason=reason or f"Leave ended on {ends_on:%-d %b %Y}.")
+                         reason=reason or f"Leave ended on {explain.snapshot(explain.short_day, ends_on)}.")
 
 
-def _leave_body(leave: Leave) -> str:
-    return ("Meetings and referral quota periods inside your leave are excused (a quota period that overlaps it, "
-            "even partly, is excused); the time before and after it is judged as usual.")
+def _leave_body() -> str:
+    return _("Meetings and referral quota periods inside your leave are excused (a quota period that overlaps it, "
+             "even partly, is excused); the time before and after it is judged as usual.")
 
 
-def _tell(membership: Membership, *, title: str, body: str) -> None:
-    notification_send(
-        user=membership.user, kind=Notification.Kind.MEMBERSHIP, title=title, body=body,
-        url=reverse("enforcement:standing", args=[membership.chapter.slug]), chapter=membership.chapter,
-    )
+def _tell(membership: Membership, words) -> None:
+    """Tell the member; `words()` gives (title, body), called in the member's language."""
+    with for_user(membership.user):
+        title, body = words()
+        notification_send(
+            user=membership.user, kind=Notification.Kind.MEMBERSHIP, title=title, body=body,
+            url=reverse("enforcement:standing", args=[membership.chapter.slug]), chapter=membership.chapter,
+        )
 
 
 def _after_change(membership: Membership, *, by, today: date, touched_past: bool) -> None:
@@ -180,7 +204,7 @@ def membership_status_follow_leave(*, membership: Membership, by=None, today: da
     covering = leave_covering(membership=membership, day=today)
     if covering is not None and membership.status == Membership.Status.ACTIVE:
         return membership_change(membership=membership, by=by, status=Membership.Status.ON_LEAVE, notify=False,
-                                 reason=f"Leave {covering.label}")
+                                 reason=f"Leave {explain.snapshot(lambda: covering.label)}")
     if covering is None and membership.status == Membership.Status.ON_LEAVE:
         return membership_change(membership=membership, by=by, status=STATUS_WHEN_BACK, notify=False,
                                  reason="Back from leave")
@@ -200,7 +224,7 @@ def leave_follow_status(*, membership: Membership, by, was: str, reason: str) ->
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
         audit_record(actor=by, action="leave.recorded", target=leave, chapter=membership.chapter,
-                     summary=f"Leave of {membership.display_name} recorded: {_span(today, None)}",
+                     summary=f"Leave of {membership.display_name} recorded: {_span_en(today, None)}",
                      after={"starts_on": today, "ends_on": None}, reason=reason.strip())
         chapter_enforce_soon(chapter_id=membership.chapter_id)  # today's closed meeting, if any, is excused
     elif was == Membership.Status.ON_LEAVE and membership.status != Membership.Status.ON_LEAVE and covering:
@@ -208,14 +232,16 @@ def leave_follow_status(*, membership: Membership, by, was: str, reason: str) ->
         if covering.starts_on >= today:
             # Began today and ended today: it never covered a judged day; the record goes, the audit stays.
             audit_record(actor=by, action="leave.cancelled", target=covering, chapter=membership.chapter,
-                         summary=f"Leave of {membership.display_name} from {covering.starts_on:%-d %b %Y} cancelled",
+                         summary=f"Leave of {membership.display_name} from "
+                         f"{explain.snapshot(explain.short_day, covering.starts_on)} cancelled",
                          before=before, reason=reason.strip())
             covering.delete()
         else:
             covering.ends_on = today - timedelta(days=1)
             covering.save(update_fields=["ends_on", "updated_at"])
             audit_record(actor=by, action="leave.corrected", target=covering, chapter=membership.chapter,
-                         summary=f"Leave of {membership.display_name} ended: {covering.label}",
+                         summary=f"Leave of {membership.display_name} ended: "
+                         f"{explain.snapshot(lambda: covering.label)}",
                          before=before, after={"ends_on": covering.ends_on}, reason=reason.strip())
         chapter_enforce_soon(chapter_id=membership.chapter_id)
 
@@ -247,6 +273,10 @@ def leave_status_sync(*, membership_id: int, now=None) -> bool:
         membership=membership, today=local_today(membership.chapter.tz, now or timezone.now())
     ).status
     if after != before:
-        word = "on leave" if after == Membership.Status.ON_LEAVE else "back from leave"
-        _tell(membership, title=f"You are {word} in {membership.chapter}", body="As recorded by chapter leadership.")
+        on_leave = after == Membership.Status.ON_LEAVE
+        _tell(membership, lambda: (
+            (_("You are on leave in %(chapter)s") if on_leave else _("You are back from leave in %(chapter)s"))
+            % {"chapter": membership.chapter},
+            _("As recorded by chapter leadership."),
+        ))
     return after != before

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from enforcement.formatting import money, plural
+from enforcement import explain
 from enforcement.models import RulesLimits
 from enforcement.periods import add_months
 
@@ -23,10 +25,14 @@ def probation_until_max(today: date) -> date:
 def probation_until_error(until: date, today: date) -> str | None:
     """Why a probation ending on `until` cannot be set on `today`, or None."""
     if until <= today:
-        return "Probation must end after today."
+        return _("Probation must end after today.")
     latest = probation_until_max(today)
     if until > latest:
-        return f"Probation may last at most {plural(PROBATION_MAX_MONTHS // 12, 'year')}: end it by {latest:%-d %b %Y}."
+        years = PROBATION_MAX_MONTHS // 12
+        return ngettext("Probation may last at most %(count)s year: end it by %(date)s.",
+                        "Probation may last at most %(count)s years: end it by %(date)s.", years) % {
+            "count": years, "date": explain.short_day(latest),
+        }
     return None
 
 
@@ -38,10 +44,12 @@ def rules_effective_from_max(today: date) -> date:
 def rules_effective_from_error(day: date, today: date, *, allow_backdate: bool = False) -> str | None:
     """Why a rules version made on `today` cannot come into force on `day`, or None."""
     if day < today and not allow_backdate:
-        return "A new version cannot start in the past: the past is never edited."
+        return _("A new version cannot start in the past: the past is never edited.")
     latest = rules_effective_from_max(today)
     if day > latest:
-        return f"A new version may start at most {plural(RULES_AHEAD_MAX_MONTHS, 'month')} ahead: by {latest:%-d %b %Y}."
+        return ngettext("A new version may start at most %(count)s month ahead: by %(date)s.",
+                        "A new version may start at most %(count)s months ahead: by %(date)s.",
+                        RULES_AHEAD_MAX_MONTHS) % {"count": RULES_AHEAD_MAX_MONTHS, "date": explain.short_day(latest)}
     return None
 
 
@@ -55,22 +63,32 @@ def rules_limit_errors(*, limits: RulesLimits, data: dict, currency: str) -> dic
     """Field → message for every value outside the admin's bounds."""
     errors = {}
 
-    def over(field, value, bound, unit=""):
-        if data.get(field) is not None and data[field] > bound:
-            errors[field] = f"Your organisation allows at most {plural(bound, unit) if unit else value(bound)}."
+    def over(field, bound, unit=""):
+        if data.get(field) is None or data[field] <= bound:
+            return
+        if unit == "month":
+            text = ngettext("Your organisation allows at most %(count)s month.",
+                            "Your organisation allows at most %(count)s months.", bound)
+        elif unit == "day":
+            text = ngettext("Your organisation allows at most %(count)s day.",
+                            "Your organisation allows at most %(count)s days.", bound)
+        else:
+            text = _("Your organisation allows at most %(count)s.")
+        errors[field] = text % {"count": explain.money(bound, currency) if unit == "money" else bound}
 
-    plain = str
-    over("absences_allowed", plain, limits.absences_allowed_max)
-    over("window_months", plain, limits.window_months_max, "month")
-    over("substitutes_allowed", plain, limits.substitutes_allowed_max)
-    over("medical_allowed", plain, limits.medical_allowed_max)
-    over("referral_quota", plain, limits.referral_quota_max)
-    over("grace_days", plain, limits.grace_days_max, "day")
-    over("consent_grace_days", plain, limits.consent_grace_days_max, "day")
+    over("absences_allowed", limits.absences_allowed_max)
+    over("window_months", limits.window_months_max, "month")
+    over("substitutes_allowed", limits.substitutes_allowed_max)
+    over("medical_allowed", limits.medical_allowed_max)
+    over("referral_quota", limits.referral_quota_max)
+    over("grace_days", limits.grace_days_max, "day")
+    over("consent_grace_days", limits.consent_grace_days_max, "day")
     for field in ("fine_absence", "fine_late", "fine_quota"):
-        over(field, lambda b: money(b, currency), limits.fine_max)
+        over(field, limits.fine_max, "money")
     if data.get("expulsion_violations") is not None and data["expulsion_violations"] < limits.expulsion_violations_min:
-        errors["expulsion_violations"] = (
-            f"Your organisation requires at least {plural(limits.expulsion_violations_min, 'violation')}."
-        )
+        n = limits.expulsion_violations_min
+        errors["expulsion_violations"] = ngettext(
+            "Your organisation requires at least %(count)s violation.",
+            "Your organisation requires at least %(count)s violations.", n,
+        ) % {"count": n}
     return errors

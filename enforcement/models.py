@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 WEIGHT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
 
@@ -32,25 +33,34 @@ class RulesLimits(models.Model):
 
     region = models.OneToOneField(
         "chapters.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="rules_limits",
-        help_text="Empty: the organisation-wide default, used for chapters whose region has no row.",
+        verbose_name=_("region"),
+        help_text=_("Empty: the organisation-wide default, used for chapters whose region has no row."),
     )
-    absences_allowed_max = models.PositiveSmallIntegerField(default=6)
-    window_months_max = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1)])
-    substitutes_allowed_max = models.PositiveSmallIntegerField(default=6)
-    medical_allowed_max = models.PositiveSmallIntegerField(default=8, help_text="Meetings of medical leave.")
-    referral_quota_max = models.PositiveSmallIntegerField(default=10)
-    fine_max = models.DecimalField(default=Decimal("50.00"), help_text="Largest amount for any one fine.", **MONEY)
-    grace_days_max = models.PositiveSmallIntegerField(default=180)
+    absences_allowed_max = models.PositiveSmallIntegerField(_("most absences allowed"), default=6)
+    window_months_max = models.PositiveSmallIntegerField(
+        _("longest window (months)"), default=12, validators=[MinValueValidator(1)]
+    )
+    substitutes_allowed_max = models.PositiveSmallIntegerField(_("most substitutes allowed"), default=6)
+    medical_allowed_max = models.PositiveSmallIntegerField(
+        _("most medical absences allowed"), default=8, help_text=_("Meetings of medical leave.")
+    )
+    referral_quota_max = models.PositiveSmallIntegerField(_("highest referral quota"), default=10)
+    fine_max = models.DecimalField(
+        _("largest fine"), default=Decimal("50.00"), help_text=_("Largest amount for any one fine."), **MONEY
+    )
+    grace_days_max = models.PositiveSmallIntegerField(_("longest grace period for new members (days)"), default=180)
     consent_grace_days_max = models.PositiveSmallIntegerField(
-        default=14, help_text="Longest grace after a quota period within which a prospect's consent still counts."
+        _("longest consent grace (days)"), default=14,
+        help_text=_("Longest grace after a quota period within which a prospect's consent still counts."),
     )
     expulsion_violations_min = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(1)], help_text="Leadership may not make expulsion easier than this."
+        _("fewest violations before expulsion"), default=2, validators=[MinValueValidator(1)],
+        help_text=_("Leadership may not make expulsion easier than this."),
     )
 
     class Meta:
-        verbose_name = "rules limits"
-        verbose_name_plural = "rules limits"
+        verbose_name = _("rules limits")
+        verbose_name_plural = _("rules limits")
         constraints = [
             models.UniqueConstraint(
                 fields=["region"], condition=Q(region__isnull=True), name="enforcement_ruleslimits_one_default"
@@ -58,95 +68,130 @@ class RulesLimits(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Limits for {self.region or 'every region'}"
+        if self.region_id is None:
+            return str(_("Limits for every region"))
+        return str(_("Limits for %(region)s") % {"region": self.region})
 
 
 class ChapterRules(models.Model):
     """One version of a chapter's rules, in force from `effective_from` until the next version."""
 
     class Window(models.TextChoices):
-        ROLLING = "rolling", "Rolling window of months"
-        QUARTER = "quarter", "Fixed quarters"
-        HALF = "half", "Fixed half-years"
+        ROLLING = "rolling", _("Rolling window of months")
+        QUARTER = "quarter", _("Fixed quarters")
+        HALF = "half", _("Fixed half-years")
 
     class QuotaPeriod(models.TextChoices):
-        WEEK = "week", "Week (Monday to Sunday)"
-        MONTH = "month", "Calendar month"
-        MEETING = "meeting", "Meeting (since the previous meeting)"
+        WEEK = "week", _("Week (Monday to Sunday)")
+        MONTH = "month", _("Calendar month")
+        MEETING = "meeting", _("Meeting (since the previous meeting)")
 
     class QuotaCounts(models.TextChoices):
-        ALL = "all", "Every referral given"
-        CONSENTED = "consented", "Only referrals whose prospect consented"
-        MEETING = "meeting", "Only referrals that reached a meeting"
-        WON = "won", "Only referrals that closed business"
+        ALL = "all", _("Every referral given")
+        CONSENTED = "consented", _("Only referrals whose prospect consented")
+        MEETING = "meeting", _("Only referrals that reached a meeting")
+        WON = "won", _("Only referrals that closed business")
 
-    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="rules_versions")
-    number = models.PositiveIntegerField(help_text="Version number within the chapter: 1, 2, 3 …")
-    effective_from = models.DateField(help_text="Local date in the chapter's timezone from which this version applies.")
-    currency = models.CharField(max_length=3, help_text="The chapter's currency when the version was made.")
+    chapter = models.ForeignKey(
+        "chapters.Chapter", on_delete=models.CASCADE, related_name="rules_versions", verbose_name=_("chapter")
+    )
+    number = models.PositiveIntegerField(_("version"), help_text=_("Version number within the chapter: 1, 2, 3 …"))
+    effective_from = models.DateField(
+        _("in force from"), help_text=_("Local date in the chapter's timezone from which this version applies.")
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, help_text=_("The chapter's currency when the version was made.")
+    )
 
-    absence_window = models.CharField(max_length=10, choices=Window.choices, default=Window.ROLLING)
+    absence_window = models.CharField(
+        _("absence window"), max_length=10, choices=Window.choices, default=Window.ROLLING
+    )
     window_months = models.PositiveSmallIntegerField(
-        default=6, validators=[MinValueValidator(1)], help_text="Length of the rolling window."
+        _("rolling window (months)"), default=6, validators=[MinValueValidator(1)],
+        help_text=_("Length of the rolling window."),
     )
     fixed_start_month = models.PositiveSmallIntegerField(
-        default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
-        help_text="Month a fixed quarter or half-year starts in (1 = January: Jan–Jun / Jul–Dec).",
+        _("fixed windows start in month"), default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("Month a fixed quarter or half-year starts in (1 = January: Jan–Jun / Jul–Dec)."),
     )
-    absences_allowed = models.PositiveSmallIntegerField(default=3)
+    absences_allowed = models.PositiveSmallIntegerField(_("absences allowed"), default=3)
     late_weight = models.DecimalField(
-        max_digits=3, decimal_places=2, default=Decimal("0.50"), validators=WEIGHT_VALIDATORS,
-        help_text="How much of an absence a late arrival counts as (0 = not at all, 1 = a full absence).",
+        _("a late arrival counts as"), max_digits=3, decimal_places=2, default=Decimal("0.50"),
+        validators=WEIGHT_VALIDATORS,
+        help_text=_("How much of an absence a late arrival counts as (0 = not at all, 1 = a full absence)."),
     )
     medical_weight = models.DecimalField(
-        max_digits=3, decimal_places=2, default=Decimal("0"), validators=WEIGHT_VALIDATORS
+        _("a medical absence counts as"), max_digits=3, decimal_places=2, default=Decimal("0"),
+        validators=WEIGHT_VALIDATORS,
     )
     substitute_weight = models.DecimalField(
-        max_digits=3, decimal_places=2, default=Decimal("0"), validators=WEIGHT_VALIDATORS
+        _("a substitute counts as"), max_digits=3, decimal_places=2, default=Decimal("0"),
+        validators=WEIGHT_VALIDATORS,
     )
     substitutes_allowed = models.PositiveSmallIntegerField(
-        default=3, help_text="Substitutes per window; each one beyond counts as a full absence."
+        _("substitutes allowed per window"), default=3,
+        help_text=_("Substitutes per window; each one beyond counts as a full absence."),
     )
     medical_allowed = models.PositiveSmallIntegerField(
-        default=8, help_text="Medical marks per window; each one beyond counts as a full absence."
+        _("medical absences allowed per window"), default=8,
+        help_text=_("Medical marks per window; each one beyond counts as a full absence."),
     )
-    referral_quota = models.PositiveSmallIntegerField(default=0, help_text="0 means no referral quota.")
-    quota_period = models.CharField(max_length=10, choices=QuotaPeriod.choices, default=QuotaPeriod.MONTH)
-    quota_counts = models.CharField(max_length=10, choices=QuotaCounts.choices, default=QuotaCounts.ALL)
-    fine_absence = models.DecimalField(default=Decimal("0.00"), help_text="Per absence over the limit.", **MONEY)
-    fine_late = models.DecimalField(default=Decimal("0.00"), help_text="Per late arrival (0 = none).", **MONEY)
-    fine_quota = models.DecimalField(default=Decimal("0.00"), help_text="Per period the quota is missed.", **MONEY)
+    referral_quota = models.PositiveSmallIntegerField(
+        _("referral quota"), default=0, help_text=_("0 means no referral quota.")
+    )
+    quota_period = models.CharField(
+        _("quota per"), max_length=10, choices=QuotaPeriod.choices, default=QuotaPeriod.MONTH
+    )
+    quota_counts = models.CharField(
+        _("what counts toward the quota"), max_length=10, choices=QuotaCounts.choices, default=QuotaCounts.ALL
+    )
+    fine_absence = models.DecimalField(
+        _("fine per absence over the limit"), default=Decimal("0.00"), help_text=_("Per absence over the limit."),
+        **MONEY,
+    )
+    fine_late = models.DecimalField(
+        _("fine per late arrival"), default=Decimal("0.00"), help_text=_("Per late arrival (0 = none)."), **MONEY
+    )
+    fine_quota = models.DecimalField(
+        _("fine per missed quota period"), default=Decimal("0.00"), help_text=_("Per period the quota is missed."),
+        **MONEY,
+    )
     grace_days = models.PositiveSmallIntegerField(
-        default=90, help_text="New members are not held to the rules for this many days after joining."
+        _("grace period for new members (days)"), default=90,
+        help_text=_("New members are not held to the rules for this many days after joining."),
     )
     exempt_on_leave = models.BooleanField(
-        default=True, help_text="Meetings and quota periods inside a member's recorded leave are excused."
+        _("members on leave are exempt"), default=True,
+        help_text=_("Meetings and quota periods inside a member's recorded leave are excused."),
     )
     consent_grace_days = models.PositiveSmallIntegerField(
-        default=3,
-        help_text="When only consented referrals count: consent the prospect gives up to this many days after "
-        "the period still counts, and the period is judged only after them.",
+        _("consent grace after a quota period (days)"), default=3,
+        help_text=_("When only consented referrals count: consent the prospect gives up to this many days after "
+                    "the period still counts, and the period is judged only after them."),
     )
     # Existing versions were migrated with True (what the app always did); a chapter's first rules
     # default to False, the fairer choice: one late arrival is charged once in money.
     late_fee_stacks_with_absence = models.BooleanField(
-        default=False,
-        help_text="A late arrival over the absence limit pays the late fee and its share of an absence fine. "
-        "Off: the late fee alone; its share of an absence still counts toward the limit and expulsion.",
+        _("a late fee stacks with the late's share of an absence fine"), default=False,
+        help_text=_("A late arrival over the absence limit pays the late fee and its share of an absence fine. "
+                    "Off: the late fee alone; its share of an absence still counts toward the limit and expulsion."),
     )
     expulsion_violations = models.PositiveSmallIntegerField(
-        default=3, validators=[MinValueValidator(1)],
-        help_text="Violations (absence or quota fines not waived) that make a member an expulsion candidate …",
+        _("expulsion candidate after … violations"), default=3, validators=[MinValueValidator(1)],
+        help_text=_("Violations (absence or quota fines not waived) that make a member an expulsion candidate …"),
     )
     expulsion_months = models.PositiveSmallIntegerField(
-        default=6, validators=[MinValueValidator(1)], help_text="… within this many months."
+        _("… within (months)"), default=6, validators=[MinValueValidator(1)], help_text=_("… within this many months.")
     )
 
-    reason = models.CharField(max_length=300, blank=True, help_text="Why the rules changed (shown in the history).")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    reason = models.CharField(
+        _("why the change"), max_length=300, blank=True, help_text=_("Why the rules changed (shown in the history).")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("made by"),
+    )
+    created_at = models.DateTimeField(_("made at"), auto_now_add=True)
 
     # The fields a new version copies and the form edits (everything but bookkeeping).
     RULE_FIELDS = (
@@ -159,81 +204,107 @@ class ChapterRules(models.Model):
 
     class Meta:
         ordering = ["chapter", "effective_from", "number"]
-        verbose_name = "chapter rules version"
+        verbose_name = _("chapter rules version")
+        verbose_name_plural = _("chapter rules versions")
         constraints = [
             models.UniqueConstraint(fields=["chapter", "number"], name="enforcement_rules_version_number_unique"),
         ]
         indexes = [models.Index(fields=["chapter", "effective_from"], name="enforcement_rules_ch_from")]
 
     def __str__(self) -> str:
-        return f"{self.chapter} rules v{self.number} from {self.effective_from}"
+        return str(_("%(chapter)s rules v%(number)s from %(date)s") % {
+            "chapter": self.chapter, "number": self.number, "date": self.effective_from.isoformat(),
+        })
 
 
 class Fine(models.Model):
     """A violation of a rules version for one period, with its evidence; a zero amount is a warning."""
 
     class Kind(models.TextChoices):
-        ABSENCE = "absence", "Absence over the limit"
-        LATE = "late", "Late arrival"
-        QUOTA = "quota", "Referral quota missed"
+        ABSENCE = "absence", _("Absence over the limit")
+        LATE = "late", _("Late arrival")
+        QUOTA = "quota", _("Referral quota missed")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Unpaid"
-        PAID = "paid", "Paid"
-        WAIVED = "waived", "Waived"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        REFUNDED = "refunded", "Refunded"
+        OPEN = "open", _("Unpaid")
+        PAID = "paid", _("Paid")
+        WAIVED = "waived", _("Waived")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        REFUNDED = "refunded", _("Refunded")
 
     class RefundDecision(models.TextChoices):
-        REFUND = "refund", "Refund it"
-        KEEP = "keep", "Keep it"
+        REFUND = "refund", _("Refund it")
+        KEEP = "keep", _("Keep it")
 
     # Kinds that count toward the expulsion threshold (a late fee is a fee, not a violation).
     VIOLATION_KINDS = (Kind.ABSENCE, Kind.QUOTA)
     # Statuses the evidence no longer stands behind: never counted toward expulsion or amounts owed.
     VOID_STATUSES = (Status.WITHDRAWN, Status.REFUNDED)
 
-    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="fines")
-    membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="fines")
-    rules = models.ForeignKey(ChapterRules, on_delete=models.PROTECT, related_name="fines")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    period_start = models.DateField(help_text="Local date: the meeting's date, or the first day of the quota period.")
-    period_end = models.DateField(help_text="Local date: last day of the period (inclusive).")
+    chapter = models.ForeignKey(
+        "chapters.Chapter", on_delete=models.CASCADE, related_name="fines", verbose_name=_("chapter")
+    )
+    membership = models.ForeignKey(
+        "members.Membership", on_delete=models.CASCADE, related_name="fines", verbose_name=_("member")
+    )
+    rules = models.ForeignKey(
+        ChapterRules, on_delete=models.PROTECT, related_name="fines", verbose_name=_("rules version")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    period_start = models.DateField(
+        _("period start"), help_text=_("Local date: the meeting's date, or the first day of the quota period.")
+    )
+    period_end = models.DateField(_("period end"), help_text=_("Local date: last day of the period (inclusive)."))
     meeting = models.ForeignKey(
-        "meetings.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="fines"
+        "meetings.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="fines",
+        verbose_name=_("meeting"),
     )
-    amount = models.DecimalField(**MONEY)
-    currency = models.CharField(max_length=3)
-    explanation = models.TextField(help_text="The evidence and the arithmetic, in plain language.")
-    evidence = models.JSONField(default=dict, help_text="The same evidence, structured.")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    currency = models.CharField(_("currency"), max_length=3)
+    explanation = models.TextField(
+        _("explanation (English snapshot)"),
+        help_text=_("The evidence and the arithmetic in English words, as written when the fine was issued; pages "
+                    "render them from the evidence in the reader's language."),
+    )
+    evidence = models.JSONField(
+        _("evidence"), default=dict,
+        help_text=_("The evidence and the arithmetic, structured: what the explanation is rendered from."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("resolved by"),
     )
-    resolution_reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    resolution_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     # Withdrawn by reconciliation: the evidence no longer supports the (unpaid) fine.
-    withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawn_reason = models.TextField(blank=True, help_text="Why the fine was withdrawn, in words.")
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_reason = models.TextField(
+        _("why withdrawn (English snapshot)"), blank=True, help_text=_("Why the fine was withdrawn, in words.")
+    )
     withdrawn_cause = models.JSONField(
-        default=dict, blank=True,
-        help_text="What caused it, structured: {'kind': 'correction' | 'leave' | 'rules' | 'consent' | …, …}.",
+        _("why withdrawn"), default=dict, blank=True,
+        help_text=_("What caused it, structured: {'kind': 'correction' | 'leave' | 'rules' | 'consent' | …, …}."),
     )
     replaced_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaces",
-        help_text="The fine issued in its place when the evidence called for a different amount.",
+        verbose_name=_("replaced by"),
+        help_text=_("The fine issued in its place when the evidence called for a different amount."),
     )
     # A paid fine the evidence no longer supports waits for leadership's refund decision.
-    refund_flagged_at = models.DateTimeField(null=True, blank=True)
-    refund_flag_reason = models.TextField(blank=True)
-    refund_flag_cause = models.JSONField(default=dict, blank=True)
-    refund_decision = models.CharField(max_length=10, choices=RefundDecision.choices, blank=True)
-    refund_decided_at = models.DateTimeField(null=True, blank=True)
-    refund_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    refund_flagged_at = models.DateTimeField(_("refund flagged at"), null=True, blank=True)
+    refund_flag_reason = models.TextField(_("why a refund is to decide (English snapshot)"), blank=True)
+    refund_flag_cause = models.JSONField(_("why a refund is to decide"), default=dict, blank=True)
+    refund_decision = models.CharField(
+        _("refund decision"), max_length=10, choices=RefundDecision.choices, blank=True
     )
-    refund_decision_reason = models.CharField(max_length=300, blank=True)
+    refund_decided_at = models.DateTimeField(_("refund decided at"), null=True, blank=True)
+    refund_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("refund decided by"),
+    )
+    refund_decision_reason = models.CharField(_("reason for the refund decision"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-period_start", "-pk"]
@@ -256,6 +327,8 @@ class Fine(models.Model):
                 name="enforcement_fine_withdrawn_has_time",
             ),
         ]
+        verbose_name = _("fine")
+        verbose_name_plural = _("fines")
         indexes = [
             models.Index(fields=["chapter", "status"], name="enforcement_fine_ch_status"),
             models.Index(fields=["period_start", "id"], name="enforcement_fine_period"),  # the admin's list
@@ -282,80 +355,138 @@ class Fine(models.Model):
         return self.refund_flagged_at is not None and not self.refund_decision and self.status == self.Status.PAID
 
     @property
+    def amount_words(self) -> str:
+        """The amount in the reader's locale with its currency sign, or "warning" when there is none."""
+        from enforcement import explain
+
+        return explain.amount_or_warning(self.amount, self.currency)
+
+    @property
+    def title_key(self) -> str:
+        from enforcement import explain
+
+        return explain.title_key(self.kind, self.evidence)
+
+    @property
     def title(self) -> str:
-        """What the fine is for, in words that name lates where only lates were counted."""
-        return fine_words(self.kind, self.evidence)
+        """What the fine is for, in the reader's language; names lates where only lates were counted."""
+        from enforcement import explain
+
+        return explain.title(self.title_key)
+
+    @property
+    def explained(self) -> str:
+        """The explanation in the reader's language, from the evidence (or the stored text of a row that predates it)."""
+        from enforcement import explain
+
+        if explain.structured(self.evidence):
+            return explain.fine_text(self.kind, self.evidence)
+        return self.explanation
+
+    @property
+    def explained_as_written(self) -> bool:
+        """The explanation is the text stored when the fine was issued (its evidence predates explanations as data)."""
+        from enforcement import explain
+
+        return not explain.structured(self.evidence)
+
+    @property
+    def withdrawn_explained(self) -> str:
+        from enforcement import explain
+
+        return explain.cause_text(self.withdrawn_cause) if explain.structured(self.withdrawn_cause) \
+            else self.withdrawn_reason
+
+    @property
+    def refund_flag_explained(self) -> str:
+        from enforcement import explain
+
+        return explain.cause_text(self.refund_flag_cause) if explain.structured(self.refund_flag_cause) \
+            else self.refund_flag_reason
 
 
 def fine_words(kind: str, evidence: dict, *, many: bool = False) -> str:
-    """'Absence over the limit', 'Late over the limit', 'Lates and absences over the limit' … from the evidence.
+    """'Absence over the limit', 'Lates over the limit', 'Lates and absences over the limit' … from the evidence,
+    in the active language (`enforcement.explain.title_key`)."""
+    from enforcement import explain
 
-    An absence-limit fine whose counted marks (weight above 0) are all lates never says "absence".
-    """
-    if kind != Fine.Kind.ABSENCE:
-        return Fine.Kind(kind).label if kind in Fine.Kind.values else kind
-    statuses = {m.get("status") for m in (evidence or {}).get("marks", []) if m.get("weight") not in ("0", 0, None)}
-    if statuses and statuses <= {"late"}:
-        return "Lates over the limit"
-    if "late" in statuses:
-        return "Lates and absences over the limit"
-    return "Absence over the limit"
+    return explain.title(explain.title_key(kind, evidence))
 
 
 class ExpulsionCase(models.Model):
     """A member who crossed the chapter's expulsion threshold; reviewed and decided by an admin."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DECIDED = "decided", "Decided"
+        OPEN = "open", _("Open")
+        DECIDED = "decided", _("Decided")
 
     class Decision(models.TextChoices):
-        EXPEL = "expel", "Expel"
-        PROBATION = "probation", "Probation"
-        DISMISS = "dismiss", "Dismiss"
+        EXPEL = "expel", _("Expel")
+        PROBATION = "probation", _("Probation")
+        DISMISS = "dismiss", _("Dismiss")
 
     class Recommendation(models.TextChoices):
-        KEEP = "keep", "Keep the seat"
-        PROBATION = "probation", "Probation"
-        EXPEL = "expel", "Expel"
+        KEEP = "keep", _("Keep the seat")
+        PROBATION = "probation", _("Probation")
+        EXPEL = "expel", _("Expel")
 
-    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="expulsion_cases")
-    membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="expulsion_cases")
-    rules = models.ForeignKey(ChapterRules, on_delete=models.PROTECT, related_name="expulsion_cases")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    opened_at = models.DateTimeField(auto_now_add=True)
-    fines = models.ManyToManyField(Fine, related_name="expulsion_cases", blank=True)
-    explanation = models.TextField()
-    evidence = models.JSONField(default=dict)
+    chapter = models.ForeignKey(
+        "chapters.Chapter", on_delete=models.CASCADE, related_name="expulsion_cases", verbose_name=_("chapter")
+    )
+    membership = models.ForeignKey(
+        "members.Membership", on_delete=models.CASCADE, related_name="expulsion_cases", verbose_name=_("member")
+    )
+    rules = models.ForeignKey(
+        ChapterRules, on_delete=models.PROTECT, related_name="expulsion_cases", verbose_name=_("rules version")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    fines = models.ManyToManyField(Fine, related_name="expulsion_cases", blank=True, verbose_name=_("fines"))
+    explanation = models.TextField(
+        _("explanation (English snapshot)"),
+        help_text=_("Why the case was opened, in English words as written then; pages render it from the evidence."),
+    )
+    evidence = models.JSONField(_("evidence"), default=dict)
     # Review (issue #7): appeal, the president's recommendation, the admin's decision.
-    appeal_deadline = models.DateTimeField(null=True, blank=True)
-    appeal_text = models.TextField(blank=True)
-    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_deadline = models.DateTimeField(_("appeal deadline"), null=True, blank=True)
+    appeal_text = models.TextField(_("appeal"), blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
     appeal_waived_at = models.DateTimeField(
-        null=True, blank=True, help_text="The member said they will not appeal (further): a decision may come at once."
+        _("appeal waived at"), null=True, blank=True,
+        help_text=_("The member said they will not appeal (further): a decision may come at once."),
     )
     recommendation = models.CharField(
-        max_length=10, choices=Recommendation.choices, blank=True, help_text="What the president recommends."
+        _("recommendation"), max_length=10, choices=Recommendation.choices, blank=True,
+        help_text=_("What the president recommends."),
     )
-    president_recommendation = models.TextField(blank=True, help_text="The president's note on the recommendation.")
-    recommended_at = models.DateTimeField(null=True, blank=True)
+    president_recommendation = models.TextField(
+        _("the president's note"), blank=True, help_text=_("The president's note on the recommendation.")
+    )
+    recommended_at = models.DateTimeField(_("recommended at"), null=True, blank=True)
     recommended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("recommended by"),
     )
-    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
-    decision_reason = models.TextField(blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("decided by"),
     )
     probation_until = models.DateField(
-        null=True, blank=True, help_text="Local date: the last day of probation; lifted by the daily task after it."
+        _("probation until"), null=True, blank=True,
+        help_text=_("Local date: the last day of probation; lifted by the daily task after it."),
     )
-    probation_conditions = models.TextField(blank=True)
-    probation_lifted_at = models.DateTimeField(null=True, blank=True)
+    probation_conditions = models.TextField(_("probation conditions"), blank=True)
+    probation_lifted_at = models.DateTimeField(_("probation lifted at"), null=True, blank=True)
     # Reconciliation flags an open case whose standing violations fell below its threshold.
-    below_threshold_at = models.DateTimeField(null=True, blank=True)
-    below_threshold_note = models.TextField(blank=True)
+    below_threshold_at = models.DateTimeField(_("below its threshold since"), null=True, blank=True)
+    below_threshold_note = models.TextField(_("why below its threshold (English snapshot)"), blank=True)
+    below_threshold_cause = models.JSONField(
+        _("why below its threshold"), default=dict, blank=True,
+        help_text=_("How many of its violations still stand, and the threshold it was opened at."),
+    )
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
@@ -367,10 +498,12 @@ class ExpulsionCase(models.Model):
                 condition=Q(status="open") | ~Q(decision=""), name="enforcement_case_decided_has_decision"
             ),
         ]
+        verbose_name = _("expulsion case")
+        verbose_name_plural = _("expulsion cases")
         indexes = [models.Index(fields=["status", "opened_at"], name="enforcement_case_status_opened")]
 
     def __str__(self) -> str:
-        return f"Case #{self.pk}: {self.membership}"
+        return str(_("Case #%(number)s: %(member)s") % {"number": self.pk, "member": self.membership})
 
     def save(self, *args, **kwargs):
         if self.appeal_deadline is None:
@@ -384,6 +517,27 @@ class ExpulsionCase(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def explained(self) -> str:
+        """Why the case was opened, in the reader's language (or the stored text of a row that predates the data)."""
+        from enforcement import explain
+
+        return explain.case_text(self.evidence) if explain.structured(self.evidence) else self.explanation
+
+    @property
+    def explained_as_written(self) -> bool:
+        from enforcement import explain
+
+        return not explain.structured(self.evidence)
+
+    @property
+    def below_threshold_explained(self) -> str:
+        from enforcement import explain
+
+        if explain.structured(self.below_threshold_cause):
+            return explain.below_threshold_text(self.below_threshold_cause)
+        return self.below_threshold_note
 
     def appeal_open(self, now: datetime) -> bool:
         """The member may still write an appeal (or waive it)."""
@@ -401,19 +555,30 @@ class Leave(models.Model):
     follows it (on leave while a leave covers today), kept so by `leave_*` services and a daily sync.
     """
 
-    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="leaves")
-    membership = models.ForeignKey("members.Membership", on_delete=models.CASCADE, related_name="leaves")
-    starts_on = models.DateField(help_text="Local date: the first day of leave.")
-    ends_on = models.DateField(null=True, blank=True, help_text="Local date: the last day of leave; empty = open.")
-    reason = models.CharField(max_length=300, blank=True, help_text="Required when the leave starts in the past.")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    chapter = models.ForeignKey(
+        "chapters.Chapter", on_delete=models.CASCADE, related_name="leaves", verbose_name=_("chapter")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    membership = models.ForeignKey(
+        "members.Membership", on_delete=models.CASCADE, related_name="leaves", verbose_name=_("member")
+    )
+    starts_on = models.DateField(_("first day"), help_text=_("Local date: the first day of leave."))
+    ends_on = models.DateField(
+        _("last day"), null=True, blank=True, help_text=_("Local date: the last day of leave; empty = open.")
+    )
+    reason = models.CharField(
+        _("reason"), max_length=300, blank=True, help_text=_("Required when the leave starts in the past.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["membership", "starts_on"]
+        verbose_name = _("leave")
+        verbose_name_plural = _("leave")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
@@ -423,15 +588,18 @@ class Leave(models.Model):
         indexes = [models.Index(fields=["chapter", "membership", "starts_on"], name="enforcement_leave_member")]
 
     def __str__(self) -> str:
-        return f"Leave of {self.membership} from {self.starts_on}"
+        return str(_("Leave of %(member)s from %(date)s") % {"member": self.membership, "date": self.starts_on})
 
     def covers(self, day) -> bool:
         return self.starts_on <= day and (self.ends_on is None or day <= self.ends_on)
 
     @property
     def label(self) -> str:
-        end = f"{self.ends_on:%-d %b %Y}" if self.ends_on else "until further notice"
-        return f"{self.starts_on:%-d %b %Y} – {end}"
+        """"1 Feb 2026 – 28 Feb 2026", or "1 Feb 2026 – until further notice", in the reader's language."""
+        from enforcement import explain
+
+        end = explain.short_day(self.ends_on) if self.ends_on else _("until further notice")
+        return str(_("%(start)s – %(end)s") % {"start": explain.short_day(self.starts_on), "end": end})
 
 
 class ChapterEvaluationState(models.Model):
@@ -442,25 +610,28 @@ class ChapterEvaluationState(models.Model):
         "chapters.Chapter", primary_key=True, on_delete=models.CASCADE, related_name="evaluation_state"
     )
     evaluated_on = models.DateField(
-        null=True, blank=True, help_text="Local date of the last evaluation: everything due by then was judged."
+        _("evaluated on"), null=True, blank=True,
+        help_text=_("Local date of the last evaluation: everything due by then was judged."),
     )
-    evaluated_at = models.DateTimeField(null=True, blank=True)
+    evaluated_at = models.DateTimeField(_("evaluated at"), null=True, blank=True)
     next_due_on = models.DateField(
-        null=True, blank=True, db_index=True,
-        help_text="The first local date on which the passage of time alone may change the outcome "
-        "(a meeting ended, a quota period judged, a leave or version starting, a violation leaving the window). "
-        "Empty: only a change of evidence will.",
+        _("next due on"), null=True, blank=True, db_index=True,
+        help_text=_("The first local date on which the passage of time alone may change the outcome "
+                    "(a meeting ended, a quota period judged, a leave or version starting, a violation leaving the "
+                    "window). Empty: only a change of evidence will."),
     )
     dirty_since = models.DateTimeField(
-        null=True, blank=True, db_index=True,
-        help_text="Set (in the same transaction) when evidence changes; cleared by the full evaluation that follows.",
+        _("evidence changed at"), null=True, blank=True, db_index=True,
+        help_text=_("Set (in the same transaction) when evidence changes; cleared by the full evaluation that "
+                    "follows."),
     )
 
     class Meta:
-        verbose_name = "chapter evaluation state"
+        verbose_name = _("chapter evaluation state")
+        verbose_name_plural = _("chapter evaluation states")
 
     def __str__(self) -> str:
-        return f"Evaluation state of chapter {self.chapter_id}"
+        return str(_("Evaluation state of chapter %(chapter)s") % {"chapter": self.chapter_id})
 
     @classmethod
     def mark_dirty(cls, chapter_id: int) -> None:
@@ -474,19 +645,29 @@ class ChapterEvaluationState(models.Model):
 class SweepRun(models.Model):
     """One run of the enforcement sweep: how many batches it sent and how many are done, and what they did."""
 
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True, help_text="Set when the last batch is done.")
-    batches = models.PositiveIntegerField(default=0)
-    batches_done = models.PositiveIntegerField(default=0)
-    done_batches = models.JSONField(default=list, blank=True, help_text="Numbers of the batches done (a rerun counts once).")
-    chapters = models.PositiveIntegerField(default=0, help_text="Chapters judged (due ones only).")
-    fines = models.PositiveIntegerField(default=0)
-    withdrawn = models.PositiveIntegerField(default=0)
-    cases = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(
+        _("finished at"), null=True, blank=True, help_text=_("Set when the last batch is done.")
+    )
+    batches = models.PositiveIntegerField(_("batches"), default=0)
+    batches_done = models.PositiveIntegerField(_("batches done"), default=0)
+    done_batches = models.JSONField(
+        _("numbers of the batches done"), default=list, blank=True,
+        help_text=_("Numbers of the batches done (a rerun counts once)."),
+    )
+    chapters = models.PositiveIntegerField(_("chapters"), default=0, help_text=_("Chapters judged (due ones only)."))
+    fines = models.PositiveIntegerField(_("fines"), default=0)
+    withdrawn = models.PositiveIntegerField(_("withdrawn"), default=0)
+    cases = models.PositiveIntegerField(_("cases"), default=0)
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
         indexes = [models.Index(fields=["-started_at"], name="enforcement_sweeprun_started")]
 
     def __str__(self) -> str:
-        return f"Sweep {self.started_at:%Y-%m-%d %H:%M} ({self.batches_done}/{self.batches})"
+        return str(_("Sweep %(started)s (%(done)s/%(batches)s)") % {
+            "started": self.started_at.isoformat(sep=" ", timespec="minutes"), "done": self.batches_done,
+            "batches": self.batches,
+        })

@@ -25,9 +25,10 @@ class Period:
         )
 
     def label(self) -> str:
-        if self.start == self.end:
-            return f"{self.start:%a %-d %b %Y}"
-        return f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"
+        """One day with its weekday, or the first and last day, as the reader writes dates."""
+        from enforcement.explain import period
+
+        return period(self.start, self.end)
 
 
 def add_months(day: date, months: int) -> date:

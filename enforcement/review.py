@@ -16,11 +16,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chapters.models import RegionStaff
+from enforcement import explain
 from enforcement.limits import probation_until_error
 from enforcement.models import ChapterEvaluationState, ExpulsionCase
 from enforcement.periods import local_today
+from leadsgroups import formats
+from leadsgroups.i18n import for_user
 from members.audit import audit_record
 from members.models import Membership, Notification, User
 from members.notifications import notification_send
@@ -86,7 +91,8 @@ def _overseers(case: ExpulsionCase) -> list[User]:
     return list(User.objects.filter(who, is_active=True).exclude(pk=case.membership.user_id).distinct())
 
 
-def _tell(users, *, case: ExpulsionCase, title: str, body: str, key: str | None) -> None:
+def _tell(users, *, case: ExpulsionCase, words, key: str | None) -> None:
+    """Tell each person once; `words()` gives (title, body) and is called in each one's language."""
     seen = set()
     for user in users:
         if user.pk in seen:
@@ -94,10 +100,17 @@ def _tell(users, *, case: ExpulsionCase, title: str, body: str, key: str | None)
         seen.add(user.pk)
         # The member's link works even after an expulsion takes their seat (and chapter pages) away.
         url = reverse("my-case", args=[case.pk]) if user.pk == case.membership.user_id else case.get_absolute_url()
-        notification_send(
-            user=user, kind=Notification.Kind.CASE, title=title, body=body, url=url,
-            chapter=case.chapter, dedupe_key=key,
-        )
+        with for_user(user):
+            title, body = words()
+            notification_send(
+                user=user, kind=Notification.Kind.CASE, title=title, body=body, url=url,
+                chapter=case.chapter, dedupe_key=key,
+            )
+
+
+def _day_en(day) -> str:
+    """A date in the audit trail or a status note: an English snapshot."""
+    return explain.snapshot(explain.short_day, day)
 
 
 def _locked(case: ExpulsionCase) -> ExpulsionCase:
@@ -107,7 +120,7 @@ def _locked(case: ExpulsionCase) -> ExpulsionCase:
 
 def _require_open(case: ExpulsionCase) -> None:
     if not case.is_open:
-        raise ValidationError("This case has been decided; nothing more can be added to it.")
+        raise ValidationError(_("This case has been decided; nothing more can be added to it."), code="decided")
 
 
 # Recommendation ------------------------------------------------------------------------------------
@@ -122,28 +135,36 @@ def case_recommend(*, case: ExpulsionCase, by, recommendation: str, note: str) -
     """The president recommends keep, probation or expel, with a note; a later one replaces it (both audited)."""
     case = _locked(case)
     if not is_case_president(by, case):
-        raise PermissionDenied("Only the chapter's president recommends, and never about their own case.")
+        raise PermissionDenied(_("Only the chapter's president recommends, and never about their own case."))
     _require_open(case)
     note = note.strip()
     if recommendation not in ExpulsionCase.Recommendation.values:
-        raise ValidationError({"recommendation": "Choose keep, probation or expel."})
+        raise ValidationError({"recommendation": ValidationError(_("Choose keep, probation or expel."), code="invalid")})
     if len(note) < MIN_REASON:
-        raise ValidationError({"note": "Say why in a sentence or two; the member and the admin who decides read it."})
+        raise ValidationError({"note": ValidationError(
+            _("Say why in a sentence or two; the member and the admin who decides read it."), code="too_short",
+        )})
     before = {"recommendation": case.recommendation, "note": case.president_recommendation}
     case.recommendation, case.president_recommendation = recommendation, note
     case.recommended_at, case.recommended_by = timezone.now(), by
     case.save(update_fields=["recommendation", "president_recommendation", "recommended_at", "recommended_by"])
-    label = case.get_recommendation_display()
     who = case.membership.display_name
-    audit_record(
-        actor=by, action="case.recommended", target=case, chapter=case.chapter,
-        summary=f"President recommends for {who}: {label}",
-        before=before if before["recommendation"] else {}, after={"recommendation": recommendation, "note": note},
-        reason=note,
-    )
-    body = f"{by}: {label}.\n{note}"
-    _tell([case.membership.user], case=case, title="The president has recommended on your case", body=body, key=None)
-    _tell(_overseers(case), case=case, title=f"Recommendation on the case of {who}: {label}", body=body, key=None)
+    with explain.english():
+        audit_record(
+            actor=by, action="case.recommended", target=case, chapter=case.chapter,
+            summary=f"President recommends for {who}: {case.get_recommendation_display()}",
+            before=before if before["recommendation"] else {}, after={"recommendation": recommendation, "note": note},
+            reason=note,
+        )
+
+    def body() -> str:
+        return f"{by}: {case.get_recommendation_display()}.\n{note}"
+
+    _tell([case.membership.user], case=case, key=None,
+          words=lambda: (_("The president has recommended on your case"), body()))
+    _tell(_overseers(case), case=case, key=None, words=lambda: (
+        _("Recommendation on the case of %(name)s: %(recommendation)s") % {
+            "name": who, "recommendation": case.get_recommendation_display()}, body()))
     return case
 
 
@@ -158,17 +179,19 @@ def case_appeal(
     now = now or timezone.now()
     case = _locked(case)
     if not is_case_member(by, case):
-        raise PermissionDenied("Only the member the case is about may appeal.")
+        raise PermissionDenied(_("Only the member the case is about may appeal."))
     _require_open(case)
     if case.appealed_at:
-        raise ValidationError("You have already appealed; the admin will read it.")
+        raise ValidationError(_("You have already appealed; the admin will read it."), code="appealed")
     if case.appeal_waived_at:
-        raise ValidationError("You said you would not appeal; the case is with the admin.")
+        raise ValidationError(_("You said you would not appeal; the case is with the admin."), code="waived")
     if now >= case.appeal_deadline:
-        raise ValidationError("The deadline for an appeal has passed.")
+        raise ValidationError(_("The deadline for an appeal has passed."), code="too_late")
     text = text.strip()
     if not text:
-        raise ValidationError({"text": "Write your appeal: what happened, and anything the admin should know."})
+        raise ValidationError({"text": ValidationError(
+            _("Write your appeal: what happened, and anything the admin should know."), code="required",
+        )})
     case.appeal_text, case.appealed_at = text, now
     fields = ["appeal_text", "appealed_at"]
     if waive_rest:
@@ -181,10 +204,11 @@ def case_appeal(
         summary=f"{who} appealed" + (" and asked for a decision without waiting for the deadline" if waive_rest else ""),
         after={"appealed_at": now, "waived_rest": waive_rest, "chars": len(text)}, reason=text,
     )
-    ready = " The member asked for a decision without waiting for the deadline." if waive_rest else ""
     _tell(
-        [*_presidents(case), *_overseers(case)], case=case, title=f"{who} appealed the expulsion case",
-        body=text + ("\n\n" + ready.strip() if ready else ""), key=f"case-appeal:{case.pk}",
+        [*_presidents(case), *_overseers(case)], case=case, key=f"case-appeal:{case.pk}", words=lambda: (
+            _("%(name)s appealed the expulsion case") % {"name": who},
+            text + ("\n\n" + _("The member asked for a decision without waiting for the deadline.") if waive_rest else ""),
+        ),
     )
     return case
 
@@ -195,12 +219,12 @@ def case_appeal_waive(*, case: ExpulsionCase, by, now: datetime | None = None) -
     now = now or timezone.now()
     case = _locked(case)
     if not is_case_member(by, case):
-        raise PermissionDenied("Only the member the case is about may waive the appeal.")
+        raise PermissionDenied(_("Only the member the case is about may waive the appeal."))
     _require_open(case)
     if case.appeal_waived_at:
         return case  # said so already
     if not case.appealed_at and now >= case.appeal_deadline:
-        raise ValidationError("The deadline for an appeal has passed already; nothing to waive.")
+        raise ValidationError(_("The deadline for an appeal has passed already; nothing to waive."), code="too_late")
     case.appeal_waived_at = now
     case.save(update_fields=["appeal_waived_at"])
     who = case.membership.display_name
@@ -208,10 +232,10 @@ def case_appeal_waive(*, case: ExpulsionCase, by, now: datetime | None = None) -
         actor=by, action="case.appeal_waived", target=case, chapter=case.chapter,
         summary=f"{who} waived the appeal time", after={"appeal_waived_at": now},
     )
-    _tell(
-        _overseers(case), case=case, title=f"The case of {who} is ready for a decision",
-        body=f"{who} will not appeal (further); the case may be decided now.", key=f"case-waived:{case.pk}",
-    )
+    _tell(_overseers(case), case=case, key=f"case-waived:{case.pk}", words=lambda: (
+        _("The case of %(name)s is ready for a decision") % {"name": who},
+        _("%(name)s will not appeal (further); the case may be decided now.") % {"name": who},
+    ))
     return case
 
 
@@ -219,9 +243,9 @@ def case_appeal_waive(*, case: ExpulsionCase, by, now: datetime | None = None) -
 
 
 DECISION_TITLES = {
-    ExpulsionCase.Decision.EXPEL: "Decision on your case: expelled",
-    ExpulsionCase.Decision.PROBATION: "Decision on your case: probation",
-    ExpulsionCase.Decision.DISMISS: "Decision on your case: dismissed",
+    ExpulsionCase.Decision.EXPEL: gettext_lazy("Decision on your case: expelled"),
+    ExpulsionCase.Decision.PROBATION: gettext_lazy("Decision on your case: probation"),
+    ExpulsionCase.Decision.DISMISS: gettext_lazy("Decision on your case: dismissed"),
 }
 
 
@@ -239,34 +263,36 @@ def case_decide(
     now = now or timezone.now()
     case = _locked(case)
     if not can_decide(by, case):
-        raise PermissionDenied("Only organisation admins and staff of the chapter's region decide, never about themself.")
+        raise PermissionDenied(
+            _("Only organisation admins and staff of the chapter's region decide, never about themself.")
+        )
     _require_open(case)
     if not case.decidable(now):
         raise ValidationError(
-            f"The member may appeal until {case.appeal_deadline.astimezone(case.chapter.tz):%-d %b %Y %H:%M}; "
-            "decide after that, unless they waive it."
+            _("The member may appeal until %(deadline)s; decide after that, unless they waive it."), code="too_early",
+            params={"deadline": formats.format_datetime(case.appeal_deadline, tz=case.chapter.tz)},
         )
     reason, conditions = reason.strip(), conditions.strip()
     errors = {}
     if decision not in ExpulsionCase.Decision.values:
-        errors["decision"] = "Choose expel, probation or dismiss."
+        errors["decision"] = _("Choose expel, probation or dismiss.")
     if len(reason) < MIN_REASON:
-        errors["reason"] = (
+        errors["reason"] = _(
             "Write the reason in a sentence or two; the member, the president and the audit trail read it."
         )
     today = local_today(case.chapter.tz, now)
     if decision == ExpulsionCase.Decision.PROBATION:
         if probation_until is None:
-            errors["probation_until"] = "Give the last day of probation."
+            errors["probation_until"] = _("Give the last day of probation.")
         elif error := probation_until_error(probation_until, today):
             errors["probation_until"] = error
         if not conditions:
-            errors["conditions"] = "Say what the member must do during probation."
+            errors["conditions"] = _("Say what the member must do during probation.")
     membership = case.membership
     if decision in (ExpulsionCase.Decision.EXPEL, ExpulsionCase.Decision.PROBATION) and not membership.is_seated:
-        errors["decision"] = (
-            f"The member's status is {membership.get_status_display().lower()}: only dismissal is possible."
-        )
+        errors["decision"] = _("The member's status is “%(status)s”: only dismissal is possible.") % {
+            "status": membership.get_status_display(),
+        }
     if errors:
         raise ValidationError(errors)
     who = membership.display_name
@@ -278,7 +304,7 @@ def case_decide(
     elif decision == ExpulsionCase.Decision.PROBATION:
         membership = membership_change(
             membership=membership, by=by, status=Membership.Status.PROBATION, notify=False,
-            reason=f"Probation until {probation_until:%-d %b %Y} after expulsion case #{case.pk}: {conditions}",
+            reason=f"Probation until {_day_en(probation_until)} after expulsion case #{case.pk}: {conditions}",
         )
     elif membership.is_seated:
         # The seat stays as it is, but its note says why it was last reviewed. A departed member's
@@ -300,18 +326,21 @@ def case_decide(
         after.update(probation_until=probation_until, conditions=conditions)
     audit_record(
         actor=by, action="case.decided", target=case, chapter=case.chapter,
-        summary=f"Case of {who} decided: {case.get_decision_display().lower()}",
+        summary=f"Case of {who} decided: {decision}",
         before={"status": ExpulsionCase.Status.OPEN}, after=after, reason=reason,
     )
-    _tell(
-        [membership.user], case=case, title=DECISION_TITLES[decision],
-        body=_decision_words(case, membership, to_member=True) + f"\n\nReason: {reason}", key=f"case-decided:{case.pk}",
-    )
-    _tell(
-        _presidents(case), case=case, title=f"Case of {who} decided: {case.get_decision_display().lower()}",
-        body=_decision_words(case, membership, to_member=False) + f"\n\nReason: {reason}",
-        key=f"case-decided:{case.pk}",
-    )
+
+    def reason_words() -> str:
+        return _("Reason: %(reason)s") % {"reason": reason}  # the decider's words, as typed
+
+    _tell([membership.user], case=case, key=f"case-decided:{case.pk}", words=lambda: (
+        str(DECISION_TITLES[decision]),
+        _decision_words(case, membership, to_member=True) + "\n\n" + reason_words(),
+    ))
+    _tell(_presidents(case), case=case, key=f"case-decided:{case.pk}", words=lambda: (
+        _("Case of %(name)s decided: %(decision)s") % {"name": who, "decision": explain.DECISIONS[decision]},
+        _decision_words(case, membership, to_member=False) + "\n\n" + reason_words(),
+    ))
     return case
 
 
@@ -332,19 +361,21 @@ def membership_note(*, membership: Membership, by, note: str) -> Membership:
 
 
 def _decision_words(case: ExpulsionCase, membership: Membership, *, to_member: bool) -> str:
-    """The decision in words: to the member ("you"), or about them to the president."""
-    who = membership.display_name
+    """The decision in words (the active language): to the member ("you"), or about them to the president."""
+    values = {"name": membership.display_name, "chapter": case.chapter}
     if case.decision == ExpulsionCase.Decision.EXPEL:
         if to_member:
-            return f"Your membership of {case.chapter} has ended: you are expelled."
-        return f"The membership of {who} in {case.chapter} has ended (expelled); the classification is open to a new member."
+            return _("Your membership of %(chapter)s has ended: you are expelled.") % values
+        return _("The membership of %(name)s in %(chapter)s has ended (expelled); the classification is open to a "
+                 "new member.") % values
     if case.decision == ExpulsionCase.Decision.PROBATION:
-        until = f"{case.probation_until:%-d %b %Y}"
-        head = f"You are on probation until {until}." if to_member else f"{who} is on probation until {until}."
-        return f"{head}\nConditions: {case.probation_conditions}"
+        values["date"] = explain.short_day(case.probation_until)
+        head = _("You are on probation until %(date)s.") if to_member else _("%(name)s is on probation until %(date)s.")
+        conditions = _("Conditions: %(conditions)s") % {"conditions": case.probation_conditions}
+        return f"{head % values}\n{conditions}"
     if to_member:
-        return "Your case is dismissed; your membership continues as before."
-    return f"The case of {who} is dismissed; the membership continues as before."
+        return _("Your case is dismissed; your membership continues as before.")
+    return _("The case of %(name)s is dismissed; the membership continues as before.") % values
 
 
 # Probation that has ended ------------------------------------------------------------------------
@@ -381,24 +412,30 @@ def probation_lift(*, case_id: int, now: datetime | None = None) -> bool:
     if membership.status != Membership.Status.PROBATION or later:
         audit_record(
             actor=None, action="case.probation_ended", target=case, chapter=case.chapter,
-            summary=f"Probation of {who} ended on {case.probation_until:%-d %b %Y}; status left as "
-                    f"{membership.get_status_display().lower()}" + (" (a later probation runs)" if later else ""),
+            summary=f"Probation of {who} ended on {_day_en(case.probation_until)}; status left as "
+                    f"{membership.status}" + (" (a later probation runs)" if later else ""),
             after={"membership_status": membership.status},
         )
         return True
     membership_change(
         membership=membership, by=None, status=Membership.Status.ACTIVE, notify=False,
-        reason=f"Probation ended on {case.probation_until:%-d %b %Y} (expulsion case #{case.pk})",
+        reason=f"Probation ended on {_day_en(case.probation_until)} (expulsion case #{case.pk})",
     )
     audit_record(
         actor=None, action="case.probation_lifted", target=case, chapter=case.chapter,
-        summary=f"Probation of {who} lifted: ended {case.probation_until:%-d %b %Y}",
+        summary=f"Probation of {who} lifted: ended {_day_en(case.probation_until)}",
         before={"membership_status": Membership.Status.PROBATION}, after={"membership_status": Membership.Status.ACTIVE},
     )
-    ended = f"{case.probation_until:%-d %b %Y}"
-    _tell([case.membership.user], case=case, title="Your probation has ended",
-          body=f"Your probation ended on {ended}; your membership is active again.", key=f"probation-lifted:{case.pk}")
-    _tell(_presidents(case), case=case, title=f"Probation of {who} has ended",
-          body=f"The probation of {who} ended on {ended}; the membership is active again.",
-          key=f"probation-lifted:{case.pk}")
+
+    def ended() -> dict:
+        return {"name": who, "date": explain.short_day(case.probation_until)}
+
+    _tell([case.membership.user], case=case, key=f"probation-lifted:{case.pk}", words=lambda: (
+        _("Your probation has ended"),
+        _("Your probation ended on %(date)s; your membership is active again.") % ended(),
+    ))
+    _tell(_presidents(case), case=case, key=f"probation-lifted:{case.pk}", words=lambda: (
+        _("Probation of %(name)s has ended") % ended(),
+        _("The probation of %(name)s ended on %(date)s; the membership is active again.") % ended(),
+    ))
     return True

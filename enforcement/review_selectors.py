@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from chapters.access import regions_overseen_by
 from chapters.models import Chapter, Region
+from enforcement import explain
 from enforcement.evaluation import (
     NOT_PRESENT,
     RulesBook,
@@ -17,26 +20,24 @@ from enforcement.evaluation import (
     expulsion_since,
     violations_on_record,
 )
-from enforcement.formatting import money, num, plural
 from enforcement.models import ChapterRules, ExpulsionCase, Fine
 from enforcement.periods import Period
-from enforcement.selectors import Standing, fines_totals, leave_of, member_standings
+from enforcement.selectors import Standing, fines_totals, leave_of, member_standings, plural_n
+from leadsgroups import formats
 from meetings.models import Attendance, Meeting
 from referrals.models import Referral
 
 # The queue -------------------------------------------------------------------------------------
 
-AGES = [(7, "Older than a week"), (14, "Older than 2 weeks"), (30, "Older than a month"), (90, "Older than 3 months")]
-STAGES = [
-    ("appeal", "Waiting for the member's appeal"),
-    ("ready", "Ready for a decision"),
+AGES = [
+    (7, gettext_lazy("Older than a week")), (14, gettext_lazy("Older than 2 weeks")),
+    (30, gettext_lazy("Older than a month")), (90, gettext_lazy("Older than 3 months")),
 ]
-STATUSES = [("open", "Open"), ("decided", "Decided"), ("all", "All")]
-# A violation kind as counted words: "1 absence over the limit", "3 absences over the limit".
-VIOLATION_WORDS = {
-    Fine.Kind.ABSENCE: ("absence over the limit", "absences over the limit"),
-    Fine.Kind.QUOTA: ("referral quota missed", "referral quotas missed"),
-}
+STAGES = [
+    ("appeal", gettext_lazy("Waiting for the member's appeal")),
+    ("ready", gettext_lazy("Ready for a decision")),
+]
+STATUSES = [("open", gettext_lazy("Open")), ("decided", gettext_lazy("Decided")), ("all", gettext_lazy("All"))]
 
 
 @dataclass
@@ -104,28 +105,30 @@ def case_queue(*, user, filters: QueueFilters, now: datetime):
     return qs.order_by("opened_at", "pk")
 
 
-def _violation_words(what: str, kind: str, n: int) -> str:
+def _violation_words(key: str, n: int) -> str:
     """'2 absences over the limit', '1 referral quota missed', '2 × lates over the limit'."""
-    if kind == Fine.Kind.ABSENCE and what and what != "Absence over the limit":
-        return f"{n} × {what.lower()}"  # lates counted: never called absences
-    return plural(n, *VIOLATION_WORDS.get(kind, (Fine.Kind(kind).label.lower(), None)))
+    if key == "absence":
+        return ngettext("%(count)s absence over the limit", "%(count)s absences over the limit", n) % {"count": n}
+    if key == "quota":
+        return ngettext("%(count)s referral quota missed", "%(count)s referral quotas missed", n) % {"count": n}
+    return _("%(count)s × %(what)s") % {"count": n, "what": explain.in_sentence(key)}  # lates: never called absences
 
 
 def queue_rows(cases, *, now: datetime) -> list[dict]:
-    """What each queue row shows, from the case row alone (no query per case)."""
+    """What each queue row shows, from the case row alone (no query per case), in the active language."""
     rows = []
     for case in cases:
         items = case.evidence.get("violations", [])
-        kinds = Counter((v["kind"], v.get("what", "")) for v in items)
-        violations = ", ".join(
-            _violation_words(what, k, n) for (k, what), n in sorted(kinds.items())
-        ) or "—"
+        kinds = Counter(explain.violation_title(v) for v in items)
+        violations = ", ".join(_violation_words(key, n) for key, n in sorted(kinds.items())) or "—"
         if case.status == ExpulsionCase.Status.DECIDED:
-            stage = f"Decided: {case.get_decision_display().lower()}"
+            stage = _("Decided: %(decision)s") % {"decision": explain.DECISIONS.get(case.decision, case.decision)}
         elif case.decidable(now):
-            stage = "Ready for a decision"
+            stage = _("Ready for a decision")
         else:
-            stage = f"Appeal open until {case.appeal_deadline.astimezone(case.chapter.tz):%-d %b %Y}"
+            stage = _("Appeal open until %(date)s") % {
+                "date": formats.format_date(case.appeal_deadline, tz=case.chapter.tz),
+            }
         rows.append({
             "case": case, "age_days": (now - case.opened_at).days, "violations": violations,
             "violation_count": sum(kinds.values()), "below_threshold": case.below_threshold_at is not None, "appealed": bool(case.appealed_at),
@@ -176,7 +179,7 @@ def case_evidence(*, case: ExpulsionCase) -> CaseEvidence:
         for m in f.evidence.get("marks", []) if f.kind == Fine.Kind.ABSENCE else []:
             weights[m["meeting_id"]] = m.get("weight")
     marks = [
-        {"date": day, "status": Attendance.Status(status).label, "meeting_id": meeting_id,
+        {"date": day, "status": explain.MARKS.get(status, status), "meeting_id": meeting_id,
          "weight": weights.get(meeting_id), "fine": fined_meetings.get(meeting_id)}
         for meeting_id, day, status in Attendance.objects.filter(
             membership=membership, meeting__status=Meeting.Status.CLOSED,
@@ -196,7 +199,8 @@ def case_evidence(*, case: ExpulsionCase) -> CaseEvidence:
     referrals = [
         {**r, "local_date": r["created_at"].astimezone(chapter.tz).date(),
          "receiver": r["receiver__user__full_name"] or r["receiver__user__email"],
-         "status_label": Referral.Status(r["status"]).label, "consent_label": Referral.Consent(r["consent"]).label}
+         "state": explain.REFERRAL_STATES.get(r["status"], r["status"]),
+         "consent_words": explain.CONSENTS.get(r["consent"], r["consent"])}
         for r in Referral.objects.filter(giver=membership, created_at__gte=lo, created_at__lt=hi)
         .order_by("created_at")
         .values("pk", "created_at", "status", "consent", "receiver__user__full_name", "receiver__user__email")
@@ -273,45 +277,59 @@ def member_standing_page(*, membership, today: date) -> StandingPage:
 
 
 def standing_warnings(standing: Standing, rules, violations, open_case, today: date) -> list[Warning]:
-    """How close the member is to each threshold, in words."""
+    """How close the member is to each threshold, in words (the active language)."""
     out = []
     if standing.absences_allowed is not None:
         left = standing.absences_allowed - standing.absences
         topic = standing.absences_label
-        next_one = "late or absence" if standing.lates_count else "absence"
+        values = {"allowed": standing.absences_allowed, "count": explain.number(abs(left))}
         if left < 0:
-            out.append(Warning("bad", topic, f"{num(-left)} over the limit of {standing.absences_allowed} "
-                                             f"({standing.window.label()}): each further {next_one} is fined."))
+            values["window"] = standing.window.label()
+            text = _("%(count)s over the limit of %(allowed)s (%(window)s): each further late or absence is fined.") \
+                if standing.lates_count else \
+                _("%(count)s over the limit of %(allowed)s (%(window)s): each further absence is fined.")
+            out.append(Warning("bad", topic, text % values))
         elif left == 0:
-            out.append(Warning("warn", topic, f"At the limit of {standing.absences_allowed}: the next {next_one} "
-                                              "goes over it and is fined."))
-        elif left <= 1:
-            out.append(Warning("warn", topic, f"{plural(left, 'absence')} left before the limit."))
+            text = _("At the limit of %(allowed)s: the next late or absence goes over it and is fined.") \
+                if standing.lates_count else _("At the limit of %(allowed)s: the next absence goes over it and is fined.")
+            out.append(Warning("warn", topic, text % values))
         else:
-            out.append(Warning("ok", topic, f"{plural(left, 'absence')} left before the limit."))
+            text = ngettext("%(count)s absence left before the limit.", "%(count)s absences left before the limit.",
+                            plural_n(left)) % values
+            out.append(Warning("warn" if left <= 1 else "ok", topic, text))
     if standing.quota:
         short = standing.quota - standing.referrals
         end = standing.quota_period.end
         if short > 0:
             days = (end - today).days + 1
-            out.append(Warning("warn", "Referrals", f"{plural(short, 'more referral', 'more referrals')} needed by "
-                                                    f"{end:%-d %b %Y} ({plural(days, 'day')} left)."))
+            out.append(Warning("warn", _("Referrals"), ngettext(
+                "%(count)s more referral needed by %(date)s (%(days)s).",
+                "%(count)s more referrals needed by %(date)s (%(days)s).", short,
+            ) % {"count": short, "date": explain.short_day(end),
+                 "days": ngettext("%(count)s day left", "%(count)s days left", days) % {"count": days}}))
         else:
-            out.append(Warning("ok", "Referrals", "Quota met for this period."))
+            out.append(Warning("ok", _("Referrals"), _("Quota met for this period.")))
     if rules is not None:
         n, limit = len(violations), rules.expulsion_violations
+        values = {"count": n, "limit": limit, "within": explain.within_months(rules.expulsion_months)}
         if open_case is not None:
-            out.append(Warning("bad", "Expulsion", "An expulsion case is open; see it below."))
+            out.append(Warning("bad", _("Expulsion"), _("An expulsion case is open; see it below.")))
         elif n >= limit:
-            out.append(Warning("bad", "Expulsion", f"{plural(n, 'violation')} of {limit}: the next evaluation opens a case."))
+            out.append(Warning("bad", _("Expulsion"), ngettext(
+                "%(count)s violation of %(limit)s: the next evaluation opens a case.",
+                "%(count)s violations of %(limit)s: the next evaluation opens a case.", n,
+            ) % values))
         elif n == limit - 1:
-            out.append(Warning("warn", "Expulsion", f"{plural(n, 'violation')} of {limit} within "
-                                                    f"{plural(rules.expulsion_months, 'month')}: one more opens an expulsion case."))
+            out.append(Warning("warn", _("Expulsion"), ngettext(
+                "%(count)s violation of %(limit)s %(within)s: one more opens an expulsion case.",
+                "%(count)s violations of %(limit)s %(within)s: one more opens an expulsion case.", n,
+            ) % values))
         else:
-            out.append(Warning("ok", "Expulsion", f"{plural(n, 'violation')} of {limit} within "
-                                                  f"{plural(rules.expulsion_months, 'month')}."))
+            out.append(Warning("ok", _("Expulsion"), ngettext(
+                "%(count)s violation of %(limit)s %(within)s.", "%(count)s violations of %(limit)s %(within)s.", n,
+            ) % values))
     if standing.open_fines_count:
-        out.append(Warning("warn", "Fines", f"{standing.open_fines_count} unpaid: "
-                                            f"{money(standing.open_fines, standing.currency)}."))
+        out.append(Warning("warn", _("Fines"), ngettext(
+            "%(count)s unpaid: %(amount)s.", "%(count)s unpaid: %(amount)s.", standing.open_fines_count,
+        ) % {"count": standing.open_fines_count, "amount": explain.money(standing.open_fines, standing.currency)}))
     return out
-

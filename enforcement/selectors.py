@@ -9,7 +9,10 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
+from enforcement import explain
 from enforcement.evaluation import (
     NOT_PRESENT,
     QUALITY,
@@ -23,9 +26,9 @@ from enforcement.evaluation import (
     window_months,
     window_words,
 )
-from enforcement.formatting import money, num, plural, weight_words
 from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
 from enforcement.periods import Period, add_months, month_of
+from leadsgroups import formats
 from meetings.models import Attendance, Meeting
 from members.models import Membership
 from referrals.models import OneToOne, Referral
@@ -45,68 +48,121 @@ def rules_history(*, chapter):
     return ChapterRules.objects.filter(chapter=chapter).select_related("created_by").order_by("-effective_from", "-number")
 
 
-def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
-    """The rules as (topic, sentence) pairs a member reads on the rules page."""
-    c = rules.currency
-    late = f"A late arrival {weight_words(rules.late_weight)}."
-    if rules.fine_late:
-        late += f" Each one is charged a late fee of {money(rules.fine_late, c)}"
-        if rules.late_weight == 0 or not rules.fine_absence:
-            late += "."
-        elif rules.late_fee_stacks_with_absence:
-            late += (", and a late that puts the member over the absence limit is also charged its share of an "
-                     "absence fine (the two stack; each fine names the other).")
+def _weight_sentence(subject: str, weight: Decimal, allowed: int = 0) -> str:
+    """How much of an absence a late, a medical absence or a substitute counts for, as a whole sentence."""
+    full, none = weight == 1, weight == 0
+    values = {"weight": explain.number(weight), "count": allowed}
+    if subject == "late":
+        if none:
+            return _("A late arrival does not count.")
+        return _("A late arrival counts as a full absence.") if full else \
+            _("A late arrival counts as %(weight)s of an absence.") % values
+    if subject == "medical":
+        if none:
+            text = _("A medical absence does not count; up to %(count)s per window, each one beyond counts as a full "
+                     "absence.")
+        elif full:
+            text = _("A medical absence counts as a full absence; up to %(count)s per window, each one beyond counts "
+                     "as a full absence.")
         else:
-            late += ("; a late that puts the member over the absence limit is not charged again: its share of an "
-                     "absence counts toward the limit and expulsion, recorded as a warning (each names the other).")
+            text = _("A medical absence counts as %(weight)s of an absence; up to %(count)s per window, each one "
+                     "beyond counts as a full absence.")
+        return text % values
+    if none:
+        text = _("Sending a substitute does not count; up to %(count)s per window, each one beyond counts as a full "
+                 "absence.")
+    elif full:
+        text = _("Sending a substitute counts as a full absence; up to %(count)s per window, each one beyond counts "
+                 "as a full absence.")
+    else:
+        text = _("Sending a substitute counts as %(weight)s of an absence; up to %(count)s per window, each one "
+                 "beyond counts as a full absence.")
+    return text % values
+
+
+def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
+    """The rules as (topic, sentence) pairs a member reads on the rules page, in the active language."""
+    c = rules.currency
+    late = _weight_sentence("late", rules.late_weight)
+    if rules.fine_late:
+        fee = {"amount": explain.money(rules.fine_late, c)}
+        if rules.late_weight == 0 or not rules.fine_absence:
+            late += " " + _("Each one is charged a late fee of %(amount)s.") % fee
+        elif rules.late_fee_stacks_with_absence:
+            late += " " + _("Each one is charged a late fee of %(amount)s, and a late that puts the member over the "
+                            "absence limit is also charged its share of an absence fine (the two stack; each fine "
+                            "names the other).") % fee
+        else:
+            late += " " + _("Each one is charged a late fee of %(amount)s; a late that puts the member over the "
+                            "absence limit is not charged again: its share of an absence counts toward the limit and "
+                            "expulsion, recorded as a warning (each names the other).") % fee
+    window = window_words(rules)
     out = [
-        ("Absences" if rules.late_weight == 0 else "Lates and absences",
-         f"Up to {plural(rules.absences_allowed, 'absence')} {window_words(rules)}."),
-        ("Late arrival", late),
-        ("Medical", f"A medical absence {weight_words(rules.medical_weight)}; up to {rules.medical_allowed} per "
-                    f"window, each one beyond counts as a full absence."),
-        ("Substitutes", f"Sending a substitute {weight_words(rules.substitute_weight)}; up to "
-                        f"{rules.substitutes_allowed} per window, each one beyond counts as a full absence."),
-        ("Which version judges a mark", "Each meeting's mark is weighed under the version in force on that day, "
-                                        "its allowances included: a later version never re-judges it."),
+        (_("Absences") if rules.late_weight == 0 else _("Lates and absences"),
+         ngettext("Up to %(count)s absence %(window)s.", "Up to %(count)s absences %(window)s.", rules.absences_allowed)
+         % {"count": rules.absences_allowed, "window": window}),
+        (_("Late arrival"), late),
+        (_("Medical"), _weight_sentence("medical", rules.medical_weight, rules.medical_allowed)),
+        (_("Substitutes"), _weight_sentence("substitute", rules.substitute_weight, rules.substitutes_allowed)),
+        (_("Which version judges a mark"), _("Each meeting's mark is weighed under the version in force on that day, "
+                                             "its allowances included: a later version never re-judges it.")),
     ]
     if rules.referral_quota:
-        per = ChapterRules.QuotaPeriod(rules.quota_period).label.lower()
-        text = f"At least {rules.referral_quota} per {per}; {QUALITY_WORDS[rules.quota_counts]}."
+        text = _("At least %(count)s per %(per)s; %(counts)s.") % {
+            "count": rules.referral_quota, "per": explain.QUOTA_PER[rules.quota_period],
+            "counts": QUALITY_WORDS[rules.quota_counts],
+        }
         if rules.quota_counts == ChapterRules.QuotaCounts.CONSENTED:
-            text += (f" Consent the prospect gives up to {plural(rules.consent_grace_days, 'day')} after the period "
-                     "still counts; the period is judged once that grace is over.")
+            text += " " + ngettext(
+                "Consent the prospect gives up to %(count)s day after the period still counts; the period is judged "
+                "once that grace is over.",
+                "Consent the prospect gives up to %(count)s days after the period still counts; the period is judged "
+                "once that grace is over.",
+                rules.consent_grace_days,
+            ) % {"count": rules.consent_grace_days}
         elif rules.quota_period == ChapterRules.QuotaPeriod.MEETING:
-            text += " A meeting's period is judged once the meeting's day is over (chapter time), not when it closes."
+            text += " " + _("A meeting's period is judged once the meeting's day is over (chapter time), not when it "
+                            "closes.")
         else:
-            text += " A period is judged once its last day is over (chapter time)."
-        if rules.quota_period != ChapterRules.QuotaPeriod.MEETING:
+            text += " " + _("A period is judged once its last day is over (chapter time).")
+        if rules.quota_period == ChapterRules.QuotaPeriod.WEEK:
             # As quota_judge decides: said here, or a member sees "no quota this period" under a quota
             # that came into force mid-month and cannot tell why.
-            unit = "week" if rules.quota_period == ChapterRules.QuotaPeriod.WEEK else "month"
-            text += (f" Each {unit} is judged by the version in force on its first day: a version that comes into "
-                     f"force mid-{unit} first judges the next whole {unit}.")
-        out.append(("Referrals", text))
+            text += " " + _("Each week is judged by the version in force on its first day: a version that comes into "
+                            "force mid-week first judges the next whole week.")
+        elif rules.quota_period == ChapterRules.QuotaPeriod.MONTH:
+            text += " " + _("Each month is judged by the version in force on its first day: a version that comes into "
+                            "force mid-month first judges the next whole month.")
+        out.append((_("Referrals"), text))
     else:
-        out.append(("Referrals", "No referral quota."))
+        out.append((_("Referrals"), _("No referral quota.")))
     fines = []
     if rules.fine_absence:
-        fines.append(f"{money(rules.fine_absence, c)} per absence over the limit")
+        fines.append(_("%(amount)s per absence over the limit") % {"amount": explain.money(rules.fine_absence, c)})
     if rules.fine_late:
-        fines.append(f"{money(rules.fine_late, c)} per late arrival")
+        fines.append(_("%(amount)s per late arrival") % {"amount": explain.money(rules.fine_late, c)})
     if rules.fine_quota:
-        fines.append(f"{money(rules.fine_quota, c)} per period the referral quota is missed")
-    out.append(("Fines", ("; ".join(fines) + ".") if fines else "No fines: violations are recorded as warnings."))
-    out.append(("New members", f"Not held to the rules for their first {plural(rules.grace_days, 'day')}."))
-    out.append(("Leave", "Meetings inside a member's recorded leave are excused, and so is a referral quota period "
-                         "that overlaps the leave, even by a day (excused in full, not pro rata). The time before "
-                         "and after the leave is judged as usual." if rules.exempt_on_leave
-                else "Members on leave are held to the rules like everyone else."))
-    over = "lates and absences over the limit" if rules.late_weight else "absences over the limit"
-    out.append(("Expulsion", f"{plural(rules.expulsion_violations, 'violation')} ({over} or missed quotas, "
-                             f"not waived) within {plural(rules.expulsion_months, 'month')} "
-                             f"make{'s' if rules.expulsion_violations == 1 else ''} a member an expulsion "
-                             f"candidate, reviewed by an admin."))
+        fines.append(_("%(amount)s per period the referral quota is missed") % {
+            "amount": explain.money(rules.fine_quota, c),
+        })
+    out.append((_("Fines"), (_("%(fines)s.") % {"fines": "; ".join(fines)}) if fines
+                else _("No fines: violations are recorded as warnings.")))
+    out.append((_("New members"), ngettext(
+        "Not held to the rules for their first %(count)s day.", "Not held to the rules for their first %(count)s days.",
+        rules.grace_days,
+    ) % {"count": rules.grace_days}))
+    out.append((_("Leave"), _(
+        "Meetings inside a member's recorded leave are excused, and so is a referral quota period that overlaps the "
+        "leave, even by a day (excused in full, not pro rata). The time before and after the leave is judged as usual."
+    ) if rules.exempt_on_leave else _("Members on leave are held to the rules like everyone else.")))
+    over = explain.VIOLATION_HEADINGS[(True, True, False) if rules.late_weight else (False, True, False)]
+    out.append((_("Expulsion"), ngettext(
+        "%(count)s violation (%(what)s or missed quotas, not waived) %(within)s makes a member an expulsion "
+        "candidate, reviewed by an admin.",
+        "%(count)s violations (%(what)s or missed quotas, not waived) %(within)s make a member an expulsion "
+        "candidate, reviewed by an admin.",
+        rules.expulsion_violations,
+    ) % {"count": rules.expulsion_violations, "what": over, "within": explain.within_months(rules.expulsion_months)}))
     return out
 
 
@@ -130,7 +186,7 @@ class Standing:
 
     @property
     def absences_label(self) -> str:
-        return "Lates and absences" if self.lates_count else "Absences"
+        return _("Lates and absences") if self.lates_count else _("Absences")
 
     @property
     def over_absences(self) -> bool:
@@ -139,27 +195,45 @@ class Standing:
     @property
     def absences_text(self) -> str:
         if self.absences_allowed is None:
-            return "No attendance rule yet."
+            return _("No attendance rule yet.")
+        values = {"count": explain.number(self.absences), "allowed": self.absences_allowed,
+                  "window": self.window.label()}
         if self.lates_count:
             # Lates count too: shown under "Lates and absences", never "N absences" to someone with only lates.
-            return f"{num(self.absences)} counted, {self.absences_allowed} allowed ({self.window.label()})"
-        counted = f"{num(self.absences)} {'absence' if self.absences == 1 else 'absences'}"
-        return f"{counted} counted, {self.absences_allowed} allowed ({self.window.label()})"  # not "6 of 3"
+            return _("%(count)s counted, %(allowed)s allowed (%(window)s)") % values
+        return ngettext(  # not "6 of 3"
+            "%(count)s absence counted, %(allowed)s allowed (%(window)s)",
+            "%(count)s absences counted, %(allowed)s allowed (%(window)s)",
+            plural_n(self.absences),
+        ) % values
 
     @property
     def referrals_text(self) -> str:
+        values = {"count": self.referrals, "quota": self.quota,
+                  "period": self.quota_period.label() if self.quota_period else ""}
         if not self.quota:
-            given = f"{plural(self.referrals, 'referral')} given"
             if not self.has_rules:
-                return f"{given}; no quota."
-            return f"{given} ({self.quota_period.label()}); no quota this period."
-        return f"{self.referrals} of {plural(self.quota, 'referral')} ({self.quota_period.label()})"
+                return ngettext("%(count)s referral given; no quota.", "%(count)s referrals given; no quota.",
+                                self.referrals) % values
+            return ngettext("%(count)s referral given (%(period)s); no quota this period.",
+                            "%(count)s referrals given (%(period)s); no quota this period.", self.referrals) % values
+        return ngettext("%(count)s of %(quota)s referral (%(period)s)", "%(count)s of %(quota)s referrals (%(period)s)",
+                        self.quota) % values
 
     @property
     def fines_text(self) -> str:
         if not self.open_fines_count:
-            return "No unpaid fines."
-        return f"{self.open_fines_count} unpaid, {money(self.open_fines, self.currency)} in all"
+            return _("No unpaid fines.")
+        return ngettext("%(count)s unpaid, %(amount)s in all", "%(count)s unpaid, %(amount)s in all",
+                        self.open_fines_count) % {
+            "count": self.open_fines_count, "amount": explain.money(self.open_fines, self.currency),
+        }
+
+
+def plural_n(value) -> int:
+    """The count gettext's plural rules choose a form by: the number itself when whole, else 2 (1.5 absences)."""
+    value = Decimal(value)
+    return int(value) if value == value.to_integral_value() else 2
 
 
 def _meeting_period(chapter, today: date) -> Period:
@@ -252,7 +326,7 @@ def reminder_contexts(*, meeting: Meeting, memberships: list[Membership], today:
         .values("pk", "receiver_id", "created_at", "status", "giver__user__full_name", "giver__user__email")
     ):  # query: referrals received that need action
         r["giver"] = r["giver__user__full_name"] or r["giver__user__email"]
-        r["status_label"] = Referral.Status(r["status"]).label
+        r["state"] = explain.REFERRAL_STATES.get(r["status"], r["status"])  # in the reader's language, when shown
         r["local_date"] = r["created_at"].astimezone(chapter.tz).date()
         waiting[r["receiver_id"]].append(r)
     to_confirm: dict[int, list[dict]] = defaultdict(list)
@@ -263,8 +337,9 @@ def reminder_contexts(*, meeting: Meeting, memberships: list[Membership], today:
     ):  # query: one-to-ones waiting for this member's confirmation
         o["with"] = o["initiator__user__full_name"] or o["initiator__user__email"]
         to_confirm[o["other_id"]].append(o)
-    presentations = [  # query: the meeting's run sheet
-        {"kind": p.get_kind_display(), "who": p.presenter.display_name, "topic": p.topic, "presenter_id": p.presenter_id}
+    presentations = [  # query: the meeting's run sheet (words resolved when shown, in the reader's language)
+        {"kind": p.kind, "label": SLOT_LABELS.get(p.kind, p.kind), "slot": SLOTS.get(p.kind, p.kind),
+         "who": p.presenter.display_name, "topic": p.topic, "presenter_id": p.presenter_id}
         for p in meeting.presentations.select_related("presenter__user").order_by("kind", "pk")
     ]
     starts = meeting.starts_at.astimezone(chapter.tz)
@@ -272,7 +347,6 @@ def reminder_contexts(*, meeting: Meeting, memberships: list[Membership], today:
     out = {}
     for m in memberships:
         out[m.pk] = {
-            "title": f"Tomorrow: {chapter.name}, {starts:%a %-d %b} at {starts:%H:%M}",
             "chapter": chapter, "meeting": meeting, "starts": starts,
             "venue": meeting.venue or chapter.venue, "membership": m, "standing": standings[m.pk],
             "waiting": waiting[m.pk], "meeting_url": meeting_url,
@@ -282,6 +356,23 @@ def reminder_contexts(*, meeting: Meeting, memberships: list[Membership], today:
             "my_fines_url": reverse("enforcement:my-fines", args=[chapter.slug]),
         }
     return out
+
+
+def reminder_title(context: dict) -> str:
+    """A reminder's title in the active language: "Tomorrow: Riverside, Wed 4 Mar at 07:00" (chapter time)."""
+    chapter, starts = context["chapter"], context["starts"]
+    return _("Tomorrow: %(chapter)s, %(day)s at %(time)s") % {
+        "chapter": chapter.name, "day": formats.format_date(starts, "MMMEd", tz=chapter.tz),
+        "time": formats.format_time(starts, tz=chapter.tz),
+    }
+
+
+# Run-sheet slots in a reminder: as a heading, and inside a sentence ("You are presenting: feature presentation").
+SLOT_LABELS = {"feature": gettext_lazy("Feature presentation"), "education": gettext_lazy("Education moment")}
+SLOTS = {
+    "feature": pgettext_lazy("run-sheet slot, inside a sentence", "feature presentation"),
+    "education": pgettext_lazy("run-sheet slot, inside a sentence", "education moment"),
+}
 
 
 # Fines and cases --------------------------------------------------------------------------------

@@ -14,11 +14,12 @@ from django.db.models import Max, Q
 from django.template.defaultfilters import linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import conditional_escape
+from django.utils.translation import gettext as _
 
 from chapters.models import Chapter, RegionStaff
-from enforcement import selectors
+from enforcement import explain, selectors
 from enforcement.evaluation import (
     CaseCandidate,
     CaseFlag,
@@ -28,11 +29,12 @@ from enforcement.evaluation import (
     Withdrawal,
     chapter_evaluate,
 )
-from enforcement.formatting import money, plural
 from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
 from enforcement.models import ChapterEvaluationState, ChapterRules, ExpulsionCase, Fine, appeal_days
 from enforcement.periods import local_today
 from enforcement.review import case_deciders
+from leadsgroups import formats
+from leadsgroups.i18n import for_user
 from leadsgroups.links import link_maker
 from leadsgroups.single_line import one_line
 from meetings.models import Meeting
@@ -76,18 +78,26 @@ def rules_create(
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if previous is not None and not changed:
         raise ValidationError({
-            NON_FIELD_ERRORS: f"Nothing changed: these are the rules of version {previous.number}, in force on "
-                              f"{effective_from:%-d %b %Y}. Change a rule to save a new version."
+            NON_FIELD_ERRORS: ValidationError(
+                _("Nothing changed: these are the rules of version %(version)s, in force on %(date)s. Change a rule "
+                  "to save a new version."),
+                code="unchanged", params={"version": previous.number, "date": explain.short_day(effective_from)},
+            )
         })
     rules.save()
     audit_record(
         actor=by, action="rules.version_created", target=rules, chapter=chapter,
-        summary=f"Rules version {number} from {effective_from:%-d %b %Y}"
+        summary=f"Rules version {number} from {_snapshot_day(effective_from)}"
         + (f": changed {', '.join(sorted(changed))}" if previous else ": first rules"),
         before={k: before[k] for k in changed if k in before}, after=changed, reason=reason,
     )
     chapter_enforce_soon(chapter_id=chapter.pk)  # a version in force from today may re-judge today's meetings
     return rules
+
+
+def _snapshot_day(day) -> str:
+    """A date in an audit summary: the trail is an English snapshot, whoever's language the act was in."""
+    return explain.snapshot(explain.short_day, day)
 
 
 def chapter_mark_dirty(*, chapter_id: int) -> None:
@@ -314,18 +324,22 @@ def fine_withdraw(*, withdrawal: Withdrawal, now: datetime) -> bool:
         Fine.Status.WITHDRAWN, now, reason, cause
     )
     m = fine.membership
-    audit_record(
-        actor=None, action="fine.withdrawn", target=fine, chapter=m.chapter,
-        summary=f"{m.display_name}: {fine.title} ({fine.period_start:%-d %b %Y}) withdrawn — {cause.get('kind')}",
-        before={"status": Fine.Status.OPEN}, after={"status": Fine.Status.WITHDRAWN, "cause": cause}, reason=reason,
-    )
-    amount = "warning" if fine.is_warning else money(fine.amount, fine.currency)
-    notification_send(
-        user=m.user, kind=Notification.Kind.FINE,
-        title=f"Withdrawn: {fine.title.lower()} ({amount}, {fine.period_start:%-d %b %Y})",
-        body=f"{reason}\n\nYou owe nothing for it; it no longer counts toward expulsion.",
-        url=fine.get_absolute_url(), chapter=m.chapter, dedupe_key=f"fine-withdrawn:{fine.pk}",
-    )
+    with explain.english():
+        audit_record(
+            actor=None, action="fine.withdrawn", target=fine, chapter=m.chapter,
+            summary=f"{m.display_name}: {fine.title} ({_snapshot_day(fine.period_start)}) withdrawn — {cause.get('kind')}",
+            before={"status": Fine.Status.OPEN}, after={"status": Fine.Status.WITHDRAWN, "cause": cause}, reason=reason,
+        )
+    with for_user(m.user):
+        notification_send(
+            user=m.user, kind=Notification.Kind.FINE,
+            title=_("Withdrawn: %(what)s (%(amount)s, %(date)s)") % {
+                "what": explain.in_sentence(fine.title_key), "date": explain.short_day(fine.period_start),
+                "amount": explain.amount_or_warning(fine.amount, fine.currency),
+            },
+            body=fine.withdrawn_explained + "\n\n" + _("You owe nothing for it; it no longer counts toward expulsion."),
+            url=fine.get_absolute_url(), chapter=m.chapter, dedupe_key=f"fine-withdrawn:{fine.pk}",
+        )
     return True
 
 
@@ -339,20 +353,24 @@ def fine_refund_flag(*, flag: RefundFlag, leaders: list[Membership], now: dateti
         return False
     fine.refund_flagged_at, fine.refund_flag_reason, fine.refund_flag_cause = now, flag.reason, flag.cause
     m = fine.membership
-    audit_record(
-        actor=None, action="fine.refund_flagged", target=fine, chapter=m.chapter,
-        summary=f"{m.display_name}: paid {fine.title.lower()} ({fine.period_start:%-d %b %Y}) no longer supported "
-        f"by the evidence — refund to decide",
-        after={"cause": flag.cause}, reason=flag.reason,
-    )
-    for leader in leaders:
-        notification_send(
-            user=leader.user, kind=Notification.Kind.FINE,
-            title=f"Refund to decide: {m.display_name}, {money(fine.amount, fine.currency)} paid "
-                  f"({fine.period_start:%-d %b %Y})",
-            body=f"{flag.reason}\n\nDecide on the fine's page: refund it, or keep it with a reason.",
-            url=fine.get_absolute_url(), chapter=m.chapter, dedupe_key=f"fine-refund:{fine.pk}",
+    with explain.english():
+        audit_record(
+            actor=None, action="fine.refund_flagged", target=fine, chapter=m.chapter,
+            summary=f"{m.display_name}: paid {explain.in_sentence(fine.title_key)} ({_snapshot_day(fine.period_start)}) "
+            f"no longer supported by the evidence — refund to decide",
+            after={"cause": flag.cause}, reason=flag.reason,
         )
+    for leader in leaders:
+        with for_user(leader.user):
+            notification_send(
+                user=leader.user, kind=Notification.Kind.FINE,
+                title=_("Refund to decide: %(name)s, %(amount)s paid (%(date)s)") % {
+                    "name": m.display_name, "amount": explain.money(fine.amount, fine.currency),
+                    "date": explain.short_day(fine.period_start),
+                },
+                body=fine.refund_flag_explained + "\n\n" + _("Decide on the fine's page: refund it, or keep it with a reason."),
+                url=fine.get_absolute_url(), chapter=m.chapter, dedupe_key=f"fine-refund:{fine.pk}",
+            )
     return True
 
 
@@ -361,9 +379,11 @@ def fine_refund_decide(*, fine: Fine, by, decision: str, reason: str) -> Fine:
     """Leadership's decision on a flagged paid fine: refund (status refunded) or keep (with a reason). Audited."""
     reason = reason.strip()
     if decision not in Fine.RefundDecision.values:
-        raise ValidationError({"decision": "Choose refund or keep."})
+        raise ValidationError({"decision": ValidationError(_("Choose refund or keep."), code="invalid")})
     if decision == Fine.RefundDecision.KEEP and len(reason) < 10:
-        raise ValidationError({"reason": "Say in a sentence why the fine is kept; the member and the audit trail see it."})
+        raise ValidationError({"reason": ValidationError(
+            _("Say in a sentence why the fine is kept; the member and the audit trail see it."), code="required",
+        )})
     now = timezone.now()
     values = dict(refund_decision=decision, refund_decided_at=now, refund_decided_by=by,
                   refund_decision_reason=reason[:300])
@@ -374,23 +394,28 @@ def fine_refund_decide(*, fine: Fine, by, decision: str, reason: str) -> Fine:
         pk=fine.pk, status=Fine.Status.PAID, refund_flagged_at__isnull=False, refund_decision=""
     ).update(**values)
     if not changed:
-        raise ValidationError("This fine has no refund waiting for a decision; reload the page.")
+        raise ValidationError(_("This fine has no refund waiting for a decision; reload the page."), code="stale")
     fine.refresh_from_db()
     chapter_mark_dirty(chapter_id=fine.chapter_id)  # its case (if any) may fall below its threshold
     m = fine.membership
-    word = "refunded" if decision == Fine.RefundDecision.REFUND else "kept"
-    audit_record(
-        actor=by, action=f"fine.refund_{decision}", target=fine, chapter=fine.chapter,
-        summary=f"Paid fine {money(fine.amount, fine.currency)} of {m.display_name} {word}",
-        before={"status": Fine.Status.PAID}, after={"status": fine.status, "refund_decision": decision},
-        reason=reason,
-    )
-    notification_send(
-        user=m.user, kind=Notification.Kind.FINE,
-        title=f"Paid fine {word}: {money(fine.amount, fine.currency)} ({fine.period_start:%-d %b %Y})",
-        body=(reason or "The evidence no longer supports it; the chapter refunds what you paid."),
-        url=fine.get_absolute_url(), chapter=fine.chapter, dedupe_key=f"fine-refund-decided:{fine.pk}",
-    )
+    refunded = decision == Fine.RefundDecision.REFUND
+    with explain.english():
+        audit_record(
+            actor=by, action=f"fine.refund_{decision}", target=fine, chapter=fine.chapter,
+            summary=f"Paid fine {explain.money(fine.amount, fine.currency)} of {m.display_name} "
+            f"{'refunded' if refunded else 'kept'}",
+            before={"status": Fine.Status.PAID}, after={"status": fine.status, "refund_decision": decision},
+            reason=reason,
+        )
+    with for_user(m.user):
+        values = {"amount": explain.money(fine.amount, fine.currency), "date": explain.short_day(fine.period_start)}
+        notification_send(
+            user=m.user, kind=Notification.Kind.FINE,
+            title=(_("Paid fine refunded: %(amount)s (%(date)s)") if refunded
+                   else _("Paid fine kept: %(amount)s (%(date)s)")) % values,
+            body=(reason or _("The evidence no longer supports it; the chapter refunds what you paid.")),
+            url=fine.get_absolute_url(), chapter=fine.chapter, dedupe_key=f"fine-refund-decided:{fine.pk}",
+        )
     return fine
 
 
@@ -402,15 +427,15 @@ def case_threshold_flags(*, chapter: Chapter, flags: list[CaseFlag], now: dateti
     for flag in flags:
         if not flag.below:
             if ExpulsionCase.objects.filter(pk=flag.case_id, below_threshold_at__isnull=False).update(
-                below_threshold_at=None, below_threshold_note=""
+                below_threshold_at=None, below_threshold_note="", below_threshold_cause={}
             ):
                 done.append(flag)
             continue
-        note = (f"Only {plural(flag.standing, 'violation')} of this case still stand (the others were withdrawn "
-                f"or refunded after a change of evidence); the case was opened at {flag.threshold}.")
+        cause = {"v": explain.VERSION, "standing": flag.standing, "threshold": flag.threshold}
+        note = explain.snapshot(explain.below_threshold_text, cause)
         if not ExpulsionCase.objects.filter(
             pk=flag.case_id, status=ExpulsionCase.Status.OPEN, below_threshold_at__isnull=True
-        ).update(below_threshold_at=now, below_threshold_note=note):
+        ).update(below_threshold_at=now, below_threshold_note=note, below_threshold_cause=cause):
             continue
         done.append(flag)
         case = ExpulsionCase.objects.select_related("membership__user").get(pk=flag.case_id)
@@ -423,12 +448,15 @@ def case_threshold_flags(*, chapter: Chapter, flags: list[CaseFlag], now: dateti
         deciders = case_deciders(chapter) if deciders is None else deciders
         for user in deciders:
             if user.pk != case.membership.user_id:
-                notification_send(
-                    user=user, kind=Notification.Kind.CASE,
-                    title=f"Case below its threshold: {case.membership.display_name}",
-                    body=note + "\n\nReview the case: dismissing it may be due.",
-                    url=case.get_absolute_url(), chapter=chapter, dedupe_key=f"case-below:{case.pk}:{now:%Y%m%d}",
-                )
+                with for_user(user):
+                    notification_send(
+                        user=user, kind=Notification.Kind.CASE,
+                        title=_("Case below its threshold: %(name)s") % {"name": case.membership.display_name},
+                        body=explain.below_threshold_text(cause) + "\n\n"
+                        + _("Review the case: dismissing it may be due."),
+                        url=case.get_absolute_url(), chapter=chapter,
+                        dedupe_key=f"case-below:{case.pk}:{now:%Y%m%d}",  # a key, not words: ISO digits
+                    )
     return done
 
 
@@ -458,17 +486,16 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
     for finding, fine in zip(findings, fines, strict=True):
         m = finding.membership
         fine.chapter = m.chapter
+        with explain.english():
+            summary = f"{m.display_name}: {finding.summary}"
         events.append(AuditEvent(
             actor=None, actor_name="", actor_email="", chapter=m.chapter, action="fine.issued",
-            target_type=Fine._meta.label_lower, target_id=str(fine.pk), summary=f"{m.display_name}: {finding.summary}"[:300],
+            target_type=Fine._meta.label_lower, target_id=str(fine.pk), summary=summary[:300],
             before={}, after={"amount": str(fine.amount), "currency": fine.currency}, reason="",
         ))
-        title = (
-            f"Warning: {fine.title.lower()} ({finding.period.label()})" if fine.is_warning
-            else f"Fine {money(fine.amount, fine.currency)}: {fine.title.lower()} ({finding.period.label()})"
-        )
+        title, body = _fine_notice(finding, m.user)
         notices.append(Notification(
-            user=m.user, chapter=m.chapter, kind=Notification.Kind.FINE, title=title[:200], body=fine.explanation,
+            user=m.user, chapter=m.chapter, kind=Notification.Kind.FINE, title=title[:200], body=body,
             url=link_maker("enforcement:fine-detail", m.chapter.slug)(fine.pk),
             email_wanted=m.user.wants_email(Notification.Kind.FINE) and bool(m.user.email),
             dedupe_key=f"fine:{fine.pk}",
@@ -479,24 +506,56 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
     return list(zip(findings, fines, strict=True))
 
 
-def notification_email_parts(n: Notification) -> tuple[str, str]:
+def _fine_notice(finding: Finding, user) -> tuple[str, str]:
+    """A new fine's notice (title, body) in the member's language: what it is for, and its explanation."""
+    with for_user(user):
+        title = explain.fine_notice_title(
+            finding.title_key, finding.period.start, finding.period.end, finding.amount, finding.currency
+        )
+        # The English snapshot is rendered once already (stored with the fine): reused for English readers.
+        english = translation.get_language() == explain.SNAPSHOT_LANGUAGE
+        return title, finding.explanation if english else finding.explained
+
+
+# The notice email's two templates, rendered once per language and shape with these stand-ins, then filled.
+_STAND_IN_TITLE, _STAND_IN_BODY, _STAND_IN_PK = "Qx7TITLEx7Q", "Qx7BODYx7Q", 987654321
+
+
+def _email_shape(has_body: bool, has_url: bool) -> tuple[str, str]:
+    """emails/notification.txt and .html as `notification_send` renders them in the active language, with
+    stand-ins for the notice's title, body and id."""
+    stand_in = Notification(pk=_STAND_IN_PK, title=_STAND_IN_TITLE, body=_STAND_IN_BODY if has_body else "",
+                            url="/" if has_url else "")
+    context = {"n": stand_in, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
+    return (render_to_string("emails/notification.txt", context),
+            render_to_string("emails/notification.html", context))
+
+
+def notification_email_parts(n: Notification, shapes: dict | None = None) -> tuple[str, str]:
     """A notice's email as plain text and HTML, byte for byte what `emails/notification.txt` and
-    `.html` render for it (`notification_send`), without the template engine: the sweep writes
-    thousands at once. `tests/enforcement/test_sweep.py` holds the two equal."""
-    site, org = settings.SITE_URL, settings.ORGANISATION_NAME
+    `.html` render for it (`notification_send`), in the recipient's language.
+
+    The sweep writes thousands at once: the templates are rendered once per language and shape
+    (`shapes` caches them across a batch) and each notice's title, body and link filled in. That holds
+    while the templates show nothing of the recipient but their language; `tests/enforcement/test_sweep.py`
+    and `test_explanations_i18n.py` hold the two equal.
+    """
     title, body = str(n.title), n.body
-    link = site + link_maker("notification-open")(n.pk) if n.url else ""
-    txt = (f"{title}\n" + (f"\n{body}\n" if body else "") + (f"\nOpen it: {link}\n" if n.url else "")
-           + f"\n--\n{org}. Choose which emails you get: {site}/profile/\n\n")
-    html = (
-        '<!doctype html><html><body style="font-family: sans-serif; line-height: 1.5">\n'
-        f'<h2 style="font-size: 18px">{conditional_escape(title)}</h2>\n'
-        + (f"<p>{linebreaksbr(body, autoescape=True)}</p>" if body else "") + "\n"
-        + (f'<p><a href="{conditional_escape(link)}">Open it in Leadsgroups</a></p>' if n.url else "") + "\n"
-        f'<p style="color: #666; font-size: 12px">{conditional_escape(org)}. <a href="{conditional_escape(site)}'
-        '/profile/">Choose which emails you get</a>.</p>\n</body></html>\n'
-    )
+    with for_user(n.user):
+        key = (_active_language(), bool(body), bool(n.url))
+        shapes = {} if shapes is None else shapes
+        if key not in shapes:
+            shapes[key] = _email_shape(bool(body), bool(n.url))
+    txt, html = shapes[key]
+    pk = str(_STAND_IN_PK)
+    txt = txt.replace(_STAND_IN_TITLE, title).replace(_STAND_IN_BODY, body).replace(pk, str(n.pk))
+    html = (html.replace(_STAND_IN_TITLE, conditional_escape(title))
+            .replace(_STAND_IN_BODY, linebreaksbr(body, autoescape=True)).replace(pk, str(n.pk)))
     return txt, html
+
+
+def _active_language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
 
 
 def emails_queue_bulk(*, notifications: list[Notification]) -> None:
@@ -504,9 +563,9 @@ def emails_queue_bulk(*, notifications: list[Notification]) -> None:
     the sends are queued in batches once the transaction commits (`emails_send_queue`)."""
     if not notifications:
         return
-    emails = []
+    emails, shapes = [], {}
     for n in notifications:
-        body, html = notification_email_parts(n)
+        body, html = notification_email_parts(n, shapes)
         emails.append(OutboundEmail(
             kind=OutboundEmail.Kind.NOTIFICATION, to=n.user.email.strip(), from_email="",
             subject=one_line(f"[{n.chapter or settings.ORGANISATION_NAME}] {n.title}")[:300],
@@ -531,18 +590,17 @@ def fine_issue(*, finding: Finding) -> Fine | None:
     except IntegrityError:
         return None  # unique per (membership, kind, meeting or period): issued already
     fine.chapter = m.chapter
-    audit_record(
-        actor=None, action="fine.issued", target=fine, chapter=m.chapter,
-        summary=f"{m.display_name}: {finding.summary}", after={"amount": fine.amount, "currency": fine.currency},
-    )
-    title = (
-        f"Warning: {fine.title.lower()} ({finding.period.label()})" if fine.is_warning
-        else f"Fine {money(fine.amount, fine.currency)}: {fine.title.lower()} ({finding.period.label()})"
-    )
-    notification_send(
-        user=m.user, kind=Notification.Kind.FINE, title=title, body=fine.explanation, url=fine.get_absolute_url(),
-        chapter=m.chapter, dedupe_key=f"fine:{fine.pk}",
-    )
+    with explain.english():
+        audit_record(
+            actor=None, action="fine.issued", target=fine, chapter=m.chapter,
+            summary=f"{m.display_name}: {finding.summary}", after={"amount": fine.amount, "currency": fine.currency},
+        )
+    title, body = _fine_notice(finding, m.user)
+    with for_user(m.user):
+        notification_send(
+            user=m.user, kind=Notification.Kind.FINE, title=title, body=body, url=fine.get_absolute_url(),
+            chapter=m.chapter, dedupe_key=f"fine:{fine.pk}",
+        )
     return fine
 
 
@@ -570,36 +628,67 @@ def case_open(
     case.chapter = m.chapter
     audit_record(
         actor=None, action="case.opened", target=case, chapter=m.chapter,
-        summary=f"Expulsion case opened for {m.display_name} ({plural(len(candidate.violations), 'violation')})",
-        after={"violations": len(candidate.violations)},
+        summary=_case_opened_summary(m, candidate), after={"violations": len(candidate.violations)},
     )
     url = case.get_absolute_url()
-    notification_send(
-        user=m.user, kind=Notification.Kind.CASE, title="Your membership is under review",
-        body=candidate.explanation + f"\n\nYou may write an appeal on the case page until "
-        f"{case.appeal_deadline.astimezone(m.chapter.tz):%-d %b %Y %H:%M}; an admin decides after that, "
-        "with a written reason.",
-        # The member's link works even after an expulsion takes their seat (and chapter pages) away.
-        url=reverse("my-case", args=[case.pk]), chapter=m.chapter, dedupe_key=f"case:{case.pk}",
-    )
+    with for_user(m.user):
+        notification_send(
+            user=m.user, kind=Notification.Kind.CASE, **_case_notice_to_member(case, candidate),
+            # The member's link works even after an expulsion takes their seat (and chapter pages) away.
+            url=reverse("my-case", args=[case.pk]), chapter=m.chapter, dedupe_key=f"case:{case.pk}",
+        )
     for president in presidents:
         if president.pk != m.pk:
-            notification_send(
-                user=president.user, kind=Notification.Kind.CASE,
-                title=f"Expulsion case opened: {m.display_name}", body=candidate.explanation, url=url,
-                chapter=m.chapter, dedupe_key=f"case:{case.pk}",
-            )
-    deadline = f"{case.appeal_deadline.astimezone(m.chapter.tz):%-d %b %Y %H:%M}"
+            with for_user(president.user):
+                notification_send(
+                    user=president.user, kind=Notification.Kind.CASE, **_case_notice_to_president(case, candidate),
+                    url=url, chapter=m.chapter, dedupe_key=f"case:{case.pk}",
+                )
     for user in deciders or []:
         if user.pk != m.user_id:  # a president who is also region staff is told once (same key)
-            notification_send(
-                user=user, kind=Notification.Kind.CASE,
-                title=f"Expulsion case to decide: {m.display_name}",  # the chapter heads the email and the notice
-                body=candidate.explanation + f"\n\n{m.display_name} may appeal until {deadline} "
-                f"({m.chapter.timezone}); you can decide after that, or earlier if they waive it.",
-                url=url, chapter=m.chapter, dedupe_key=f"case:{case.pk}",
-            )
+            with for_user(user):
+                notification_send(
+                    user=user, kind=Notification.Kind.CASE, **_case_notice_to_decider(case, candidate),
+                    url=url, chapter=m.chapter, dedupe_key=f"case:{case.pk}",
+                )
     return case
+
+
+def _case_opened_summary(m: Membership, candidate: CaseCandidate) -> str:
+    n = len(candidate.violations)
+    return f"Expulsion case opened for {m.display_name} ({n} violation{'' if n == 1 else 's'})"
+
+
+def _deadline(case: ExpulsionCase) -> str:
+    """The appeal deadline in the chapter's time, as the reader writes dates and times."""
+    return formats.format_datetime(case.appeal_deadline, tz=case.chapter.tz)
+
+
+def _case_notice_to_member(case: ExpulsionCase, candidate: CaseCandidate) -> dict:
+    """The member's notice of a new case (in the active language: call inside `for_user`)."""
+    return {
+        "title": _("Your membership is under review"),
+        "body": candidate.explained + "\n\n" + _(
+            "You may write an appeal on the case page until %(deadline)s; an admin decides after that, with a "
+            "written reason."
+        ) % {"deadline": _deadline(case)},
+    }
+
+
+def _case_notice_to_president(case: ExpulsionCase, candidate: CaseCandidate) -> dict:
+    name = candidate.membership.display_name
+    return {"title": _("Expulsion case opened: %(name)s") % {"name": name}, "body": candidate.explained}
+
+
+def _case_notice_to_decider(case: ExpulsionCase, candidate: CaseCandidate) -> dict:
+    name = candidate.membership.display_name
+    return {
+        "title": _("Expulsion case to decide: %(name)s") % {"name": name},  # the chapter heads the email and the notice
+        "body": candidate.explained + "\n\n" + _(
+            "%(name)s may appeal until %(deadline)s (%(timezone)s); you can decide after that, or earlier if they "
+            "waive it."
+        ) % {"name": name, "deadline": _deadline(case), "timezone": case.chapter.timezone},
+    }
 
 
 def cases_open(*, items: list[tuple]) -> list[ExpulsionCase | None]:
@@ -626,13 +715,15 @@ def cases_open(*, items: list[tuple]) -> list[ExpulsionCase | None]:
         return [case_open(candidate=c, issued=i, presidents=p, deciders=d) for c, i, p, d in items]
     links, events, notices, told = [], [], [], set()
 
-    def tell(user, **fields):
+    def tell(user, words, **fields):
         if (user.pk, fields["dedupe_key"]) in told:
             return  # told once per key, as `notification_send` does
         told.add((user.pk, fields["dedupe_key"]))
+        with for_user(user):
+            fields.update(words())
         notices.append(Notification(
             user=user, kind=Notification.Kind.CASE, email_wanted=user.wants_email(Notification.Kind.CASE) and bool(user.email),
-            **{**fields, "title": fields["title"][:200]},
+            **{**fields, "title": str(fields["title"])[:200]},
         ))
 
     Through = ExpulsionCase.fines.through
@@ -645,24 +736,19 @@ def cases_open(*, items: list[tuple]) -> list[ExpulsionCase | None]:
         events.append(AuditEvent(
             actor=None, actor_name="", actor_email="", chapter=m.chapter, action="case.opened",
             target_type=ExpulsionCase._meta.label_lower, target_id=str(case.pk),
-            summary=f"Expulsion case opened for {m.display_name} ({plural(len(candidate.violations), 'violation')})"[:300],
+            summary=_case_opened_summary(m, candidate)[:300],
             before={}, after={"violations": len(candidate.violations)}, reason="",
         ))
         url, key = link_maker("enforcement:case-detail", m.chapter.slug)(case.pk), f"case:{case.pk}"
-        local_deadline = f"{case.appeal_deadline.astimezone(m.chapter.tz):%-d %b %Y %H:%M}"
-        tell(m.user, chapter=m.chapter, title="Your membership is under review",
-             body=candidate.explanation + f"\n\nYou may write an appeal on the case page until {local_deadline}; "
-             "an admin decides after that, with a written reason.",
+        tell(m.user, lambda case=case, c=candidate: _case_notice_to_member(case, c), chapter=m.chapter,
              url=link_maker("my-case")(case.pk), dedupe_key=key)
         for president in presidents:
             if president.pk != m.pk:
-                tell(president.user, chapter=m.chapter, title=f"Expulsion case opened: {m.display_name}",
-                     body=candidate.explanation, url=url, dedupe_key=key)
+                tell(president.user, lambda case=case, c=candidate: _case_notice_to_president(case, c),
+                     chapter=m.chapter, url=url, dedupe_key=key)
         for user in deciders or []:
             if user.pk != m.user_id:
-                tell(user, chapter=m.chapter, title=f"Expulsion case to decide: {m.display_name}",
-                     body=candidate.explanation + f"\n\n{m.display_name} may appeal until {local_deadline} "
-                     f"({m.chapter.timezone}); you can decide after that, or earlier if they waive it.",
+                tell(user, lambda case=case, c=candidate: _case_notice_to_decider(case, c), chapter=m.chapter,
                      url=url, dedupe_key=key)
     Through.objects.bulk_create(links)
     AuditEvent.objects.bulk_create(events)
@@ -679,21 +765,23 @@ def fine_resolve(*, fine: Fine, by, status: str, reason: str = "") -> Fine:
     """Mark an unpaid fine paid or waived (a waiver needs a reason); recorded in the audit trail."""
     reason = reason.strip()
     if status not in (Fine.Status.PAID, Fine.Status.WAIVED):
-        raise ValidationError({"status": "Choose paid or waived."})
+        raise ValidationError({"status": ValidationError(_("Choose paid or waived."), code="invalid")})
     if status == Fine.Status.WAIVED and not reason:
-        raise ValidationError({"reason": "Say why the fine is waived; the member and the audit trail see it."})
+        raise ValidationError({"reason": ValidationError(
+            _("Say why the fine is waived; the member and the audit trail see it."), code="required",
+        )})
     now = timezone.now()
     # Conditional update: two officers clicking at once resolve the fine once.
     changed = Fine.objects.filter(pk=fine.pk, status=Fine.Status.OPEN).update(
         status=status, resolved_at=now, resolved_by=by, resolution_reason=reason[:300]
     )
     if not changed:
-        raise ValidationError("This fine is no longer unpaid; reload the page.")
+        raise ValidationError(_("This fine is no longer unpaid; reload the page."), code="stale")
     fine.refresh_from_db()
     audit_record(
         actor=by, action=f"fine.{status}", target=fine, chapter=fine.chapter,
-        summary=f"Fine {money(fine.amount, fine.currency)} of {fine.membership.display_name} marked "
-        f"{fine.get_status_display().lower()}",
+        summary=f"Fine {explain.snapshot(explain.money, fine.amount, fine.currency)} of "
+        f"{fine.membership.display_name} marked {status}",
         before={"status": Fine.Status.OPEN}, after={"status": status}, reason=reason,
     )
     return fine
@@ -753,9 +841,11 @@ def meeting_send_reminders(*, meeting: Meeting, now: datetime | None = None) -> 
     sent = 0
     for m in members:
         context = contexts[m.pk]
-        body = render_to_string("emails/reminder.txt", {**context, "in_app": True}).strip()
+        with for_user(m.user):  # the member's words, dates and money, whoever's run sends it
+            title = selectors.reminder_title(context)
+            body = render_to_string("emails/reminder.txt", {**context, "in_app": True}).strip()
         notification = notification_send(
-            user=m.user, kind=Notification.Kind.REMINDER, title=context["title"], body=body,
+            user=m.user, kind=Notification.Kind.REMINDER, title=title, body=body,
             url=context["meeting_url"], chapter=chapter, dedupe_key=key, email=False,
         )
         if notification is None:
@@ -795,12 +885,14 @@ def reminder_email_send(*, notification_id: int) -> bool:
         meeting=meeting, memberships=[membership], today=local_today(n.chapter.tz, now)
     )[membership.pk]
     context = {**context, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
-    message = EmailMultiAlternatives(
-        subject=f"[{n.chapter}] {context['title']}",
-        body=render_to_string("emails/reminder.txt", context),
-        to=[n.user.email],
-    )
-    message.attach_alternative(render_to_string("emails/reminder.html", context), "text/html")
+    with for_user(n.user):  # the member's language, with dates, times and money in their locale
+        context["LANGUAGE_CODE"] = translation.get_language()
+        message = EmailMultiAlternatives(
+            subject=f"[{n.chapter}] {selectors.reminder_title(context)}",
+            body=render_to_string("emails/reminder.txt", context),
+            to=[n.user.email],
+        )
+        message.attach_alternative(render_to_string("emails/reminder.html", context), "text/html")
     # Through the outbox: sent now; a failure is recorded, retried with backoff and listed for admins.
     return notification_email_deliver(notification_id=notification_id, message=message)
 

@@ -5,11 +5,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chapters.access import Need, access_for, chapter_view, regions_overseen_by
+from enforcement import explain, review, review_selectors, selectors, services
 from enforcement import leave as leave_services
-from enforcement import review, review_selectors, selectors, services
 from enforcement.forms import (
     AppealForm,
     DecideForm,
@@ -66,8 +68,9 @@ def rules_edit(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"Rules version {version.number} saved; in force from "
-                                      f"{version.effective_from:%-d %b %Y}.")
+            messages.success(request, _("Rules version %(version)s saved; in force from %(date)s.") % {
+                "version": version.number, "date": explain.short_day(version.effective_from),
+            })
             return redirect("enforcement:rules", chapter.slug)
     return render(
         request, "enforcement/rules_edit.html",
@@ -82,6 +85,9 @@ def preview(request):
     return render(request, "enforcement/preview.html", {"chapter": request.chapter, "evaluation": result.evaluation})
 
 
+REFUND_TO_DECIDE = gettext_lazy("Refund to decide")
+
+
 @chapter_view(Need.LEADERSHIP)
 def fines(request):
     chapter = request.chapter
@@ -93,7 +99,7 @@ def fines(request):
     return render(
         request, "enforcement/fines.html",
         {"chapter": chapter, "page": page, "status": status,
-         "statuses": [*Fine.Status.choices, ("refund", "Refund to decide")],
+         "statuses": [*Fine.Status.choices, ("refund", REFUND_TO_DECIDE)],
          "totals": selectors.fines_totals(selectors.chapter_fines(chapter=chapter))},
     )
 
@@ -122,7 +128,7 @@ def _fine_for(request, fine_id: int) -> Fine:
     )
     own = request.access.membership is not None and fine.membership_id == request.access.membership.pk
     if not (own or request.access.is_leadership):
-        raise Http404("No such fine.")
+        raise Http404(_("No such fine."))
     fine.chapter = request.chapter
     return fine
 
@@ -169,7 +175,8 @@ def fine_resolve(request, fine_id: int):
                 return render(
                     request, "enforcement/fine_detail.html#fine-status", _fine_context(request, fine, FineResolveForm())
                 )
-            messages.success(request, f"Fine marked {fine.get_status_display().lower()}.")
+            messages.success(request, _("Fine marked paid.") if fine.status == Fine.Status.PAID
+                             else _("Fine marked waived."))
             return redirect("enforcement:fine-detail", request.chapter.slug, fine.pk)
     # htmx swaps the 422 too (base.html's responseHandling): the #fine-status fragment replaces itself,
     # with the errors beside the form and what was typed kept.
@@ -183,7 +190,7 @@ def fine_refund_decide(request, fine_id: int):
     """Refund a paid fine the evidence no longer supports, or keep it with a reason."""
     fine = _fine_for(request, fine_id)
     if not _can_decide_refund(request.access):
-        raise PermissionDenied("The president or the secretary-treasurer decides refunds.")
+        raise PermissionDenied(_("The president or the secretary-treasurer decides refunds."))
     form = RefundDecideForm(request.POST)
     if form.is_valid():
         try:
@@ -197,7 +204,8 @@ def fine_refund_decide(request, fine_id: int):
             else:
                 form.add_error(None, exc.messages)
         else:
-            messages.success(request, "Refunded." if fine.status == Fine.Status.REFUNDED else "Kept, with your reason.")
+            messages.success(request, _("Refunded.") if fine.status == Fine.Status.REFUNDED
+                             else _("Kept, with your reason."))
             return redirect("enforcement:fine-detail", request.chapter.slug, fine.pk)
     fine = _fine_for(request, fine.pk)
     return render(request, "enforcement/fine_detail.html",
@@ -224,7 +232,7 @@ def _case_for(request, case_id: int) -> ExpulsionCase:
     )
     own = request.access.membership is not None and case.membership_id == request.access.membership.pk
     if not (own or request.access.is_leadership):
-        raise Http404("No such case.")
+        raise Http404(_("No such case."))
     case.chapter = request.chapter
     return case
 
@@ -280,13 +288,13 @@ def _case_act(request, case, form_name, form, act):
 def case_recommend(request, case_id: int):
     case = _case_for(request, case_id)
     if not review.is_case_president(request.user, case):
-        raise PermissionDenied("Only the chapter's president recommends.")
+        raise PermissionDenied(_("Only the chapter's president recommends."))
     form = RecommendForm(request.POST)
     failed = _case_act(request, case, "recommend_form", form, lambda d: review.case_recommend(
         case=case, by=request.user, recommendation=d["recommendation"], note=d["note"]))
     if failed:
         return failed
-    messages.success(request, "Your recommendation is recorded; the member and the reviewing admins have been told.")
+    messages.success(request, _("Your recommendation is recorded; the member and the reviewing admins have been told."))
     return redirect("enforcement:case-detail", request.chapter.slug, case.pk)
 
 
@@ -295,13 +303,13 @@ def case_recommend(request, case_id: int):
 def case_appeal(request, case_id: int):
     case = _case_for(request, case_id)
     if not review.is_case_member(request.user, case):
-        raise PermissionDenied("Only the member the case is about may appeal.")
+        raise PermissionDenied(_("Only the member the case is about may appeal."))
     form = AppealForm(request.POST)
     failed = _case_act(request, case, "appeal_form", form, lambda d: review.case_appeal(
         case=case, by=request.user, text=d["text"], waive_rest=d["waive_rest"]))
     if failed:
         return failed
-    messages.success(request, "Your appeal is recorded. The admin reads it before deciding.")
+    messages.success(request, _("Your appeal is recorded. The admin reads it before deciding."))
     return redirect("enforcement:case-detail", request.chapter.slug, case.pk)
 
 
@@ -310,13 +318,13 @@ def case_appeal(request, case_id: int):
 def case_waive(request, case_id: int):
     case = _case_for(request, case_id)
     if not review.is_case_member(request.user, case):
-        raise PermissionDenied("Only the member the case is about may waive the appeal.")
+        raise PermissionDenied(_("Only the member the case is about may waive the appeal."))
     try:
         review.case_appeal_waive(case=case, by=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Noted: the case may now be decided without waiting for the deadline.")
+        messages.success(request, _("Noted: the case may now be decided without waiting for the deadline."))
     return redirect("enforcement:case-detail", request.chapter.slug, case.pk)
 
 
@@ -325,7 +333,7 @@ def case_waive(request, case_id: int):
 def case_decide(request, case_id: int):
     case = _case_for(request, case_id)
     if not review.can_decide(request.user, case):
-        raise PermissionDenied("Only organisation admins and staff of the chapter's region decide cases.")
+        raise PermissionDenied(_("Only organisation admins and staff of the chapter's region decide cases."))
     form = DecideForm(request.POST, today=_today(request.chapter))
     failed = _case_act(request, case, "decide_form", form, lambda d: review.case_decide(
         case=case, by=request.user, decision=d["decision"], reason=d["reason"],
@@ -333,8 +341,9 @@ def case_decide(request, case_id: int):
     if failed:
         return failed
     case.refresh_from_db()
-    messages.success(request, f"Case decided: {case.get_decision_display().lower()}. The member and the president "
-                              "have been told.")
+    messages.success(request, _("Case decided: %(decision)s. The member and the president have been told.") % {
+        "decision": explain.DECISIONS.get(case.decision, case.decision),
+    })
     return redirect("enforcement:case-detail", request.chapter.slug, case.pk)
 
 
@@ -343,7 +352,7 @@ def case_queue(request):
     """Open expulsion cases across the chapters the person oversees, oldest first."""
     regions = regions_overseen_by(request.user)
     if regions is not None and not regions:
-        raise PermissionDenied("Only organisation admins and region staff review expulsion cases.")
+        raise PermissionDenied(_("Only organisation admins and region staff review expulsion cases."))
     now = timezone.now()
     filters = review_selectors.QueueFilters.from_query(request.GET)
     page = Paginator(review_selectors.case_queue(user=request.user, filters=filters, now=now), 50).get_page(
@@ -379,7 +388,7 @@ def standing_member(request, membership_id: int):
                                    pk=membership_id)
     own = request.access.membership is not None and membership.pk == request.access.membership.pk
     if not (own or request.access.is_leadership):
-        raise PermissionDenied("Only chapter leadership and admins see another member's standing.")
+        raise PermissionDenied(_("Only chapter leadership and admins see another member's standing."))
     return _standing_render(request, membership, own=own)
 
 
@@ -418,7 +427,7 @@ def my_case(request, case_id: int):
 def _leave_member(request, membership_id: int):
     membership = get_object_or_404(request.chapter.memberships.select_related("user"), pk=membership_id)
     if not request.access.can_manage_membership(membership):
-        raise PermissionDenied("Only the president or an admin records an officer's leave, and nobody their own.")
+        raise PermissionDenied(_("Only the president or an admin records an officer's leave, and nobody their own."))
     membership.chapter = request.chapter
     return membership
 
@@ -445,7 +454,7 @@ def leave_manage(request, membership_id: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, f"Leave of {membership.display_name} recorded.")
+            messages.success(request, _("Leave of %(name)s recorded.") % {"name": membership.display_name})
             return redirect("enforcement:leave", request.chapter.slug, membership.pk)
     return render(
         request, "enforcement/leave.html",
@@ -471,7 +480,7 @@ def leave_edit(request, membership_id: int, leave_id: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, f"Leave of {membership.display_name} corrected.")
+            messages.success(request, _("Leave of %(name)s corrected.") % {"name": membership.display_name})
             return redirect("enforcement:leave", request.chapter.slug, membership.pk)
     return render(
         request, "enforcement/leave_edit.html",

@@ -48,7 +48,7 @@ def case_url(personas, case, name="enforcement:case-detail"):
 def test_case_page_lays_out_the_evidence(client, personas, opened):
     personas.login(client, "org_admin")
     html = client.get(case_url(personas, opened)).content.decode()
-    for day in ("Wed 7 Jan 2026", "Wed 21 Jan 2026", "Wed 4 Feb 2026"):
+    for day in ("Wed, 7 Jan 2026", "Wed, 21 Jan 2026", "Wed, 4 Feb 2026"):
         assert day in html  # each missed meeting with its date
     assert "8 meetings held" in html
     assert html.count("in this case") >= 2  # the two fines that opened it
@@ -307,7 +307,7 @@ def test_case_times_read_in_the_chapters_timezone(client, personas):
     personas.login(client, "org_admin")
     page = client.get(case.get_absolute_url()).content.decode()
     assert "opened 1 March 2026" in page
-    assert "Written 1 Mar 2026 23:30" in page  # 04:30 UTC
+    assert "Written 1 Mar 2026, 23:30" in page  # 04:30 UTC
     assert "1 Mar 2026" in client.get(reverse("case-queue")).content.decode()
     assert "1 Mar 2026" in client.get(personas.url("enforcement:cases")).content.decode()
     standing = client.get(personas.url("enforcement:standing-member", personas.member.pk)).content.decode()

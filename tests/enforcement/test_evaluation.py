@@ -22,7 +22,7 @@ def test_the_absence_over_the_limit_is_fined_and_explains_itself(world):
     evaluation = world.evaluate(date(2026, 2, 10))
     assert amounts(evaluation) == [("Ann", ABS, date(2026, 2, 4), D("10.00"))]
     text = evaluation.findings[0].explanation
-    for line in ["Wed 7 Jan 2026: absent = 1", "Wed 4 Feb 2026: absent = 1 ← this meeting",
+    for line in ["Wed, 7 Jan 2026: absent = 1", "Wed, 4 Feb 2026: absent = 1 ← this meeting",
                  "Total 4 against 3 allowed", "1 × £10.00 = £10.00", "Window: 5 Aug 2025 – 4 Feb 2026"]:
         assert line in text
     assert "14 Jan" not in text  # present: not evidence
@@ -216,10 +216,10 @@ def test_quota_counts_only_what_the_rules_say(world, counts, short):
         assert "1 of 3: short by 2" in findings[0].explanation
         text = findings[0].explanation
         assert "2 other referrals given in the period did not count:" in text
-        assert "Tue 10 Feb 2026: to Bob (won)" in text
+        assert "Tue, 10 Feb 2026: to Bob (won)" in text
         # Which referrals did not count, and what they lacked, so the member can check the arithmetic.
-        assert "Tue 10 Feb 2026: to Bob (given; consent not asked)" in text
-        assert "Tue 10 Feb 2026: to Bob (meeting held; consent confirmed by the prospect)" in text
+        assert "Tue, 10 Feb 2026: to Bob (given; consent not asked)" in text
+        assert "Tue, 10 Feb 2026: to Bob (meeting held; consent confirmed by the prospect)" in text
         assert len(findings[0].evidence["not_counted_referrals"]) == 2
 
 

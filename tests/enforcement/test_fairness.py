@@ -33,8 +33,8 @@ def test_a_substitute_within_its_days_allowance_is_not_rejudged_by_a_later_versi
     evaluation = world.evaluate(date(2026, 2, 20))
     assert [(f[2], f[3]) for f in amounts(evaluation)] == [(date(2026, 2, 11), D("10.00")), (date(2026, 2, 18), D("10.00"))]
     text = evaluation.findings[1].explanation
-    assert "Wed 7 Jan 2026: substitute = 0" in text and "Wed 14 Jan 2026: substitute = 0" in text
-    assert "Wed 18 Feb 2026: substitute = 1 (substitute 3 of 0 allowed: a full absence)" in text
+    assert "Wed, 7 Jan 2026: substitute = 0" in text and "Wed, 14 Jan 2026: substitute = 0" in text
+    assert "Wed, 18 Feb 2026: substitute = 1 (substitute 3 of 0 allowed: a full absence)" in text
 
 
 def test_a_substitute_fine_of_the_old_arithmetic_is_withdrawn_and_explained(world):
@@ -56,7 +56,7 @@ def test_a_substitute_fine_of_the_old_arithmetic_is_withdrawn_and_explained(worl
     services.chapter_enforce(chapter=world.chapter, now=datetime(2026, 2, 10, 12, tzinfo=UTC))
     old.refresh_from_db()
     assert old.status == Fine.Status.WITHDRAWN and old.withdrawn_cause["kind"] == "recalculated"
-    assert "Wed 7 Jan 2026: substitute now counts 0 (was 1)" in old.withdrawn_reason
+    assert "Wed, 7 Jan 2026: substitute now counts 0 (was 1)" in old.withdrawn_reason
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_consent_given_within_the_grace_counts(db, confirmed_at, fined):
     assert [(f.membership, f.period_start) for f in result.fines] == ([(ann, date(2026, 2, 1))] if fined else [])
     if fined:
         text = result.fines[0].explanation
-        assert "Consent given up to Tue 3 Mar 2026 counts (3 days after the period)." in text
+        assert "Consent given up to Tue, 3 Mar 2026 counts (3 days after the period)." in text
         assert "confirmed 4 Mar 2026: after the grace" in text
 
 

@@ -123,14 +123,14 @@ def test_a_correction_withdraws_the_fine_tells_the_member_and_flags_the_case(han
     assert standing_fines(hand) == HAND_COUNT - {("Ann", ABS, date(2026, 1, 28), D("10.00"))}
     jan28.refresh_from_db()
     assert jan28.status == Fine.Status.WITHDRAWN and jan28.withdrawn_at is not None
-    assert "The mark of Wed 14 Jan 2026 was corrected from absent to medical" in jan28.withdrawn_reason
+    assert "The mark of Wed, 14 Jan 2026 was corrected from absent to medical" in jan28.withdrawn_reason
     assert "Hospital letter for 14 January" in jan28.withdrawn_reason
     assert jan28.withdrawn_cause["kind"] == "correction"
     assert jan28.withdrawn_cause["changes"][0]["to"] == "medical"
     # 4 Feb still over the limit, but its evidence listed 14 Jan as absent: withdrawn and re-issued.
     feb4 = Fine.objects.get(membership=hand.members["Ann"], kind=ABS, period_start=date(2026, 2, 4),
                             status=Fine.Status.OPEN)
-    assert "Wed 14 Jan 2026: medical = 0" in feb4.explanation
+    assert "Wed, 14 Jan 2026: medical = 0" in feb4.explanation
     assert Fine.objects.get(replaced_by=feb4).status == Fine.Status.WITHDRAWN
     assert AuditEvent.objects.filter(action="fine.withdrawn", target_id=str(jan28.pk)).exists()
     ann = hand.members["Ann"].user
@@ -153,7 +153,7 @@ def test_a_withdrawal_names_what_a_mark_the_fine_did_not_count_was_before_its_co
     jan28.refresh_from_db()
     # 21 Jan was present, so the 28 Jan fine's evidence never listed it: the reason still says what it was.
     assert jan28.status == Fine.Status.WITHDRAWN
-    assert "The mark of Wed 21 Jan 2026 was corrected from present to absent" in jan28.withdrawn_reason
+    assert "The mark of Wed, 21 Jan 2026 was corrected from present to absent" in jan28.withdrawn_reason
     assert "unmarked" not in jan28.withdrawn_reason
     assert jan28.withdrawn_cause["changes"][0]["from"] == "present"
 
@@ -246,9 +246,11 @@ def test_a_rules_version_in_force_from_today_rejudges_todays_meeting(hand, time_
     enforce(hand, now=wed)
     bob_fine.refresh_from_db()
     assert bob_fine.status == Fine.Status.WITHDRAWN
-    assert bob_fine.withdrawn_cause == {"kind": "rules", "from_version": 1, "to_version": 2,
-                                        "rules_id": hand.chapter.rules_versions.get(number=2).pk}
-    assert "Rules version 2 (in force from 4 Mar 2026) now judges the meeting of Wed 4 Mar 2026" in bob_fine.withdrawn_reason
+    assert bob_fine.withdrawn_cause == {  # everything the words need, in the reader's language later
+        "v": 2, "kind": "rules", "from_version": 1, "to_version": 2, "to_from": "2026-03-04",
+        "rules_id": hand.chapter.rules_versions.get(number=2).pk, "about": {"meeting": "2026-03-04"},
+    }
+    assert "Rules version 2 (in force from 4 Mar 2026) now judges the meeting of Wed, 4 Mar 2026" in bob_fine.withdrawn_reason
 
 
 def test_a_consent_answer_within_the_grace_withdraws_a_quota_fine_issued_too_early(db, time_machine):
@@ -273,7 +275,11 @@ def test_a_consent_answer_within_the_grace_withdraws_a_quota_fine_issued_too_ear
     enforce(w, now=datetime(2026, 3, 4, 12, tzinfo=UTC))
     early.refresh_from_db()
     assert early.status == Fine.Status.WITHDRAWN
-    assert early.withdrawn_cause == {"kind": "consent", "referral_ids": [referral.pk]}
+    assert early.withdrawn_cause == {
+        "v": 2, "kind": "consent", "referral_ids": [referral.pk], "grace_until": "2026-03-03",
+        "referrals": [{"referral_id": referral.pk, "receiver": "Bob", "date": "2026-02-20", "consented_on": "2026-03-02"}],
+        "about": {"period": ["2026-02-01", "2026-02-28"]},
+    }
     assert "confirmed consent on 2 Mar 2026, within the grace (consent given up to 3 Mar 2026 counts)" in early.withdrawn_reason
     assert not Fine.objects.exclude(status=Fine.Status.WITHDRAWN).exists()
 

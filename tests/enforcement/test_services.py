@@ -267,7 +267,7 @@ def test_a_case_names_a_missed_quota_by_its_period_and_an_absence_by_its_day(wor
     [case] = services.chapter_enforce(chapter=world.chapter, now=NOW).cases
     assert "  • 1 Dec 2025 – 31 Dec 2025: referral quota missed (£5.00)" in case.explanation
     assert "  • 1 Jan 2026 – 31 Jan 2026: referral quota missed (£5.00)" in case.explanation  # issued this run
-    assert "  • Wed 28 Jan 2026: absence over the limit (£10.00)" in case.explanation
+    assert "  • Wed, 28 Jan 2026: absence over the limit (£10.00)" in case.explanation
 
 
 def test_two_meetings_on_one_day_are_two_absences_and_two_fines(world):

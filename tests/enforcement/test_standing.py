@@ -222,9 +222,10 @@ def test_standing_and_case_name_the_same_first_day_of_violations(client, persona
     [case] = [c for c in services.chapter_enforce(chapter=personas.chapter, now=MAR_1).cases
               if c.membership_id == personas.member.pk]
     # 6 months back from 1 Mar 2026 is 1 Sep 2025; violations after it count, so the first day is 2 Sep.
-    assert "Violations since 2 Sep 2025 (" in case.explanation
+    # en-GB's abbreviation of September is "Sept" (CLDR), in the explanation and on the page alike.
+    assert "Violations since 2 Sept 2025 (" in case.explanation
     html = page(client, personas).content.decode()
-    assert "since 2 Sep 2025, not waived" in html and "since 1 Sep 2025" not in html
+    assert "since 2 Sept 2025, not waived" in html and "since 1 Sept 2025" not in html
 
 
 def test_a_per_meeting_quota_runs_to_the_next_meeting(client, personas, time_machine):

@@ -148,7 +148,7 @@ def test_the_preview_tells_a_fine_re_issued_in_place_of_an_unpaid_one_from_a_new
     assert "1 unpaid fine re-issued</strong>, as this meeting now counts in its evidence (the same amount)" in html
     [replaced] = re.findall(r'<tr data-testid="foreseen-fine"><td>([^<]*)</td><td>([^<]*)<br>'
                             r'<small class="muted" data-testid="foreseen-replaces">([^<]*)</small>', html)
-    assert replaced[0] == "Mona Member" and "Wed 11 Mar 2026" in replaced[1]
+    assert replaced[0] == "Mona Member" and "Wed, 11 Mar 2026" in replaced[1]
     assert replaced[2] == "in place of the unpaid £10.00 fine already issued"
 
 
