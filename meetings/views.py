@@ -290,7 +290,7 @@ def roll_counts(request, meeting_id: int):
     stamp = _poll_stamp()
     roll = selectors.meeting_roll_call(meeting=meeting)
     context = {"chapter": request.chapter, "meeting": meeting, "counts": roll.counts, "since": stamp,
-               **_mark_links(request.chapter, meeting)}
+               "can_edit": request.access.is_leadership, **_mark_links(request.chapter, meeting)}
     html = render_to_string("meetings/meeting_detail.html#roll-counts", context, request=request)
     since = _poll_since(request.GET.get("since"))
     if request.access.is_leadership and since is not None:
