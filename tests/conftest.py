@@ -173,7 +173,8 @@ def browser_login(page, live_server, email: str, password: str = "pw-for-tests-1
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
+    # the sign-in form's button: the navigation's language switcher is a form with buttons too
+    page.click("form:has(input[name=password]) button[type=submit]")
     page.wait_for_url(f"{live_server.url}/**")
 
 

@@ -1,13 +1,14 @@
-// Words through Django's JavaScript catalogue (gettext, interpolate) once the page loads it; English until then.
-// Looked up when used, not when this file runs, so the order of the scripts does not matter.
-function rollT(text) {
+(function () {
+// Words through Django's JavaScript catalogue (its global gettext and interpolate) once the page loads it, English
+// until then. Looked up when used, not when this file runs, so the order of the scripts does not matter; the
+// names are this file's own (inside this function) so that `make messages` finds the strings in gettext("…").
+var gettext = function (text) {
   return typeof window.gettext === "function" ? window.gettext(text) : text;
-}
-
-function rollFill(format, values) {
+};
+var interpolate = function (format, values) {
   if (typeof window.interpolate === "function") return window.interpolate(format, values, true);
   return format.replace(/%\((\w+)\)s/g, function (whole, key) { return values[key]; });
-}
+};
 
 // Roll call: the counts poll also brings, out of band, the rows another leader has marked since.
 // A row this leader is busy with (typing a substitute, the substitute form opened, a tap on its
@@ -40,8 +41,8 @@ function rollFill(format, values) {
     }
     var text = incoming ? incoming.textContent.replace(/\s+/g, " ").trim() : "";
     note.textContent = text && text !== "—"
-      ? rollFill(rollT("Meanwhile another leader marked this member: %(mark)s. Your next tap decides."), { mark: text })
-      : rollT("Meanwhile another leader marked this member. Your next tap decides.");
+      ? interpolate(gettext("Meanwhile another leader marked this member: %(mark)s. Your next tap decides."), { mark: text })
+      : gettext("Meanwhile another leader marked this member. Your next tap decides.");
   });
 })();
 
@@ -92,9 +93,9 @@ function rollFill(format, values) {
       var mark = row.querySelector("[data-testid=mark]");
       if (mark) mark.before(note); else row.querySelector(".roll-who").append(note);
     }
-    note.textContent = rollT("Saving…");
+    note.textContent = gettext("Saving…");
     saving[row.id] = nameOf(row);
-    say(rollFill(rollT("Saving the mark of %(name)s…"), { name: saving[row.id] }));
+    say(interpolate(gettext("Saving the mark of %(name)s…"), { name: saving[row.id] }));
   }
 
   function clearSaving(row) {
@@ -125,7 +126,7 @@ function rollFill(format, values) {
       if (stale) clearSaving(stale);
       delete saving[id];
     });
-    say(rollT("Not saved."));
+    say(gettext("Not saved."));
   });
 
   document.addEventListener("htmx:afterSettle", function () {
@@ -141,7 +142,7 @@ function rollFill(format, values) {
       }
       var mark = row.querySelector("[data-testid=mark]");
       var text = mark ? mark.textContent.replace(/\s+/g, " ").trim() : "";
-      say(rollFill(rollT("%(name)s: %(mark)s, saved."), { name: name, mark: text }));
+      say(interpolate(gettext("%(name)s: %(mark)s, saved."), { name: name, mark: text }));
     });
     if (!pending || (document.activeElement && document.activeElement !== document.body)) return;
     var row = document.getElementById(pending.row);
@@ -152,4 +153,5 @@ function rollFill(format, values) {
     target = target || row.querySelector(control) || row.querySelector("button, a[href], summary");
     if (target) target.focus();
   });
+})();
 })();
