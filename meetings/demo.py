@@ -135,7 +135,9 @@ def _chapter_history(chapter: Chapter, today, stdout) -> None:
     stdout.write(f"  {chapter.name}: {new_meetings} past meeting(s) written, {upcoming} upcoming created")
 
 
-def _run_sheet(meeting, members, rng, n, texts, testimonials=True) -> None:
+def _run_sheet(meeting, members, rng, n, texts=None, testimonials=True) -> None:
+    """The meeting's feature presentation and education moment (and testimonials); reports' demo calls it too."""
+    texts = texts or _texts(meeting.chapter)
     feature = members[(n * 2) % len(members)]
     education = members[(n * 2 + 1) % len(members)]
     topics = texts["topics"]
