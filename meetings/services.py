@@ -41,6 +41,9 @@ from members.services import invitation_create
 log = logging.getLogger(__name__)
 
 SCHEDULE_WEEKS = 8
+# The audit trail's summaries are a snapshot in the source language (English), as written until now; the
+# words people read elsewhere are translated where they are shown.
+AUDIT_SLOT = {"feature": "feature presentation", "education": "education moment"}
 # Members whose seat counts at a meeting's roll call (on leave: shown apart, never marked absent).
 EXPECTED_STATUSES = (Membership.Status.ACTIVE, Membership.Status.PROBATION)
 
@@ -263,8 +266,8 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
             moved.append(presentation)
             audit_record(
                 actor=by, action="presentation.moved", target=presentation, chapter=chapter,
-                summary=(f"Moved {presentation.presenter.display_name}'s {presentation.kind} slot from the cancelled "
-                         f"meeting of {meeting.local_date:%a %d %b %Y} to {target.local_date:%a %d %b %Y}"),
+                summary=(f"Moved {presentation.presenter.display_name}'s {AUDIT_SLOT[presentation.kind]} from the "
+                         f"cancelled meeting of {meeting.local_date:%a %d %b %Y} to {target.local_date:%a %d %b %Y}"),
                 before={"meeting": str(meeting.local_date)}, after={"meeting": str(target.local_date)},
                 reason=meeting.cancel_reason,
             )
