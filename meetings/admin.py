@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin, ReadOnlyAdmin
 from leadsgroups.admin_privacy import HiddenFieldsAdmin
@@ -35,7 +36,7 @@ class AttendanceAdmin(ReadOnlyAdmin, LargeTableAdmin):
     list_select_related = ["meeting__chapter", "membership__user", "membership__chapter"]
     raw_id_fields = ["meeting", "membership", "recorded_by"]
     search_fields = ["=membership__user__email", "^membership__user__full_name"]
-    search_help_text = "The member's exact email address, or the start of their name."
+    search_help_text = _("The member's exact email address, or the start of their name.")
 
 
 @admin.register(Visitor)

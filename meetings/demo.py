@@ -36,6 +36,41 @@ TESTIMONIALS = [
     "Quick, friendly and exactly the price quoted.", "Saved us a fortune on our insurance renewal.",
     "Turned a referral into a lifelong customer, thank you.",
 ]
+HOLIDAY = "Bank holiday: the venue is closed"
+
+# A German-speaking chapter's meetings are written as its members would write them: the visitors, topics,
+# testimonials and the holiday are data in the chapter's language, not words of the app's catalogue.
+GERMAN = {
+    "visitors": [
+        ("Anja Steinbach", "Steinbach Steuerberatung"), ("Bruno Keller", "Keller Druck"),
+        ("Clara Dörr", "Zahnarztpraxis Dörr"), ("Dmitri Iwanow", "Iwanow IT-Service"),
+        ("Elena Roth", "Roth Innenausbau"), ("Felix Graf", "Graf Umzüge"), ("Greta Holm", "Yogastudio Holm"),
+        ("Hanno Lim", "Lim Architekten"), ("Ida Peters", "Peters Tierbetreuung"), ("Jonas Berg", "Berg Fahrräder"),
+        ("Kira Nagel", "Nagel Events"), ("Leon Moos", "Moos Gartenbau"),
+    ],
+    "topics": [
+        "Wie wir die Energiekosten eines Kunden um 30 % gesenkt haben", "Fünf Fragen an Ihren Steuerberater",
+        "Ein Tag im Leben einer Floristin", "Warum Empfehlungen besser sind als Werbung",
+        "So schützen Sie Ihr kleines Unternehmen im Netz", "Was eine gute Vorstellung ausmacht",
+        "Liquidität in den ruhigen Monaten", "Unser größtes Projekt in diesem Jahr",
+        "Die erste Mitarbeiterin einstellen",
+    ],
+    "testimonials": [
+        "Hat unseren Büroumzug an einem Wochenende erledigt, nichts ist kaputtgegangen.",
+        "Hat sich für meinen Kunden ins Zeug gelegt, der ist begeistert.",
+        "Schnell, freundlich und genau zum angebotenen Preis.",
+        "Hat uns bei der Verlängerung der Versicherung ein Vermögen gespart.",
+        "Aus einer Empfehlung wurde ein Stammkunde – danke!",
+    ],
+    "holiday": "Feiertag: Das Lokal ist geschlossen",
+}
+
+
+def _texts(chapter: Chapter) -> dict:
+    """The demo's visitors, topics, testimonials and holiday in the chapter's language (English unless German)."""
+    if (chapter.language or "").startswith("de"):
+        return GERMAN
+    return {"visitors": VISITOR_NAMES, "topics": TOPICS, "testimonials": TESTIMONIALS, "holiday": HOLIDAY}
 
 
 def _pick(rng: random.Random, weights) -> str:
@@ -44,6 +79,7 @@ def _pick(rng: random.Random, weights) -> str:
 
 def _chapter_history(chapter: Chapter, today, stdout) -> None:
     rng = random.Random(f"meetings-{chapter.slug}")
+    texts = _texts(chapter)
     seated = list(
         Membership.objects.filter(chapter=chapter, status__in=Membership.SEATED_STATUSES)
         .select_related("user", "classification")
@@ -69,7 +105,7 @@ def _chapter_history(chapter: Chapter, today, stdout) -> None:
             continue  # its history is there already
         new_meetings += 1
         if day == holiday:
-            meeting.status, meeting.cancel_reason = Meeting.Status.CANCELLED, "Bank holiday: the venue is closed"
+            meeting.status, meeting.cancel_reason = Meeting.Status.CANCELLED, texts["holiday"]
             meeting.save(update_fields=["status", "cancel_reason"])
             continue
         marks = []
@@ -79,7 +115,7 @@ def _chapter_history(chapter: Chapter, today, stdout) -> None:
             status = _pick(rng, STRUGGLING if m.pk in struggling else USUAL)
             sub = ("", "")
             if status == "substitute":
-                sub = rng.choice(VISITOR_NAMES)
+                sub = rng.choice(texts["visitors"])
             marks.append(Attendance(meeting=meeting, membership=m, status=status, substitute_name=sub[0],
                                     substitute_business=sub[1], recorded_by=president.user))
         Attendance.objects.bulk_create(marks, ignore_conflicts=True)
@@ -87,46 +123,53 @@ def _chapter_history(chapter: Chapter, today, stdout) -> None:
         meeting.closed_at = meeting.starts_at + timedelta(minutes=meeting.duration_minutes)
         meeting.closed_by = president.user
         meeting.save(update_fields=["status", "closed_at", "closed_by"])
-        _run_sheet(meeting, expected, rng, n)
-        _visitors(meeting, expected, classifications, rng, n)
+        _run_sheet(meeting, expected, rng, n, texts)
+        _visitors(meeting, expected, classifications, rng, n, texts["visitors"])
     upcoming = meetings_schedule(chapter=chapter, today=today)
     for n, meeting in enumerate(
         Meeting.objects.filter(chapter=chapter, local_date__gte=today).exclude(status=Meeting.Status.CANCELLED)
         .order_by("starts_at")[:4]
     ):
         if not meeting.presentations.exists():
-            _run_sheet(meeting, expected, rng, n + len(slots), testimonials=False)
+            _run_sheet(meeting, expected, rng, n + len(slots), texts, testimonials=False)
     stdout.write(f"  {chapter.name}: {new_meetings} past meeting(s) written, {upcoming} upcoming created")
 
 
-def _run_sheet(meeting, members, rng, n, testimonials=True) -> None:
+def _run_sheet(meeting, members, rng, n, texts=None, testimonials=True) -> None:
+    """The meeting's feature presentation and education moment (and testimonials); reports' demo calls it too."""
+    texts = texts or _texts(meeting.chapter)
     feature = members[(n * 2) % len(members)]
     education = members[(n * 2 + 1) % len(members)]
+    topics = texts["topics"]
     Presentation.objects.get_or_create(meeting=meeting, presenter=feature, kind=Presentation.Kind.FEATURE,
-                                       defaults={"topic": TOPICS[n % len(TOPICS)]})
+                                       defaults={"topic": topics[n % len(topics)]})
     Presentation.objects.get_or_create(meeting=meeting, presenter=education, kind=Presentation.Kind.EDUCATION,
-                                       defaults={"topic": TOPICS[(n + 4) % len(TOPICS)]})
+                                       defaults={"topic": topics[(n + 4) % len(topics)]})
     if testimonials:
         for _ in range(rng.randint(1, 2)):
             given_by, about = rng.sample(members, 2)
-            Testimonial.objects.create(meeting=meeting, given_by=given_by, about=about, text=rng.choice(TESTIMONIALS))
+            Testimonial.objects.create(meeting=meeting, given_by=given_by, about=about,
+                                       text=rng.choice(texts["testimonials"]))
 
 
-def _visitors(meeting, members, classifications, rng, n) -> None:
+def _visitors(meeting, members, classifications, rng, n, names) -> None:
     # One returning visitor (three visits: flagged on the third) and a stream of one-off guests.
     guests = []
     if n in (1, 3, 5):
-        guests.append(VISITOR_NAMES[0])
+        guests.append(names[0])
     if n % 2 == 0:
-        guests.append(VISITOR_NAMES[1 + (n // 2) % (len(VISITOR_NAMES) - 1)])
+        guests.append(names[1 + (n // 2) % (len(names) - 1)])
     for name, business in guests:
-        slug = name.lower().replace(" ", ".")
+        slug = name.lower().replace(" ", ".").translate(_ASCII)
         Visitor.objects.create(
             meeting=meeting, name=name, business=business, email=f"{slug}@example.com",
             classification=rng.choice(classifications) if rng.random() < 0.3 else None,
             invited_by=rng.choice(members),
             follow_up=rng.choice([s for s in Visitor.FollowUp.values if s != Visitor.FollowUp.APPLIED]),
         )
+
+
+_ASCII = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "é": "e"})  # for the visitors' email addresses
 
 
 def step(*, world, stdout) -> None:

@@ -2,8 +2,11 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from chapters.models import Classification
+from leadsgroups.formats import format_date, format_datetime
 from leadsgroups.single_line import SingleLineFormMixin
 from meetings.models import Attendance, ChapterMeetingSettings, Meeting, Presentation, Visitor
 from members.models import Membership
@@ -28,21 +31,21 @@ class MemberChoiceField(forms.ModelChoiceField):
 class MeetingTimeForm(SingleLineFormMixin, forms.Form):
     """Date, time and venue of a moved or one-off meeting (local to the chapter)."""
 
-    local_date = forms.DateField(label="Date", widget=DATE)
-    local_time = forms.TimeField(label="Start time", widget=TIME)
-    venue = forms.CharField(max_length=200, required=False)
+    local_date = forms.DateField(label=_("Date"), widget=DATE)
+    local_time = forms.TimeField(label=_("Start time"), widget=TIME)
+    venue = forms.CharField(label=_("Venue"), max_length=200, required=False)
 
     def clean_local_date(self):
         value = self.cleaned_data["local_date"]
         if value < date.today() - timedelta(days=1):
-            raise forms.ValidationError("Choose today or a later date.")
+            raise forms.ValidationError(_("Choose today or a later date."), code="past")
         return value
 
 
 class CancelForm(SingleLineFormMixin, forms.Form):
     reason = forms.CharField(
-        max_length=300, widget=forms.TextInput(attrs={"placeholder": "e.g. Bank holiday"}),
-        help_text="Members see why the meeting is not taking place.",
+        label=_("Reason"), max_length=300, widget=forms.TextInput(attrs={"placeholder": _("e.g. Bank holiday")}),
+        help_text=_("Members see why the meeting is not taking place."),
     )
 
     def __init__(self, *args, booked=(), next_meeting=None, **kwargs):
@@ -50,36 +53,37 @@ class CancelForm(SingleLineFormMixin, forms.Form):
         if booked and next_meeting is not None:  # a run sheet to carry over, and somewhere to carry it
             self.fields["move_presentations"] = forms.BooleanField(
                 required=False, initial=True,
-                label=f"Move them to the next meeting, {next_meeting.local_date:%A %d %B}",
-                help_text="Each presenter is told either way; the audit trail keeps what moved.",
+                label=gettext("Move them to the next meeting, %(date)s") % {
+                    "date": format_date(next_meeting.local_date, "MMMMEEEEd")},
+                help_text=gettext("Each presenter is told either way; the audit trail keeps what moved."),
             )
 
 
 class ReinstateForm(SingleLineFormMixin, forms.Form):
     reason = forms.CharField(
-        max_length=300, required=False,
-        help_text="Required once the meeting is over: members were told it was cancelled.",
+        label=_("Reason"), max_length=300, required=False,
+        help_text=_("Required once the meeting is over: members were told it was cancelled."),
     )
 
 
 class MarkForm(SingleLineFormMixin, forms.Form):
-    status = forms.ChoiceField(choices=Attendance.Status.choices)
-    substitute_name = forms.CharField(max_length=150, required=False)
-    substitute_business = forms.CharField(max_length=150, required=False)
+    status = forms.ChoiceField(label=_("Mark"), choices=Attendance.Status.choices)
+    substitute_name = forms.CharField(label=_("Substitute's name"), max_length=150, required=False)
+    substitute_business = forms.CharField(label=_("Substitute's business"), max_length=150, required=False)
 
     def clean(self):
         data = super().clean()
         # A name the field itself refused (too long) has its own error already: no second, wrong one.
         if (data.get("status") == Attendance.Status.SUBSTITUTE and "substitute_name" not in self.errors
                 and not (data.get("substitute_name") or "").strip()):
-            self.add_error("substitute_name", "Enter the substitute's name.")
+            self.add_error("substitute_name", forms.ValidationError(_("Enter the substitute's name."), code="required"))
         return data
 
 
 class CorrectionForm(MarkForm):
     reason = forms.CharField(
-        max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Required: the audit trail keeps who changed what, when and why.",
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required: the audit trail keeps who changed what, when and why."),
     )
 
 
@@ -93,8 +97,8 @@ class VisitorForm(SingleLineFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["classification"].queryset = Classification.objects.order_by("name")
         self.fields["invited_by"] = MemberChoiceField(
-            queryset=_seated(chapter), required=False, label="Invited by",
-            help_text="The member credited with the visit.",
+            queryset=_seated(chapter), required=False, label=_("Invited by"),
+            help_text=_("The member credited with the visit."),
         )
 
 
@@ -108,10 +112,10 @@ class FollowUpForm(SingleLineFormMixin, forms.ModelForm):
 
 
 class PresentationForm(SingleLineFormMixin, forms.Form):
-    meeting = forms.ModelChoiceField(queryset=Meeting.objects.none())
-    presenter = MemberChoiceField(queryset=Membership.objects.none())
-    kind = forms.ChoiceField(choices=Presentation.Kind.choices, initial=Presentation.Kind.FEATURE)
-    topic = forms.CharField(max_length=200, required=False)
+    meeting = forms.ModelChoiceField(label=_("Meeting"), queryset=Meeting.objects.none())
+    presenter = MemberChoiceField(label=_("Presenter"), queryset=Membership.objects.none())
+    kind = forms.ChoiceField(label=_("Slot"), choices=Presentation.Kind.choices, initial=Presentation.Kind.FEATURE)
+    topic = forms.CharField(label=_("Topic"), max_length=200, required=False)
 
     def __init__(self, *args, chapter, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,15 +127,15 @@ class PresentationForm(SingleLineFormMixin, forms.Form):
             .order_by("starts_at")
         )
         self.fields["meeting"].label_from_instance = (
-            lambda m: f"{m.starts_at.astimezone(chapter.tz):%a %d %b %Y, %H:%M}"
+            lambda m: format_datetime(m.starts_at, "yMMMEd", tz=chapter.tz)
         )
         self.fields["presenter"].queryset = _seated(chapter)
 
 
 class TestimonialForm(forms.Form):
-    given_by = MemberChoiceField(queryset=Membership.objects.none(), label="Given by")
-    about = MemberChoiceField(queryset=Membership.objects.none(), label="About")
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    given_by = MemberChoiceField(queryset=Membership.objects.none(), label=_("Given by"))
+    about = MemberChoiceField(queryset=Membership.objects.none(), label=_("About"))
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
     def __init__(self, *args, chapter, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,20 +145,20 @@ class TestimonialForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("given_by") and data.get("given_by") == data.get("about"):
-            self.add_error("about", "A testimonial is about another member.")
+            self.add_error("about", forms.ValidationError(_("A testimonial is about another member."), code="self"))
         return data
 
 
 class ReportRangeForm(forms.Form):
-    start = forms.DateField(label="From", widget=DATE)
-    end = forms.DateField(label="To", widget=DATE)
+    start = forms.DateField(label=pgettext_lazy("date range", "From"), widget=DATE)
+    end = forms.DateField(label=pgettext_lazy("date range", "To"), widget=DATE)
 
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", "The end comes after the start.")
+            self.add_error("end", forms.ValidationError(_("The end comes after the start."), code="order"))
         if data.get("start") and data.get("end") and (data["end"] - data["start"]).days > 800:
-            self.add_error("start", "Choose at most two years.")
+            self.add_error("start", forms.ValidationError(_("Choose at most two years."), code="too_long"))
         return data
 
 

@@ -4,6 +4,8 @@ import csv
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, pgettext
 
 from chapters.access import Need, chapter_view
 from meetings import selectors
@@ -50,31 +52,38 @@ def readout_csv(request, meeting_id: int):
     meeting = _held_meeting(request, meeting_id)
     r = meeting_readout(meeting=meeting)
     w = r.week
+    # Words for the person reading the sheet, in their language; dates ISO and amounts plain (a spreadsheet's).
     response, row = _csv(f"read-out-{chapter.slug}-{meeting.local_date}.csv")
-    row("Weekly read-out", chapter.name, f"meeting of {meeting.local_date}",
-        f"slips dated {w.first_day} to {w.last_day}", "final" if r.is_final else "provisional")
+    row(_("Weekly read-out"), chapter.name, _("meeting of %(date)s") % {"date": meeting.local_date},
+        _("slips dated %(first)s to %(last)s") % {"first": w.first_day, "last": w.last_day},
+        _("final") if r.is_final else _("provisional"))
     row()
-    row("Figure", "This week", "Last week", f"Average of the {len(r.weeks_before)} weeks before", "Currency")
+    weeks = len(r.weeks_before)
+    row(_("Figure"), _("This week"), _("Last week"),
+        ngettext("Average of the %(count)s week before", "Average of the %(count)s weeks before", weeks)
+        % {"count": weeks}, _("Currency"))
     for f in r.figures:
         row(f"  {f.label}" if f.indent else f.label, f.plain(f.this), f.plain(f.last), f.plain(f.average), f.currency)
     row()
-    row("Slip", "Date", "From", "To", "Details", "Value")
+    row(_("Slip"), _("Date"), pgettext("slip", "From"), pgettext("slip", "To"), _("Details"), _("Value"))
     tz = chapter.tz
     for x in r.referrals:
-        consent = "prospect consented" if x.consent in x.CONSENTED else "consent not given"
-        row("Referral", x.created_at.astimezone(tz).date(), x.giver.display_name, x.receiver.display_name,
-            f"{x.get_kind_display()}; temperature {x.temperature}; {consent}", "")
+        consent = _("prospect consented") if x.consent in x.CONSENTED else _("consent not given")
+        details = _("%(kind)s; temperature %(temperature)s; %(consent)s") % {
+            "kind": x.get_kind_display(), "temperature": x.temperature, "consent": consent}
+        row(_("Referral"), x.created_at.astimezone(tz).date(), x.giver.display_name, x.receiver.display_name,
+            details, "")
     for t in r.thank_yous:
-        row("Thank-you for closed business", t.created_at.astimezone(tz).date(), t.receiver.display_name,
+        row(_("Thank-you for closed business"), t.created_at.astimezone(tz).date(), t.receiver.display_name,
             t.giver.display_name, t.get_business_type_display(), t.value)
     for o in r.one_to_ones:
-        row("One-to-one", o.met_on, o.initiator.display_name, o.other.display_name, "", "")
+        row(_("One-to-one"), o.met_on, o.initiator.display_name, o.other.display_name, "", "")
     for v in r.visitors:
-        row("Visitor", meeting.local_date, v.name, v.invited_by.display_name if v.invited_by else "", v.business, "")
+        row(_("Visitor"), meeting.local_date, v.name, v.invited_by.display_name if v.invited_by else "", v.business, "")
     for e in r.education:
-        row("Education", e.completed_on, e.membership.display_name, "", e.title, e.hours)
+        row(_("Education"), e.completed_on, e.membership.display_name, "", e.title, e.hours)
     for t in r.testimonials:
-        row("Testimonial", meeting.local_date, t.given_by.display_name, t.about.display_name, t.text, "")
+        row(_("Testimonial"), meeting.local_date, t.given_by.display_name, t.about.display_name, t.text, "")
     return response
 
 
@@ -93,6 +102,7 @@ def _run_sheet(meeting: Meeting) -> dict:
             who = [f"{p.presenter.display_name}: {p.topic}" if p.topic else p.presenter.display_name for p in run[key]]
         elif key == "visitors":
             who = [f"{v.name} ({v.business})" if v.business else v.name for v in visitors]
+        label = str(label)  # in the active language: the page's and the CSV's
         items.append({"key": key, "label": label, "who": who})
     return {"items": items, "roll": roll, "visitors": visitors}
 
@@ -114,15 +124,15 @@ def run_sheet_csv(request, meeting_id: int):
     sheet = _run_sheet(meeting)
     start = meeting.starts_at.astimezone(chapter.tz)
     response, row = _csv(f"run-sheet-{chapter.slug}-{meeting.local_date}.csv")
-    row("Run sheet", chapter.name, f"{start:%Y-%m-%d %H:%M}", chapter.timezone, meeting.venue)
+    row(_("Run sheet"), chapter.name, f"{start:%Y-%m-%d %H:%M}", chapter.timezone, meeting.venue)
     row()
-    row("Order", "Item", "Who or what")
+    row(_("Order"), _("Item"), _("Who or what"))
     for n, item in enumerate(sheet["items"], start=1):
         row(n, item["label"], "; ".join(item["who"]))
     row()
-    row("Member", "Classification", "Expected", "Mark")
+    row(_("Member"), _("Classification"), _("Expected"), _("Mark"))
     roll = sheet["roll"]
-    for expected, rows in (("yes", roll.expected), ("on leave", roll.on_leave)):
+    for expected, rows in ((_("yes"), roll.expected), (_("on leave"), roll.on_leave)):
         for r in rows:
             m = r.membership
             row(m.display_name, m.classification or "", expected, r.attendance.get_status_display() if r.attendance else "")

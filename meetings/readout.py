@@ -29,11 +29,32 @@ from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from leadsgroups.formats import format_date, format_money, format_number
+from leadsgroups.i18n import for_user
 from meetings.models import Attendance, Meeting, Testimonial, Visitor
 
 WEEKS_BEFORE = 4  # the read-out compares the week with the average of this many weeks before it
 DEDUPE_PREFIX = "readout:"
+# Each figure's name, lazy: one read-out is rendered in the language of each leader it goes to.
+LABELS = {
+    "referrals": gettext_lazy("Referrals given"),
+    "consented": gettext_lazy("of which the prospect consented"),
+    "tyfcb_count": gettext_lazy("Thank-yous for closed business"),
+    "tyfcb": gettext_lazy("Closed business (TYFCB)"),
+    "tyfcb_new": gettext_lazy("new business"),
+    "tyfcb_repeat": gettext_lazy("repeat business"),
+    "one_to_ones": gettext_lazy("One-to-ones (confirmed)"),
+    "visitors": gettext_lazy("Visitors"),
+    "education": gettext_lazy("Education credits (CEUs)"),
+    "education_hours": gettext_lazy("hours of education"),
+    "testimonials": gettext_lazy("Testimonials"),
+    "attending": gettext_lazy("Members attending (present, late or substitute)"),
+    "absent": gettext_lazy("Absences"),
+}
 
 
 @dataclass(frozen=True)
@@ -57,7 +78,7 @@ class Figure:
     """One line of the totals: this week, last week, and the average of the weeks before."""
 
     key: str
-    label: str
+    label: str  # lazy: the read-out is rendered in each reader's language
     this: Decimal
     last: Decimal | None  # None: no week before
     average: Decimal | None
@@ -66,15 +87,15 @@ class Figure:
     indent: bool = False  # a part of the line above (e.g. the consented share of referrals)
 
     def _show(self, value: Decimal | None) -> str:
-        from enforcement.formatting import money, num
-
+        """The value as the reader's locale writes it: money with the chapter's currency, counts grouped."""
         if value is None:
             return "—"
         if self.currency:
-            return money(value, self.currency)
+            return format_money(value, self.currency)
         if value != value.to_integral_value():
             value = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)  # an average: one decimal reads aloud
-        return num(value)
+            return format_number(value, 1)
+        return format_number(value, 0)
 
     def plain(self, value: Decimal | None) -> str:
         """The value for a spreadsheet: money to the cent, counts as they are ("" for no value)."""
@@ -105,7 +126,7 @@ class Figure:
 
     @property
     def trend_text(self) -> str:
-        return {"up": "above average", "down": "below average", "same": "as usual", "": ""}[self.trend]
+        return {"up": _("above average"), "down": _("below average"), "same": _("as usual"), "": ""}[self.trend]
 
 
 @dataclass
@@ -130,6 +151,11 @@ class ReadOut:
     @property
     def currency(self) -> str:
         return self.meeting.chapter.currency
+
+    @property
+    def weeks_before_text(self) -> str:
+        """The dates of the meetings compared with ("4 Mar, 25 Feb"), in the active language."""
+        return ", ".join(format_date(w.meeting_date, "MMMd") for w in self.weeks_before)
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -241,19 +267,19 @@ def meeting_readout(*, meeting: Meeting) -> ReadOut:
         return [r[name] for r in rows]
 
     figures = [
-        _figure("referrals", "Referrals given", col(referrals, "given")),
-        _figure("consented", "of which the prospect consented", col(referrals, "consented"), indent=True),
-        _figure("tyfcb_count", "Thank-yous for closed business", col(thanks, "count")),
-        _figure("tyfcb", "Closed business (TYFCB)", col(thanks, "value"), currency=currency),
-        _figure("tyfcb_new", "new business", col(thanks, "new"), currency=currency, indent=True),
-        _figure("tyfcb_repeat", "repeat business", col(thanks, "repeat"), currency=currency, indent=True),
-        _figure("one_to_ones", "One-to-ones (confirmed)", col(ones, "confirmed")),
-        _figure("visitors", "Visitors", col(met, "visitors")),
-        _figure("education", "Education credits (CEUs)", col(ceus, "count")),
-        _figure("education_hours", "hours of education", col(ceus, "hours"), indent=True),
-        _figure("testimonials", "Testimonials", col(met, "testimonials")),
-        _figure("attending", "Members attending (present, late or substitute)", col(met, "attending")),
-        _figure("absent", "Absences", col(met, "absent")),
+        _figure("referrals", LABELS["referrals"], col(referrals, "given")),
+        _figure("consented", LABELS["consented"], col(referrals, "consented"), indent=True),
+        _figure("tyfcb_count", LABELS["tyfcb_count"], col(thanks, "count")),
+        _figure("tyfcb", LABELS["tyfcb"], col(thanks, "value"), currency=currency),
+        _figure("tyfcb_new", LABELS["tyfcb_new"], col(thanks, "new"), currency=currency, indent=True),
+        _figure("tyfcb_repeat", LABELS["tyfcb_repeat"], col(thanks, "repeat"), currency=currency, indent=True),
+        _figure("one_to_ones", LABELS["one_to_ones"], col(ones, "confirmed")),
+        _figure("visitors", LABELS["visitors"], col(met, "visitors")),
+        _figure("education", LABELS["education"], col(ceus, "count")),
+        _figure("education_hours", LABELS["education_hours"], col(ceus, "hours"), indent=True),
+        _figure("testimonials", LABELS["testimonials"], col(met, "testimonials")),
+        _figure("attending", LABELS["attending"], col(met, "attending")),
+        _figure("absent", LABELS["absent"], col(met, "absent")),
     ]
     readout = ReadOut(meeting=meeting, week=week, weeks_before=weeks[1:], figures=figures,
                       one_to_ones_pending=ones[0]["pending"], attendance=met[0])
@@ -314,13 +340,39 @@ def readout_url(meeting: Meeting) -> str:
 
 
 def readout_summary(readout: ReadOut) -> str:
-    """A few lines of figures for the notification (the email carries the whole read-out)."""
+    """A few lines of figures for the notification (the email carries the whole read-out), in the active language."""
     lines = []
     for key in ("referrals", "tyfcb", "one_to_ones", "visitors", "education", "testimonials", "attending"):
         f = readout.figure(key)
-        compare = f"; last week {f.last_text}, average {f.average_text}" if f.average is not None else ""
-        lines.append(f"{f.label}: {f.this_text}{compare}")
+        values = {"label": f.label, "this": f.this_text, "last": f.last_text, "average": f.average_text}
+        if f.average is not None:
+            lines.append(_("%(label)s: %(this)s; last week %(last)s, average %(average)s") % values)
+        else:
+            lines.append(_("%(label)s: %(this)s") % values)
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ReadOutMessage:
+    """The read-out's notification and email in one language."""
+
+    title: str
+    summary: str
+    subject: str
+    text: str
+    html: str
+
+
+def readout_message(readout: ReadOut, *, url: str) -> ReadOutMessage:
+    """The notification's title and summary and the email, in the active language and its formats."""
+    chapter = readout.meeting.chapter
+    title = _("Weekly read-out: the meeting of %(date)s") % {"date": format_date(readout.meeting.local_date, "yMMMEd")}
+    context = {"r": readout, "chapter": chapter, "site_url": settings.SITE_URL, "url": url,
+               "org": settings.ORGANISATION_NAME, "LANGUAGE_CODE": translation.get_language()}
+    return ReadOutMessage(
+        title=title, summary=readout_summary(readout), subject=f"[{chapter}] {title}",
+        text=render_to_string("emails/readout.txt", context), html=render_to_string("emails/readout.html", context),
+    )
 
 
 def meeting_readout_notify(*, meeting: Meeting) -> list[int]:
@@ -344,26 +396,26 @@ def meeting_readout_notify(*, meeting: Meeting) -> list[int]:
         return []
     readout = meeting_readout(meeting=meeting)
     url = readout_url(meeting)
-    title = f"Weekly read-out: the meeting of {meeting.local_date:%a %-d %b %Y}"
-    summary = readout_summary(readout)
-    context = {"r": readout, "chapter": chapter, "site_url": settings.SITE_URL, "url": url,
-               "org": settings.ORGANISATION_NAME}
-    text = render_to_string("emails/readout.txt", context)
-    html = render_to_string("emails/readout.html", context)
+    by_language: dict[str, ReadOutMessage] = {}  # the figures are read once; the words once per language
     email_ids = []
     for leader in to_tell:
         user = leader.user
+        with for_user(user):  # each leader reads it in their own language
+            language = translation.get_language()
+            if language not in by_language:
+                by_language[language] = readout_message(readout, url=url)
+        message = by_language[language]
         wanted = user.wants_email(Notification.Kind.READ_OUT) and bool(user.email)
         try:
             with transaction.atomic():
                 notice = Notification.objects.create(
-                    user=user, chapter=chapter, kind=Notification.Kind.READ_OUT, title=title, body=summary, url=url,
-                    email_wanted=wanted, dedupe_key=key,
+                    user=user, chapter=chapter, kind=Notification.Kind.READ_OUT, title=message.title,
+                    body=message.summary, url=url, email_wanted=wanted, dedupe_key=key,
                 )
                 if wanted:
                     email = email_queue(
-                        kind=OutboundEmail.Kind.NOTIFICATION, to=user.email, subject=f"[{chapter}] {title}",
-                        body=text, html=html, chapter=chapter, notification=notice, queue=False,
+                        kind=OutboundEmail.Kind.NOTIFICATION, to=user.email, subject=message.subject,
+                        body=message.text, html=message.html, chapter=chapter, notification=notice, queue=False,
                     )
                     email_ids.append(email.pk)
         except IntegrityError:

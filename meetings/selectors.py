@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Lower, Trim
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from meetings.models import (
     DEFAULT_MAX_VISITS_BEFORE_APPLYING,
@@ -37,15 +38,15 @@ from members.models import AuditEvent, Membership
 
 STATUSES = list(Attendance.Status)
 AGENDA = [
-    ("networking", "Open networking"),
-    ("welcome", "Welcome and introductions"),
-    ("education", "Education moment"),
-    ("pitches", "Member pitches (30–60 seconds each)"),
-    ("features", "Feature presentations"),
-    ("visitors", "Visitors introduce themselves"),
-    ("referrals", "Referral passing"),
-    ("testimonials", "Testimonials"),
-    ("announcements", "Announcements and close"),
+    ("networking", _("Open networking")),
+    ("welcome", _("Welcome and introductions")),
+    ("education", _("Education moment")),
+    ("pitches", _("Member pitches (30–60 seconds each)")),
+    ("features", _("Feature presentations")),
+    ("visitors", _("Visitors introduce themselves")),
+    ("referrals", _("Referral passing")),
+    ("testimonials", _("Testimonials")),
+    ("announcements", _("Announcements and close")),
 ]
 
 

@@ -13,10 +13,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chapters.models import Chapter
 from chapters.selectors import classification_reservation, classification_reserved_message
+from leadsgroups.formats import format_date, format_time
+from leadsgroups.i18n import for_chapter, for_user
 from meetings.models import (
+    MARK_IN_SENTENCE,
     MAX_VISITS_LIMIT,
     ROLL_CALL_OPENS_BEFORE,
     Attendance,
@@ -36,6 +41,9 @@ from members.services import invitation_create
 log = logging.getLogger(__name__)
 
 SCHEDULE_WEEKS = 8
+# The audit trail's summaries are a snapshot in the source language (English), as written until now; the
+# words people read elsewhere are translated where they are shown.
+AUDIT_SLOT = {"feature": "feature presentation", "education": "education moment"}
 # Members whose seat counts at a meeting's roll call (on leave: shown apart, never marked absent).
 EXPECTED_STATUSES = (Membership.Status.ACTIVE, Membership.Status.PROBATION)
 
@@ -201,10 +209,10 @@ def meeting_cancel(*, meeting: Meeting, by, reason: str, move_presentations: boo
     """
     reason = reason.strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the meeting is cancelled; members see it."})
+        raise ValidationError({"reason": _("Say why the meeting is cancelled; members see it.")}, code="required")
     meeting = _meeting_for_update(meeting)
     if meeting.status == Meeting.Status.CLOSED:
-        raise ValidationError("A closed meeting cannot be cancelled.")
+        raise ValidationError(_("A closed meeting cannot be cancelled."), code="closed")
     before = {"status": meeting.status}
     meeting.status = Meeting.Status.CANCELLED
     meeting.cancel_reason = reason[:300]
@@ -249,8 +257,6 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
         # a meeting has one education moment: an education moment already there keeps its place
         has_education = any(kind == Presentation.Kind.EDUCATION for _presenter, kind in taken)
     for presentation in booked:
-        slot = presentation.get_kind_display().lower()
-        when = f"{meeting.local_date:%a %d %b %Y}"
         fits = target is not None and (presentation.presenter_id, presentation.kind) not in taken and not (
             presentation.kind == Presentation.Kind.EDUCATION and has_education
         )
@@ -260,27 +266,45 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
             moved.append(presentation)
             audit_record(
                 actor=by, action="presentation.moved", target=presentation, chapter=chapter,
-                summary=(f"Moved {presentation.presenter.display_name}'s {slot} from the cancelled meeting of "
-                         f"{when} to {target.local_date:%a %d %b %Y}"),
+                summary=(f"Moved {presentation.presenter.display_name}'s {AUDIT_SLOT[presentation.kind]} from the "
+                         f"cancelled meeting of {meeting.local_date:%a %d %b %Y} to {target.local_date:%a %d %b %Y}"),
                 before={"meeting": str(meeting.local_date)}, after={"meeting": str(target.local_date)},
                 reason=meeting.cancel_reason,
             )
-            title = f"Your {slot} moves to {target.local_date:%a %d %b}"
-            body = (f"The meeting of {when} is cancelled ({meeting.cancel_reason}). Your {slot}"
-                    f"{' (“' + presentation.topic + '”)' if presentation.topic else ''} moves to the next meeting, "
-                    f"{target.local_date:%A %d %B %Y}.")
             url = target.get_absolute_url()
         else:
             kept.append(presentation)
-            title = f"Meeting of {meeting.local_date:%a %d %b} cancelled: your {slot} is off"
-            body = (f"The meeting of {when} is cancelled ({meeting.cancel_reason}), so your {slot} there does not "
-                    "take place. Leadership will give you a new date on the rota.")
             url = reverse("meetings:rota", args=[chapter.slug])
-        notification_send(
-            user=presentation.presenter.user, chapter=chapter, kind=Notification.Kind.REMINDER,
-            title=title, body=body, url=url,
-        )
+        with for_user(presentation.presenter.user):  # the presenter's language, whoever cancelled
+            title, body = _run_sheet_notice(meeting=meeting, presentation=presentation, target=target if fits else None)
+            notification_send(
+                user=presentation.presenter.user, chapter=chapter, kind=Notification.Kind.REMINDER,
+                title=title, body=body, url=url,
+            )
     return moved, kept
+
+
+def _run_sheet_notice(*, meeting: Meeting, presentation: Presentation, target: Meeting | None) -> tuple[str, str]:
+    """A presenter's notice of a cancelled meeting (title, body) in the active language: moved to `target`, or off."""
+    values = {
+        "slot": presentation.kind_in_sentence, "reason": meeting.cancel_reason,
+        "when": format_date(meeting.local_date, "yMMMEd"), "day": format_date(meeting.local_date, "MMMEd"),
+    }
+    if target is None:
+        title = _("Meeting of %(day)s cancelled: your %(slot)s is off") % values
+        body = _("The meeting of %(when)s is cancelled (%(reason)s), so your %(slot)s there does not take place. "
+                 "Leadership will give you a new date on the rota.") % values
+        return title, body
+    values.update(target_day=format_date(target.local_date, "MMMEd"), target_date=format_date(target.local_date, "full"),
+                  topic=presentation.topic)
+    title = _("Your %(slot)s moves to %(target_day)s") % values
+    if presentation.topic:
+        body = _("The meeting of %(when)s is cancelled (%(reason)s). Your %(slot)s (“%(topic)s”) moves to the next "
+                 "meeting, %(target_date)s.") % values
+    else:
+        body = _("The meeting of %(when)s is cancelled (%(reason)s). Your %(slot)s moves to the next meeting, "
+                 "%(target_date)s.") % values
+    return title, body
 
 
 @transaction.atomic
@@ -293,12 +317,12 @@ def meeting_reinstate(*, meeting: Meeting, by, reason: str = "") -> Meeting:
     reason = reason.strip()
     meeting = _meeting_for_update(meeting)
     if meeting.status != Meeting.Status.CANCELLED:
-        raise ValidationError("Only a cancelled meeting can be reinstated.")
+        raise ValidationError(_("Only a cancelled meeting can be reinstated."), code="not_cancelled")
     if meeting.has_ended and not reason:
-        raise ValidationError({"reason": (
-            f"The meeting of {meeting.local_date:%a %-d %b %Y} is over and members were told it was cancelled: "
+        raise ValidationError({"reason": _(
+            "The meeting of %(date)s is over and members were told it was cancelled: "
             "say why it is reinstated; the audit trail keeps it."
-        )})
+        ) % {"date": format_date(meeting.local_date, "yMMMEd")}}, code="required")
     before = {"status": meeting.status, "cancel_reason": meeting.cancel_reason}
     # Marks recorded before the cancellation are kept: the roll call carries on from them.
     meeting.status = Meeting.Status.OPEN if meeting.attendances.exists() else Meeting.Status.SCHEDULED
@@ -316,7 +340,7 @@ def _refuse_if_cancelled(meeting: Meeting) -> Meeting:
     """The meeting's row, locked so a cancellation cannot slip in meanwhile; refused when cancelled."""
     locked = _meeting_for_update(meeting)
     if locked.status == Meeting.Status.CANCELLED:
-        raise ValidationError("The meeting is cancelled: nothing can be added to it.")
+        raise ValidationError(_("The meeting is cancelled: nothing can be added to it."), code="cancelled")
     return locked
 
 
@@ -325,7 +349,9 @@ def meeting_move(*, meeting: Meeting, by, local_date: date, local_time: time, ve
     """Move a meeting; its schedule slot stays, so the schedule does not recreate it."""
     meeting = _meeting_for_update(meeting)
     if meeting.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
-        raise ValidationError(f"A {meeting.get_status_display().lower()} meeting cannot be moved.")
+        if meeting.status == Meeting.Status.CLOSED:
+            raise ValidationError(_("A closed meeting cannot be moved."), code="closed")
+        raise ValidationError(_("A cancelled meeting cannot be moved."), code="cancelled")
     chapter = meeting.chapter
     before = {"starts_at": meeting.starts_at.astimezone(chapter.tz).isoformat(), "venue": meeting.venue}
     meeting.local_date = local_date
@@ -362,17 +388,18 @@ def meeting_add(*, chapter: Chapter, by, local_date: date, local_time: time, ven
 
 def _check_mark(*, meeting: Meeting, membership: Membership, status: str, substitute_name: str) -> None:
     if membership.chapter_id != meeting.chapter_id or membership.status not in Membership.SEATED_STATUSES:
-        raise ValidationError("This person has no seat in the chapter.")
+        raise ValidationError(_("This person has no seat in the chapter."), code="no_seat")
     if status not in Attendance.Status.values:
-        raise ValidationError({"status": "Choose present, late, absent, medical or substitute."})
+        raise ValidationError({"status": _("Choose present, late, absent, medical or substitute.")}, code="invalid")
     if status == Attendance.Status.SUBSTITUTE:
         if not substitute_name:
-            raise ValidationError({"substitute_name": "Enter the substitute's name."})
+            raise ValidationError({"substitute_name": _("Enter the substitute's name.")}, code="required")
         # DOMAIN: a substitute must not be a member of the same chapter.
         if Membership.objects.filter(
             chapter_id=meeting.chapter_id, status__in=Membership.SEATED_STATUSES, user__full_name__iexact=substitute_name
         ).exists():
-            raise ValidationError({"substitute_name": "A substitute cannot be a member of this chapter."})
+            raise ValidationError({"substitute_name": _("A substitute cannot be a member of this chapter.")},
+                                  code="member")
 
 
 def attendance_mark(
@@ -387,16 +414,17 @@ def attendance_mark(
     with transaction.atomic():
         # Locking the meeting row orders marks against a close: none slips in after it.
         locked = _meeting_for_update(meeting)
-        if locked.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
-            raise ValidationError(
-                f"The meeting is {locked.get_status_display().lower()}: marks can no longer change."
-            )
+        if locked.status == Meeting.Status.CLOSED:
+            raise ValidationError(_("The meeting is closed: marks can no longer change."), code="closed")
+        if locked.status == Meeting.Status.CANCELLED:
+            raise ValidationError(_("The meeting is cancelled: marks can no longer change."), code="cancelled")
         if not locked.roll_call_is_open:
             opens = locked.roll_call_opens_at.astimezone(locked.chapter.tz)
             hours = int(ROLL_CALL_OPENS_BEFORE.total_seconds() // 3600)
-            raise ValidationError(
-                f"Roll call opens {hours} hours before the meeting starts, at {opens:%H:%M} on {opens:%a %-d %b %Y}."
-            )
+            raise ValidationError(ngettext(
+                "Roll call opens %(hours)s hour before the meeting starts, at %(time)s on %(date)s.",
+                "Roll call opens %(hours)s hours before the meeting starts, at %(time)s on %(date)s.", hours,
+            ) % {"hours": hours, "time": format_time(opens), "date": format_date(opens, "yMMMEd")}, code="not_open")
         # Two leaders may tap the same row at once: an upsert on the unique (meeting, membership)
         # constraint lets both succeed, and the later write is the state that stays.
         Attendance.objects.bulk_create(
@@ -422,9 +450,10 @@ def attendance_correct(
     substitute_business = substitute_business.strip()
     meeting = _meeting_for_update(meeting)
     if meeting.status != Meeting.Status.CLOSED:
-        raise ValidationError("Only a closed meeting's marks are corrected; use roll call until it is closed.")
+        raise ValidationError(_("Only a closed meeting's marks are corrected; use roll call until it is closed."),
+                              code="not_closed")
     if not reason:
-        raise ValidationError({"reason": "Say why the mark is corrected; the audit trail keeps it."})
+        raise ValidationError({"reason": _("Say why the mark is corrected; the audit trail keeps it.")}, code="required")
     _check_mark(meeting=meeting, membership=membership, status=status, substitute_name=substitute_name)
     if status != Attendance.Status.SUBSTITUTE:
         substitute_name = substitute_business = ""
@@ -437,11 +466,12 @@ def attendance_correct(
     if before == after:
         # A "correction" that changes nothing would still write an audit event and count as a change
         # of evidence; refuse it so the trail only holds real corrections.
-        now = Attendance.Status(status).label.lower()
+        now = str(MARK_IN_SENTENCE[status])
         if status == Attendance.Status.SUBSTITUTE:
             now += f" ({substitute_name}{', ' + substitute_business if substitute_business else ''})"
         raise ValidationError(
-            f"The mark is already {now}: choose another status or change the substitute's details to correct it."
+            _("The mark is already %(mark)s: choose another status or change the substitute's details to correct it.")
+            % {"mark": now}, code="unchanged",
         )
     if row is None:
         row = Attendance(meeting=meeting, membership=membership)
@@ -482,11 +512,12 @@ def meeting_close(*, meeting: Meeting, by) -> Meeting:
     if meeting.status == Meeting.Status.CLOSED:
         return meeting  # closing twice changes nothing
     if meeting.status == Meeting.Status.CANCELLED:
-        raise ValidationError("A cancelled meeting cannot be closed.")
+        raise ValidationError(_("A cancelled meeting cannot be closed."), code="cancelled")
     if not meeting.has_started:
         start = meeting.starts_at.astimezone(meeting.chapter.tz)
         raise ValidationError(
-            f"The meeting has not started yet: it can be closed from {start:%H:%M} on {start:%a %-d %b %Y}."
+            _("The meeting has not started yet: it can be closed from %(time)s on %(date)s.")
+            % {"time": format_time(start), "date": format_date(start, "yMMMEd")}, code="not_started",
         )
     unmarked = list(meeting_unmarked(meeting=meeting))
     Attendance.objects.bulk_create(
@@ -610,16 +641,18 @@ def meeting_visitor_followups(*, meeting: Meeting) -> int:
     )
     for visitor in visitors:
         chapter = visitor.meeting.chapter
-        notice = notification_send(
-            user=visitor.invited_by.user, chapter=chapter, kind=Notification.Kind.REMINDER,
-            title=f"Follow up with your visitor {visitor.name}",
-            body=f"{visitor.name} visited {chapter} on {visitor.meeting.local_date:%d %b %Y}. "
-                 "Thank them and ask whether they would like to apply.",
-            # Only leadership may open the follow-up list; a member who brought the visitor gets the meeting.
-            url=reverse("meetings:visitors", args=[chapter.slug]) if visitor.invited_by.is_leadership
-            else reverse("meetings:detail", args=[chapter.slug, visitor.meeting_id]),
-            dedupe_key=f"visitor-followup-{visitor.pk}",
-        )
+        with for_user(visitor.invited_by.user):  # the inviting member's language
+            values = {"name": visitor.name, "chapter": chapter, "date": format_date(visitor.meeting.local_date)}
+            notice = notification_send(
+                user=visitor.invited_by.user, chapter=chapter, kind=Notification.Kind.REMINDER,
+                title=_("Follow up with your visitor %(name)s") % values,
+                body=_("%(name)s visited %(chapter)s on %(date)s. "
+                       "Thank them and ask whether they would like to apply.") % values,
+                # Only leadership may open the follow-up list; a member who brought the visitor gets the meeting.
+                url=reverse("meetings:visitors", args=[chapter.slug]) if visitor.invited_by.is_leadership
+                else reverse("meetings:detail", args=[chapter.slug, visitor.meeting_id]),
+                dedupe_key=f"visitor-followup-{visitor.pk}",
+            )
         sent += notice is not None
     return sent
 
@@ -631,9 +664,10 @@ def meeting_visitor_followups(*, meeting: Meeting) -> int:
 def meeting_settings_update(*, chapter: Chapter, by, max_visits_before_applying: int) -> ChapterMeetingSettings:
     """Change the chapter's meeting settings; the first change creates its row. Audited."""
     if not 1 <= max_visits_before_applying <= MAX_VISITS_LIMIT:
-        raise ValidationError({"max_visits_before_applying": f"Choose between 1 and {MAX_VISITS_LIMIT} visits."})
+        raise ValidationError({"max_visits_before_applying": _("Choose between 1 and %(limit)s visits.")
+                               % {"limit": MAX_VISITS_LIMIT}}, code="range")
     # get_or_create on the one-to-one: two leaders saving at once end with one row, the later value.
-    current, _ = ChapterMeetingSettings.objects.select_for_update().get_or_create(chapter=chapter)
+    current, _created = ChapterMeetingSettings.objects.select_for_update().get_or_create(chapter=chapter)
     before = {"max_visits_before_applying": current.max_visits_before_applying}
     current.max_visits_before_applying = max_visits_before_applying
     current.save(update_fields=["max_visits_before_applying", "updated_at"])
@@ -659,7 +693,7 @@ def visitor_add(
     """Record a guest at a meeting, credited to the member who invited them."""
     meeting = _refuse_if_cancelled(meeting)
     if invited_by is not None and invited_by.chapter_id != meeting.chapter_id:
-        raise ValidationError({"invited_by": "The inviting member must belong to this chapter."})
+        raise ValidationError({"invited_by": _("The inviting member must belong to this chapter.")}, code="chapter")
     return Visitor.objects.create(
         meeting=meeting, name=name.strip(), business=business.strip(), classification=classification,
         email=email.strip().lower(), phone=phone.strip(), invited_by=invited_by, notes=notes.strip(), recorded_by=by,
@@ -671,7 +705,7 @@ def visitor_follow_up(*, visitor: Visitor, by, follow_up: str, notes: str, email
                       phone: str | None = None) -> Visitor:
     """Record where the follow-up of a visitor stands (and their contact, when given)."""
     if follow_up not in Visitor.FollowUp.values:
-        raise ValidationError({"follow_up": "Choose a follow-up status."})
+        raise ValidationError({"follow_up": _("Choose a follow-up status.")}, code="invalid")
     visitor.follow_up = follow_up
     visitor.notes = notes.strip()
     fields = ["follow_up", "notes"]
@@ -704,11 +738,12 @@ def visitor_convert(*, visitor: Visitor, by) -> Membership | Invitation:
     if visitor.invitation is not None and (visitor.invitation.is_open or visitor.invitation.accepted_at):
         return visitor.invitation
     if not visitor.email:
-        raise ValidationError({"email": "Add the visitor's email address first: it becomes their sign-in."})
+        raise ValidationError({"email": _("Add the visitor's email address first: it becomes their sign-in.")},
+                              code="required")
     user = User.objects.filter(email__iexact=visitor.email).first()
     membership = Membership.objects.filter(user=user, chapter=chapter).first() if user else None
     if membership is not None and membership.is_seated:
-        raise ValidationError("This person already has a seat in the chapter.")
+        raise ValidationError(_("This person already has a seat in the chapter."), code="seated")
     if user is not None and (membership is None or membership.status != Membership.Status.APPLICANT):
         return _visitor_invite(visitor=visitor, by=by)
     # No account yet (or one made from an earlier visit, still an applicant here): today's path.
@@ -726,13 +761,16 @@ def visitor_convert(*, visitor: Visitor, by) -> Membership | Invitation:
     membership.role = Membership.Role.MEMBER
     membership.classification = visitor.classification
     membership.business_name = visitor.business
-    membership.status_note = f"Applied after visiting on {visitor.meeting.local_date:%d %b %Y}"
+    with for_chapter(chapter):  # a note kept on the seat, read by the chapter's leadership
+        membership.status_note = _("Applied after visiting on %(date)s") % {
+            "date": format_date(visitor.meeting.local_date)}
     membership.left_on = None
     try:
         with transaction.atomic():
             membership.save()
     except IntegrityError as exc:
-        raise ValidationError("This person could not be made an applicant; check their seat.") from exc
+        raise ValidationError(_("This person could not be made an applicant; check their seat."),
+                              code="integrity") from exc
     visitor.applicant_membership = membership
     visitor.follow_up = Visitor.FollowUp.APPLIED
     visitor.save(update_fields=["applicant_membership", "follow_up"])
@@ -761,8 +799,9 @@ def _visitor_invite(*, visitor: Visitor, by) -> Invitation:
         except ValidationError as exc:
             problems = " ".join(exc.messages)
             raise ValidationError(
-                f"{visitor.email} already has an account, so they are invited rather than seated, "
-                f"but the invitation could not be made: {problems}"
+                _("%(email)s already has an account, so they are invited rather than seated, "
+                  "but the invitation could not be made: %(problems)s") % {"email": visitor.email, "problems": problems},
+                code="invitation",
             ) from exc
     visitor.invitation = invitation
     visitor.follow_up = Visitor.FollowUp.APPLIED
@@ -782,15 +821,16 @@ def _visitor_invite(*, visitor: Visitor, by) -> Invitation:
 def presentation_add(*, meeting: Meeting, presenter: Membership, kind: str, topic: str, by) -> Presentation:
     """Put a member on a meeting's run sheet (feature presentation or education moment)."""
     if presenter.chapter_id != meeting.chapter_id:
-        raise ValidationError({"presenter": "The presenter must belong to this chapter."})
+        raise ValidationError({"presenter": _("The presenter must belong to this chapter.")}, code="chapter")
     meeting = _meeting_for_update(meeting)
     if meeting.status in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED):
-        raise ValidationError({"meeting": "Choose a meeting that is still to come."})
+        raise ValidationError({"meeting": _("Choose a meeting that is still to come.")}, code="held")
     try:
         with transaction.atomic():
             return Presentation.objects.create(meeting=meeting, presenter=presenter, kind=kind, topic=topic.strip())
     except IntegrityError as exc:
-        raise ValidationError({"presenter": "This member already has this slot at the meeting."}) from exc
+        raise ValidationError({"presenter": _("This member already has this slot at the meeting.")},
+                              code="taken") from exc
 
 
 @transaction.atomic
@@ -802,11 +842,11 @@ def presentation_remove(*, presentation: Presentation, by) -> None:
 def testimonial_add(*, meeting: Meeting, given_by: Membership, about: Membership, text: str, by) -> Testimonial:
     """Record a testimonial given at the meeting."""
     if given_by.pk == about.pk:
-        raise ValidationError({"about": "A testimonial is about another member."})
+        raise ValidationError({"about": _("A testimonial is about another member.")}, code="self")
     if given_by.chapter_id != meeting.chapter_id or about.chapter_id != meeting.chapter_id:
-        raise ValidationError("Both members must belong to this chapter.")
+        raise ValidationError(_("Both members must belong to this chapter."), code="chapter")
     if not text.strip():
-        raise ValidationError({"text": "Write what was said."})
+        raise ValidationError({"text": _("Write what was said.")}, code="required")
     meeting = _refuse_if_cancelled(meeting)
     return Testimonial.objects.create(meeting=meeting, given_by=given_by, about=about, text=text.strip())
 

@@ -11,9 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chapters.access import Need, chapter_view
+from leadsgroups.formats import format_date, format_money
 from leadsgroups.links import link_maker
 from meetings import selectors, services
 from meetings.calendar import calendar_render
@@ -30,7 +32,7 @@ from meetings.forms import (
     TestimonialForm,
     VisitorForm,
 )
-from meetings.models import Attendance, CalendarFeed, Meeting
+from meetings.models import Attendance, CalendarFeed, Meeting, mark_codes
 from members.models import Membership
 
 
@@ -70,7 +72,7 @@ def meeting_list(request):
 def meeting_next(request):
     meeting = selectors.meeting_next(chapter=request.chapter)
     if meeting is None:
-        messages.info(request, "No meeting is scheduled yet.")
+        messages.info(request, _("No meeting is scheduled yet."))
         return redirect("meetings:list", request.chapter.slug)
     return redirect("meetings:detail", request.chapter.slug, meeting.pk)
 
@@ -133,9 +135,11 @@ def meeting_add(request):
     form = MeetingTimeForm(request.POST or None, initial={"local_time": chapter.start_time, "venue": chapter.venue})
     if request.method == "POST" and form.is_valid():
         meeting = services.meeting_add(chapter=chapter, by=request.user, **form.cleaned_data)
-        messages.success(request, "One-off meeting added.")
+        messages.success(request, _("One-off meeting added."))
         return redirect(meeting)
-    return render(request, "meetings/meeting_form.html", {"chapter": chapter, "form": form, "title": "Add a one-off meeting"})
+    return render(request, "meetings/meeting_form.html", {
+        "chapter": chapter, "form": form, "title": _("Add a one-off meeting"),
+    })
 
 
 def _cancel_form(meeting: Meeting, data=None) -> tuple[CancelForm, dict]:
@@ -162,12 +166,22 @@ def meeting_move(request, meeting_id: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Meeting moved.")
+            messages.success(request, _("Meeting moved."))
             return redirect(meeting)
     return render(request, "meetings/meeting_form.html", {
         "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form, **cancel_context,
-        "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
+        "title": _move_title(local),
     })
+
+
+def _move_title(local) -> str:
+    return _("Move or cancel the meeting of %(date)s") % {"date": format_date(local, "full")}
+
+
+def _slots(presentations) -> str:
+    """"Mona Member (feature presentation), Max Member (education moment)"."""
+    return ", ".join(_("%(name)s (%(slot)s)") % {"name": p.presenter.display_name, "slot": p.kind_in_sentence}
+                     for p in presentations)
 
 
 @chapter_view(Need.LEADERSHIP)
@@ -184,23 +198,23 @@ def meeting_cancel(request, meeting_id: int):
         except ValidationError as exc:
             _form_errors(cancel_form, exc)
         else:
-            messages.success(request, "Meeting cancelled; it counts for nobody's attendance.")
+            messages.success(request, _("Meeting cancelled; it counts for nobody's attendance."))
             moved, kept = meeting.run_sheet_moved, meeting.run_sheet_kept
             if moved:
                 target = moved[0].meeting
-                messages.info(request, f"Moved to {_local(target, chapter):%A %d %B}: "
-                              + ", ".join(f"{p.presenter.display_name} ({p.get_kind_display().lower()})" for p in moved)
-                              + ". The presenters are told.")
+                messages.info(request, _("Moved to %(date)s: %(presenters)s. The presenters are told.") % {
+                    "date": format_date(_local(target, chapter), "MMMMEEEEd"), "presenters": _slots(moved)})
             if kept:
-                messages.warning(request, "Still on the cancelled meeting, to rebook on the rota: "
-                                 + ", ".join(f"{p.presenter.display_name} ({p.get_kind_display().lower()})" for p in kept)
-                                 + ". The presenters are told their slot is off.")
+                messages.warning(request, _(
+                    "Still on the cancelled meeting, to rebook on the rota: %(presenters)s. "
+                    "The presenters are told their slot is off."
+                ) % {"presenters": _slots(kept)})
             return redirect(meeting)
     local = _local(meeting, chapter)
     form = MeetingTimeForm(initial={"local_date": local.date(), "local_time": local.time(), "venue": meeting.venue})
     return render(request, "meetings/meeting_form.html", {
         "chapter": chapter, "form": form, "meeting": meeting, "cancel_form": cancel_form, **cancel_context,
-        "title": f"Move or cancel the meeting of {local:%A %d %B %Y}",
+        "title": _move_title(local),
     })
 
 
@@ -221,7 +235,7 @@ def meeting_reinstate(request, meeting_id: int):
         return _meeting_page(request, meeting, status=422, extra={
             "reinstate_error": " ".join(exc.messages), "reinstate_reason": request.POST.get("reason", ""),
         })
-    messages.success(request, "Meeting reinstated: it takes place and counts for attendance again.")
+    messages.success(request, _("Meeting reinstated: it takes place and counts for attendance again."))
     return redirect(meeting)
 
 
@@ -233,7 +247,7 @@ def _roll_response(request, meeting, membership, error: str = "") -> HttpRespons
     roll = selectors.meeting_roll_call(meeting=meeting)
     row = next((r for r in roll.expected + roll.on_leave if r.membership.pk == membership.pk), None)
     if row is None:  # a departed member with no mark: there is no row to redraw
-        return HttpResponse(error or "This person has no seat in the chapter.", status=422)
+        return HttpResponse(error or _("This person has no seat in the chapter."), status=422)
     if error:  # a refused substitute comes back with what was typed: fixing it is one field, not both again
         row.error, row.typed = error, _typed(request)
     context = {"chapter": request.chapter, "meeting": meeting, "row": row, "counts": roll.counts, "can_edit": True,
@@ -276,7 +290,7 @@ def roll_counts(request, meeting_id: int):
     stamp = _poll_stamp()
     roll = selectors.meeting_roll_call(meeting=meeting)
     context = {"chapter": request.chapter, "meeting": meeting, "counts": roll.counts, "since": stamp,
-               **_mark_links(request.chapter, meeting)}
+               "can_edit": request.access.is_leadership, **_mark_links(request.chapter, meeting)}
     html = render_to_string("meetings/meeting_detail.html#roll-counts", context, request=request)
     since = _poll_since(request.GET.get("since"))
     if request.access.is_leadership and since is not None:
@@ -326,7 +340,7 @@ def attendance_correct(request, meeting_id: int, membership_id: int):
                "substitute_business": current.substitute_business} if current else {}
     form = CorrectionForm(request.POST or None, initial=initial)
     if not meeting.is_closed:
-        messages.info(request, "The meeting is not closed yet: change marks in the roll call.")
+        messages.info(request, _("The meeting is not closed yet: change marks in the roll call."))
         return redirect(meeting)
     if request.method == "POST" and form.is_valid():
         try:
@@ -334,7 +348,8 @@ def attendance_correct(request, meeting_id: int, membership_id: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, f"{membership.display_name}'s mark corrected; the audit trail has it.")
+            messages.success(request, _("%(name)s's mark corrected; the audit trail has it.") % {
+                "name": membership.display_name})
             return redirect(meeting)
     return render(request, "meetings/attendance_correct.html", {
         "chapter": chapter, "meeting": meeting, "membership": membership, "current": current, "form": form,
@@ -346,7 +361,7 @@ def meeting_close(request, meeting_id: int):
     chapter = request.chapter
     meeting = _meeting(request, meeting_id)
     if meeting.is_closed:
-        messages.info(request, "This meeting is already closed.")
+        messages.info(request, _("This meeting is already closed."))
         return redirect(meeting)
     # A meeting closed after its day may fine people at once for a date long gone: the page shows
     # those fines first, and the confirmation counts only for the fines that were shown.
@@ -362,16 +377,17 @@ def meeting_close(request, meeting_id: int):
         seen = request.POST.get("fines_seen")
         if foreseen is not None and seen != fingerprint:
             messages.warning(request, (
-                "The fines this close causes changed since the page was shown" if seen
-                else "This meeting's day is over: closing it now fines people at once"
-            ) + ". Check them below, then confirm.")
+                _("The fines this close causes changed since the page was shown. Check them below, then confirm.")
+                if seen else
+                _("This meeting's day is over: closing it now fines people at once. Check them below, then confirm.")
+            ))
             return redirect("meetings:close", chapter.slug, meeting.pk)
         try:
             services.meeting_close(meeting=meeting, by=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "Meeting closed: its figures are final.")
+            messages.success(request, _("Meeting closed: its figures are final."))
         return redirect(meeting)
     unmarked = list(services.meeting_unmarked(meeting=meeting))
     counts = selectors.meeting_roll_call(meeting=meeting).counts
@@ -387,27 +403,23 @@ def meeting_close(request, meeting_id: int):
 
 
 def _totals(foreseen, amount=lambda fine: fine.amount) -> list[str]:
-    """The foreseen fines added up per currency, as money reads ("£30.00")."""
-    from enforcement.formatting import money
-
+    """The foreseen fines added up per currency, as money reads in the reader's locale ("£30.00", "30,00 €")."""
     sums: dict[str, Decimal] = {}
     for fine in foreseen:
         sums[fine.currency] = sums.get(fine.currency, Decimal(0)) + amount(fine)
-    return [money(total, currency) for currency, total in sorted(sums.items())]
+    return [format_money(total, currency) for currency, total in sorted(sums.items())]
 
 
 def _foreseen_totals(foreseen) -> dict:
     """New fines and their total apart from fines re-issued in place of unpaid ones (the meeting now counts in
     their evidence): those add only their difference, so the page never reads as charging them twice."""
-    from enforcement.formatting import money
-
     new = [f for f in foreseen if f.replaces_amount is None]
     replaced = [f for f in foreseen if f.replaces_amount is not None]
     return {
         "fines_new": new, "fines_total": _totals(new), "fines_replaced": replaced,
         "fines_replaced_adds": [t for t in _totals(replaced, lambda f: f.adds) if any(f.adds for f in replaced)],
         # each row with the amount of the fine it replaces ("" for a new one)
-        "foreseen_rows": [(f, money(f.replaces_amount, f.currency) if f.replaces_amount is not None else "")
+        "foreseen_rows": [(f, format_money(f.replaces_amount, f.currency) if f.replaces_amount is not None else "")
                           for f in foreseen],
     }
 
@@ -426,7 +438,7 @@ def visitor_add(request, meeting_id: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, f"Visitor {visitor.name} added.")
+            messages.success(request, _("Visitor %(name)s added.") % {"name": visitor.name})
             return redirect(f"{meeting.get_absolute_url()}#visitors")
     template = "meetings/visitor_form.html"
     if request.htmx and request.method == "GET":  # the meeting page opening its "Add a visitor" section
@@ -457,7 +469,7 @@ def meeting_settings(request):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Meeting settings saved.")
+            messages.success(request, _("Meeting settings saved."))
             return redirect("meetings:visitors", chapter.slug)
     return render(request, "meetings/settings.html", {"chapter": chapter, "form": form})
 
@@ -480,7 +492,7 @@ def visitor_edit(request, visitor_id: int):
     form = FollowUpForm(request.POST or None, instance=visitor)
     if request.method == "POST" and form.is_valid():
         services.visitor_follow_up(visitor=visitor, by=request.user, **form.cleaned_data)
-        messages.success(request, f"Follow-up of {visitor.name} saved.")
+        messages.success(request, _("Follow-up of %(name)s saved.") % {"name": visitor.name})
         return redirect("meetings:visitors", chapter.slug)
     if request.method == "POST":
         visitor.refresh_from_db()
@@ -501,13 +513,13 @@ def visitor_convert(request, visitor_id: int):
         messages.error(request, " ".join(exc.messages))
         return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
     if isinstance(result, Membership):
-        messages.success(request, f"{result.display_name} is now an applicant of the chapter.")
+        messages.success(request, _("%(name)s is now an applicant of the chapter.") % {"name": result.display_name})
     else:  # an account exists for the address: its owner is invited, never seated for them
-        messages.success(request, (
-            f"{result.email} already has an account, so {visitor.name} is not seated by this: an invitation "
+        messages.success(request, _(
+            "%(email)s already has an account, so %(name)s is not seated by this: an invitation "
             "to join is queued for them (the members page shows when its email has gone), and they get their "
             "seat when they accept it."
-        ))
+        ) % {"email": result.email, "name": visitor.name})
     return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
 
 
@@ -521,14 +533,14 @@ def rota(request):
     form = PresentationForm(request.POST or None, chapter=chapter) if can_edit else None
     if request.method == "POST":
         if not can_edit:
-            return HttpResponse("Only leadership fills the rota.", status=403)
+            return HttpResponse(_("Only leadership fills the rota."), status=403)
         if form.is_valid():
             try:
                 services.presentation_add(by=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, "Added to the run sheet.")
+                messages.success(request, _("Added to the run sheet."))
                 return redirect("meetings:rota", chapter.slug)
     me = request.access.membership
     return render(request, "meetings/rota.html", {
@@ -545,7 +557,7 @@ def presentation_remove(request, presentation_id: int):
 
     presentation = get_object_or_404(Presentation.objects.filter(meeting__chapter=request.chapter), pk=presentation_id)
     services.presentation_remove(presentation=presentation, by=request.user)
-    messages.success(request, "Removed from the run sheet.")
+    messages.success(request, _("Removed from the run sheet."))
     return redirect("meetings:rota", request.chapter.slug)
 
 
@@ -576,7 +588,7 @@ def testimonial_add(request, meeting_id: int):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, "Testimonial recorded.")
+            messages.success(request, _("Testimonial recorded."))
             return redirect(f"{meeting.get_absolute_url()}#testimonials")
     return render(request, "meetings/testimonial_form.html", {"chapter": chapter, "meeting": meeting, "form": form})
 
@@ -632,7 +644,6 @@ def csv_safe(value) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-CODES = {"present": "P", "absent": "A", "late": "L", "medical": "M", "substitute": "S"}
 
 
 @chapter_view(Need.LEADERSHIP)
@@ -641,20 +652,24 @@ def attendance_report_csv(request):
     form, start, end = _report_range(request)
     if start is None:
         problems = " ".join(e for errors in form.errors.values() for e in errors)
-        return HttpResponse(f"No CSV: the date range was refused. {problems}", status=400,
+        return HttpResponse(_("No CSV: the date range was refused. %(problems)s") % {"problems": problems}, status=400,
                             content_type="text/plain; charset=utf-8")
     report = selectors.attendance_report(chapter=chapter, start=start, end=end, page=None)  # every member
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}-{start}-{end}.csv"'
     writer = csv.writer(response)
-    header = ["Member", "Classification", "Status"]
-    header += [f"{m.local_date:%Y-%m-%d}{'' if m.is_closed else ' (provisional)'}" for m in report["meetings"]]
-    header += [s.label for s in selectors.STATUSES] + ["Visitors invited"]
+    # Headers and cells are for people reading the sheet: in their language; the dates stay ISO (sortable).
+    header = [_("Member"), _("Classification"), _("Status")]
+    for m in report["meetings"]:
+        day = f"{m.local_date:%Y-%m-%d}"
+        header.append(day if m.is_closed else _("%(date)s (provisional)") % {"date": day})
+    header += [s.label for s in selectors.STATUSES] + [_("Visitors invited")]
     writer.writerow(header)
+    codes = mark_codes()
     for line in report["lines"]:
         m = line.membership
         row = [m.display_name, m.classification or "", m.get_status_display()]
-        row += [CODES[c.status] if c else "" for c in line.cells]
+        row += [codes[c.status] if c else "" for c in line.cells]
         row += [line.totals[s.value] for s in selectors.STATUSES] + [line.visitors]
         writer.writerow([csv_safe(v) for v in row])
     return response
@@ -677,7 +692,7 @@ def calendar_settings(request):
 @chapter_view(Need.MEMBER)
 def calendar_reset(request):
     services.calendar_feed_reset(user=request.user)
-    messages.success(request, "New calendar address issued; the old one no longer works.")
+    messages.success(request, _("New calendar address issued; the old one no longer works."))
     return redirect("meetings:calendar", request.chapter.slug)
 
 

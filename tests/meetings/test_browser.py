@@ -29,10 +29,10 @@ def test_president_runs_roll_call_on_a_phone(live_server, phone):
     expect(phone).to_have_url(re.compile(rf"/c/riverside/meetings/{meeting.pk}/$"))
     phone.evaluate("window.__samePage = true")
 
-    for member, label in zip(members[:4], ["Present", "Present", "Late", "Present"], strict=True):
+    for member, mark in zip(members[:4], ["present", "present", "late", "present"], strict=True):
         row = phone.locator(f"#roll-{member.pk}")
-        row.get_by_role("button", name=label, exact=True).tap()
-        expect(phone.locator(f"#roll-{member.pk}")).to_have_attribute("data-status", label.lower())
+        row.get_by_role("button", name=f"Mark {member.display_name} {mark}", exact=True).tap()
+        expect(phone.locator(f"#roll-{member.pk}")).to_have_attribute("data-status", mark)
     sub_row = phone.locator(f"#roll-{members[4].pk}")
     sub_row.locator("summary").tap()
     sub_row.get_by_label("Substitute's name").fill("Sam Stand-in")
@@ -132,7 +132,7 @@ def test_second_leader_sees_marks_live_without_losing_a_substitute_being_typed(l
     _poll(phone)
 
     expect(phone.locator(f"#roll-{members[0].pk}")).to_have_attribute("data-status", "late")
-    expect(phone.locator(f"#roll-{members[0].pk}").get_by_role("button", name="Late")).to_have_attribute(
+    expect(phone.locator(f"#roll-{members[0].pk}").get_by_role("button", name="Mark Member 1 late")).to_have_attribute(
         "aria-pressed", "true")
     expect(phone.get_by_test_id("count-late")).to_have_text("1")
     # the row being typed in keeps the text and the open form, and says what changed
@@ -219,14 +219,14 @@ def test_roll_call_by_keyboard_keeps_the_focus_in_the_row_just_marked(live_serve
     browser_login(desktop, live_server, president.user.email)
     desktop.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
     row_id = f"roll-{seats['mona'].pk}"
-    desktop.locator(f"#{row_id}").get_by_role("button", name="Present", exact=True).focus()
+    desktop.locator(f"#{row_id}").get_by_role("button", name="Mark Mona Member present", exact=True).focus()
     desktop.keyboard.press("Enter")
     expect(desktop.locator(f"#{row_id}")).to_have_attribute("data-status", "present")
-    expect(desktop.locator(f"#{row_id}").get_by_role("button", name="Present", exact=True)).to_be_focused()
+    expect(desktop.locator(f"#{row_id}").get_by_role("button", name="Mark Mona Member present")).to_be_focused()
     desktop.keyboard.press("Tab")  # on to Late, in the same row
     desktop.keyboard.press("Enter")
     expect(desktop.locator(f"#{row_id}")).to_have_attribute("data-status", "late")
-    expect(desktop.locator(f"#{row_id}").get_by_role("button", name="Late", exact=True)).to_be_focused()
+    expect(desktop.locator(f"#{row_id}").get_by_role("button", name="Mark Mona Member late")).to_be_focused()
 
     nick = desktop.locator(f"#roll-{seats['nick'].pk}")
     nick.locator("summary").click()
@@ -298,3 +298,69 @@ def test_visitor_form_without_javascript_is_a_link_to_its_page(live_server, brow
         expect(page.locator("#visitors")).to_contain_text("Vera Visitor")
     finally:
         context.close()
+
+
+def _tab_to(page, name: str, most: int = 8) -> int:
+    """Press Tab until the focused element's accessible name (its aria-label) is `name`; the presses it took."""
+    for presses in range(1, most + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == name:
+            return presses
+    raise AssertionError(f"{most} Tabs did not reach {name!r}")
+
+
+def _release(page, held: list, seconds: float = 10) -> None:
+    """Let the one request held back go on (once the browser has handed it over)."""
+    for _ in range(int(seconds * 20)):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, f"{len(held)} requests held: expected the one mark"
+    held.pop().continue_()
+
+
+def _focused_row(page) -> str | None:
+    return page.evaluate("(document.activeElement.closest('.roll-row') || {}).id || null")
+
+
+def test_roll_call_with_the_keyboard_alone(live_server, desktop):
+    """Issue 14: the skip link is the first Tab stop and leads to the members; Space and Enter mark them; each
+    mark shows (and announces) "Saving…" while it is on its way, and the focus stays in the member's row."""
+    president, seats, meeting = _meeting_under_way(ann="Ann Smith", bob="Bob Jones", cat="Cat Lee")
+    browser_login(desktop, live_server, president.user.email)
+    desktop.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
+    desktop.evaluate("window.__samePage = true")
+    held = []  # each mark's request waits here until the test has seen it being saved
+    desktop.route(re.compile(rf"/meetings/{meeting.pk}/attendance/\d+/$"), lambda route: held.append(route))
+
+    desktop.keyboard.press("Tab")
+    skip = desktop.get_by_test_id("skip-to-roll-call")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()  # hidden until focused, then on top of the page
+    expect(skip).to_have_text("Skip to the roll call")
+    desktop.keyboard.press("Enter")
+    # straight to the first member: one Tab from the list, where the navigation and actions took a dozen or more
+    assert _tab_to(desktop, "Mark Ann Smith present") == 1
+
+    live = desktop.get_by_test_id("roll-live")
+    for seat, mark, key in ((seats["ann"], "present", "Space"), (seats["bob"], "late", "Enter"),
+                            (seats["cat"], "absent", "Space")):
+        name = seat.user.full_name
+        if seat is not seats["ann"]:
+            _tab_to(desktop, f"Mark {name} {mark}")
+        row = desktop.locator(f"#roll-{seat.pk}")
+        desktop.keyboard.press(key)
+        expect(row.get_by_test_id("roll-saving")).to_have_text("Saving…")
+        expect(row).to_have_attribute("aria-busy", "true")
+        expect(live).to_have_text(f"Saving the mark of {name}…")
+        _release(desktop, held)
+        expect(row).to_have_attribute("data-status", mark)
+        expect(row.get_by_test_id("roll-saving")).to_have_count(0)
+        expect(row.get_by_role("button", name=f"Mark {name} {mark}")).to_be_focused()
+        expect(row.get_by_role("button", name=f"Mark {name} {mark}")).to_have_attribute("aria-pressed", "true")
+        assert _focused_row(desktop) == f"roll-{seat.pk}"
+        expect(live).to_have_text(f"{name}: {mark.capitalize()}, saved.")
+
+    assert desktop.evaluate("window.__samePage") is True  # all by htmx: the page never reloaded
+    marks = dict(Attendance.objects.filter(meeting=meeting).values_list("membership__user__full_name", "status"))
+    assert marks == {"Ann Smith": "present", "Bob Jones": "late", "Cat Lee": "absent"}

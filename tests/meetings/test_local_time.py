@@ -36,4 +36,4 @@ def test_closed_at_is_shown_in_local_time(client, personas):
                              closed_at=datetime.combine(day, time(9, 15), tzinfo=personas.chapter.tz))
     personas.login(client, "president")
     html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
-    assert "Closed 7 Jan 2026 09:15" in html and "14:15" not in html
+    assert "Closed 7 Jan 2026, 09:15" in html and "14:15" not in html

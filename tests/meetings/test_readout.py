@@ -127,7 +127,7 @@ def test_the_page_reads_out_the_slips_without_any_prospect_or_visitor_contact(cl
         html = client.get(personas.url("meetings:read-out", week[DAYS[-1]].pk)).content.decode()
     assert 'data-testid="this-referrals">3<' in html and 'data-testid="avg-referrals">2<' in html
     assert 'data-testid="this-tyfcb">£1,500.00<' in html and 'data-testid="last-tyfcb">£500.00<' in html
-    assert "Thu 5 Mar to Wed 11 Mar 2026" in html
+    assert "Thu 5 Mar to Wed, 11 Mar 2026" in html
     assert "Vera Visitor" in html and "Fixed our roof in a day." in html and "Negotiation workshop" in html
     assert "Provisional" in html  # the meeting is not closed yet
     for secret in ("Petra Prospect", "petra@prospect.example", "900123", "vera@private.example", "900999"):

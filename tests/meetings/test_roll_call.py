@@ -317,3 +317,42 @@ def test_roll_call_poll_queries_do_not_grow_with_members(client, personas):
     large = poll_queries()
     assert small == large, f"{small} queries for a small chapter, {large} for 55 more members"
     assert large <= 9
+
+
+# Keyboard and screen reader (issue 14) -------------------------------------------------------------
+
+
+def test_mark_buttons_say_whom_they_mark_and_which_is_pressed(client, personas, meeting):
+    AttendanceFactory(meeting=meeting, membership=personas.member, status="late")
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    row = re.findall(rf'<li id="roll-{personas.member.pk}".*?</li>', html, re.S)[0]
+    buttons = re.findall(r'<button type="submit" name="status" value="(\w+)"[^>]*aria-pressed="(\w+)" '
+                         r'aria-label="([^"]+)">(\w)</button>', row)
+    assert buttons == [("present", "false", "Mark Mona Member present", "P"),
+                       ("late", "true", "Mark Mona Member late", "L"),
+                       ("absent", "false", "Mark Mona Member absent", "A"),
+                       ("medical", "false", "Mark Mona Member medical", "M")]
+    assert 'aria-label="Mark substitute for Mona Member">Mark substitute</button>' in row
+    assert '<span class="visually-hidden">: Mona Member</span>' in row  # the substitute's summary, for whom
+
+
+def test_skip_link_leads_leadership_past_the_navigation_to_the_members(client, personas, meeting):
+    personas.login(client, "president")
+    html = client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+    body = html.split("<body", 1)[1]
+    first_link = re.search(r"<a [^>]*>", body).group(0)
+    assert 'href="#roll-list"' in first_link and 'class="skip-link"' in first_link  # before the navigation's links
+    assert '<ul class="roll" id="roll-list" tabindex="-1"' in html
+    assert '<p id="roll-live" class="visually-hidden" role="status"' in html  # where each mark is announced
+    personas.login(client, "member")  # no roll call to skip to
+    assert "skip-link" not in client.get(personas.url("meetings:detail", meeting.pk)).content.decode()
+
+
+def test_the_counts_are_a_live_region_for_members_only(client, personas, meeting):
+    """Leadership hear each mark they make (#roll-live), not every figure after each tap and poll."""
+    counts = personas.url("meetings:roll-counts", meeting.pk)
+    personas.login(client, "member")
+    assert 'id="roll-counts" class="roll-counts" aria-live="polite"' in client.get(counts).content.decode()
+    personas.login(client, "president")
+    assert 'id="roll-counts" class="roll-counts"\n' in client.get(counts).content.decode()

@@ -65,7 +65,7 @@ def test_roll_call_and_referrals_work_on_a_phone_under_the_policy(live_server, p
 
     # Roll call: htmx swaps a row per tap and the counts with it; the substitute form opens in place.
     phone.goto(f"{live_server.url}/c/riverside/meetings/{meeting.pk}/")
-    phone.locator(f"#roll-{members[0].pk}").get_by_role("button", name="Present", exact=True).tap()
+    phone.locator(f"#roll-{members[0].pk}").locator("button[name=status][value=present]").tap()
     expect(phone.locator(f"#roll-{members[0].pk}")).to_have_attribute("data-status", "present")
     sub = phone.locator(f"#roll-{members[1].pk}")
     sub.locator("summary").tap()
