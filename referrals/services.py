@@ -29,6 +29,7 @@ from referrals.models import (
     ReferralEvent,
     ThankYou,
 )
+from webhooks.events import emit as webhook_emit
 
 Status = Referral.Status
 Consent = Referral.Consent
@@ -123,6 +124,7 @@ def referral_give(
     ReferralEvent.objects.create(
         referral=referral, action=ReferralEvent.Action.CREATED, actor=giver.user, to_status=Status.GIVEN
     )
+    webhook_emit("referral.given", [referral])  # rows now, sent once this commits
     notification_send(
         user=receiver.user,
         chapter=chapter,
@@ -210,6 +212,7 @@ def referral_move(
     _quota_evidence_changed(referral=referral, old=old)
     if to == Status.WON:
         _thank_you_record(referral=referral, note=note.strip()[:300])
+        webhook_emit("referral.won", [referral])  # rows now, sent once this commits
     else:
         notification_send(
             user=referral.giver.user,
