@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from contextlib import contextmanager
 
 from django.apps import apps
 from django.db import connection, models, transaction
@@ -50,11 +51,21 @@ def _terms(user: User) -> list[dict]:
     return sorted(terms, key=lambda t: -len(t["text"]))
 
 
-def _audit_rewrite_allowed() -> None:
-    """In this transaction only, PostgreSQL's audit trigger lets an erasure pseudonymise events."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('leadsgroups.erasure', 'on', true)")
+@contextmanager
+def audit_rewrite_allowed():
+    """Inside this block (and a transaction), PostgreSQL's audit trigger lets an erasure pseudonymise events.
+
+    The setting is local to the transaction, and switched off again when the block ends, so nothing else
+    in a caller's longer transaction inherits it. Use it inside the `transaction.atomic` it belongs to.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('leadsgroups.erasure', 'on', true)")
+    yield  # an error rolls the transaction (or savepoint) back, and the setting with it
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('leadsgroups.erasure', 'off', true)")
 
 
 @transaction.atomic
@@ -94,8 +105,8 @@ def _account_empty(user: User, erasure: Erasure) -> None:
 
 def _audit_actor_pseudonymise(user: User, erasure: Erasure) -> None:
     """Events the person made keep who acted as "Former member #N", with no link to the account."""
-    _audit_rewrite_allowed()
-    AuditEvent._base_manager.filter(actor=user).update(actor=None, actor_name=erasure.pseudonym, actor_email="")
+    with audit_rewrite_allowed():
+        AuditEvent._base_manager.filter(actor=user).update(actor=None, actor_name=erasure.pseudonym, actor_email="")
 
 
 def _personal_rows_delete(user: User, old_email: str) -> None:
@@ -184,15 +195,15 @@ def erasure_scrub(*, erasure_id: int) -> int:
         erasure = Erasure.objects.select_for_update().filter(pk=erasure_id, scrubbed_at__isnull=True).first()
         if erasure is None:
             return 0
-        _audit_rewrite_allowed()
         replacements = _replacements(erasure.terms, erasure)
         changed = 0
-        for model in apps.get_models():
-            if model._meta.label_lower in SKIPPED_MODELS or model._meta.proxy or not model._meta.managed:
-                continue
-            fields = text_columns(model)
-            if fields and replacements:
-                changed += _scrub_model(model, fields, replacements)
+        with audit_rewrite_allowed():
+            for model in apps.get_models():
+                if model._meta.label_lower in SKIPPED_MODELS or model._meta.proxy or not model._meta.managed:
+                    continue
+                fields = text_columns(model)
+                if fields and replacements:
+                    changed += _scrub_model(model, fields, replacements)
         erasure.terms, erasure.scrubbed_at = [], timezone.now()
         erasure.save(update_fields=["terms", "scrubbed_at"])
     log.info("Erasure %s: %s rows rewritten", erasure_id, changed)
