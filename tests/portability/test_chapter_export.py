@@ -227,10 +227,13 @@ def test_the_build_reads_each_kind_in_a_constant_number_of_queries(history, djan
         chapter_export.chapter_data(history.chapter)
 
 
-def test_the_export_page_in_german(client, personas):
+def test_the_export_page_in_german(client, personas, time_machine):
+    time_machine.move_to(datetime(2026, 12, 9, 19, 5, tzinfo=UTC), tick=False)
     user = personas.president.user
     user.language = "de"
     user.save(update_fields=["language"])
+    _built(personas)
     personas.login(client, "president")
     html = client.get(personas.url("portability:export")).content.decode()
-    assert "Chapter exportieren" in html and "Neuen Export vorbereiten" in html
+    assert "Chapter exportieren" in html and "Neuen Export vorbereiten" in html and "Herunterladen" in html
+    assert "aufbewahrt bis 12.12.2026, 19:05" in html  # 72 hours on, in German

@@ -110,7 +110,10 @@ def test_another_chapters_endpoint_is_404_for_its_own_leaders_elsewhere(client, 
     assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
 
 
-def test_the_pages_in_german(client, personas):
+def test_the_pages_in_german(client, personas, time_machine):
+    from datetime import UTC, datetime
+
+    time_machine.move_to(datetime(2026, 12, 9, 19, 5, tzinfo=UTC), tick=False)
     user = personas.president.user
     user.language = "de"
     user.save(update_fields=["language"])
@@ -120,5 +123,6 @@ def test_the_pages_in_german(client, personas):
     client.force_login(user)
     html = client.get(personas.url("webhooks:detail", endpoint.pk)).content.decode()
     assert "Zustellungen" in html and "Gesendet" in html and "Erneut senden" in html
+    assert "09.12.2026, 19:05" in html  # when it was written, as a German reader writes dates
     html = client.get(personas.url("webhooks:list")).content.decode()
     assert "Empfehlung gegeben" in html and "Endpunkt registrieren" in html
