@@ -44,6 +44,9 @@ class AccountDeleteForm(forms.Form):
 
     def clean_password(self):
         password = self.cleaned_data["password"]
+        if not self.user.has_usable_password():
+            raise ValidationError(_("Your account has no password yet: choose one with “Forgot your password?” on the "
+                                    "sign-in page, then come back."), code="no_password")
         if not self.user.check_password(password):
             raise ValidationError(_("That is not your password."), code="password")
         return password

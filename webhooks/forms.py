@@ -17,9 +17,13 @@ class EndpointForm(SingleLineFormMixin, forms.Form):
     events = forms.MultipleChoiceField(label=_("Events"), choices=Event.choices, widget=forms.CheckboxSelectMultiple)
     is_active = forms.BooleanField(label=_("Active: send deliveries"), required=False, initial=True)
 
-    def __init__(self, *args, check_address: bool = True, **kwargs):
+    def __init__(self, *args, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.check_address = check_address
+        # A new endpoint's address is always checked, and it starts active; an endpoint being edited may be
+        # paused, and its address is checked again only when it changes (a DNS hiccup must not block a pause).
+        self.check_address = not editing
+        if not editing:
+            del self.fields["is_active"]
 
     def clean_url(self):
         url = self.cleaned_data["url"].strip()

@@ -56,7 +56,7 @@ def endpoint_detail(request, endpoint_id: int):
     endpoint = _endpoint(request, endpoint_id)
     initial = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description,
                "is_active": endpoint.is_active}
-    form = EndpointForm(request.POST or None, initial=initial, check_address=False)
+    form = EndpointForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and form.is_valid():
         try:
             services.endpoint_update(endpoint=endpoint, by=request.user, **form.cleaned_data)

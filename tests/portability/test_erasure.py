@@ -144,6 +144,16 @@ def test_the_page_warns_and_asks_for_the_password(client, mona):
     assert User.objects.get(pk=mona.mona.pk).is_active and not Erasure.objects.exists()
 
 
+def test_an_account_without_a_password_is_asked_to_choose_one_first(client, personas):
+    user = personas.member.user
+    user.set_unusable_password()
+    user.save()
+    client.force_login(user)
+    response = client.post(reverse("account-delete"), {"password": "anything", "understood": "on"})
+    assert response.status_code == 422 and "Your account has no password yet" in response.content.decode()
+    assert User.objects.get(pk=user.pk).is_active
+
+
 def test_deleting_signs_out_and_says_so(client, mona, django_capture_on_commit_callbacks):
     client.force_login(mona.mona)
     with mock.patch("portability.tasks.erasure_scrub_task.delay"):
