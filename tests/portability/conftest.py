@@ -21,6 +21,18 @@ NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
 NAME, EMAIL, PHONE, BUSINESS = "Mona Member", "mona.member@bookkeeping.example", "+44 20 7946 0958", "Mona's Bookkeeping Ltd"
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages made outside a request (services, checks) are in the site's language, whatever a German page
+    test left active in this thread before; and this test leaves none active after it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @dataclass
 class MonaWorld:
     personas: object

@@ -21,6 +21,18 @@ class Receiver:
         return self.answers.pop(0) if self.answers else 204
 
 
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Messages made outside a request (services, checks) are in the site's language, whatever a German page
+    test left active in this thread before; and this test leaves none active after it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def receiver(settings):
     settings.DEBUG = True  # http://127.0.0.1 is a development receiver; production refuses it
