@@ -98,7 +98,8 @@ def account_delete(request):
         logout(request)
         messages.success(request, _("Your account has been deleted. Thank you for having been with us."))
         return redirect("account_login")
-    seats = list(request.user.memberships.filter(status__in=Membership.SEATED_STATUSES).select_related("chapter"))
+    seats = list(request.user.memberships.filter(status__in=Membership.SEATED_STATUSES).select_related("chapter")
+                 .order_by("chapter__name"))
     context = {"form": form, "seats": seats, "chapter_names": ", ".join(s.chapter.name for s in seats)}
     return render(request, "portability/account_delete.html", context,
                   status=422 if form.errors else 200)
