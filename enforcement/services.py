@@ -42,6 +42,7 @@ from members.audit import audit_record
 from members.models import AuditEvent, Membership, Notification, OutboundEmail, User
 from members.notifications import notification_email_claim, notification_email_deliver, notification_send
 from members.outbox import emails_send_queue
+from webhooks.events import emit as webhook_emit
 
 log = logging.getLogger(__name__)
 
@@ -503,6 +504,7 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
     AuditEvent.objects.bulk_create(events)
     Notification.objects.bulk_create(notices)
     emails_queue_bulk(notifications=[n for n in notices if n.email_wanted])
+    webhook_emit("fine.issued", fines)  # one query for the batch's chapters; rows now, sent on commit
     return list(zip(findings, fines, strict=True))
 
 
@@ -601,6 +603,7 @@ def fine_issue(*, finding: Finding) -> Fine | None:
             user=m.user, kind=Notification.Kind.FINE, title=title, body=body, url=fine.get_absolute_url(),
             chapter=m.chapter, dedupe_key=f"fine:{fine.pk}",
         )
+    webhook_emit("fine.issued", [fine])  # rows now, sent once this commits
     return fine
 
 

@@ -49,6 +49,22 @@ BEAT_SCHEDULE = {
         "task": "members.tasks.retention_prune_task",
         "schedule": crontab(hour=3, minute=40),
     },
+    # Webhook deliveries (webhooks/delivery.py) that are due: a send whose task was lost, and retries.
+    "webhooks-sweep": {
+        "task": "webhooks.tasks.webhooks_sweep",
+        "schedule": crontab(),  # every minute, as the email outbox: the first retry comes a minute after
+    },
+    # Chapter exports whose build task was lost, and account erasures whose scrub was lost (portability).
+    "portability-sweep": {
+        "task": "portability.tasks.portability_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Retention of expired API tokens, finished webhook deliveries, expired exports and closed referrals'
+    # prospect data (portability/retention.py), in batches; after the notifications' prune.
+    "data-retention-prune": {
+        "task": "portability.tasks.data_retention_prune_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # The Background work page's rows (ops/models.py TaskRun): runs past TASK_RUN_RETENTION_DAYS.
     "task-runs-prune": {
         "task": "ops.tasks.task_runs_prune_task",

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
     "ops",  # operations: the Background work page, task runs and alerts, the development outbox
+    "webhooks",  # chapters' webhook endpoints and their deliveries (an outbox of signed HTTP requests)
+    "portability",  # roster import, chapter export, a person's own data and account deletion, retention
     "leadsgroups",  # the project's own commands: backup and restore
 ]
 
@@ -411,6 +413,20 @@ OUTBOX_CLAIM_TIMEOUT = timedelta(minutes=10)
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=365)
 NOTIFICATION_UNREAD_RETENTION_DAYS = env.int("NOTIFICATION_UNREAD_RETENTION_DAYS", default=730)
 OUTBOX_SENT_RETENTION_DAYS = env.int("OUTBOX_SENT_RETENTION_DAYS", default=90)
+# Retention of issue 15's data (portability/retention.py, a daily beat task): API tokens expired or revoked
+# this long ago, webhook deliveries sent or failed this long ago, chapter export files (hours after they are
+# ready), and the prospect's name, contact and notes of a referral closed (won, lost, declined) this long ago.
+API_TOKEN_RETENTION_DAYS = env.int("API_TOKEN_RETENTION_DAYS", default=90)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+CHAPTER_EXPORT_RETENTION_HOURS = env.int("CHAPTER_EXPORT_RETENTION_HOURS", default=72)
+PROSPECT_DATA_RETENTION_DAYS = env.int("PROSPECT_DATA_RETENTION_DAYS", default=365)
+# Webhooks (webhooks/delivery.py): tries per delivery, waits doubling from OUTBOX_RETRY_BASE as emails' do
+# (1, 2, 4 … 64 minutes: about two hours in all), and how long one request may take.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Roster import (portability/roster_import.py): the largest file or pasted text, and the most lines.
+ROSTER_IMPORT_MAX_BYTES = env.int("ROSTER_IMPORT_MAX_BYTES", default=256 * 1024)
+ROSTER_IMPORT_MAX_ROWS = env.int("ROSTER_IMPORT_MAX_ROWS", default=500)
 # An SMTP server that accepts the connection and then hangs must not hold a worker for ever.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # Rule enforcement: the local hour (chapter time) the day before a meeting when reminders go out,

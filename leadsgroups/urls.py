@@ -18,6 +18,8 @@ chapter_patterns = [
     path("", include("enforcement.urls")),
     path("directory/", include("directory.urls")),
     path("", include("reports.urls")),
+    path("", include("portability.urls")),
+    path("webhooks/", include("webhooks.urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +35,7 @@ urlpatterns = [
     path("notifications/<int:notification_id>/", member_views.notification_open, name="notification-open"),
     path("profile/", member_views.profile, name="profile"),
     path("profile/photo/", member_views.profile_photo, name="profile-photo"),
+    path("", include("portability.urls_global")),  # /profile/data/ and /profile/delete/
     path("directory/", directory_views.directory_search, name="directory-search"),
     path("audit/", member_views.audit_global, name="audit"),
     path("outbox/", member_views.outbox_list, name="outbox"),

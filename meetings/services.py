@@ -37,6 +37,7 @@ from members.audit import audit_record
 from members.models import Invitation, Membership, Notification, User
 from members.notifications import notification_send
 from members.services import invitation_create
+from webhooks.events import emit as webhook_emit
 
 log = logging.getLogger(__name__)
 
@@ -534,6 +535,7 @@ def meeting_close(*, meeting: Meeting, by) -> Meeting:
         after={"absent_by_close": [m.display_name for m in unmarked]},
     )
     meeting_after_close_queue(meeting=meeting)
+    webhook_emit("meeting.closed", [meeting])  # rows now, sent once this commits
     return meeting
 
 

@@ -41,6 +41,7 @@ from referrals.models import (
     erasure_request_note,
     status_phrase,
 )
+from webhooks.events import emit as webhook_emit
 
 Status = Referral.Status
 Consent = Referral.Consent
@@ -135,6 +136,7 @@ def referral_give(
     ReferralEvent.objects.create(
         referral=referral, action=ReferralEvent.Action.CREATED, actor=giver.user, to_status=Status.GIVEN
     )
+    webhook_emit("referral.given", [referral])  # rows now, sent once this commits
     with for_user(receiver.user):  # the receiver's language, whatever the giver's
         notification_send(
             user=receiver.user,
@@ -222,6 +224,7 @@ def referral_move(
     _quota_evidence_changed(referral=referral, old=old)
     if to == Status.WON:
         _thank_you_record(referral=referral, note=note.strip()[:300])
+        webhook_emit("referral.won", [referral])  # rows now, sent once this commits
     else:
         with for_user(referral.giver.user):  # the giver's language, whatever the receiver's
             notification_send(
