@@ -86,5 +86,6 @@ def test_every_field_points_at_its_help_and_error_and_they_carry_those_ids(name,
         expected = [f"{field.auto_id}_helptext", f"{field.auto_id}_error"]
         assert parsed.described_by == [expected], f"{name}.{field.name}: {parsed.described_by}"
         help_id, error_id = expected
-        assert strip_tags(field.help_text).strip()[:40] in parsed.text.get(help_id, ""), f"{name}.{field.name}"
+        help_text = strip_tags(field.help_text).strip()[:40]
+        assert help_text in parsed.text.get(help_id, ""), f"{name}.{field.name}"
         assert field.errors[0] in parsed.text.get(error_id, ""), f"{name}.{field.name}"

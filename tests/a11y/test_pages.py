@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from members.models import User
 
-SKIP = ("/accounts/logout", "/static/", "/admin/", "/jsi18n/")  # sign-out ends the walk; the admin is Django's own
+# Sign-out ends the walk; the admin is Django's own.
+SKIP = ("/accounts/logout", "/static/", "/admin/", "/jsi18n/")
 REFERENCES = ("aria-describedby", "aria-labelledby", "aria-controls", "for")
 
 
@@ -109,6 +110,7 @@ def test_a_refused_form_points_each_field_at_its_error(client, personas, who, na
     response = client.post(url, {"full_name": "", "name": ""})
     page = _Page()
     page.feed(response.content.decode())
-    errors = [ref for _, attr, ref in page.references if attr == "aria-describedby" and ref.endswith("_error")]
+    errors = [ref for _, attr, ref in page.references
+              if attr == "aria-describedby" and ref.endswith("_error")]
     assert errors, "the refused form announces no error"
     assert [ref for _, _, ref in page.references if ref not in page.ids] == []
