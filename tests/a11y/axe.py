@@ -37,6 +37,10 @@ def axe_context(browser, **options):
     return context
 
 
-def axe_scan(page, label: str) -> list[Finding]:
-    """The serious and critical violations of the page as it is now, each with `label` to say where."""
-    return [Finding(page=label, **found) for found in page.evaluate(SCAN, list(FAILING))]
+def axe_scan(page, label: str, *, menus: bool = True) -> list[Finding]:
+    """The serious and critical violations of the page as it is now, each with `label` to say where.
+
+    `menus=False` leaves the header's menus closed for the second look: they are the same on every page of
+    one person, so once per browser context is enough.
+    """
+    return [Finding(page=label, **found) for found in page.evaluate(SCAN, [list(FAILING), menus])]
