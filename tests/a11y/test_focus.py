@@ -14,8 +14,6 @@ import pytest
 
 from tests.a11y.world import VIEWPORTS, demo_world, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
 COLOURS = (Path(__file__).parent / "colours.js").read_text()
 MAX_TABS = 160  # per page: the navigation, its menus and the page's first controls
 PAGES = ("chapter home", "new referral", "open meeting", "fine", "profile", "referral inbox")
@@ -77,6 +75,8 @@ def _tab_through(page, label: str) -> tuple[int, list[str]]:
     return focused, problems
 
 
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
 def test_every_focusable_element_shows_a_ring_and_every_field_an_edge_of_3_to_1(live_server, browser):
     world = demo_world()
     pages = dict(world.pages["president"])
