@@ -124,6 +124,9 @@ vendor:
 # Chart.js's source map too: collectstatic's manifest rewrites the build's reference to it and fails without it.
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map \
 		node_modules/chart.js/LICENSE.md static/vendor/chartjs/
+# axe-core is a test tool: the browser tests inject it (tests/a11y); the app never serves it.
+	mkdir -p tests/a11y/vendor
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE tests/a11y/vendor/
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -43,7 +43,7 @@ def test_member_appeals_then_admin_decides_probation(transactional_db, live_serv
     desktop.fill("textarea[name=reason]", "A real emergency; the president vouches for her.")
     with desktop.expect_navigation():
         desktop.click("#decide-form button[type=submit]")
-    desktop.locator("#id_probation_until-errors").wait_for()  # no end date: refused inline
+    desktop.locator("#id_probation_until_error").wait_for()  # no end date: refused inline
     assert desktop.input_value("textarea[name=reason]") == "A real emergency; the president vouches for her."
     until = (timezone.localdate() + timedelta(days=90)).isoformat()
     desktop.fill("input[name=probation_until]", until)

@@ -178,7 +178,7 @@ def test_the_president_cannot_decide_through_the_page(client, personas, opened, 
 def test_an_empty_appeal_is_an_inline_error(client, personas, opened):
     personas.login(client, "member")
     response = client.post(case_url(personas, opened, "enforcement:case-appeal"), {"text": ""})
-    assert response.status_code == 422 and 'id="id_text-errors"' in response.content.decode()
+    assert response.status_code == 422 and 'id="id_text_error"' in response.content.decode()
 
 
 # The queue ----------------------------------------------------------------------------------------

@@ -160,7 +160,7 @@ def test_a_refused_resolve_over_htmx_returns_the_status_fragment_with_the_error(
     html = response.content.decode().strip()
     assert html.startswith('<section id="fine-status">') and html.endswith("</section>") and "<html" not in html
     assert 'id="fine-resolve-form"' in html and 'hx-target="#fine-status"' in html
-    assert '<ul class="errorlist" id="id_reason-errors"><li>Say why the fine is waived.</li></ul>' in html
+    assert '<ul class="errorlist" id="id_reason_error"><li>Say why the fine is waived.</li></ul>' in html
     assert '<option value="waived" selected>' in html  # what was chosen is kept
     assert Fine.objects.get(pk=fine.pk).status == "open"
 
