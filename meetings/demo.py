@@ -38,6 +38,37 @@ TESTIMONIALS = [
 ]
 
 
+# The German demo chapter's guests, talks and words (chapters/demo.py: Berlin Mitte), item for item.
+GERMAN = {
+    "visitors": [
+        ("Anja Stein", "Steuerbüro Stein"), ("Bruno Keller", "Druckerei Keller"), ("Carla Dorn", "Zahnarztpraxis Dorn"),
+        ("Dmitri Iwanow", "Iwanow IT-Service"), ("Elena Ruiz", "Ruiz Innenarchitektur"),
+        ("Felix Graf", "Graf Umzüge"), ("Gesa Holt", "Yogastudio Holt"), ("Hakan Yilmaz", "Yilmaz Architekten"),
+        ("Ida Peters", "Tierbetreuung Peters"), ("Jonas Berg", "Fahrrad Berg"), ("Kira Nagel", "Nagel Events"),
+        ("Leon Moos", "Garten- und Landschaftsbau Moos"),
+    ],
+    "topics": [
+        "Wie wir die Energiekosten eines Kunden um 30 % gesenkt haben", "Fünf Fragen an Ihre Steuerberaterin",
+        "Ein Tag im Blumenladen", "Warum Empfehlungen besser sind als Werbung",
+        "Kleine Betriebe online schützen", "Was eine gute Vorstellung ausmacht",
+        "Liquidität in ruhigen Monaten", "Unser größtes Projekt in diesem Jahr", "Die erste Einstellung",
+    ],
+    "testimonials": [
+        "Hat unseren Büroumzug an einem Wochenende erledigt, nichts ist kaputtgegangen.",
+        "Hat sich für meinen Kunden ins Zeug gelegt – der ist begeistert.",
+        "Schnell, freundlich und genau zum vereinbarten Preis.",
+        "Hat uns bei der Versicherung ein Vermögen gespart.",
+        "Hat aus einer Empfehlung einen Stammkunden gemacht, danke!",
+    ],
+    "holiday": "Feiertag: Das Lokal ist geschlossen",
+}
+
+
+def _texts(chapter, key, english):
+    """The chapter's words: German in a German-speaking chapter, else the English ones."""
+    return GERMAN[key] if chapter.language == "de" else english
+
+
 def _pick(rng: random.Random, weights) -> str:
     return rng.choices([s for s, _ in weights], weights=[w for _, w in weights])[0]
 
@@ -69,7 +100,8 @@ def _chapter_history(chapter: Chapter, today, stdout) -> None:
             continue  # its history is there already
         new_meetings += 1
         if day == holiday:
-            meeting.status, meeting.cancel_reason = Meeting.Status.CANCELLED, "Bank holiday: the venue is closed"
+            meeting.status = Meeting.Status.CANCELLED
+            meeting.cancel_reason = _texts(chapter, "holiday", "Bank holiday: the venue is closed")
             meeting.save(update_fields=["status", "cancel_reason"])
             continue
         marks = []
@@ -79,7 +111,7 @@ def _chapter_history(chapter: Chapter, today, stdout) -> None:
             status = _pick(rng, STRUGGLING if m.pk in struggling else USUAL)
             sub = ("", "")
             if status == "substitute":
-                sub = rng.choice(VISITOR_NAMES)
+                sub = rng.choice(_texts(chapter, "visitors", VISITOR_NAMES))
             marks.append(Attendance(meeting=meeting, membership=m, status=status, substitute_name=sub[0],
                                     substitute_business=sub[1], recorded_by=president.user))
         Attendance.objects.bulk_create(marks, ignore_conflicts=True)
@@ -102,23 +134,25 @@ def _chapter_history(chapter: Chapter, today, stdout) -> None:
 def _run_sheet(meeting, members, rng, n, testimonials=True) -> None:
     feature = members[(n * 2) % len(members)]
     education = members[(n * 2 + 1) % len(members)]
+    topics = _texts(meeting.chapter, "topics", TOPICS)
     Presentation.objects.get_or_create(meeting=meeting, presenter=feature, kind=Presentation.Kind.FEATURE,
-                                       defaults={"topic": TOPICS[n % len(TOPICS)]})
+                                       defaults={"topic": topics[n % len(topics)]})
     Presentation.objects.get_or_create(meeting=meeting, presenter=education, kind=Presentation.Kind.EDUCATION,
-                                       defaults={"topic": TOPICS[(n + 4) % len(TOPICS)]})
+                                       defaults={"topic": topics[(n + 4) % len(topics)]})
     if testimonials:
         for _ in range(rng.randint(1, 2)):
             given_by, about = rng.sample(members, 2)
-            Testimonial.objects.create(meeting=meeting, given_by=given_by, about=about, text=rng.choice(TESTIMONIALS))
+            Testimonial.objects.create(meeting=meeting, given_by=given_by, about=about,
+                                       text=rng.choice(_texts(meeting.chapter, "testimonials", TESTIMONIALS)))
 
 
 def _visitors(meeting, members, classifications, rng, n) -> None:
     # One returning visitor (three visits: flagged on the third) and a stream of one-off guests.
-    guests = []
+    guests, names = [], _texts(meeting.chapter, "visitors", VISITOR_NAMES)
     if n in (1, 3, 5):
-        guests.append(VISITOR_NAMES[0])
+        guests.append(names[0])
     if n % 2 == 0:
-        guests.append(VISITOR_NAMES[1 + (n // 2) % (len(VISITOR_NAMES) - 1)])
+        guests.append(names[1 + (n // 2) % (len(names) - 1)])
     for name, business in guests:
         slug = name.lower().replace(" ", ".")
         Visitor.objects.create(

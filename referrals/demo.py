@@ -39,6 +39,24 @@ COURSES = [
     "Feature presentation skills",
     "Following up visitors",
 ]
+# What the members of the German demo chapter (chapters/demo.py: Berlin Mitte) write, item for item.
+NOTES = ["", "Needs it before the end of the quarter.", "Call after 5pm.", "Mention my name."]
+GERMAN = {
+    "notes": ["", "Braucht das noch vor Quartalsende.", "Bitte erst ab 17 Uhr anrufen.", "Gern meinen Namen nennen."],
+    "one_to_one": "Kaffee zusammen; viel über ihre besten Kunden erfahren.",
+    "declined": "Hat schon einen Anbieter",
+    "courses": [
+        "Netzwerken, das funktioniert", "Die 60-Sekunden-Präsentation", "Richtig um Empfehlungen bitten",
+        "DSGVO für kleine Betriebe", "Überzeugende Hauptpräsentationen", "Besucher richtig nachfassen",
+    ],
+}
+
+
+def _texts(chapter, key, english):
+    """The chapter's members' words: German in a German-speaking chapter, else the English ones."""
+    return GERMAN[key] if chapter.language == "de" else english
+
+
 # The path a referral takes to each final state.
 PATHS = {
     S.GIVEN: [S.GIVEN],
@@ -92,7 +110,7 @@ def seed_referrals(*, world, stdout=None, today=None) -> None:
                 defaults={
                     "chapter": chapter,
                     "status": status,
-                    "notes": "Coffee; learned about their best clients.",
+                    "notes": _texts(chapter, "one_to_one", "Coffee; learned about their best clients."),
                     "answered_at": now if status != OneToOne.Status.PENDING else None,
                 },
             )
@@ -101,7 +119,7 @@ def seed_referrals(*, world, stdout=None, today=None) -> None:
                 chapter=chapter,
                 membership=m,
                 completed_on=local_today - timedelta(days=rng.randint(1, 84)),
-                title=rng.choice(COURSES),
+                title=rng.choice(_texts(chapter, "courses", COURSES)),
                 hours=Decimal(rng.choice(["1", "1.5", "2", "3", "6"])),
             )
         if stdout is not None:
@@ -138,9 +156,7 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
             ]
         ),
         temperature=rng.randint(1, 5),
-        notes=rng.choice(
-            ["", "Needs it before the end of the quarter.", "Call after 5pm.", "Mention my name."]
-        ),
+        notes=rng.choice(_texts(chapter, "notes", NOTES)),
     )
     path = PATHS[final]
     at = created
@@ -163,13 +179,13 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
                 from_status=old,
                 to_status=new,
                 created_at=at,
-                note="Already has a supplier" if new == S.DECLINED else "",
+                note=_texts(chapter, "declined", "Already has a supplier") if new == S.DECLINED else "",
             )
         )
     ReferralEvent.objects.bulk_create(events)
     fields = {"created_at": created, "status": final, "status_changed_at": at}
     if final == S.DECLINED:
-        fields["decline_reason"] = "Already has a supplier"
+        fields["decline_reason"] = _texts(chapter, "declined", "Already has a supplier")
     if final in Referral.OPEN_STATUSES and now - at > timedelta(days=14):
         fields["stale_since"] = at + timedelta(days=14)  # the demo's stale referrals
     if final == S.WON:

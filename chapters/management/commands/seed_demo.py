@@ -5,7 +5,8 @@ from chapters.demo import DEMO_PASSWORD, seed_people
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisation (2 regions, 4 chapters, their members and history). Safe to run again."
+    help = ("Create the demo organisation (2 regions, 5 chapters, one of them German-speaking, their members and "
+            "history). Safe to run again.")
 
     def handle(self, *args, **options):
         with transaction.atomic():
