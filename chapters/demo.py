@@ -189,3 +189,18 @@ def seed_people(*, today: date | None = None) -> DemoWorld:
     world.logins.append(("Member, reads in German (Berlin Mitte)", berlin.user.email))
     world.logins.append(("President, reads in German (Berlin Mitte)", f"president.berlin-mitte@{DOMAIN}"))
     return world
+
+
+def people_speak_their_chapters_language(*, world: DemoWorld) -> int:
+    """After the apps' steps: everyone seated in a chapter the demo gives a language reads in it.
+
+    Some steps add people of their own (reports' leavers and applicants); they read the chapter's
+    language too. A choice already made is kept. Returns how many accounts changed.
+    """
+    languages = {row[0]: row[12] for row in CHAPTERS if len(row) > 12}  # slug: the language column
+    changed = 0
+    for slug, code in languages.items():
+        chapter = world.chapters.get(slug)
+        if chapter is not None:
+            changed += User.objects.filter(memberships__chapter=chapter, language="").update(language=code)
+    return changed

@@ -112,9 +112,9 @@ class Chapter(models.Model):
         NONE = "none", _("No meal")
 
     class Status(models.TextChoices):
-        FORMING = "forming", _("Forming")
-        ACTIVE = "active", _("Active")
-        CLOSED = "closed", _("Closed")
+        FORMING = "forming", pgettext_lazy("chapter status", "Forming")
+        ACTIVE = "active", pgettext_lazy("chapter status", "Active")
+        CLOSED = "closed", pgettext_lazy("chapter status", "Closed")
 
     region = models.ForeignKey(
         Region, verbose_name=_("region"), null=True, blank=True, on_delete=models.PROTECT, related_name="chapters"

@@ -18,7 +18,8 @@ def _page(template_name: str, fallback: str, response_class):
     try:
         body = loader.get_template(template_name).render({"request_id": request_id})
     except Exception:  # noqa: BLE001 - the error page must not fail in its turn
-        body = f"{fallback} {gettext('Reference:')} {request_id or '-'}"
+        reference = gettext("Reference:")
+        body = f"{fallback} {reference} {request_id or '-'}"
         return response_class(body, content_type="text/plain; charset=utf-8")
     return response_class(body)
 

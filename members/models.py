@@ -147,12 +147,12 @@ class Membership(models.Model):
         SECRETARY_TREASURER = "secretary_treasurer", _("Secretary-treasurer")
 
     class Status(models.TextChoices):
-        APPLICANT = "applicant", _("Applicant")
-        ACTIVE = "active", _("Active")
-        ON_LEAVE = "on_leave", _("On leave")
-        PROBATION = "probation", _("Probation")
-        EXPELLED = "expelled", _("Expelled")
-        RESIGNED = "resigned", _("Resigned")
+        APPLICANT = "applicant", pgettext_lazy("membership status", "Applicant")
+        ACTIVE = "active", pgettext_lazy("membership status", "Active")
+        ON_LEAVE = "on_leave", pgettext_lazy("membership status", "On leave")
+        PROBATION = "probation", pgettext_lazy("membership status", "Probation")
+        EXPELLED = "expelled", pgettext_lazy("membership status", "Expelled")
+        RESIGNED = "resigned", pgettext_lazy("membership status", "Resigned")
 
     LEADERSHIP_ROLES = (Role.PRESIDENT, Role.VICE_PRESIDENT, Role.SECRETARY_TREASURER)
     # Statuses that hold a seat (and a classification) and may use the chapter's pages.
@@ -358,11 +358,11 @@ class OutboundEmail(models.Model):
         ALERT = "alert", _("Operations alert")  # to the ADMINS: a background task failed (ops/services.py)
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        CANCELLED = "cancelled", _("Cancelled")
+        QUEUED = "queued", pgettext_lazy("email status", "Queued")
+        SENDING = "sending", pgettext_lazy("email status", "Sending")
+        SENT = "sent", pgettext_lazy("email status", "Sent")
+        FAILED = "failed", pgettext_lazy("email status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("email status", "Cancelled")
 
     PENDING = (Status.QUEUED, Status.SENDING)
 

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from leadsgroups.i18n import supported
@@ -189,8 +189,8 @@ def audit_global(request):
 
 
 OUTBOX_LABELS = {
-    "failed": gettext_lazy("Failed"), "waiting": gettext_lazy("Waiting"), "sent": gettext_lazy("Sent"),
-    "all": gettext_lazy("All"),
+    "failed": pgettext_lazy("email status", "Failed"), "waiting": pgettext_lazy("email status", "Waiting"),
+    "sent": pgettext_lazy("email status", "Sent"), "all": gettext_lazy("All"),
 }
 
 

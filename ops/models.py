@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TaskRun(models.Model):
@@ -12,10 +13,10 @@ class TaskRun(models.Model):
     """
 
     class State(models.TextChoices):
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
-        RETRYING = "retrying", _("Failed, retry queued")
+        RUNNING = "running", pgettext_lazy("task run", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("task run", "Succeeded")
+        FAILED = "failed", pgettext_lazy("task run", "Failed")
+        RETRYING = "retrying", pgettext_lazy("task run", "Failed, retry queued")
 
     task_name = models.CharField(_("task"), max_length=200)
     beat_entry = models.CharField(

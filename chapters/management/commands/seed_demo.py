@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from chapters.demo import DEMO_PASSWORD, seed_people
+from chapters.demo import DEMO_PASSWORD, people_speak_their_chapters_language, seed_people
 
 
 class Command(BaseCommand):
@@ -13,6 +13,7 @@ class Command(BaseCommand):
             world = seed_people()
             for step in self._steps():
                 step(world=world, stdout=self.stdout)
+            people_speak_their_chapters_language(world=world)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these (password below):"))
         width = max(len(label) for label, _ in world.logins)
         for label, email in world.logins:
