@@ -76,9 +76,10 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
     except IntegrityError as exc:
         raise ValidationError({"email": _("This address already has an open invitation to the chapter.")}) from exc
     link = settings.SITE_URL + reverse("invitation-accept", args=[token])
+    with language(None):  # the trail is a record, written in the site's language whoever acted
+        summary = f"Invited {email} as {invitation.get_role_display()}"
     audit_record(
-        actor=invited_by, action="invitation.created", target=invitation, chapter=chapter,
-        summary=f"Invited {email} as {invitation.get_role_display()}",
+        actor=invited_by, action="invitation.created", target=invitation, chapter=chapter, summary=summary,
         after={"email": email, "role": role, "classification": classification},
     )
     _invitation_email(invitation=invitation, link=link)
