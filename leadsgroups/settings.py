@@ -278,7 +278,7 @@ LANGUAGES = [
     ("de", "Deutsch"),
     ("fr", "Français"),
     ("es", "Español"),
-]
+]  # each in its own language, as a switcher shows them (not translated)
 TRANSLATED_LANGUAGES = ["de", "fr", "es"]  # the catalogues CI requires complete
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "lg_language"

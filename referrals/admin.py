@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin
 from leadsgroups.admin_privacy import HiddenFieldsAdmin
@@ -39,21 +41,21 @@ class ReferralAdmin(HiddenFieldsAdmin, LargeTableAdmin):
     autocomplete_fields = ["chapter"]
     inlines = [ReferralEventInline]
 
-    @admin.display(description="Prospect data")
+    @admin.display(description=gettext_lazy("Prospect data"))
     def prospect_data(self, obj) -> str:
         if obj.is_erased:
-            return "Erased"
+            return _("Erased")
         held = [
-            label
+            str(label)
             for label, value in (
-                ("name", obj.prospect_name),
-                ("email", obj.prospect_email),
-                ("phone", obj.prospect_phone),
-                ("notes", obj.notes),
+                (gettext_lazy("name"), obj.prospect_name),
+                (gettext_lazy("email"), obj.prospect_email),
+                (gettext_lazy("phone"), obj.prospect_phone),
+                (gettext_lazy("notes"), obj.notes),
             )
             if value
         ]
-        return ("Held: " + ", ".join(held)) if held else "None"
+        return _("Held: %(fields)s") % {"fields": ", ".join(held)} if held else _("None")
 
 
 @admin.register(ThankYou)

@@ -1,6 +1,7 @@
 """Demo referrals: 12 weeks of referrals in every state (some stale), TYFCBs, one-to-ones, education.
 
-Idempotent: a chapter that already has referrals is left alone.
+Idempotent: a chapter that already has referrals is left alone. What members typed (notes, reasons,
+course titles) is in the chapter's language, as its members would have written it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,19 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from leadsgroups.i18n import for_chapter
 from members.models import Membership
-from referrals.models import EducationCredit, OneToOne, Referral, ReferralEvent, ThankYou
+from referrals.models import (
+    NOTE_DECLINED,
+    REASON_DECLINED,
+    EducationCredit,
+    OneToOne,
+    Referral,
+    ReferralEvent,
+    ThankYou,
+)
 
 S = Referral.Status
 PROSPECTS = [
@@ -32,31 +43,16 @@ PROSPECTS = [
     "Yusuf Demir",
 ]
 COURSES = [
-    "Networking that works",
-    "Giving a 60-second pitch",
-    "Asking for referrals",
-    "GDPR for small firms",
-    "Feature presentation skills",
-    "Following up visitors",
+    _("Networking that works"),
+    _("Giving a 60-second pitch"),
+    _("Asking for referrals"),
+    _("GDPR for small firms"),
+    _("Feature presentation skills"),
+    _("Following up visitors"),
 ]
-# What the members of the German demo chapter (chapters/demo.py: Berlin Mitte) write, item for item.
-NOTES = ["", "Needs it before the end of the quarter.", "Call after 5pm.", "Mention my name."]
-GERMAN = {
-    "notes": ["", "Braucht das noch vor Quartalsende.", "Bitte erst ab 17 Uhr anrufen.", "Gern meinen Namen nennen."],
-    "one_to_one": "Kaffee zusammen; viel über ihre besten Kunden erfahren.",
-    "declined": "Hat schon einen Anbieter",
-    "courses": [
-        "Netzwerken, das funktioniert", "Die 60-Sekunden-Präsentation", "Richtig um Empfehlungen bitten",
-        "DSGVO für kleine Betriebe", "Überzeugende Hauptpräsentationen", "Besucher richtig nachfassen",
-    ],
-}
-
-
-def _texts(chapter, key, english):
-    """The chapter's members' words: German in a German-speaking chapter, else the English ones."""
-    return GERMAN[key] if chapter.language == "de" else english
-
-
+NOTES = ["", _("Needs it before the end of the quarter."), _("Call after 5pm."), _("Mention my name.")]
+DECLINE_REASON = _("Already has a supplier")
+ONE_TO_ONE_NOTE = _("Coffee; learned about their best clients.")
 # The path a referral takes to each final state.
 PATHS = {
     S.GIVEN: [S.GIVEN],
@@ -74,56 +70,62 @@ def seed_referrals(*, world, stdout=None, today=None) -> None:
     for chapter in world.chapters.values():
         if Referral.objects.filter(chapter=chapter).exists():
             continue
-        rng = random.Random(f"referrals-{chapter.slug}")
-        members = list(
-            Membership.objects.filter(chapter=chapter, status=Membership.Status.ACTIVE).select_related("user")
+        with for_chapter(chapter):  # the members' own words, in their chapter's language
+            _seed_chapter(chapter, now=now, today=today, stdout=stdout)
+
+
+def _seed_chapter(chapter, *, now, today, stdout) -> None:
+    """One chapter's referrals, one-to-ones and education credits."""
+    rng = random.Random(f"referrals-{chapter.slug}")
+    members = list(
+        Membership.objects.filter(chapter=chapter, status=Membership.Status.ACTIVE).select_related("user")
+    )
+    if len(members) < 3:
+        return
+    local_today = today or timezone.localdate(timezone=chapter.tz)
+    count = 0
+    for week in range(12, 0, -1):
+        for _slot in range(max(3, len(members) // 3)):
+            giver, receiver = rng.sample(members, 2)
+            day = local_today - timedelta(days=7 * week - rng.randint(0, 6))
+            created = datetime.combine(
+                day, time(rng.randint(7, 18), rng.randint(0, 59)), tzinfo=chapter.tz
+            )
+            age = (now - created).days
+            final = _final_state(rng, age)
+            _referral(rng, chapter, giver, receiver, created, final, now)
+            count += 1
+    for _pair in range(len(members)):
+        a, b = rng.sample(members, 2)
+        met_on = local_today - timedelta(days=rng.randint(1, 84))
+        status = (
+            OneToOne.Status.PENDING
+            if met_on > local_today - timedelta(days=10)
+            else rng.choice(
+                [OneToOne.Status.CONFIRMED] * 5 + [OneToOne.Status.PENDING, OneToOne.Status.DECLINED]
+            )
         )
-        if len(members) < 3:
-            continue
-        local_today = today or timezone.localdate(timezone=chapter.tz)
-        count = 0
-        for week in range(12, 0, -1):
-            for _ in range(max(3, len(members) // 3)):
-                giver, receiver = rng.sample(members, 2)
-                day = local_today - timedelta(days=7 * week - rng.randint(0, 6))
-                created = datetime.combine(
-                    day, time(rng.randint(7, 18), rng.randint(0, 59)), tzinfo=chapter.tz
-                )
-                age = (now - created).days
-                final = _final_state(rng, age)
-                _referral(rng, chapter, giver, receiver, created, final, now)
-                count += 1
-        for _ in range(len(members)):
-            a, b = rng.sample(members, 2)
-            met_on = local_today - timedelta(days=rng.randint(1, 84))
-            status = (
-                OneToOne.Status.PENDING
-                if met_on > local_today - timedelta(days=10)
-                else rng.choice(
-                    [OneToOne.Status.CONFIRMED] * 5 + [OneToOne.Status.PENDING, OneToOne.Status.DECLINED]
-                )
-            )
-            OneToOne.objects.get_or_create(
-                initiator=a,
-                other=b,
-                met_on=met_on,
-                defaults={
-                    "chapter": chapter,
-                    "status": status,
-                    "notes": _texts(chapter, "one_to_one", "Coffee; learned about their best clients."),
-                    "answered_at": now if status != OneToOne.Status.PENDING else None,
-                },
-            )
-        for m in rng.sample(members, max(1, len(members) // 2)):
-            EducationCredit.objects.create(
-                chapter=chapter,
-                membership=m,
-                completed_on=local_today - timedelta(days=rng.randint(1, 84)),
-                title=rng.choice(_texts(chapter, "courses", COURSES)),
-                hours=Decimal(rng.choice(["1", "1.5", "2", "3", "6"])),
-            )
-        if stdout is not None:
-            stdout.write(f"  {chapter.name}: {count} referrals, one-to-ones and education credits")
+        OneToOne.objects.get_or_create(
+            initiator=a,
+            other=b,
+            met_on=met_on,
+            defaults={
+                "chapter": chapter,
+                "status": status,
+                "notes": str(ONE_TO_ONE_NOTE),
+                "answered_at": now if status != OneToOne.Status.PENDING else None,
+            },
+        )
+    for m in rng.sample(members, max(1, len(members) // 2)):
+        EducationCredit.objects.create(
+            chapter=chapter,
+            membership=m,
+            completed_on=local_today - timedelta(days=rng.randint(1, 84)),
+            title=str(rng.choice(COURSES)),
+            hours=Decimal(rng.choice(["1", "1.5", "2", "3", "6"])),
+        )
+    if stdout is not None:
+        stdout.write(f"  {chapter.name}: {count} referrals, one-to-ones and education credits")
 
 
 def _final_state(rng, age_days: int):
@@ -156,7 +158,7 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
             ]
         ),
         temperature=rng.randint(1, 5),
-        notes=rng.choice(_texts(chapter, "notes", NOTES)),
+        notes=str(rng.choice(NOTES)),
     )
     path = PATHS[final]
     at = created
@@ -179,13 +181,13 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
                 from_status=old,
                 to_status=new,
                 created_at=at,
-                note=_texts(chapter, "declined", "Already has a supplier") if new == S.DECLINED else "",
+                note=str(DECLINE_REASON) if new == S.DECLINED else "",
             )
         )
     ReferralEvent.objects.bulk_create(events)
     fields = {"created_at": created, "status": final, "status_changed_at": at}
     if final == S.DECLINED:
-        fields["decline_reason"] = _texts(chapter, "declined", "Already has a supplier")
+        fields["decline_reason"] = str(DECLINE_REASON)
     if final in Referral.OPEN_STATUSES and now - at > timedelta(days=14):
         fields["stale_since"] = at + timedelta(days=14)  # the demo's stale referrals
     if final == S.WON:
@@ -235,13 +237,13 @@ def _referral(rng, chapter, giver, receiver, created, final, now):
                 ReferralEvent(
                     referral=referral,
                     action=ReferralEvent.Action.ERASED,
-                    note="The prospect declined to be contacted through the consent link.",
+                    note=REASON_DECLINED,
                     created_at=declined_at,
                 ),
                 ReferralEvent(
                     referral=referral,
                     action=ReferralEvent.Action.CONSENT,
-                    note="The prospect declined to be contacted; their details were erased",
+                    note=NOTE_DECLINED,
                     created_at=declined_at,
                 ),
             ]

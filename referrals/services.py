@@ -12,8 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from leadsgroups.formats import format_date, format_money, format_number
+from leadsgroups.i18n import for_chapter, for_user
 from members.audit import audit_record
 from members.models import Membership, Notification, OutboundEmail
 from members.notifications import notification_send
@@ -22,12 +26,20 @@ from members.signals import notifications_read
 from referrals import selectors
 from referrals.models import (
     MAX_CLOSED_VALUE,
+    NOTE_CONFIRMED,
+    NOTE_CONSENT_QUEUED,
+    NOTE_DECLINED,
+    NOTE_WITHDRAWN,
+    REASON_DECLINED,
+    REASON_WITHDRAWN,
     ConsentRequest,
     EducationCredit,
     OneToOne,
     Referral,
     ReferralEvent,
     ThankYou,
+    erasure_request_note,
+    status_phrase,
 )
 
 Status = Referral.Status
@@ -67,13 +79,13 @@ def receiver_candidates(*, chapter, giver: Membership):
 
 def _check_receiver(*, chapter, giver: Membership, receiver: Membership) -> None:
     if receiver.pk == giver.pk:
-        raise ValidationError({"receiver": "You cannot pass a referral to yourself."})
+        raise ValidationError({"receiver": _("You cannot pass a referral to yourself.")})
     if receiver.chapter_id != chapter.pk:
-        raise ValidationError({"receiver": "The receiver must be a member of this chapter."})
+        raise ValidationError({"receiver": _("The receiver must be a member of this chapter.")})
     if receiver.status == Membership.Status.ON_LEAVE:
-        raise ValidationError({"receiver": "The receiver is on leave: pass the referral when they are back."})
+        raise ValidationError({"receiver": _("The receiver is on leave: pass the referral when they are back.")})
     if receiver.status not in RECEIVING_STATUSES:
-        raise ValidationError({"receiver": "The receiver is no longer an active member of the chapter."})
+        raise ValidationError({"receiver": _("The receiver is no longer an active member of the chapter.")})
 
 
 @transaction.atomic
@@ -92,22 +104,22 @@ def referral_give(
 ) -> Referral:
     """Record a referral from `giver` to `receiver` and tell the receiver."""
     if giver.chapter_id != chapter.pk or giver.status not in Membership.SEATED_STATUSES:
-        raise PermissionDenied("Only a seated member of the chapter can give a referral in it.")
+        raise PermissionDenied(_("Only a seated member of the chapter can give a referral in it."))
     _check_receiver(chapter=chapter, giver=giver, receiver=receiver)
     prospect_email = prospect_email.strip().lower()
     if kind == Referral.Kind.OUTSIDE:
         if not prospect_name.strip():
-            raise ValidationError({"prospect_name": "Who is the prospect?"})
+            raise ValidationError({"prospect_name": _("Who is the prospect?")})
         if not (prospect_email or prospect_phone.strip()):
             raise ValidationError(
-                {"prospect_phone": "Give a phone number or an email address for the prospect."}
+                {"prospect_phone": _("Give a phone number or an email address for the prospect.")}
             )
     else:
         consent = Consent.STATED  # inside business: the giver is the customer and agrees by giving it
     if consent not in (Consent.STATED, Consent.NOT_ASKED):
-        raise ValidationError({"consent": "The giver can state consent or say it was not asked."})
+        raise ValidationError({"consent": _("The giver can state consent or say it was not asked.")})
     if not 1 <= int(temperature) <= 5:
-        raise ValidationError({"temperature": "Temperature is 1 to 5."})
+        raise ValidationError({"temperature": _("Temperature is 1 to 5.")})
     referral = Referral.objects.create(
         chapter=chapter,
         giver=giver,
@@ -123,15 +135,17 @@ def referral_give(
     ReferralEvent.objects.create(
         referral=referral, action=ReferralEvent.Action.CREATED, actor=giver.user, to_status=Status.GIVEN
     )
-    notification_send(
-        user=receiver.user,
-        chapter=chapter,
-        kind=Notification.Kind.REFERRAL_RECEIVED,
-        title=f"{giver.display_name} passed you a referral",
-        body=f"{referral.get_kind_display()}, temperature {referral.temperature}/5. Accept or decline it.",
-        url=_url(referral),
-        dedupe_key=f"referral-received:{referral.pk}",
-    )
+    with for_user(receiver.user):  # the receiver's language, whatever the giver's
+        notification_send(
+            user=receiver.user,
+            chapter=chapter,
+            kind=Notification.Kind.REFERRAL_RECEIVED,
+            title=_("%(name)s passed you a referral") % {"name": giver.display_name},
+            body=_("%(kind)s, temperature %(temperature)s/5. Accept or decline it.")
+            % {"kind": referral.get_kind_display(), "temperature": referral.temperature},
+            url=_url(referral),
+            dedupe_key=f"referral-received:{referral.pk}",
+        )
     return referral
 
 
@@ -158,29 +172,27 @@ def referral_move(
     """Move a referral along its lifecycle; only the receiver may, and only along TRANSITIONS."""
     referral = _locked(referral)  # two taps at once: the second sees the first's status
     if by.pk != referral.receiver_id:
-        raise PermissionDenied("Only the member who received this referral can change its status.")
+        raise PermissionDenied(_("Only the member who received this referral can change its status."))
     if to not in Status.values:
-        raise ValidationError({"to": "Unknown status."})
+        raise ValidationError({"to": _("Unknown status.")})
     if referral.prospect_declined and to != Status.PROSPECT_DECLINED and referral.is_open:
-        raise ValidationError({"to": (
+        raise ValidationError({"to": _(
             "The prospect declined to be contacted, so this referral goes no further: "
-            f"it can only be closed ({Status.PROSPECT_DECLINED.label.lower()})."
-        )})
+            "it can only be closed (%(status)s)."
+        ) % {"status": status_phrase(Status.PROSPECT_DECLINED)}})
     if to not in referral.next_statuses:
-        allowed = (
-            ", ".join(Status(s).label.lower() for s in referral.next_statuses) or "nothing (it is closed)"
-        )
+        allowed = ", ".join(status_phrase(s) for s in referral.next_statuses) or _("nothing (it is closed)")
         raise ValidationError(
             {
-                "to": f"A referral that is {referral.get_status_display().lower()} cannot become "
-                f"{Status(to).label.lower()}; it can become: {allowed}."
+                "to": _("A referral that is %(status)s cannot become %(to)s; it can become: %(allowed)s.")
+                % {"status": referral.status_phrase, "to": status_phrase(to), "allowed": allowed}
             }
         )
     old = referral.status
     if to == Status.DECLINED:
         reason = reason.strip()
         if not reason:
-            raise ValidationError({"reason": "Say why you decline this referral."})
+            raise ValidationError({"reason": _("Say why you decline this referral.")})
         referral.decline_reason = reason[:300]
     if to == Status.WON:
         _check_won(referral=referral, value=value, closed_on=closed_on, business_type=business_type)
@@ -211,15 +223,16 @@ def referral_move(
     if to == Status.WON:
         _thank_you_record(referral=referral, note=note.strip()[:300])
     else:
-        notification_send(
-            user=referral.giver.user,
-            chapter=referral.chapter,
-            kind=Notification.Kind.REFERRAL_UPDATED,
-            title=f"{referral.receiver.display_name} {STATUS_NEWS[to]}",
-            body=f"Reason: {referral.decline_reason}" if to == Status.DECLINED else "",
-            url=_url(referral),
-            dedupe_key=f"referral-status:{referral.pk}:{to}",
-        )
+        with for_user(referral.giver.user):  # the giver's language, whatever the receiver's
+            notification_send(
+                user=referral.giver.user,
+                chapter=referral.chapter,
+                kind=Notification.Kind.REFERRAL_UPDATED,
+                title=STATUS_NEWS[to] % {"name": referral.receiver.display_name},
+                body=_("Reason: %(reason)s") % {"reason": referral.decline_reason} if to == Status.DECLINED else "",
+                url=_url(referral),
+                dedupe_key=f"referral-status:{referral.pk}:{to}",
+            )
     return referral
 
 
@@ -244,32 +257,37 @@ def _quota_evidence_changed(*, referral: Referral, old: str) -> None:
 
 
 # What the giver is told when the receiver moves their referral on (won has its own thank-you).
+# Whole sentences with the receiver's name in them: languages put the name and the verb in other orders.
 STATUS_NEWS = {
-    Status.ACCEPTED: "accepted your referral",
-    Status.CONTACTED: "contacted the prospect you referred",
-    Status.MEETING: "met the prospect you referred",
-    Status.LOST: "lost the business you referred",
-    Status.DECLINED: "declined your referral",
-    Status.PROSPECT_DECLINED: "closed your referral: the prospect declined to be contacted",
+    Status.ACCEPTED: gettext_lazy("%(name)s accepted your referral"),
+    Status.CONTACTED: gettext_lazy("%(name)s contacted the prospect you referred"),
+    Status.MEETING: gettext_lazy("%(name)s met the prospect you referred"),
+    Status.LOST: gettext_lazy("%(name)s lost the business you referred"),
+    Status.DECLINED: gettext_lazy("%(name)s declined your referral"),
+    Status.PROSPECT_DECLINED: gettext_lazy(
+        "%(name)s closed your referral: the prospect declined to be contacted"
+    ),
 }
 
 
 def _check_won(*, referral: Referral, value, closed_on, business_type) -> None:
     errors = {}
     if value is None:
-        errors["value"] = "Enter the value of the business closed."
+        errors["value"] = _("Enter the value of the business closed.")
     elif value < 0:
-        errors["value"] = "The value cannot be negative."
+        errors["value"] = _("The value cannot be negative.")
     elif value > MAX_CLOSED_VALUE:
-        errors["value"] = f"That is more than {MAX_CLOSED_VALUE:,.0f}: check the figure."
+        errors["value"] = _("That is more than %(max)s: check the figure.") % {
+            "max": format_number(MAX_CLOSED_VALUE, 0)
+        }
     if closed_on is None:
-        errors["closed_on"] = "Enter the date the business closed."
+        errors["closed_on"] = _("Enter the date the business closed.")
     elif closed_on > _local_today(referral.chapter):
-        errors["closed_on"] = "The date cannot be in the future."
+        errors["closed_on"] = _("The date cannot be in the future.")
     elif closed_on < timezone.localtime(referral.created_at, referral.chapter.tz).date():
-        errors["closed_on"] = "The business cannot close before the referral was given."
+        errors["closed_on"] = _("The business cannot close before the referral was given.")
     if business_type not in Referral.BusinessType.values:
-        errors["business_type"] = "Say whether this is new or repeat business."
+        errors["business_type"] = _("Say whether this is new or repeat business.")
     if errors:
         raise ValidationError(errors)
 
@@ -284,18 +302,27 @@ def _thank_you_record(*, referral: Referral, note: str = "") -> ThankYou:
         closed_on=referral.closed_on,
         business_type=referral.business_type,
     )
-    notification_send(
-        user=referral.giver.user,
-        chapter=referral.chapter,
-        kind=Notification.Kind.THANK_YOU,
-        title=f"Thank you for closed business: {referral.closed_value:,.2f} {referral.chapter.currency}",
-        body=f"{referral.receiver.display_name} closed {referral.get_business_type_display().lower()} "
-        f"worth {referral.closed_value:,.2f} {referral.chapter.currency} from your referral."
-        + (f" “{note}”" if note else ""),
-        url=_url(referral),
-        dedupe_key=f"thank-you:{referral.pk}",
-    )
+    with for_user(referral.giver.user):  # the giver's language and money format, whatever the receiver's
+        value = format_money(referral.closed_value, referral.chapter.currency)
+        said = THANK_YOU_NEWS[referral.business_type] % {"name": referral.receiver.display_name, "value": value}
+        notification_send(
+            user=referral.giver.user,
+            chapter=referral.chapter,
+            kind=Notification.Kind.THANK_YOU,
+            title=_("Thank you for closed business: %(value)s") % {"value": value},
+            body=said + (" " + _("“%(note)s”") % {"note": note} if note else ""),
+            url=_url(referral),
+            dedupe_key=f"thank-you:{referral.pk}",
+        )
     return thank_you
+
+
+THANK_YOU_NEWS = {
+    Referral.BusinessType.NEW: gettext_lazy("%(name)s closed new business worth %(value)s from your referral."),
+    Referral.BusinessType.REPEAT: gettext_lazy(
+        "%(name)s closed repeat business worth %(value)s from your referral."
+    ),
+}
 
 
 # Stale referrals -----------------------------------------------------------------------------
@@ -324,30 +351,41 @@ def referrals_mark_stale(*, chapter_id: int, now=None) -> int:
             marked += 1
             if referral.receiver.status not in Membership.SEATED_STATUSES:
                 continue  # marked for the chapter to see, but a member who left is not chased
-            notification_send(
-                user=referral.receiver.user,
-                chapter=referral.chapter,
-                kind=Notification.Kind.STALE_REFERRAL,
-                title=f"Referral #{referral.pk} from {referral.giver.display_name} is waiting for an update",
-                body=f"No update for {settings.STALE_REFERRAL_DAYS} days: it is still "
-                f"“{referral.get_status_display()}”. {stale_next_step(referral)}",
-                url=_url(referral),
-                dedupe_key=f"referral-stale:{pk}:{int(referral.stale_since.timestamp())}",
-            )
+            with for_user(referral.receiver.user):
+                notification_send(
+                    user=referral.receiver.user,
+                    chapter=referral.chapter,
+                    kind=Notification.Kind.STALE_REFERRAL,
+                    title=_("Referral #%(id)s from %(name)s is waiting for an update")
+                    % {"id": referral.pk, "name": referral.giver.display_name},
+                    body=_stale_body(referral),
+                    url=_url(referral),
+                    dedupe_key=f"referral-stale:{pk}:{int(referral.stale_since.timestamp())}",
+                )
     return marked
+
+
+def _stale_body(referral: Referral) -> str:
+    days = settings.STALE_REFERRAL_DAYS
+    still = ngettext(
+        "No update for %(days)s day: it is still “%(status)s”.",
+        "No update for %(days)s days: it is still “%(status)s”.",
+        days,
+    ) % {"days": days, "status": referral.get_status_display()}
+    return f"{still} {stale_next_step(referral)}"
 
 
 def stale_next_step(referral: Referral) -> str:
     """What the receiver can do with a stale referral, from where it stands (not a step it cannot take)."""
     if referral.prospect_declined:
-        return "The prospect declined to be contacted: close it (closed: prospect declined)."
+        return _("The prospect declined to be contacted: close it (closed: prospect declined).")
     steps = {
-        Status.GIVEN: "Accept it, or decline it with a reason.",
-        Status.ACCEPTED: "Say you contacted the prospect, mark it lost, or decline it with a reason.",
-        Status.CONTACTED: "Say the meeting was held, record it won with its value, or mark it lost.",
-        Status.MEETING: "Record it won with its value, or mark it lost.",
+        Status.GIVEN: gettext_lazy("Accept it, or decline it with a reason."),
+        Status.ACCEPTED: gettext_lazy("Say you contacted the prospect, mark it lost, or decline it with a reason."),
+        Status.CONTACTED: gettext_lazy("Say the meeting was held, record it won with its value, or mark it lost."),
+        Status.MEETING: gettext_lazy("Record it won with its value, or mark it lost."),
     }
-    return steps.get(referral.status, "")
+    return str(steps.get(referral.status, ""))
 
 
 # Consent --------------------------------------------------------------------------------------
@@ -362,9 +400,13 @@ def consent_request_wait(referral: Referral, *, now=None) -> str:
         .order_by("-created_at").values_list("created_at", flat=True)
     )
     if len(sent) >= CONSENT_REQUESTS_MAX:
-        return f"The prospect has been asked {len(sent)} times already; ask them in person instead."
+        return ngettext(
+            "The prospect has been asked %(count)s time already; ask them in person instead.",
+            "The prospect has been asked %(count)s times already; ask them in person instead.",
+            len(sent),
+        ) % {"count": len(sent)}
     if sent and sent[0] > now - CONSENT_REQUEST_INTERVAL:
-        return "The prospect was asked less than a day ago: give them time to answer."
+        return _("The prospect was asked less than a day ago: give them time to answer.")
     return ""
 
 
@@ -373,13 +415,13 @@ def consent_request_send(*, referral: Referral, by: Membership) -> tuple[Consent
     """Email the prospect a link to confirm or decline; returns the request and its link."""
     referral = _locked(referral)
     if by.pk != referral.giver_id:
-        raise PermissionDenied("Only the giver can ask the prospect for consent.")
+        raise PermissionDenied(_("Only the giver can ask the prospect for consent."))
     if referral.kind != Referral.Kind.OUTSIDE or not referral.prospect_email or referral.is_erased:
         raise ValidationError(
-            "A consent request needs an outside referral with the prospect's email address."
+            _("A consent request needs an outside referral with the prospect's email address.")
         )
     if referral.consent in (Consent.CONFIRMED, Consent.DECLINED):
-        raise ValidationError("The prospect has already answered.")
+        raise ValidationError(_("The prospect has already answered."))
     now = timezone.now()
     refusal = consent_request_wait(referral, now=now)
     if refusal:
@@ -396,7 +438,25 @@ def consent_request_send(*, referral: Referral, by: Membership) -> tuple[Consent
         expires_at=now + timedelta(days=CONSENT_LINK_VALID_DAYS),
     )
     link = settings.SITE_URL + reverse("referral-consent", args=[token])
+    with for_chapter(referral.chapter):
+        _consent_email_queue(referral=referral, consent_request=consent_request, link=link)
+    ReferralEvent.objects.create(
+        referral=referral,
+        action=ReferralEvent.Action.CONSENT,
+        actor=by.user,
+        note=NOTE_CONSENT_QUEUED,
+    )
+    return consent_request, link
+
+
+def _consent_email_queue(*, referral: Referral, consent_request: ConsentRequest, link: str) -> None:
+    """The prospect's email, in the language active (the chapter's: the prospect has no account).
+
+    Its validity as consent rests on the prospect understanding it, so subject, text and HTML are all
+    in that language, and its date in that locale and the chapter's timezone.
+    """
     context = {
+        "LANGUAGE_CODE": translation.get_language(),
         "referral": referral,
         "link": link,
         "org": settings.ORGANISATION_NAME,
@@ -410,20 +470,13 @@ def consent_request_send(*, referral: Referral, by: Membership) -> tuple[Consent
     email_queue(
         kind=OutboundEmail.Kind.CONSENT,
         to=referral.prospect_email,
-        subject=f"{referral.giver.display_name} would like to put you in touch with "
-        f"{referral.receiver.display_name}",
+        subject=_("%(giver)s would like to put you in touch with %(receiver)s")
+        % {"giver": referral.giver.display_name, "receiver": referral.receiver.display_name},
         body=render_to_string("referrals/emails/consent_request.txt", context),
         html=render_to_string("referrals/emails/consent_request.html", context),
         chapter=referral.chapter,
         consent_request=consent_request,
     )
-    ReferralEvent.objects.create(
-        referral=referral,
-        action=ReferralEvent.Action.CONSENT,
-        actor=by.user,
-        note="Consent request queued to be emailed to the prospect",
-    )
-    return consent_request, link
 
 
 def consent_request_for_token(token: str) -> ConsentRequest | None:
@@ -443,23 +496,32 @@ def consent_request_for_token(token: str) -> ConsentRequest | None:
     return consent_request
 
 
+def consent_chapter_for_token(token: str):
+    """The chapter a consent link was sent for, whatever became of the link (None if it never existed).
+
+    Only to speak the chapter's language when the link no longer works; it shows nothing else.
+    """
+    found = ConsentRequest.objects.select_related("referral__chapter").filter(token_hash=_token_hash(token)).first()
+    return found.referral.chapter if found is not None else None
+
+
 @transaction.atomic
 def consent_answer(*, token: str, answer: str) -> ConsentRequest:
     """The prospect confirms, declines or withdraws through their link."""
     found = consent_request_for_token(token)
     if found is None:
-        raise ValidationError("This link is no longer valid.")
+        raise ValidationError(_("This link is no longer valid."))
     consent_request = ConsentRequest.objects.select_for_update().get(pk=found.pk)
     referral = _locked(consent_request.referral)
     now = timezone.now()
     if answer == "confirm":
         if consent_request.answered_at is not None:
-            raise ValidationError("You have already confirmed.")
+            raise ValidationError(_("You have already confirmed."))
         consent_request.answered_at, consent_request.outcome = now, ConsentRequest.Outcome.CONFIRMED
         consent_request.save(update_fields=["answered_at", "outcome"])
         referral.consent = Consent.CONFIRMED
         referral.save(update_fields=["consent"])
-        note, title = "The prospect confirmed they may be contacted", "The prospect confirmed the referral"
+        note = NOTE_CONFIRMED
     elif answer in ("decline", "withdraw"):
         if answer == "withdraw" and consent_request.answered_at is None:
             answer = "decline"
@@ -471,26 +533,34 @@ def consent_answer(*, token: str, answer: str) -> ConsentRequest:
         consent_request.save(update_fields=["answered_at", "closed_at", "outcome"])
         referral.consent = Consent.DECLINED
         referral.save(update_fields=["consent"])
-        verb = "withdrew their consent" if answer == "withdraw" else "declined to be contacted"
-        _erase(referral=referral, actor=None, reason=f"The prospect {verb} through the consent link.")
-        note, title = f"The prospect {verb}; their details were erased", f"The prospect {verb}"
+        withdrew = answer == "withdraw"
+        _erase(referral=referral, actor=None, reason=REASON_WITHDRAWN if withdrew else REASON_DECLINED)
+        note = NOTE_WITHDRAWN if withdrew else NOTE_DECLINED
     else:
-        raise ValidationError("Unknown answer.")
+        raise ValidationError(_("Unknown answer."))
     ReferralEvent.objects.create(referral=referral, action=ReferralEvent.Action.CONSENT, note=note)
     from enforcement.services import chapter_enforce_soon
 
     chapter_enforce_soon(chapter_id=referral.chapter_id)  # a consent-only quota may count it now (after commit)
     for membership in (referral.giver, referral.receiver):
-        notification_send(
-            user=membership.user,
-            chapter=referral.chapter,
-            kind=Notification.Kind.CONSENT_ANSWERED,
-            title=f"{title} (referral #{referral.pk})",
-            body="Do not contact the prospect." if answer != "confirm" else "",
-            url=_url(referral),
-            dedupe_key=f"consent:{consent_request.pk}:{answer}",
-        )
+        with for_user(membership.user):  # each in their own language (the prospect's page is the chapter's)
+            notification_send(
+                user=membership.user,
+                chapter=referral.chapter,
+                kind=Notification.Kind.CONSENT_ANSWERED,
+                title=CONSENT_NEWS[answer] % {"id": referral.pk},
+                body=_("Do not contact the prospect.") if answer != "confirm" else "",
+                url=_url(referral),
+                dedupe_key=f"consent:{consent_request.pk}:{answer}",
+            )
     return consent_request
+
+
+CONSENT_NEWS = {
+    "confirm": gettext_lazy("The prospect confirmed the referral (referral #%(id)s)"),
+    "decline": gettext_lazy("The prospect declined to be contacted (referral #%(id)s)"),
+    "withdraw": gettext_lazy("The prospect withdrew their consent (referral #%(id)s)"),
+}
 
 
 # Erasure --------------------------------------------------------------------------------------
@@ -537,12 +607,12 @@ def referral_prospect_erase(*, referral: Referral, access, reason: str, actor=No
     erasure must say who made it.
     """
     if not access.is_leadership:
-        raise PermissionDenied("Only chapter leadership or an admin can erase a prospect's data.")
+        raise PermissionDenied(_("Only chapter leadership or an admin can erase a prospect's data."))
     if not reason.strip():
-        raise ValidationError({"reason": "Say who asked for the erasure and how."})
+        raise ValidationError({"reason": _("Say who asked for the erasure and how.")})
     referral = _locked(referral)
     if referral.is_erased:
-        raise ValidationError("This prospect's data is already erased.")
+        raise ValidationError(_("This prospect's data is already erased."))
     if actor is None and access.membership is not None:
         actor = access.membership.user
     _erase(referral=referral, actor=actor, reason=reason.strip())
@@ -551,10 +621,10 @@ def referral_prospect_erase(*, referral: Referral, access, reason: str, actor=No
 
 def _erasure_access(access, reference: str) -> str:
     if not access.is_leadership:
-        raise PermissionDenied("Only chapter leadership or an admin can handle an erasure request.")
+        raise PermissionDenied(_("Only chapter leadership or an admin can handle an erasure request."))
     reference = reference.strip()
     if not reference:
-        raise ValidationError({"reference": "Give the erasure request's reference."})
+        raise ValidationError({"reference": _("Give the erasure request's reference.")})
     return reference
 
 
@@ -574,7 +644,7 @@ def erasure_request_count(*, chapter, contact: str, reference: str, access, acto
         chapter=chapter,
         summary=f"Erasure request: {count} referral{'s' if count != 1 else ''} hold the contact given",
         after={"referrals_matched": count},  # the contact itself is never kept
-        reason=f"Erasure request {reference}",
+        reason=erasure_request_note(reference),
     )
     return count
 
@@ -587,7 +657,7 @@ def erasure_request_erase(*, chapter, contact: str, reference: str, access, acto
     its reason, and one more event records the request as a whole.
     """
     reference = _erasure_access(access, reference)
-    reason = f"Erasure request {reference}"
+    reason = erasure_request_note(reference)
     erased = []
     for found in selectors.referrals_for_erasure_request(chapter=chapter, contact=contact):
         referral = _locked(found)
@@ -616,11 +686,11 @@ def one_to_one_record(
 ) -> OneToOne:
     """Record a one-to-one with another member; it counts once they confirm."""
     if other.pk == by.pk:
-        raise ValidationError({"other": "A one-to-one is with another member."})
+        raise ValidationError({"other": _("A one-to-one is with another member.")})
     if other.chapter_id != chapter.pk or other.status not in Membership.SEATED_STATUSES:
-        raise ValidationError({"other": "Choose an active member of this chapter."})
+        raise ValidationError({"other": _("Choose an active member of this chapter.")})
     if met_on > _local_today(chapter):
-        raise ValidationError({"met_on": "The date cannot be in the future."})
+        raise ValidationError({"met_on": _("The date cannot be in the future.")})
     # The other member may have recorded the same meeting already: it counts once, so their record
     # stands, and recording it from this side is the confirmation it was waiting for.
     theirs = (
@@ -632,7 +702,8 @@ def one_to_one_record(
     if theirs is not None:
         if theirs.status == OneToOne.Status.CONFIRMED:
             raise ValidationError(
-                {"met_on": f"{other.display_name} already recorded this one-to-one and you confirmed it."}
+                {"met_on": _("%(name)s already recorded this one-to-one and you confirmed it.")
+                 % {"name": other.display_name}}
             )
         return one_to_one_answer(one_to_one=theirs, by=by, confirm=True)
     try:
@@ -642,17 +713,19 @@ def one_to_one_record(
             )
     except IntegrityError as exc:
         raise ValidationError(
-            {"met_on": "You already recorded a one-to-one with this member on that day."}
+            {"met_on": _("You already recorded a one-to-one with this member on that day.")}
         ) from exc
-    notification_send(
-        user=other.user,
-        chapter=chapter,
-        kind=Notification.Kind.ONE_TO_ONE,
-        title=f"{by.display_name} recorded a one-to-one with you on {met_on:%d %b %Y}",
-        body="Confirm it so it counts for both of you.",
-        url=reverse("referrals:one-to-ones", args=[chapter.slug]),
-        dedupe_key=f"one-to-one:{one.pk}",
-    )
+    with for_user(other.user):  # the other member's language and date format
+        notification_send(
+            user=other.user,
+            chapter=chapter,
+            kind=Notification.Kind.ONE_TO_ONE,
+            title=_("%(name)s recorded a one-to-one with you on %(date)s")
+            % {"name": by.display_name, "date": format_date(met_on)},
+            body=_("Confirm it so it counts for both of you."),
+            url=reverse("referrals:one-to-ones", args=[chapter.slug]),
+            dedupe_key=f"one-to-one:{one.pk}",
+        )
     return one
 
 
@@ -661,9 +734,9 @@ def one_to_one_answer(*, one_to_one: OneToOne, by: Membership, confirm: bool) ->
     """The other member confirms or declines a one-to-one recorded with them."""
     one = OneToOne.objects.select_for_update().get(pk=one_to_one.pk)
     if by.pk != one.other_id:
-        raise PermissionDenied("Only the other member of the one-to-one can confirm it.")
+        raise PermissionDenied(_("Only the other member of the one-to-one can confirm it."))
     if one.status != OneToOne.Status.PENDING:
-        raise ValidationError("This one-to-one has already been answered.")
+        raise ValidationError(_("This one-to-one has already been answered."))
     one.status = OneToOne.Status.CONFIRMED if confirm else OneToOne.Status.DECLINED
     one.answered_at = timezone.now()
     one.save(update_fields=["status", "answered_at"])
@@ -679,10 +752,10 @@ def one_to_one_withdraw(*, one_to_one: OneToOne, by: Membership) -> None:
     """
     one = OneToOne.objects.select_for_update().get(pk=one_to_one.pk)
     if by.pk != one.initiator_id:
-        raise PermissionDenied("Only the member who recorded this one-to-one can withdraw it.")
+        raise PermissionDenied(_("Only the member who recorded this one-to-one can withdraw it."))
     if one.status != OneToOne.Status.PENDING:
         raise ValidationError(
-            "This one-to-one has already been answered, so it can no longer be withdrawn."
+            _("This one-to-one has already been answered, so it can no longer be withdrawn.")
         )
     if Notification.objects.filter(
         user_id=one.other.user_id, dedupe_key=f"one-to-one:{one.pk}", read_at__isnull=True
@@ -693,11 +766,12 @@ def one_to_one_withdraw(*, one_to_one: OneToOne, by: Membership) -> None:
 
 def _check_education(*, chapter, completed_on: date, title: str, hours: Decimal) -> None:
     if completed_on > _local_today(chapter):
-        raise ValidationError({"completed_on": "The date cannot be in the future."})
+        raise ValidationError({"completed_on": _("The date cannot be in the future.")})
     if not Decimal("0.25") <= hours <= Decimal("40"):
-        raise ValidationError({"hours": "Hours are between 0.25 and 40."})
+        raise ValidationError({"hours": _("Hours are between %(min)s and %(max)s.") % {
+            "min": format_number(Decimal("0.25")), "max": format_number(40)}})
     if not title.strip():
-        raise ValidationError({"title": "What was the training?"})
+        raise ValidationError({"title": _("What was the training?")})
 
 
 def education_credit_record(
@@ -712,7 +786,7 @@ def education_credit_record(
 
 def _own_credit(credit: EducationCredit, by: Membership) -> None:
     if by.pk != credit.membership_id:
-        raise PermissionDenied("Only the member who recorded this education credit can change it.")
+        raise PermissionDenied(_("Only the member who recorded this education credit can change it."))
 
 
 def education_credit_update(

@@ -1,4 +1,5 @@
 import csv
+from contextlib import nullcontext
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,12 +8,15 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.access import Need, chapter_view
+from leadsgroups.i18n import for_chapter
 from leadsgroups.security_headers import prospect_data
 from members.models import Membership
 from members.selectors import with_email_state
@@ -28,14 +32,14 @@ from referrals.forms import (
     WonForm,
     member_label,
 )
-from referrals.models import TEMPERATURE_MEANINGS, Referral
+from referrals.models import TEMPERATURE_MEANINGS, Referral, status_phrase
 
 
 def _seat(request) -> Membership:
     """The person's own seat in the chapter; oversight without a seat cannot give or receive."""
     membership = request.access.membership
     if membership is None:
-        raise PermissionDenied("Only members with a seat in this chapter can do this.")
+        raise PermissionDenied(_("Only members with a seat in this chapter can do this."))
     return membership
 
 
@@ -78,7 +82,7 @@ def referral_new_any(request):
     if len(seats) == 1:
         return redirect("referrals:new", seats[0].chapter.slug)
     if not seats:
-        messages.info(request, "You need a seat in a chapter to log a referral.")
+        messages.info(request, _("You need a seat in a chapter to log a referral."))
         return redirect("dashboard")
     return render(request, "referrals/choose_chapter.html", {"seats": seats})
 
@@ -113,7 +117,7 @@ def referral_new(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Referral passed to {referral.receiver.display_name}.")
+            messages.success(request, _("Referral passed to %(name)s.") % {"name": referral.receiver.display_name})
             return redirect("referrals:detail", chapter.slug, referral.pk)
     return render(
         request,
@@ -235,11 +239,11 @@ def referral_status(request, referral_id):
     referral = _referral(request, referral_id)
     me = _seat(request)
     if me.pk != referral.receiver_id:
-        raise PermissionDenied("Only the member who received this referral can change its status.")
+        raise PermissionDenied(_("Only the member who received this referral can change its status."))
     form = StatusForm(request.POST)
     error = None
     if not form.is_valid():  # no status chosen, or a note or reason that is not one line: say which
-        error = "Choose a status to move the referral to." if "to" in form.errors else " ".join(
+        error = _("Choose a status to move the referral to.") if "to" in form.errors else " ".join(
             message for errors in form.errors.values() for message in errors
         )
     elif form.cleaned_data["to"] == Referral.Status.WON:
@@ -267,7 +271,7 @@ def referral_status(request, referral_id):
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"Referral is now {referral.get_status_display().lower()}.")
+        messages.success(request, _("Referral is now %(status)s.") % {"status": referral.status_phrase})
     return redirect("referrals:detail", request.chapter.slug, referral.pk)
 
 
@@ -277,16 +281,16 @@ def referral_won(request, referral_id):
     referral = _referral(request, referral_id)
     me = _seat(request)
     if me.pk != referral.receiver_id:
-        raise PermissionDenied("Only the member who received this referral can record closed business.")
+        raise PermissionDenied(_("Only the member who received this referral can record closed business."))
     chapter = request.chapter
     if Referral.Status.WON not in referral.next_statuses:
         # Say so before the receiver types a value, not after.
-        allowed = ", ".join(Referral.Status(s).label.lower() for s in referral.next_statuses)
-        messages.error(
-            request,
-            f"A referral that is {referral.get_status_display().lower()} cannot be won yet"
-            + (f"; it can become: {allowed}." if allowed else " (it is closed)."),
-        )
+        allowed = ", ".join(status_phrase(s) for s in referral.next_statuses)
+        if allowed:
+            text = _("A referral that is %(status)s cannot be won yet; it can become: %(allowed)s.")
+        else:
+            text = _("A referral that is %(status)s cannot be won yet (it is closed).")
+        messages.error(request, text % {"status": referral.status_phrase, "allowed": allowed})
         return redirect("referrals:detail", chapter.slug, referral.pk)
     form = WonForm(
         request.POST or None,
@@ -312,7 +316,8 @@ def referral_won(request, referral_id):
                 form.add_error(None, exc)
         else:
             messages.success(
-                request, f"Closed business recorded; {referral.giver.display_name} has been thanked."
+                request,
+                _("Closed business recorded; %(name)s has been thanked.") % {"name": referral.giver.display_name},
             )
             return redirect("referrals:detail", chapter.slug, referral.pk)
     return render(
@@ -333,7 +338,8 @@ def consent_request(request, referral_id):
         messages.error(request, _message(exc))
     else:
         messages.success(
-            request, "Email to the prospect queued, with a link to confirm or decline: this page shows when it has gone."
+            request,
+            _("Email to the prospect queued, with a link to confirm or decline: this page shows when it has gone."),
         )
     return redirect("referrals:detail", request.chapter.slug, referral.pk)
 
@@ -354,7 +360,7 @@ def referral_erase(request, referral_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "The prospect's name and contact details were erased.")
+            messages.success(request, _("The prospect's name and contact details were erased."))
             return redirect("referrals:detail", request.chapter.slug, referral.pk)
     return render(
         request, "referrals/referral_erase.html", {"chapter": request.chapter, "r": referral, "form": form}
@@ -378,12 +384,15 @@ def referral_erase_find(request):
                 "access": request.access, "actor": request.user}
         if request.POST.get("action") == "erase":
             erased = services.erasure_request_erase(**args)
-            done = (
-                f"prospect data erased from {erased} referral{'s' if erased != 1 else ''}."
-                if erased
-                else "no referral holds that contact any more; nothing was erased."
-            )
-            messages.success(request, f"Erasure request {data['reference']}: {done}")
+            if erased:
+                done = ngettext(
+                    "Erasure request %(reference)s: prospect data erased from %(count)s referral.",
+                    "Erasure request %(reference)s: prospect data erased from %(count)s referrals.",
+                    erased,
+                )
+            else:
+                done = _("Erasure request %(reference)s: no referral holds that contact any more; nothing was erased.")
+            messages.success(request, done % {"reference": data["reference"], "count": erased})
             return redirect("referrals:erase-find", chapter.slug)
         count = services.erasure_request_count(**args)
     return render(
@@ -461,6 +470,8 @@ def referral_export(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="referrals-{chapter.slug}.csv"'
     writer = csv.writer(response)
+    # Column keys and cell values (kind, status, consent) are machine values that scripts read by name,
+    # the same in every language; dates ISO, amounts plain decimals with the currency in its own column.
     writer.writerow(
         [
             "id",
@@ -533,10 +544,10 @@ def one_to_ones(request):
             form.add_error(None, exc)
         else:
             if one.initiator_id == me.pk:
-                text = f"One-to-one recorded; {data['other'].display_name} will be asked to confirm."
+                text = _("One-to-one recorded; %(name)s will be asked to confirm.")
             else:
-                text = f"{data['other'].display_name} had recorded this one-to-one: it is now confirmed."
-            messages.success(request, text)
+                text = _("%(name)s had recorded this one-to-one: it is now confirmed.")
+            messages.success(request, text % {"name": data["other"].display_name})
             return redirect("referrals:one-to-ones", chapter.slug)
     mine = selectors.one_to_ones_of(chapter=chapter, membership=me)[:100]
     return render(
@@ -558,7 +569,7 @@ def one_to_one_answer(request, one_to_one_id):
     except ValidationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, "Thanks, noted.")
+        messages.success(request, _("Thanks, noted."))
     return redirect("referrals:one-to-ones", request.chapter.slug)
 
 
@@ -572,7 +583,7 @@ def one_to_one_withdraw(request, one_to_one_id):
     except ValidationError as exc:
         messages.error(request, _message(exc))
     else:
-        messages.success(request, f"One-to-one with {one.other.display_name} withdrawn.")
+        messages.success(request, _("One-to-one with %(name)s withdrawn.") % {"name": one.other.display_name})
     return redirect("referrals:one-to-ones", request.chapter.slug)
 
 
@@ -602,7 +613,7 @@ def education_edit(request, credit_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Education credit corrected.")
+            messages.success(request, _("Education credit corrected."))
             return redirect("referrals:education", chapter.slug)
     return render(
         request,
@@ -617,7 +628,7 @@ def education_edit(request, credit_id):
 def education_delete(request, credit_id):
     credit = _own_credit(request, credit_id)
     services.education_credit_delete(credit=credit, by=request.access.membership)
-    messages.success(request, f"Education credit “{credit.title}” deleted.")
+    messages.success(request, _("Education credit “%(title)s” deleted.") % {"title": credit.title})
     return redirect("referrals:education", request.chapter.slug)
 
 
@@ -641,7 +652,7 @@ def education(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Education credit recorded.")
+            messages.success(request, _("Education credit recorded."))
             return redirect("referrals:education", chapter.slug)
     items = selectors.education_credits_of(chapter=chapter, membership=me)[:100]
     return render(
@@ -657,28 +668,42 @@ def education(request):
 
 @prospect_data
 def consent_page(request, token: str):
+    """The prospect's page, in the chapter's language: they have no account, and their consent is
+    valid only if they understood what they agreed to."""
     consent_request = services.consent_request_for_token(token)
     if consent_request is None:
-        return render(request, "referrals/consent_invalid.html", status=410)
-    answered = None
-    if request.method == "POST":
-        answer = request.POST.get("answer", "")
-        try:
-            consent_request = services.consent_answer(token=token, answer=answer)
-        except ValidationError as exc:
-            messages.error(request, _message(exc))
-        else:
-            answered = consent_request.outcome
+        # An expired or used link still names its chapter, so the prospect reads why in that language.
+        chapter = services.consent_chapter_for_token(token)
+        with for_chapter(chapter) if chapter is not None else nullcontext():
+            return _in_active_language(render(request, "referrals/consent_invalid.html", status=410))
     referral = consent_request.referral
-    return render(
-        request,
-        "referrals/consent_page.html",
-        {
-            "cr": consent_request,
-            "answered": answered,
-            "giver": referral.giver.display_name,
-            "receiver": referral.receiver.display_name,
-            "receiver_business": referral.receiver.business_name or referral.receiver.user.business_name,
-            "chapter_name": referral.chapter.name,
-        },
-    )
+    with for_chapter(referral.chapter):
+        answered = None
+        if request.method == "POST":
+            answer = request.POST.get("answer", "")
+            try:
+                consent_request = services.consent_answer(token=token, answer=answer)
+            except ValidationError as exc:
+                messages.error(request, _message(exc))
+            else:
+                answered = consent_request.outcome
+        response = render(
+            request,
+            "referrals/consent_page.html",
+            {
+                "cr": consent_request,
+                "answered": answered,
+                "giver": referral.giver.display_name,
+                "receiver": referral.receiver.display_name,
+                "receiver_business": referral.receiver.business_name or referral.receiver.user.business_name,
+                "chapter_name": referral.chapter.name,
+                "chapter_timezone": referral.chapter.timezone,
+            },
+        )
+        return _in_active_language(response)
+
+
+def _in_active_language(response):
+    """Say the page's language in the header too (LocaleMiddleware would name the browser's)."""
+    response["Content-Language"] = translation.get_language()
+    return response

@@ -173,7 +173,7 @@ def browser_login(page, live_server, email: str, password: str = "pw-for-tests-1
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=login]", email)
     page.fill("input[name=password]", password)
-    page.click("main form button[type=submit]")  # not the language switcher of the navigation
+    page.click("form:has(input[name=login]) button[type=submit]")  # not the language switcher's
     page.wait_for_url(f"{live_server.url}/**")
 
 
