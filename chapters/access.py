@@ -13,6 +13,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.models import Chapter, RegionStaff
@@ -97,9 +98,9 @@ def get_chapter_for_user(request, slug: str, need: Need = Need.MEMBER) -> Chapte
     chapter = Chapter.objects.select_related("region").filter(slug=slug).first()
     access = access_for(request.user, chapter) if chapter is not None else None
     if access is None:
-        raise Http404("No such chapter.")
+        raise Http404(_("No such chapter."))
     if not access.can(need):
-        raise PermissionDenied("Your role in this chapter does not allow this.")
+        raise PermissionDenied(_("Your role in this chapter does not allow this."))
     return access
 
 
@@ -153,4 +154,4 @@ def require_oversight(user) -> None:
     if not user.is_authenticated:
         raise PermissionDenied
     if not (user.is_org_admin or RegionStaff.objects.filter(user=user).exists()):
-        raise PermissionDenied("Only organisation admins and region staff may see this.")
+        raise PermissionDenied(_("Only organisation admins and region staff may see this."))

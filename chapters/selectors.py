@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 from django.db.models import Case, Count, Q, Value, When
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from chapters.models import Chapter, Classification
+from leadsgroups.formats import format_date
 from members.models import Invitation, Membership
 from members.selectors import with_email_state
 
 HEALTH_BANDS = [(33, "healthy"), (28, "fit"), (24, "at risk"), (17, "high risk"), (0, "restart")]
+HEALTH_LABELS = {  # the bands as the reader says them
+    "healthy": pgettext_lazy("chapter health", "healthy"), "fit": pgettext_lazy("chapter health", "fit"),
+    "at risk": pgettext_lazy("chapter health", "at risk"), "high risk": pgettext_lazy("chapter health", "high risk"),
+    "restart": pgettext_lazy("chapter health", "restart"),
+}
 
 
 def chapter_health(active_count: int) -> str:
     """A region's headcount bands (DOMAIN.md): under 17 restart … 33 and more healthy."""
-    return next(label for floor, label in HEALTH_BANDS if active_count >= floor)
+    return str(HEALTH_LABELS[next(band for floor, band in HEALTH_BANDS if active_count >= floor)])
 
 
 def chapter_health_rule() -> str:
     """The bands in words: "under 17 active members: restart, 17–23: high risk, …, 33 and more: healthy"."""
     words, ceiling = [], None
-    for floor, label in HEALTH_BANDS:
+    for floor, band in HEALTH_BANDS:
+        label = HEALTH_LABELS[band]
         if ceiling is None:
-            words.append(f"{floor} and more: {label}")
+            words.append(_("%(floor)s and more: %(band)s") % {"floor": floor, "band": label})
         elif floor == 0:
-            words.append(f"under {ceiling}: {label}")
+            words.append(_("under %(ceiling)s: %(band)s") % {"ceiling": ceiling, "band": label})
         else:
-            words.append(f"{floor}–{ceiling - 1}: {label}")
+            words.append(_("%(floor)s–%(last)s: %(band)s") % {"floor": floor, "last": ceiling - 1, "band": label})
         ceiling = floor
-    return "Active members " + ", ".join(reversed(words))
+    return _("Active members %(bands)s") % {"bands": ", ".join(reversed(words))}
 
 
 def chapter_roster(*, chapter: Chapter, include_departed: bool = False):
@@ -102,11 +111,13 @@ def classification_reservation(*, chapter: Chapter, classification, except_email
 def classification_reserved_message(invitation: Invitation) -> str:
     """Why a classification cannot be given: the open invitation that offers it, named."""
     tz = invitation.chapter.tz
-    return (
-        f"The open invitation to {invitation.email} (sent {invitation.created_at.astimezone(tz):%-d %b %Y}, "
-        f"valid until {invitation.expires_at.astimezone(tz):%-d %b %Y}) offers the classification "
-        f"{invitation.classification}: withdraw that invitation first, or choose another classification."
-    )
+    return _(
+        "The open invitation to %(email)s (sent %(sent)s, valid until %(until)s) offers the classification "
+        "%(classification)s: withdraw that invitation first, or choose another classification."
+    ) % {
+        "email": invitation.email, "sent": format_date(invitation.created_at, tz=tz),
+        "until": format_date(invitation.expires_at, tz=tz), "classification": invitation.classification,
+    }
 
 
 def chapter_free_classifications(*, chapter: Chapter):

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chapters import selectors
@@ -84,7 +85,8 @@ def roster_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="roster-{chapter.slug}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["Member", "Classification", "Business", "Role", "Status", "Joined on"])
+    # Headers and words for people in the reader's language; the date stays ISO for spreadsheets.
+    writer.writerow([_("Member"), _("Classification"), _("Business"), _("Role"), _("Status"), _("Joined on")])
     for m in seats.iterator(chunk_size=500):
         row = [m.display_name, m.classification or "", m.user.business_name or m.business_name,
                m.get_role_display(), m.get_status_display(), m.joined_on]
@@ -98,7 +100,7 @@ def chapter_settings(request):
     form = ChapterSettingsForm(request.POST or None, instance=chapter)
     if request.method == "POST" and form.is_valid():
         chapter_update(chapter=chapter, by=request.user, data=form.cleaned_data)
-        messages.success(request, "Chapter settings saved.")
+        messages.success(request, _("Chapter settings saved."))
         return redirect("chapters:settings", chapter.slug)
     if request.method == "POST":
         chapter.refresh_from_db()  # the form's failed validation touched the instance
@@ -139,9 +141,9 @@ def member_invite(request):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             # The link goes to the invitee only: whoever holds it sets the account's password.
-            messages.success(
-                request, f"Invitation queued for {invitation.email}: the list below shows when its email has gone."
-            )
+            messages.success(request, _(
+                "Invitation queued for %(email)s: the list below shows when its email has gone."
+            ) % {"email": invitation.email})
             return redirect("chapters:members", chapter.slug)
     return render(request, "chapters/member_invite.html", {"chapter": chapter, "form": form})
 
@@ -151,7 +153,7 @@ def member_invite(request):
 def invitation_revoke(request, invitation_id: int):
     invitation = get_object_or_404(request.chapter.invitations, pk=invitation_id)
     member_services.invitation_revoke(invitation=invitation, by=request.user)
-    messages.success(request, f"Invitation of {invitation.email} withdrawn.")
+    messages.success(request, _("Invitation of %(email)s withdrawn.") % {"email": invitation.email})
     return redirect("chapters:members", request.chapter.slug)
 
 
@@ -165,7 +167,7 @@ def invitation_resend(request, invitation_id: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Invitation of {invitation.email} queued again.")
+        messages.success(request, _("Invitation of %(email)s queued again.") % {"email": invitation.email})
     return redirect("chapters:members", request.chapter.slug)
 
 
@@ -174,7 +176,9 @@ def member_edit(request, membership_id: int):
     chapter = request.chapter
     membership = get_object_or_404(chapter.memberships.select_related("user", "classification"), pk=membership_id)
     if not request.access.can_manage_membership(membership):
-        raise PermissionDenied("Only the president or an admin changes an officer's seat, and nobody changes their own.")
+        raise PermissionDenied(
+            _("Only the president or an admin changes an officer's seat, and nobody changes their own.")
+        )
     form = MembershipChangeForm(
         request.POST or None, membership=membership, can_appoint=request.access.can_appoint_officers
     )
@@ -189,7 +193,7 @@ def member_edit(request, membership_id: int):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"{membership.user} updated.")
+            messages.success(request, _("%(person)s updated.") % {"person": membership.user})
             return redirect("chapters:members", chapter.slug)
     history = audit_changes_attach(
         AuditEvent.objects.filter(target_type="members.membership", target_id=str(membership.pk)).select_related(

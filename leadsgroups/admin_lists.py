@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, gettext_lazy
 
 # Below this many rows (by the estimate) an exact COUNT(*) is cheap enough and reads better.
 EXACT_COUNT_BELOW = 50_000
@@ -82,7 +83,7 @@ class ChapterFilter(admin.SimpleListFilter):
     every page. Chapters are few enough (thousands) that the name lookup itself is cheap.
     """
 
-    title = "chapter"
+    title = gettext_lazy("chapter")
     parameter_name = "chapter"
     template = "admin/leadsgroups/chapter_filter.html"
     field_name = "chapter"  # the list model's foreign key to Chapter
@@ -116,7 +117,7 @@ class ChapterFilter(admin.SimpleListFilter):
         yield {
             "selected": not value,
             "query_string": changelist.get_query_string(remove=[self.parameter_name]),
-            "display": "All",
+            "display": gettext("All"),
         }
         for slug, name in self._matches[: self.shown_matches]:
             yield {

@@ -74,7 +74,7 @@ def format_datetime(value, fmt: str = "medium", *, tz=None) -> str:
     locale = current_locale()
     pattern = babel_dates.get_datetime_format(fmt if fmt in WIDTHS else "medium", locale=locale)
     return (str(pattern).replace("'", "")
-            .replace("{1}", format_date(value, fmt)).replace("{0}", format_time(value)))
+            .replace("{1}", format_date(value, fmt, tz=tz)).replace("{0}", format_time(value, tz=tz)))
 
 
 def format_money(amount, currency: str) -> str:
@@ -126,3 +126,8 @@ def _current_currencies() -> frozenset[str]:
         found.update(babel_numbers.get_territory_currencies(territory, start_date=today, end_date=today,
                                                            tender=True))
     return frozenset(found)
+
+
+def current_currencies() -> frozenset[str]:
+    """The ISO 4217 codes in use (a chapter's currency is one of them): what a form offers."""
+    return _current_currencies()

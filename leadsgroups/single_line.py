@@ -12,16 +12,18 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
 # C0 controls (including CR, LF, tab and NUL) and DEL. Unicode line and paragraph separators too:
 # some mail clients and spreadsheets break lines at them.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-SINGLE_LINE_MESSAGE = "Use a single line: line breaks and control characters are not allowed."
+# The English text (tests compare with it); the error itself is in the reader's language.
+SINGLE_LINE_MESSAGE = gettext_noop("Use a single line: line breaks and control characters are not allowed.")
 
 
 def validate_single_line(value) -> None:
     if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
-        raise ValidationError(SINGLE_LINE_MESSAGE, code="single_line")
+        raise ValidationError(gettext(SINGLE_LINE_MESSAGE), code="single_line")
 
 
 def one_line(text: str) -> str:

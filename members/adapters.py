@@ -1,8 +1,12 @@
+from contextlib import nullcontext
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.db import transaction
+
+from leadsgroups.i18n import for_user
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -22,6 +26,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
-        message = self.render_mail(template_prefix, email, ctx)
+        user = context.get("user")
+        # A person with an account reads it in their saved language; otherwise the page's (the browser's).
+        with for_user(user) if getattr(user, "language", "") else nullcontext():
+            message = self.render_mail(template_prefix, email, ctx)
         with transaction.atomic():
             email_queue_message(message, kind=OutboundEmail.Kind.ACCOUNT)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin, ReadOnlyAdmin
 from members.audit import audit_record
@@ -16,9 +18,9 @@ class UserAdmin(LargeTableAdmin, BaseUserAdmin):
     search_fields = ["^email", "^full_name", "^business_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["full_name", "business_name", "phone", "language", "email_muted_kinds"]}),
-        ("Access", {"fields": ["is_active", "is_org_admin", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (gettext_lazy("Person"), {"fields": ["full_name", "business_name", "phone", "language", "email_muted_kinds"]}),
+        (gettext_lazy("Access"), {"fields": ["is_active", "is_org_admin", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (gettext_lazy("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]})]
 
@@ -80,17 +82,17 @@ class NotificationAdmin(LargeTableAdmin):
     list_filter = ["kind", ChapterFilter]
     # A person's notices by their exact address: "title contains" would read every row.
     search_fields = ["=user__email"]
-    search_help_text = "The person's exact email address."
+    search_help_text = gettext_lazy("The person's exact email address.")
     list_select_related = ["user", "chapter"]
     autocomplete_fields = ["user", "chapter"]
 
 
 class HasErrorFilter(admin.SimpleListFilter):
-    title = "error"
+    title = gettext_lazy("error")
     parameter_name = "has_error"
 
     def lookups(self, request, model_admin):
-        return [("yes", "With an error"), ("no", "Without")]
+        return [("yes", _("With an error")), ("no", _("Without"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -112,14 +114,17 @@ class OutboundEmailAdmin(LargeTableAdmin):
     actions = ["retry_now"]
     readonly_fields = [f.name for f in OutboundEmail._meta.fields]
 
-    @admin.display(description="Last error")
+    @admin.display(description=gettext_lazy("Last error"))
     def error(self, obj):
         return (obj.last_error[:120] + "…") if len(obj.last_error) > 120 else obj.last_error
 
-    @admin.action(description="Retry now (a fresh set of tries)")
+    @admin.action(description=gettext_lazy("Retry now (a fresh set of tries)"))
     def retry_now(self, request, queryset):
         queued = emails_retry(email_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"{queued} email(s) queued to be tried again; sent ones were left alone.")
+        self.message_user(request, ngettext(
+            "%(count)d email queued to be tried again; sent ones were left alone.",
+            "%(count)d emails queued to be tried again; sent ones were left alone.", queued,
+        ) % {"count": queued})
 
     def has_add_permission(self, request):
         return False
@@ -137,6 +142,6 @@ class AuditEventAdmin(ReadOnlyAdmin, LargeTableAdmin):
     search_fields = ["summary", "action", "reason", "actor_name", "actor_email", "actor__email"]
     list_select_related = ["actor", "chapter"]
 
-    @admin.display(description="Actor")
+    @admin.display(description=gettext_lazy("Actor"))
     def who(self, obj):
-        return obj.actor_label or "System"
+        return obj.actor_label or _("System")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import models
 
+from leadsgroups.i18n import language
 from members.models import AuditEvent
 
 
@@ -37,6 +38,8 @@ def audit_record(
 ) -> AuditEvent:
     """Write one audit event; call inside the transaction of the act it records."""
     actor = actor if getattr(actor, "is_authenticated", False) else None
+    with language(None):  # a record: names of rows (a classification's) in the site's language, whoever acted
+        before, after = _plain(before or {}), _plain(after or {})
     return AuditEvent.objects.create(
         actor=actor,
         # A snapshot of who acted, so the trail still names them after their account is deleted.
@@ -47,7 +50,7 @@ def audit_record(
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
         summary=summary[:300],
-        before=_plain(before or {}),
-        after=_plain(after or {}),
+        before=before,
+        after=after,
         reason=reason,
     )

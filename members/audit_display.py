@@ -17,6 +17,10 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from leadsgroups.formats import format_date, format_datetime, format_time
 
 UTC = zoneinfo.ZoneInfo("UTC")
 EMPTY = "—"
@@ -24,27 +28,27 @@ EMPTY = "—"
 # Keys that are not a field of the event's target, or whose field's verbose name reads poorly:
 # (target model label, key) -> label, and optionally the field (model label, field name) whose
 # choices and type format the value.
-_KEYS: dict[tuple[str, str], tuple[str, tuple[str, str] | None]] = {
-    ("enforcement.expulsioncase", "membership_status"): ("Membership status", ("members.membership", "status")),
-    ("enforcement.expulsioncase", "note"): ("President's note", None),
-    ("enforcement.expulsioncase", "conditions"): ("Probation conditions", None),
-    ("enforcement.expulsioncase", "violations"): ("Violations", None),
-    ("enforcement.expulsioncase", "chars"): ("Appeal length (characters)", None),
-    ("enforcement.expulsioncase", "waived_rest"): ("Asked for a decision before the deadline", None),
-    ("enforcement.chapterrules", "expulsion_violations"): ("Violations that open an expulsion case", None),
-    ("enforcement.chapterrules", "expulsion_months"): ("Violations counted within (months)", None),
-    ("meetings.meeting", "absent_by_close"): ("Recorded absent at close", None),
-    ("chapters.chapter", "moved"): ("Meetings moved", None),
-    ("chapters.chapter", "added"): ("Meetings added", None),
-    ("chapters.chapter", "removed"): ("Meetings removed", None),
-    ("chapters.chapter", "kept"): ("Meetings kept", None),
-    ("chapters.chapter", "duration_minutes"): ("Length (minutes)", None),
-    ("members.membership", "visitor"): ("Visitor", None),
+_KEYS: dict[tuple[str, str], tuple[Any, tuple[str, str] | None]] = {
+    ("enforcement.expulsioncase", "membership_status"): (gettext_lazy("Membership status"), ("members.membership", "status")),
+    ("enforcement.expulsioncase", "note"): (gettext_lazy("President's note"), None),
+    ("enforcement.expulsioncase", "conditions"): (gettext_lazy("Probation conditions"), None),
+    ("enforcement.expulsioncase", "violations"): (gettext_lazy("Violations"), None),
+    ("enforcement.expulsioncase", "chars"): (gettext_lazy("Appeal length (characters)"), None),
+    ("enforcement.expulsioncase", "waived_rest"): (gettext_lazy("Asked for a decision before the deadline"), None),
+    ("enforcement.chapterrules", "expulsion_violations"): (gettext_lazy("Violations that open an expulsion case"), None),
+    ("enforcement.chapterrules", "expulsion_months"): (gettext_lazy("Violations counted within (months)"), None),
+    ("meetings.meeting", "absent_by_close"): (gettext_lazy("Recorded absent at close"), None),
+    ("chapters.chapter", "moved"): (gettext_lazy("Meetings moved"), None),
+    ("chapters.chapter", "added"): (gettext_lazy("Meetings added"), None),
+    ("chapters.chapter", "removed"): (gettext_lazy("Meetings removed"), None),
+    ("chapters.chapter", "kept"): (gettext_lazy("Meetings kept"), None),
+    ("chapters.chapter", "duration_minutes"): (gettext_lazy("Length (minutes)"), None),
+    ("members.membership", "visitor"): (gettext_lazy("Visitor"), None),
     # an erasure records whether data was held, never the data
-    ("referrals.referral", "prospect_name"): ("Prospect name held", None),
-    ("referrals.referral", "prospect_email"): ("Prospect email held", None),
-    ("referrals.referral", "prospect_phone"): ("Prospect phone held", None),
-    ("referrals.referral", "notes"): ("Notes held", None),
+    ("referrals.referral", "prospect_name"): (gettext_lazy("Prospect name held"), None),
+    ("referrals.referral", "prospect_email"): (gettext_lazy("Prospect email held"), None),
+    ("referrals.referral", "prospect_phone"): (gettext_lazy("Prospect phone held"), None),
+    ("referrals.referral", "notes"): (gettext_lazy("Notes held"), None),
 }
 # Non-field keys that hold the id of a row, shown by its name.
 _KEY_MODELS = {("members.membership", "visitor"): "meetings.visitor"}
@@ -98,9 +102,9 @@ def _scalar(value: Any) -> str:
     if value is None or value == "":
         return EMPTY
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list | tuple):
-        return ", ".join(_scalar(v) for v in value) or "none"
+        return ", ".join(_scalar(v) for v in value) or _("none")
     if isinstance(value, dict):
         return "; ".join(f"{k.replace('_', ' ')}: {_scalar(v)}" for k, v in value.items()) or EMPTY
     return str(value)
@@ -124,15 +128,15 @@ class _Formatter:
             return labels.get(str(value), str(value))
         if isinstance(field, models.DateTimeField):
             moment = _parse_datetime(value)
-            return f"{moment.astimezone(self.tz):%-d %b %Y %H:%M}" if moment else _scalar(value)
+            return format_datetime(moment, tz=self.tz) if moment else _scalar(value)
         if isinstance(field, models.DateField):
             try:
-                return f"{date.fromisoformat(str(value)[:10]):%-d %b %Y}"
+                return format_date(date.fromisoformat(str(value)[:10]))
             except ValueError:
                 return _scalar(value)
         if isinstance(field, models.TimeField):
             try:
-                return f"{time.fromisoformat(str(value)):%H:%M}"
+                return format_time(time.fromisoformat(str(value)))
             except ValueError:
                 return _scalar(value)
         if isinstance(field, models.BooleanField) or isinstance(value, bool):
@@ -165,6 +169,7 @@ def audit_changes_attach(events) -> list:
         rows = []
         for key in keys:
             label, field_ref = _KEYS.get((target, key), (None, None))
+            label = str(label) if label is not None else None
             field = _field(_model(field_ref[0]), field_ref[1]) if field_ref else _field(model, key)
             if label is None and target == "enforcement.chapterrules":
                 rules_labels = rules_labels if rules_labels is not None else _rules_labels()

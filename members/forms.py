@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
 
 from leadsgroups.single_line import SingleLineFormMixin
 from members.models import Notification, Profile
@@ -8,9 +10,13 @@ from members.photos import photo_prepare
 
 
 class AcceptInvitationForm(SingleLineFormMixin, forms.Form):
-    full_name = forms.CharField(max_length=150, label="Your name")
-    password1 = forms.CharField(label="Choose a password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    full_name = forms.CharField(max_length=150, label=_("Your name"))
+    password1 = forms.CharField(
+        label=_("Choose a password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -20,7 +26,7 @@ class AcceptInvitationForm(SingleLineFormMixin, forms.Form):
         data = super().clean()
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif p1:
             from members.models import User
 
@@ -31,42 +37,55 @@ class AcceptInvitationForm(SingleLineFormMixin, forms.Form):
         return data
 
 
-def _visibility(label: str) -> forms.ChoiceField:
+def _visibility(label) -> forms.ChoiceField:
     return forms.ChoiceField(
-        choices=Profile.Visibility.choices, widget=forms.RadioSelect, label=f"Who sees your {label}",
+        choices=Profile.Visibility.choices, widget=forms.RadioSelect, label=label,
         required=False,  # not sent: the choice stays as it was
     )
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language named in itself ("Deutsch"), after the choice to follow the browser."""
+    return [("", _("Follow my browser")), *settings.LANGUAGES]
 
 
 class ProfileForm(SingleLineFormMixin, forms.Form):
     """The person's account details, their directory card (each contact field with who sees it), and emails."""
 
-    full_name = forms.CharField(max_length=150, label="Name", help_text="Always shown to your chapters.")
-    business_name = forms.CharField(max_length=150, required=False, help_text="Always shown to your chapters.")
+    full_name = forms.CharField(max_length=150, label=_("Name"), help_text=_("Always shown to your chapters."))
+    business_name = forms.CharField(
+        max_length=150, required=False, label=_("Business name"), help_text=_("Always shown to your chapters.")
+    )
+    language = forms.ChoiceField(
+        choices=language_choices, required=False, label=_("Language"),
+        help_text=_("The language of your pages and emails. “Follow my browser” uses your browser's language "
+                    "on pages, and the site's language in emails."),
+    )
     ideal_referral = forms.CharField(
-        max_length=500, required=False, label="Your ideal referral",
+        max_length=500, required=False, label=_("Your ideal referral"),
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 500}),
-        help_text="Who would you like to be introduced to? Up to 500 characters; always shown to your chapters.",
+        help_text=_("Who would you like to be introduced to? Up to 500 characters; always shown to your chapters."),
     )
-    phone = forms.CharField(max_length=40, required=False, widget=forms.TextInput(attrs={"type": "tel"}))
-    phone_visibility = _visibility("phone number")
-    email_visibility = _visibility("email address")
+    phone = forms.CharField(max_length=40, required=False, label=_("Phone"),
+                            widget=forms.TextInput(attrs={"type": "tel"}))
+    phone_visibility = _visibility(_("Who sees your phone number"))
+    email_visibility = _visibility(_("Who sees your email address"))
     website = forms.URLField(
-        max_length=200, required=False, assume_scheme="https",
-        validators=[URLValidator(schemes=["http", "https"])], help_text="e.g. https://example.com",
+        max_length=200, required=False, assume_scheme="https", label=_("Website"),
+        validators=[URLValidator(schemes=["http", "https"])], help_text=_("e.g. https://example.com"),
     )
-    website_visibility = _visibility("website")
+    website_visibility = _visibility(_("Who sees your website"))
     photo = forms.FileField(
-        required=False, label="Photo",
+        required=False, label=_("Photo"),
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
-        help_text="JPEG, PNG, WebP or GIF up to 5 MB; resized to 400 × 400 pixels at most, "
-                  "and what the camera recorded about it (place, device) is removed.",
+        help_text=_("JPEG, PNG, WebP or GIF up to 5 MB; resized to 400 × 400 pixels at most, "
+                    "and what the camera recorded about it (place, device) is removed."),
     )
-    remove_photo = forms.BooleanField(required=False, label="Remove my photo")
-    photo_visibility = _visibility("photo")
+    remove_photo = forms.BooleanField(required=False, label=_("Remove my photo"))
+    photo_visibility = _visibility(_("Who sees your photo"))
     email_kinds = forms.MultipleChoiceField(
         choices=Notification.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple,
-        label="Send me email for", help_text="Unticked kinds still appear in your notifications here.",
+        label=_("Send me email for"), help_text=_("Unticked kinds still appear in your notifications here."),
     )
 
     def clean_photo(self):

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class UserManager(BaseUserManager):
@@ -30,24 +32,26 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person; signs in with their email address."""
 
-    email = models.EmailField(unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
-    business_name = models.CharField(max_length=150, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("name"), max_length=150, blank=True)
+    business_name = models.CharField(_("business name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff"), default=False, help_text=_("May sign in to the Django admin."))
     is_org_admin = models.BooleanField(
-        default=False, help_text="Organisation admin: oversees every chapter and reviews expulsion cases."
+        _("organisation admin"), default=False,
+        help_text=_("Organisation admin: oversees every chapter and reviews expulsion cases."),
     )
     email_muted_kinds = models.JSONField(
-        default=list, blank=True, help_text="Notification kinds this person gets in the app only, not by email."
+        _("notifications not emailed"), default=list, blank=True,
+        help_text=_("Notification kinds this person gets in the app only, not by email."),
     )
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Pages, emails and notices are in this language once chosen (the profile, or the switcher in the
     # navigation); until then pages follow the browser and emails the site's default (leadsgroups/i18n.py).
     language = models.CharField(
-        max_length=10, blank=True, choices=settings.LANGUAGES,
-        help_text="The language of your pages and emails; empty follows your browser.",
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text=_("The language of your pages and emails; empty follows your browser."),
     )
 
     objects = UserManager()
@@ -57,6 +61,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         ordering = ["full_name", "email"]
         indexes = [
             # The admin's searches (exact address, name prefix; case-insensitive, so UPPER): their
@@ -88,30 +94,43 @@ class Profile(models.Model):
     """
 
     class Visibility(models.TextChoices):
-        CHAPTERS = "chapters", "Visible to my chapters"
-        HIDDEN = "hidden", "Hidden"
+        CHAPTERS = "chapters", _("Visible to my chapters")
+        HIDDEN = "hidden", _("Hidden")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
     )
-    website = models.URLField(max_length=200, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
     ideal_referral = models.TextField(
-        max_length=500, blank=True, help_text="A short description of the referral the person would like to get."
+        _("ideal referral"), max_length=500, blank=True,
+        help_text=_("A short description of the referral the person would like to get."),
     )
     photo = models.ImageField(
-        upload_to="profile-photos/", blank=True, max_length=120,
-        help_text="Resized to 400 px at most and re-encoded as JPEG on upload; served only to the person's chapters.",
+        _("photo"), upload_to="profile-photos/", blank=True, max_length=120,
+        help_text=_("Resized to 400 px at most and re-encoded as JPEG on upload; served only to the person's chapters."),
     )
     # Phone and email were given for the account, not for the directory: hidden until the person
     # shares them. A website or photo is entered on the directory's own form, beside its choice.
-    phone_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.HIDDEN)
-    email_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.HIDDEN)
-    website_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.CHAPTERS)
-    photo_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.CHAPTERS)
-    updated_at = models.DateTimeField(auto_now=True)
+    phone_visibility = models.CharField(
+        _("who sees the phone number"), max_length=10, choices=Visibility.choices, default=Visibility.HIDDEN
+    )
+    email_visibility = models.CharField(
+        _("who sees the email address"), max_length=10, choices=Visibility.choices, default=Visibility.HIDDEN
+    )
+    website_visibility = models.CharField(
+        _("who sees the website"), max_length=10, choices=Visibility.choices, default=Visibility.CHAPTERS
+    )
+    photo_visibility = models.CharField(
+        _("who sees the photo"), max_length=10, choices=Visibility.choices, default=Visibility.CHAPTERS
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("directory profile")
+        verbose_name_plural = _("directory profiles")
 
     def __str__(self) -> str:
-        return f"Directory profile of {self.user}"
+        return _("Directory profile of %(person)s") % {"person": self.user}
 
     def shows(self, field: str) -> bool:
         """Whether the person's chapters see `field` (phone, email, website or photo)."""
@@ -122,38 +141,47 @@ class Membership(models.Model):
     """A person's seat in one chapter."""
 
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        PRESIDENT = "president", "President"
-        VICE_PRESIDENT = "vice_president", "Vice-president"
-        SECRETARY_TREASURER = "secretary_treasurer", "Secretary-treasurer"
+        MEMBER = "member", _("Member")
+        PRESIDENT = "president", _("President")
+        VICE_PRESIDENT = "vice_president", _("Vice-president")
+        SECRETARY_TREASURER = "secretary_treasurer", _("Secretary-treasurer")
 
     class Status(models.TextChoices):
-        APPLICANT = "applicant", "Applicant"
-        ACTIVE = "active", "Active"
-        ON_LEAVE = "on_leave", "On leave"
-        PROBATION = "probation", "Probation"
-        EXPELLED = "expelled", "Expelled"
-        RESIGNED = "resigned", "Resigned"
+        APPLICANT = "applicant", pgettext_lazy("membership status", "Applicant")
+        ACTIVE = "active", pgettext_lazy("membership status", "Active")
+        ON_LEAVE = "on_leave", pgettext_lazy("membership status", "On leave")
+        PROBATION = "probation", pgettext_lazy("membership status", "Probation")
+        EXPELLED = "expelled", pgettext_lazy("membership status", "Expelled")
+        RESIGNED = "resigned", pgettext_lazy("membership status", "Resigned")
 
     LEADERSHIP_ROLES = (Role.PRESIDENT, Role.VICE_PRESIDENT, Role.SECRETARY_TREASURER)
     # Statuses that hold a seat (and a classification) and may use the chapter's pages.
     SEATED_STATUSES = (Status.ACTIVE, Status.ON_LEAVE, Status.PROBATION)
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="memberships")
-    classification = models.ForeignKey(
-        "chapters.Classification", null=True, blank=True, on_delete=models.PROTECT, related_name="memberships"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="memberships"
     )
-    business_name = models.CharField(max_length=150, blank=True)
-    role = models.CharField(max_length=24, choices=Role.choices, default=Role.MEMBER)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
-    joined_on = models.DateField(default=timezone.localdate)
-    renewal_due = models.DateField(null=True, blank=True)
-    left_on = models.DateField(null=True, blank=True)
-    status_note = models.CharField(max_length=300, blank=True, help_text="Why the status last changed.")
-    created_at = models.DateTimeField(auto_now_add=True)
+    chapter = models.ForeignKey(
+        "chapters.Chapter", verbose_name=_("chapter"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    classification = models.ForeignKey(
+        "chapters.Classification", verbose_name=_("classification"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="memberships",
+    )
+    business_name = models.CharField(_("business name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    joined_on = models.DateField(_("joined on"), default=timezone.localdate)
+    renewal_due = models.DateField(_("renewal due"), null=True, blank=True)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    status_note = models.CharField(
+        _("status note"), max_length=300, blank=True, help_text=_("Why the status last changed.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["user__full_name", "user__email"]
         constraints = [
             models.UniqueConstraint(fields=["user", "chapter"], name="members_membership_one_per_chapter"),
@@ -161,19 +189,19 @@ class Membership(models.Model):
                 fields=["chapter", "classification"],
                 condition=Q(status__in=["active", "on_leave", "probation"]),
                 name="members_membership_one_seat_per_classification",
-                violation_error_message="Another member already holds this classification in the chapter.",
+                violation_error_message=_("Another member already holds this classification in the chapter."),
             ),
             models.UniqueConstraint(
                 fields=["chapter"],
                 condition=Q(role="president", status__in=["active", "on_leave", "probation"]),
                 name="members_membership_one_president",
-                violation_error_message="The chapter already has a president.",
+                violation_error_message=_("The chapter already has a president."),
             ),
         ]
         indexes = [models.Index(fields=["chapter", "status"], name="members_membership_ch_status")]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.chapter}"
+        return _("%(person)s in %(chapter)s") % {"person": self.user, "chapter": self.chapter}
 
     @property
     def is_leadership(self) -> bool:
@@ -188,34 +216,52 @@ class Membership(models.Model):
         return self.user.full_name or self.user.email
 
 
+# A role inside a sentence ("invites you to join … as vice-president"): lower case in English, written
+# as each language writes it there (German keeps the capital of its nouns).
+ROLE_IN_SENTENCE = {
+    Membership.Role.MEMBER: pgettext_lazy("role in a sentence", "member"),
+    Membership.Role.PRESIDENT: pgettext_lazy("role in a sentence", "president"),
+    Membership.Role.VICE_PRESIDENT: pgettext_lazy("role in a sentence", "vice-president"),
+    Membership.Role.SECRETARY_TREASURER: pgettext_lazy("role in a sentence", "secretary-treasurer"),
+}
+
+
 class Invitation(models.Model):
     """An email address invited into a chapter; the link carries a token only its hash is kept of."""
 
-    chapter = models.ForeignKey("chapters.Chapter", on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    full_name = models.CharField(max_length=150, blank=True)
-    role = models.CharField(max_length=24, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    chapter = models.ForeignKey(
+        "chapters.Chapter", verbose_name=_("chapter"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email address"))
+    full_name = models.CharField(_("name"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=24, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
     classification = models.ForeignKey(
-        "chapters.Classification", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "chapters.Classification", verbose_name=_("classification"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
     )
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+        settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True, on_delete=models.SET_NULL,
+        related_name="invitations_sent",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    membership = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["chapter", "email"],
                 condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
                 name="members_invitation_one_open_per_email",
-                violation_error_message="This address already has an open invitation to the chapter.",
+                violation_error_message=_("This address already has an open invitation to the chapter."),
             )
         ]
 
@@ -226,44 +272,55 @@ class Invitation(models.Model):
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
 
+    @property
+    def role_in_sentence(self) -> str:
+        return str(ROLE_IN_SENTENCE.get(self.role, self.get_role_display()))
+
 
 class Notification(models.Model):
     """Something the app tells a person: a row first, then (unless muted) an email."""
 
     class Kind(models.TextChoices):
-        INVITATION = "invitation", "Invitations"
-        MEMBERSHIP = "membership", "Membership changes"
-        REFERRAL_RECEIVED = "referral_received", "Referral received"
-        REFERRAL_UPDATED = "referral_updated", "Referral updates"
-        CONSENT_ANSWERED = "consent_answered", "Prospect consent answered"
-        THANK_YOU = "thank_you", "Thank-you for closed business"
-        ONE_TO_ONE = "one_to_one", "One-to-one to confirm"
-        FINE = "fine", "Fines"
-        CASE = "case", "Expulsion cases and decisions"
-        REMINDER = "reminder", "Meeting reminders"
-        STALE_REFERRAL = "stale_referral", "Stale referral reminders"
-        READ_OUT = "read_out", "Weekly read-out of a closed meeting (leadership)"
+        INVITATION = "invitation", _("Invitations")
+        MEMBERSHIP = "membership", _("Membership changes")
+        REFERRAL_RECEIVED = "referral_received", _("Referral received")
+        REFERRAL_UPDATED = "referral_updated", _("Referral updates")
+        CONSENT_ANSWERED = "consent_answered", _("Prospect consent answered")
+        THANK_YOU = "thank_you", _("Thank-you for closed business")
+        ONE_TO_ONE = "one_to_one", _("One-to-one to confirm")
+        FINE = "fine", _("Fines")
+        CASE = "case", _("Expulsion cases and decisions")
+        REMINDER = "reminder", _("Meeting reminders")
+        STALE_REFERRAL = "stale_referral", _("Stale referral reminders")
+        READ_OUT = "read_out", _("Weekly read-out of a closed meeting (leadership)")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    chapter = models.ForeignKey(
-        "chapters.Chapter", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=24, choices=Kind.choices)
-    title = models.CharField(max_length=200)
-    body = models.TextField(blank=True)
-    url = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_wanted = models.BooleanField(default=True)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
+    chapter = models.ForeignKey(
+        "chapters.Chapter", verbose_name=_("chapter"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+    email_wanted = models.BooleanField(_("email wanted"), default=True)
+    email_sent_at = models.DateTimeField(_("email sent"), null=True, blank=True)
     email_claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a worker took this email; lets a crashed send be retried."
+        _("email claimed"), null=True, blank=True,
+        help_text=_("When a worker took this email; lets a crashed send be retried."),
     )
     dedupe_key = models.CharField(
-        max_length=120, null=True, blank=True, help_text="Makes a notice unique per person (e.g. one reminder per meeting)."
+        _("deduplication key"), max_length=120, null=True, blank=True,
+        help_text=_("Makes a notice unique per person (e.g. one reminder per meeting)."),
     )
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "dedupe_key"], name="members_notification_dedupe"),
@@ -293,51 +350,62 @@ class OutboundEmail(models.Model):
     """
 
     class Kind(models.TextChoices):
-        INVITATION = "invitation", "Invitation"
-        CONSENT = "consent", "Consent request"
-        ACCOUNT = "account", "Account (password, address)"
-        NOTIFICATION = "notification", "Notification"
-        REMINDER = "reminder", "Meeting reminder"
-        ALERT = "alert", "Operations alert"  # to the ADMINS: a background task failed (ops/services.py)
+        INVITATION = "invitation", _("Invitation")
+        CONSENT = "consent", _("Consent request")
+        ACCOUNT = "account", _("Account (password, address)")
+        NOTIFICATION = "notification", _("Notification")
+        REMINDER = "reminder", _("Meeting reminder")
+        ALERT = "alert", _("Operations alert")  # to the ADMINS: a background task failed (ops/services.py)
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", pgettext_lazy("email status", "Queued")
+        SENDING = "sending", pgettext_lazy("email status", "Sending")
+        SENT = "sent", pgettext_lazy("email status", "Sent")
+        FAILED = "failed", pgettext_lazy("email status", "Failed")
+        CANCELLED = "cancelled", pgettext_lazy("email status", "Cancelled")
 
     PENDING = (Status.QUEUED, Status.SENDING)
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    to = models.EmailField(max_length=254)
-    from_email = models.CharField(max_length=254, blank=True, help_text="Empty: the site's DEFAULT_FROM_EMAIL.")
-    subject = models.CharField(max_length=300)
-    body = models.TextField(help_text="Plain text.")
-    html = models.TextField(blank=True)
-    headers = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(
-        null=True, blank=True, help_text="When a worker took it; a claim older than the timeout is taken over."
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    to = models.EmailField(_("to"), max_length=254)
+    from_email = models.CharField(
+        _("from"), max_length=254, blank=True, help_text=_("Empty: the site's DEFAULT_FROM_EMAIL.")
     )
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"), help_text=_("Plain text."))
+    html = models.TextField(_("HTML"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("tries"), default=0)
+    next_attempt_at = models.DateTimeField(_("next try"), default=timezone.now)
+    claimed_at = models.DateTimeField(
+        _("claimed"), null=True, blank=True,
+        help_text=_("When a worker took it; a claim older than the timeout is taken over."),
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     chapter = models.ForeignKey(
-        "chapters.Chapter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "chapters.Chapter", verbose_name=_("chapter"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
     # The cause, when it is a row of its own: its page shows whether the email went.
     notification = models.ForeignKey(
-        Notification, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+        Notification, verbose_name=_("notification"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="emails",
     )
-    invitation = models.ForeignKey(Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    invitation = models.ForeignKey(
+        Invitation, verbose_name=_("invitation"), null=True, blank=True, on_delete=models.CASCADE,
+        related_name="emails",
+    )
     consent_request = models.ForeignKey(
-        "referrals.ConsentRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+        "referrals.ConsentRequest", verbose_name=_("consent request"), null=True, blank=True,
+        on_delete=models.CASCADE, related_name="emails",
     )
 
     class Meta:
+        verbose_name = _("email")
+        verbose_name_plural = _("email outbox")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -354,7 +422,9 @@ class OutboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.to}: {self.subject}"
+        return _("%(kind)s to %(to)s: %(subject)s") % {
+            "kind": self.get_kind_display(), "to": self.to, "subject": self.subject,
+        }
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -371,30 +441,36 @@ class AuditEvent(models.Model):
     # Deleting an account nulls this (the one change the PostgreSQL trigger allows, see migration
     # 0005): the foreign key stays a real constraint, and the snapshot below keeps who acted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="Empty when the system (a scheduled task) acted, or once the actor's account was deleted.",
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the system (a scheduled task) acted, or once the actor's account was deleted."),
     )
     actor_name = models.CharField(
-        max_length=150, blank=True, help_text="The actor's name when they acted; kept after their account is deleted."
+        _("actor's name"), max_length=150, blank=True,
+        help_text=_("The actor's name when they acted; kept after their account is deleted."),
     )
     actor_email = models.CharField(
-        max_length=254, blank=True, help_text="The actor's email when they acted; empty when the system acted."
+        _("actor's email"), max_length=254, blank=True,
+        help_text=_("The actor's email when they acted; empty when the system acted."),
     )
     chapter = models.ForeignKey(
-        "chapters.Chapter", null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+        "chapters.Chapter", verbose_name=_("chapter"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="audit_events",
     )
-    action = models.CharField(max_length=60, db_index=True)
-    target_type = models.CharField(max_length=60)
-    target_id = models.CharField(max_length=40)
-    summary = models.CharField(max_length=300)
-    before = models.JSONField(default=dict, blank=True)
-    after = models.JSONField(default=dict, blank=True)
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=60)
+    target_id = models.CharField(_("target id"), max_length=40)
+    summary = models.CharField(_("summary"), max_length=300)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["created_at", "id"], name="members_audit_created")]  # the admin's list
 
@@ -420,6 +496,7 @@ class AuditEvent(models.Model):
             return ""
         name = self.actor_name or self.actor_email
         if self.actor_id is None:
-            email = f" ({self.actor_email})" if self.actor_name and self.actor_email else ""
-            return f"{name}{email}, account deleted"
+            if self.actor_name and self.actor_email:
+                return _("%(name)s (%(email)s), account deleted") % {"name": name, "email": self.actor_email}
+            return _("%(name)s, account deleted") % {"name": name}
         return name

@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from leadsgroups.i18n import for_user
 from members.models import Notification, OutboundEmail
 from members.outbox import email_queue, email_queue_message, email_send, email_send_queue
 from members.signals import notifications_read
@@ -47,16 +48,22 @@ def notification_send(
 
 
 def _notification_email_queue(notification: Notification) -> None:
+    """The notice's email, in its recipient's language whoever's action sent it.
+
+    The title and text are stored as they were written (the caller builds them inside
+    ``for_user(recipient)``); the email's own words around them are rendered here.
+    """
     context = {"n": notification, "site_url": settings.SITE_URL, "org": settings.ORGANISATION_NAME}
-    email_queue(
-        kind=OutboundEmail.Kind.NOTIFICATION,
-        to=notification.user.email,
-        subject=f"[{notification.chapter or settings.ORGANISATION_NAME}] {notification.title}",
-        body=render_to_string("emails/notification.txt", context),
-        html=render_to_string("emails/notification.html", context),
-        chapter=notification.chapter,
-        notification=notification,
-    )
+    with for_user(notification.user):
+        email_queue(
+            kind=OutboundEmail.Kind.NOTIFICATION,
+            to=notification.user.email,
+            subject=f"[{notification.chapter or settings.ORGANISATION_NAME}] {notification.title}",
+            body=render_to_string("emails/notification.txt", context),
+            html=render_to_string("emails/notification.html", context),
+            chapter=notification.chapter,
+            notification=notification,
+        )
 
 
 def notification_email_deliver(*, notification_id: int, message: EmailMultiAlternatives) -> bool:

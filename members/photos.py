@@ -15,7 +15,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from leadsgroups.formats import format_number
 
 MAX_SIDE = 400  # pixels: a directory card shows it at about 96 px, a retina screen at twice that
 # A small file can still claim a huge canvas (a "decompression bomb"): refuse before decoding it.
@@ -33,7 +36,8 @@ def photo_prepare(upload) -> ContentFile:
     limit = max_bytes()
     if upload.size > limit:
         raise ValidationError(
-            f"The photo is {upload.size / 1_048_576:.1f} MB; the most is {limit / 1_048_576:.0f} MB.", code="too_big"
+            _("The photo is %(size)s MB; the most is %(limit)s MB."), code="too_big",
+            params={"size": format_number(upload.size / 1_048_576, 1), "limit": format_number(limit / 1_048_576, 0)},
         )
     upload.seek(0)
     try:
@@ -41,11 +45,9 @@ def photo_prepare(upload) -> ContentFile:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
                 if image.format not in ACCEPTED_FORMATS:
-                    raise ValidationError(
-                        "That file is not a JPEG, PNG, WebP or GIF image.", code="format"
-                    )
+                    raise ValidationError(_("That file is not a JPEG, PNG, WebP or GIF image."), code="format")
                 if image.width * image.height > MAX_PIXELS:
-                    raise ValidationError("The photo has too many pixels; send a smaller one.", code="pixels")
+                    raise ValidationError(_("The photo has too many pixels; send a smaller one."), code="pixels")
                 image.load()  # decode it all: a truncated or corrupt file fails here, not later
                 image = ImageOps.exif_transpose(image)  # upright as the camera meant it, before EXIF is dropped
                 image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
@@ -54,7 +56,9 @@ def photo_prepare(upload) -> ContentFile:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
             ValueError, SyntaxError) as exc:
-        raise ValidationError("That file is not an image we can read (JPEG, PNG, WebP or GIF).", code="invalid") from exc
+        raise ValidationError(
+            _("That file is not an image we can read (JPEG, PNG, WebP or GIF)."), code="invalid"
+        ) from exc
     buffer = io.BytesIO()
     out.save(buffer, format="JPEG", quality=85, optimize=True)  # no exif= or icc_profile=: metadata is dropped
     return ContentFile(buffer.getvalue(), name=f"{secrets.token_hex(16)}.jpg")
@@ -75,7 +79,7 @@ def photo_response(profile) -> FileResponse:
     try:
         handle = profile.photo.open("rb")
     except FileNotFoundError as exc:  # the row outlived its file (restored backup, another machine's disk)
-        raise Http404("No photo.") from exc
+        raise Http404(_("No photo.")) from exc
     response = FileResponse(handle, content_type="image/jpeg")
     # Links carry the file's random name (?v=…): a new photo is a new address, so caching is safe;
     # private, because who may see it depends on who asks.

@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from leadsgroups.i18n import for_chapter, for_user, language
 from members.audit import audit_record
 from members.models import Invitation, Membership, Notification, OutboundEmail, Profile, User
 from members.notifications import notification_send
@@ -38,19 +40,19 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
     """Invite an address into the chapter; returns the invitation and its one-time link."""
     email = email.strip().lower()
     if Membership.objects.filter(chapter=chapter, user__email__iexact=email, status__in=Membership.SEATED_STATUSES).exists():
-        raise ValidationError({"email": "This person is already a member of the chapter."})
+        raise ValidationError({"email": _("This person is already a member of the chapter.")})
     if not classification_is_free(chapter=chapter, classification=classification):
-        raise ValidationError({"classification": "Another member already holds this classification in the chapter."})
+        raise ValidationError({"classification": _("Another member already holds this classification in the chapter.")})
     now = timezone.now()
     unanswered = Invitation.objects.filter(chapter=chapter, accepted_at__isnull=True, revoked_at__isnull=True)
     if classification is not None:
         # Two open invitations for one classification: whoever accepts second would be refused.
         pending = unanswered.filter(classification=classification, expires_at__gt=now).exclude(email__iexact=email).first()
         if pending is not None:
-            raise ValidationError({"classification": (
-                f"The open invitation to {pending.email} already offers this classification: "
+            raise ValidationError({"classification": _(
+                "The open invitation to %(email)s already offers this classification: "
                 "withdraw it first, or choose another."
-            )})
+            ) % {"email": pending.email}})
     # An expired invitation is over; the one-open-invitation-per-address constraint only knows
     # accepted and withdrawn ones, so an expired one is closed here to let the address be invited again.
     unanswered.filter(email__iexact=email, expires_at__lte=now).update(revoked_at=now)
@@ -72,11 +74,12 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
                 expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
             )
     except IntegrityError as exc:
-        raise ValidationError({"email": "This address already has an open invitation to the chapter."}) from exc
+        raise ValidationError({"email": _("This address already has an open invitation to the chapter.")}) from exc
     link = settings.SITE_URL + reverse("invitation-accept", args=[token])
+    with language(None):  # the trail is a record, written in the site's language whoever acted
+        summary = f"Invited {email} as {invitation.get_role_display()}"
     audit_record(
-        actor=invited_by, action="invitation.created", target=invitation, chapter=chapter,
-        summary=f"Invited {email} as {invitation.get_role_display()}",
+        actor=invited_by, action="invitation.created", target=invitation, chapter=chapter, summary=summary,
         after={"email": email, "role": role, "classification": classification},
     )
     _invitation_email(invitation=invitation, link=link)
@@ -84,29 +87,33 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
 
 
 def _invitation_email(*, invitation: Invitation, link: str) -> None:
-    """The invitation's email, as an outbox row written with the invitation; a task sends it."""
+    """The invitation's email, as an outbox row written with the invitation; a task sends it.
+
+    The invitee has no account yet, so no language of their own: it is in the chapter's.
+    """
     from django.template.loader import render_to_string
 
     context = {"invitation": invitation, "link": link, "org": settings.ORGANISATION_NAME}
-    email_queue(
-        kind=OutboundEmail.Kind.INVITATION,
-        to=invitation.email,
-        subject=f"You are invited to join {invitation.chapter}",
-        body=render_to_string("emails/invitation.txt", context),
-        html=render_to_string("emails/invitation.html", context),
-        chapter=invitation.chapter,
-        invitation=invitation,
-    )
+    with for_chapter(invitation.chapter):
+        email_queue(
+            kind=OutboundEmail.Kind.INVITATION,
+            to=invitation.email,
+            subject=_("You are invited to join %(chapter)s") % {"chapter": invitation.chapter},
+            body=render_to_string("emails/invitation.txt", context),
+            html=render_to_string("emails/invitation.html", context),
+            chapter=invitation.chapter,
+            invitation=invitation,
+        )
 
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, by) -> int:
     """Send an open invitation's failed email again (the same link); returns how many were queued."""
     if not invitation.is_open:
-        raise ValidationError("This invitation has expired, was withdrawn or was already used.")
+        raise ValidationError(_("This invitation has expired, was withdrawn or was already used."))
     failed = list(invitation.emails.filter(status=OutboundEmail.Status.FAILED).values_list("pk", flat=True))
     if not failed:
-        raise ValidationError("Its email has not failed: it is queued or was sent.")
+        raise ValidationError(_("Its email has not failed: it is queued or was sent."))
     queued = emails_retry(email_ids=failed)
     audit_record(actor=by, action="invitation.resent", target=invitation, chapter=invitation.chapter,
                  summary=f"Sent the invitation of {invitation.email} again after its email failed")
@@ -122,20 +129,30 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User | None, full_name: str = "", password: str = "") -> Membership:
-    """Turn an open invitation into a seat; creates the account when `user` is None."""
+def invitation_accept(
+    *, invitation: Invitation, user: User | None, full_name: str = "", password: str = "", language: str = "",
+) -> Membership:
+    """Turn an open invitation into a seat; creates the account when `user` is None.
+
+    `language`: a new account's language, the one its invitation was read in (the chapter's, unless
+    the person chose another on the page); the profile changes it.
+    """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_open:
-        raise ValidationError("This invitation has expired, was withdrawn or was already used.")
+        raise ValidationError(_("This invitation has expired, was withdrawn or was already used."))
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():
-            raise ValidationError("An account with this email exists: sign in first, then open the link again.")
-        user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name)
+            raise ValidationError(_("An account with this email exists: sign in first, then open the link again."))
+        user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name,
+                                        language=language if language in dict(settings.LANGUAGES) else "")
         _mark_email_verified(user)
     elif user.email.lower() != invitation.email.lower():
-        raise ValidationError(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
+        raise ValidationError(_("This invitation is for %(invited)s; you are signed in as %(email)s.")
+                              % {"invited": invitation.email, "email": user.email})
     if not classification_is_free(chapter=invitation.chapter, classification=invitation.classification):
-        raise ValidationError("The classification of this invitation has been taken meanwhile; ask the chapter for a new one.")
+        raise ValidationError(
+            _("The classification of this invitation has been taken meanwhile; ask the chapter for a new one.")
+        )
     membership = Membership.objects.filter(user=user, chapter=invitation.chapter).first()
     before = {"status": membership.status, "role": membership.role} if membership else {}
     if invitation.role == Membership.Role.PRESIDENT:
@@ -160,11 +177,13 @@ def invitation_accept(*, invitation: Invitation, user: User | None, full_name: s
                               "classification": membership.classification},
     )
     if invitation.invited_by:
-        notification_send(
-            user=invitation.invited_by, chapter=invitation.chapter, kind=Notification.Kind.INVITATION,
-            title=f"{user} accepted the invitation to {invitation.chapter}",
-            url=reverse("chapters:roster", args=[invitation.chapter.slug]),
-        )
+        with for_user(invitation.invited_by):
+            notification_send(
+                user=invitation.invited_by, chapter=invitation.chapter, kind=Notification.Kind.INVITATION,
+                title=_("%(person)s accepted the invitation to %(chapter)s")
+                % {"person": user, "chapter": invitation.chapter},
+                url=reverse("chapters:roster", args=[invitation.chapter.slug]),
+            )
     return membership
 
 
@@ -184,12 +203,13 @@ def _presidency_hand_over(*, chapter, to: Membership | None, by) -> None:
             summary=f"{old.user}: role: president → member (presidency handed over)",
             before={"role": Membership.Role.PRESIDENT}, after={"role": Membership.Role.MEMBER},
         )
-        notification_send(
-            user=old.user, chapter=chapter, kind=Notification.Kind.MEMBERSHIP,
-            title=f"You handed the presidency of {chapter} over",
-            body="Another member has been appointed president; you are now a member of the chapter.",
-            url=reverse("chapters:home", args=[chapter.slug]),
-        )
+        with for_user(old.user):
+            notification_send(
+                user=old.user, chapter=chapter, kind=Notification.Kind.MEMBERSHIP,
+                title=_("You handed the presidency of %(chapter)s over") % {"chapter": chapter},
+                body=_("Another member has been appointed president; you are now a member of the chapter."),
+                url=reverse("chapters:home", args=[chapter.slug]),
+            )
 
 
 def _mark_email_verified(user: User) -> None:
@@ -217,10 +237,30 @@ def _change_word(key: str, value) -> str:
     if value is None:
         return "none"
     if key == "role":
-        return Membership.Role(value).label.lower()
+        return str(Membership.Role(value).label).lower()
     if key == "status":
-        return Membership.Status(value).label.lower()
+        return str(Membership.Status(value).label).lower()
     return str(value)
+
+
+def _changes_told(before: dict, after: dict) -> str:
+    """What changed, for the member, in the active language: "Role: Member → President"."""
+    labels = {"role": _("Role"), "status": _("Status"), "classification": _("Classification")}
+
+    def word(key, value):
+        if value is None:
+            return _("none")
+        if key == "role":
+            return str(Membership.Role(value).label)
+        if key == "status":
+            return str(Membership.Status(value).label)
+        return str(value)
+
+    return ", ".join(
+        _("%(what)s: %(before)s → %(after)s") % {"what": labels[k], "before": word(k, before[k]),
+                                                 "after": word(k, after[k])}
+        for k in after if after[k] != before[k]
+    )
 
 
 @transaction.atomic
@@ -236,7 +276,7 @@ def membership_change(
     before = {"role": membership.role, "status": membership.status, "classification": membership.classification}
     classification_before, seated_before = membership.classification_id, membership.is_seated
     if status is not None and status != membership.status and not reason.strip():
-        raise ValidationError({"reason": "Say why the status changes; the member and the audit trail see it."})
+        raise ValidationError({"reason": _("Say why the status changes; the member and the audit trail see it.")})
     if role is not None:
         if role == Membership.Role.PRESIDENT and membership.role != role:
             _presidency_hand_over(chapter=membership.chapter, to=membership, by=by)
@@ -252,7 +292,7 @@ def membership_change(
     if membership.is_seated and not classification_is_free(
         chapter=membership.chapter, classification=membership.classification, exclude_membership_id=membership.pk
     ):
-        raise ValidationError({"classification": "Another member already holds this classification in the chapter."})
+        raise ValidationError({"classification": _("Another member already holds this classification in the chapter.")})
     if membership.classification_id and (
         membership.classification_id != classification_before or (membership.is_seated and not seated_before)
     ):
@@ -260,27 +300,37 @@ def membership_change(
     membership.save()
     after = {"role": membership.role, "status": membership.status, "classification": membership.classification}
     if after != before:
-        changed = ", ".join(
-            f"{_CHANGE_LABELS[k]}: {_change_word(k, before[k])} → {_change_word(k, after[k])}"
-            for k in after if after[k] != before[k]
-        )
+        with language(None):  # the trail is a record, written in the site's language whoever acted
+            changed = ", ".join(
+                f"{_CHANGE_LABELS[k]}: {_change_word(k, before[k])} → {_change_word(k, after[k])}"
+                for k in after if after[k] != before[k]
+            )
         audit_record(
             actor=by, action="membership.changed", target=membership, chapter=membership.chapter,
             summary=f"{membership.user}: {changed}", before=before, after=after, reason=reason.strip(),
         )
         if notify:
-            body = f"{changed}." + (f"\nReason: {reason.strip()}" if reason.strip() else "")
-            if membership.is_seated and not membership.user.has_usable_password():
-                # an applicant made from a visitor has an account without a password yet
-                body += (f"\nYou have no password yet: choose one at {settings.SITE_URL}"
-                         f"{reverse('account_reset_password')} with this email address, then sign in.")
-            notification_send(
-                user=membership.user, chapter=membership.chapter, kind=Notification.Kind.MEMBERSHIP,
-                title=f"Your membership of {membership.chapter} changed",
-                body=body,
-                url=reverse("chapters:home", args=[membership.chapter.slug]),
-            )
+            _membership_change_tell(membership=membership, before=before, after=after, reason=reason.strip())
     return membership
+
+
+def _membership_change_tell(*, membership: Membership, before: dict, after: dict, reason: str) -> None:
+    """The member's notice of a change to their seat, in their language."""
+    with for_user(membership.user):
+        body = _changes_told(before, after) + "."
+        if reason:
+            body += "\n" + _("Reason: %(reason)s") % {"reason": reason}
+        if membership.is_seated and not membership.user.has_usable_password():
+            # an applicant made from a visitor has an account without a password yet
+            body += "\n" + _(
+                "You have no password yet: choose one at %(link)s with this email address, then sign in."
+            ) % {"link": settings.SITE_URL + reverse("account_reset_password")}
+        notification_send(
+            user=membership.user, chapter=membership.chapter, kind=Notification.Kind.MEMBERSHIP,
+            title=_("Your membership of %(chapter)s changed") % {"chapter": membership.chapter},
+            body=body,
+            url=reverse("chapters:home", args=[membership.chapter.slug]),
+        )
 
 
 def _refuse_reserved_classification(membership: Membership) -> None:
@@ -295,17 +345,25 @@ def _refuse_reserved_classification(membership: Membership) -> None:
 
 
 @transaction.atomic
-@transaction.atomic
 def user_profile_update(
     *, user: User, full_name: str, business_name: str, phone: str, email_muted_kinds: list[str],
-    directory: dict | None = None,
+    directory: dict | None = None, language: str | None = None,
 ) -> User:
-    """Save the person's account details; `directory` (see `profile_directory_update`) their directory card too."""
+    """Save the person's account details; `directory` (see `profile_directory_update`) their directory card too.
+
+    `language`: their pages' and emails' language ("" follows the browser); None leaves it as it is.
+    """
     user.full_name = full_name.strip()
     user.business_name = business_name.strip()
     user.phone = phone.strip()
     user.email_muted_kinds = sorted(set(email_muted_kinds) & set(Notification.Kind.values))
-    user.save(update_fields=["full_name", "business_name", "phone", "email_muted_kinds"])
+    fields = ["full_name", "business_name", "phone", "email_muted_kinds"]
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise ValidationError(_("Unknown language: %(code)s.") % {"code": language})
+        user.language = language
+        fields.append("language")
+    user.save(update_fields=fields)
     if directory is not None:
         profile_directory_update(user=user, **directory)
     return user
@@ -326,7 +384,7 @@ def profile_directory_update(
     for field in ("phone", "email", "website", "photo"):
         value = visibility.get(field, getattr(profile, f"{field}_visibility"))
         if value not in Profile.Visibility.values:
-            raise ValidationError(f"Unknown visibility for {field}: {value!r}.")
+            raise ValidationError(_("Unknown visibility for %(field)s: “%(value)s”.") % {"field": field, "value": value})
         setattr(profile, f"{field}_visibility", value)
     old = profile.photo.name if profile.photo else ""
     if photo is not None:

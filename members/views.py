@@ -7,8 +7,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from leadsgroups.i18n import supported
 from leadsgroups.security_headers import prospect_data
 from members import outbox, photos, selectors, services
 from members.audit_display import audit_changes_attach
@@ -18,8 +22,23 @@ from members.notifications import notifications_mark_read
 from members.photos import photo_response
 
 
+def _read_in_chapter_language(request, chapter) -> None:
+    """An invitee has no account: the page is in the chapter's language, as the email was.
+
+    Unless they are signed in (their own language) or chose one with the switcher (its cookie).
+    """
+    if request.user.is_authenticated or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME):
+        return
+    code = supported(chapter.language)
+    if code:
+        translation.activate(code)
+        request.LANGUAGE_CODE = code  # LocaleMiddleware's Content-Language follows
+
+
 def invitation_accept(request, token: str):
     invitation = services.invitation_for_token(token)
+    if invitation is not None:
+        _read_in_chapter_language(request, invitation.chapter)
     if invitation is None or not invitation.is_open:
         return render(request, "members/invitation_invalid.html", {"invitation": invitation}, status=410)
     signed_in = request.user.is_authenticated
@@ -28,8 +47,9 @@ def invitation_accept(request, token: str):
     )
     error = None
     if signed_in and request.user.email.lower() != invitation.email.lower():
-        error = (f"This invitation is for {invitation.email}; you are signed in as {request.user.email}. "
-                 "Sign out first if the invitation is yours.")
+        error = _("This invitation is for %(invited)s; you are signed in as %(email)s. "
+                  "Sign out first if the invitation is yours.") % {"invited": invitation.email,
+                                                                   "email": request.user.email}
         return render(
             request, "members/invitation_accept.html",
             {"invitation": invitation, "form": None, "error": error, "wrong_account": True},
@@ -41,13 +61,14 @@ def invitation_accept(request, token: str):
                 user=request.user if signed_in else None,
                 full_name="" if signed_in else form.cleaned_data["full_name"],
                 password="" if signed_in else form.cleaned_data["password1"],
+                language=translation.get_language(),
             )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
             if not signed_in:
                 login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {membership.chapter}!")
+            messages.success(request, _("Welcome to %(chapter)s!") % {"chapter": membership.chapter})
             return redirect("chapters:home", membership.chapter.slug)
     return render(
         request, "members/invitation_accept.html", {"invitation": invitation, "form": form, "error": error}
@@ -82,7 +103,8 @@ def notification_open(request, notification_id: int):
         case = ExpulsionCase.objects.filter(chapter=chapter, membership__user=request.user).order_by("-opened_at").first()
         if case is not None:
             return redirect("my-case", case.pk)
-        messages.info(request, f"You no longer have a seat in {chapter}, so its pages are closed to you.")
+        messages.info(request, _("You no longer have a seat in %(chapter)s, so its pages are closed to you.")
+                      % {"chapter": chapter})
         return redirect(f"{reverse('notifications')}#notification-{notification.pk}")
     if notification.url.startswith("/") and not notification.url.startswith("//"):
         return redirect(notification.url)
@@ -107,7 +129,7 @@ def profile(request):
     initial = {
         "full_name": user.full_name, "business_name": user.business_name, "phone": user.phone,
         "email_kinds": [k for k in Notification.Kind.values if user.wants_email(k)],
-        "website": card.website, "ideal_referral": card.ideal_referral,
+        "website": card.website, "ideal_referral": card.ideal_referral, "language": user.language,
         **{f"{f}_visibility": getattr(card, f"{f}_visibility") for f in ("phone", "email", "website", "photo")},
     }
     form = ProfileForm(request.POST or None, request.FILES or None, initial=initial)
@@ -116,10 +138,25 @@ def profile(request):
         services.user_profile_update(
             user=user, full_name=data["full_name"], business_name=data["business_name"], phone=data["phone"],
             email_muted_kinds=[k for k in Notification.Kind.values if k not in data["email_kinds"]],
-            directory=form.directory(),
+            directory=form.directory(), language=data["language"],
         )
-        messages.success(request, "Profile saved.")
-        return redirect("profile")
+        # The next page is in the language chosen (UserLanguageMiddleware reads the account); the
+        # switcher's cookie goes with it, so that signing out keeps it, or is forgotten to follow the browser.
+        if not data["language"]:
+            request.COOKIES.pop(settings.LANGUAGE_COOKIE_NAME, None)  # forgotten below: the browser's now
+        with translation.override(data["language"] or translation.get_language_from_request(request)):
+            messages.success(request, _("Profile saved."))
+        response = redirect("profile")
+        if data["language"]:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME, data["language"], max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH, secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH,
+                                   samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+        return response
     return render(request, "members/profile.html", {
         "form": form, "card": card, "seats": selectors.directory_seats(user=user),
         "photo_max_mb": photos.max_bytes() // 1_048_576,
@@ -131,7 +168,7 @@ def profile_photo(request):
     """The person's own photo, whoever they share it with (the profile page shows it to them)."""
     card = Profile.objects.filter(user=request.user).exclude(photo="").first()
     if card is None:
-        raise Http404("No photo.")
+        raise Http404(_("No photo."))
     return photo_response(card)
 
 
@@ -143,7 +180,7 @@ def audit_global(request):
     user = request.user
     regions = regions_overseen_by(user)
     if regions is not None and not regions:
-        raise PermissionDenied("Only organisation admins and region staff may read the audit trail.")
+        raise PermissionDenied(_("Only organisation admins and region staff may read the audit trail."))
     q = request.GET.get("q", "").strip()
     events = selectors.audit_events(regions=regions, q=q)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -151,13 +188,16 @@ def audit_global(request):
     return render(request, "members/audit.html", {"page": page, "q": q})
 
 
-OUTBOX_LABELS = {"failed": "Failed", "waiting": "Waiting", "sent": "Sent", "all": "All"}
+OUTBOX_LABELS = {
+    "failed": pgettext_lazy("email status", "Failed"), "waiting": pgettext_lazy("email status", "Waiting"),
+    "sent": pgettext_lazy("email status", "Sent"), "all": gettext_lazy("All"),
+}
 
 
 def _require_org_admin(user) -> None:
     # Emails of every chapter and of accounts (no chapter) are listed: organisation admins only.
     if not user.is_org_admin:
-        raise PermissionDenied("Only organisation admins may see the email outbox.")
+        raise PermissionDenied(_("Only organisation admins may see the email outbox."))
 
 
 @prospect_data  # consent requests are emailed to prospects: their addresses are listed here
@@ -183,8 +223,10 @@ def outbox_retry(request):
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
     queued = outbox.emails_retry(email_ids=ids)
     if queued:
-        messages.success(request, f"{queued} email{'s' if queued != 1 else ''} queued to be tried again now.")
+        messages.success(request, ngettext("%(count)d email queued to be tried again now.",
+                                           "%(count)d emails queued to be tried again now.", queued)
+                         % {"count": queued})
     else:
-        messages.info(request, "Nothing to retry: the email was sent or is being sent.")
+        messages.info(request, _("Nothing to retry: the email was sent or is being sent."))
     show = request.POST.get("show", "")
     return redirect(reverse("outbox") + (f"?show={show}" if show in OUTBOX_LABELS else ""))

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from leadsgroups.admin_lists import ReadOnlyAdmin
 from ops.models import TaskRun
@@ -9,7 +11,7 @@ from ops.selectors import background_work
 class BeatEntryFilter(admin.SimpleListFilter):
     """The entries of the beat schedule (not a DISTINCT over every run)."""
 
-    title = "beat entry"
+    title = gettext_lazy("beat entry")
     parameter_name = "beat_entry"
 
     def lookups(self, request, model_admin):
@@ -32,7 +34,7 @@ class TaskRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     search_fields = ["=task_id"]
     list_per_page = 50
 
-    @admin.display(description="error")
+    @admin.display(description=gettext_lazy("error"))
     def error_line(self, run):
         return run.error.splitlines()[0][:120] if run.error else ""
 
@@ -42,6 +44,6 @@ class TaskRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         work = background_work(beat_schedule=app.conf.beat_schedule)
         return super().changelist_view(
             request,
-            {**(extra_context or {}), "title": "Background work", "work": work,
+            {**(extra_context or {}), "title": _("Background work"), "work": work,
              "retention_days": settings.TASK_RUN_RETENTION_DAYS},
         )

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from celery.schedules import crontab
 from celery.schedules import schedule as interval
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 _MINUTES_A_WEEK = 7 * 24 * 60
 
@@ -42,16 +44,18 @@ def beat_timing_text(timing) -> str:
         timing = timing.run_every
     if isinstance(timing, timedelta):
         seconds = int(timing.total_seconds())
-        return f"every {seconds} seconds" if seconds % 60 else f"every {seconds // 60} minutes"
+        if seconds % 60:
+            return ngettext("every %(n)d second", "every %(n)d seconds", seconds) % {"n": seconds}
+        return ngettext("every %(n)d minute", "every %(n)d minutes", seconds // 60) % {"n": seconds // 60}
     if not isinstance(timing, crontab):
         return str(timing)
     every_day = len(timing.day_of_week) == 7 and len(timing.day_of_month) == 31 and len(timing.month_of_year) == 12
     if every_day and len(timing.hour) == 24 and len(timing.minute) == 60:
-        return "every minute"
+        return _("every minute")
     if every_day and len(timing.hour) == 24 and len(timing.minute) == 1:
-        return f"hourly at :{min(timing.minute):02d}"
+        return _("hourly at :%(minute)02d") % {"minute": min(timing.minute)}
     if every_day and len(timing.hour) == 1 and len(timing.minute) == 1:
-        return f"daily at {min(timing.hour):02d}:{min(timing.minute):02d} UTC"
+        return _("daily at %(time)s UTC") % {"time": f"{min(timing.hour):02d}:{min(timing.minute):02d}"}
     fields = (timing._orig_minute, timing._orig_hour, timing._orig_day_of_month,
               timing._orig_month_of_year, timing._orig_day_of_week)
-    return "cron " + " ".join(str(f) for f in fields) + " (UTC)"
+    return _("cron %(fields)s (UTC)") % {"fields": " ".join(str(f) for f in fields)}

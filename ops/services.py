@@ -10,7 +10,10 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from leadsgroups.i18n import language
 from members.models import OutboundEmail
 from members.outbox import email_queue
 from ops.models import TaskAlert, TaskRun
@@ -42,7 +45,7 @@ def task_failure_alert(
         return []
     now = now or timezone.now()
     with transaction.atomic():
-        alert, _ = TaskAlert.objects.get_or_create(task_name=task_name)
+        alert, _created = TaskAlert.objects.get_or_create(task_name=task_name)
         claimed = (
             TaskAlert.objects.filter(pk=alert.pk)
             .filter(Q(last_sent_at__isnull=True) | Q(last_sent_at__lte=now - ALERT_INTERVAL))
@@ -51,28 +54,33 @@ def task_failure_alert(
         if not claimed:
             TaskAlert.objects.filter(pk=alert.pk).update(failures_since=F("failures_since") + 1)
             return []
-        subject = f"[{settings.ORGANISATION_NAME}] Background task failed: {beat_entry}"
-        body = _alert_body(task_name=task_name, beat_entry=beat_entry, error=error, task_id=task_id,
-                           worker=worker, now=now, failures_since=alert.failures_since)
+        with language(None):  # the ADMINS are addresses, not accounts: the site's language
+            subject = f"[{settings.ORGANISATION_NAME}] " + _("Background task failed: %(entry)s") % {"entry": beat_entry}
+            body = _alert_body(task_name=task_name, beat_entry=beat_entry, error=error, task_id=task_id,
+                               worker=worker, now=now, failures_since=alert.failures_since)
         return [email_queue(kind=OutboundEmail.Kind.ALERT, to=to, subject=subject, body=body) for to in admins]
 
 
 def _alert_body(*, task_name, beat_entry, error, task_id, worker, now, failures_since) -> str:
     page = settings.SITE_URL + reverse("admin:ops_taskrun_changelist")
+    when = f"{now:%Y-%m-%d %H:%M:%S}"  # a log's time, to search the logs with
+    params = {"entry": beat_entry, "task": task_name, "when": when, "worker": worker}
     lines = [
-        f"The background task {beat_entry} ({task_name}) failed at {now:%Y-%m-%d %H:%M:%S} UTC"
-        + (f" on {worker}." if worker else "."),
+        (_("The background task %(entry)s (%(task)s) failed at %(when)s UTC on %(worker)s.") if worker
+         else _("The background task %(entry)s (%(task)s) failed at %(when)s UTC.")) % params,
         "",
         error,
         "",
-        f"Task id: {task_id} (its log lines carry it as task_id).",
+        _("Task id: %(id)s (its log lines carry it as task_id).") % {"id": task_id},
     ]
     if failures_since:
-        lines.append(f"It also failed {failures_since} more time(s) since the previous alert.")
+        lines.append(ngettext("It also failed %(n)d more time since the previous alert.",
+                              "It also failed %(n)d more times since the previous alert.", failures_since)
+                     % {"n": failures_since})
     lines += [
         "",
-        f"Every run, and when each task last succeeded: {page}",
-        "Another failure of this task within the hour is not emailed; it is listed there.",
+        _("Every run, and when each task last succeeded: %(page)s") % {"page": page},
+        _("Another failure of this task within the hour is not emailed; it is listed there."),
     ]
     return "\n".join(lines)
 

@@ -9,6 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from ops.dev_email import dev_outbox_dir, dev_outbox_message, dev_outbox_names, message_parts
@@ -22,11 +23,11 @@ def dev_staff_only(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not settings.DEBUG:
-            raise Http404("The development outbox exists only with DEBUG on.")
+            raise Http404(_("The development outbox exists only with DEBUG on."))
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:
-            raise PermissionDenied("The development outbox is for staff (sign in as the organisation admin).")
+            raise PermissionDenied(_("The development outbox is for staff (sign in as the organisation admin)."))
         return view(request, *args, **kwargs)
 
     return never_cache(wrapped)
@@ -49,7 +50,7 @@ def dev_outbox(request):
 def dev_outbox_detail(request, name: str):
     message = dev_outbox_message(name)
     if message is None:
-        raise Http404("No such email in the development outbox.")
+        raise Http404(_("No such email in the development outbox."))
     text, html = message_parts(message)
     headers = [(key, message[key]) for key in ("Subject", "From", "To", "Cc", "Reply-To", "Date") if message[key]]
     return render(request, "ops/dev_outbox_detail.html",
@@ -62,7 +63,7 @@ def dev_outbox_html(request, name: str):
     message = dev_outbox_message(name)
     html = message_parts(message)[1] if message is not None else ""
     if not html:
-        raise Http404("This email has no HTML part.")
+        raise Http404(_("This email has no HTML part."))
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
     return response

@@ -72,7 +72,7 @@ def test_a_region_stored_as_an_id_shows_its_name_and_times_and_dates_read(client
     assert "Weekday: Wednesday → Thursday" in cell and "Start time: 07:00 → 07:30" in cell
     assert "Status: was Open" in cell and "Decision: Probation" in cell and "Membership status: Probation" in cell
     assert "Probation until: 3 Mar 2027" in cell
-    assert "Appealed at: 1 Mar 2026 22:30" in cell  # in New York's time, as the row's own time
+    assert "Appealed at: 1 Mar 2026, 22:30" in cell  # in New York's time, as the row's own time
     assert "Asked for a decision before the deadline: yes" in cell and "Appeal length (characters): 94" in cell
 
 
@@ -130,9 +130,9 @@ def test_the_global_page_shows_each_row_in_its_chapters_zone_and_the_rest_in_utc
     _at(audit_record(actor=None, action="a.none", target=personas.member.user, summary="Nowhere"), moment)
     personas.login(client, "org_admin")
     html = client.get(reverse("audit")).content.decode()
-    assert "3 Dec 2026 23:17 CET" in html and "Europe/Berlin" in html
-    assert "3 Dec 2026 17:17 EST" in html and "America/New_York" in html
-    assert "3 Dec 2026 22:17 UTC" in html
+    assert "3 Dec 2026, 23:17 CET" in html and "Europe/Berlin" in html
+    assert "3 Dec 2026, 17:17 EST" in html and "America/New_York" in html
+    assert "3 Dec 2026, 22:17 UTC" in html
     assert "each chapter's local time" in html
 
 
@@ -146,8 +146,8 @@ def test_the_notification_centre_shows_times_in_the_chapters_zone(client, person
     Notification.objects.create(user=user, kind="invitation", title="No chapter notice", created_at=moment)
     personas.login(client, "member")
     html = client.get(reverse("notifications")).content.decode()
-    assert "3 Dec 2026 17:17 EST" in html and 'title="America/New_York"' in html
-    assert "3 Dec 2026 22:17 UTC" in html
+    assert "3 Dec 2026, 17:17 EST" in html and 'title="America/New_York"' in html
+    assert "3 Dec 2026, 22:17 UTC" in html
     assert "22:17 UTC · Home Chapter" not in html
 
 
@@ -174,7 +174,7 @@ def test_the_member_page_history_reads_in_words_and_chapter_time_without_unchang
     _at(event, datetime(2026, 12, 3, 22, 17, tzinfo=UTC))
     personas.login(client, "president")
     html = client.get(reverse("chapters:member-edit", args=[personas.chapter.slug, m.pk])).content.decode()
-    assert "3 Dec 2026 17:17 EST" in html
+    assert "3 Dec 2026, 17:17 EST" in html
     assert "Status: Active → On leave" in html and "Role: Member → Member" not in html
 
 

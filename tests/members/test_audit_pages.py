@@ -56,7 +56,7 @@ def test_chapter_audit_shows_times_in_the_chapter_timezone(client, personas):
     _event(personas, actor=personas.president.user, created_at=datetime(2026, 3, 2, 3, 30, tzinfo=UTC))
     personas.login(client, "president")
     html = client.get(personas.url("chapters:audit")).content.decode()
-    assert "1 Mar 2026 22:30" in html  # 03:30 UTC is the evening before in New York
+    assert "1 Mar 2026, 22:30" in html  # 03:30 UTC is the evening before in New York
 
 
 def test_recorded_datetimes_read_to_the_second_with_their_offset(personas):

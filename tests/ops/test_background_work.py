@@ -102,7 +102,7 @@ def test_the_admins_are_emailed_through_the_outbox_at_most_once_an_hour(admins, 
         _run_sweep()
     later = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ALERT, to="ops@example.org").order_by("-pk").first()
     assert OutboundEmail.objects.filter(kind=OutboundEmail.Kind.ALERT).count() == 4
-    assert "also failed 1 more time(s) since the previous alert" in later.body
+    assert "also failed 1 more time since the previous alert" in later.body
     assert TaskRun.objects.filter(state=TaskRun.State.FAILED).count() == 3
 
 

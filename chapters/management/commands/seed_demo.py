@@ -1,17 +1,19 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from chapters.demo import DEMO_PASSWORD, seed_people
+from chapters.demo import DEMO_PASSWORD, people_speak_their_chapters_language, seed_people
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisation (2 regions, 4 chapters, their members and history). Safe to run again."
+    help = ("Create the demo organisation (2 regions, 5 chapters, one of them German-speaking, their members and "
+            "history). Safe to run again.")
 
     def handle(self, *args, **options):
         with transaction.atomic():
             world = seed_people()
             for step in self._steps():
                 step(world=world, stdout=self.stdout)
+            people_speak_their_chapters_language(world=world)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in with any of these (password below):"))
         width = max(len(label) for label, _ in world.logins)
         for label, email in world.logins:
