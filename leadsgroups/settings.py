@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "home",  # the dashboard and navigation, composed from the apps above
     "scale",  # seed_scale and bench: an organisation at scale, and what it costs
     "ops",  # operations: the Background work page, task runs and alerts, the development outbox
+    "ninja",  # django-ninja's templates and static files: the API docs page served without a CDN
+    "api",  # the REST API (/api/v1/) and the personal access tokens it is used with
     "leadsgroups",  # the project's own commands: backup and restore
 ]
 
@@ -417,5 +419,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # and how far back a run looks for meetings and quota periods not yet judged.
 ENFORCEMENT_REMINDER_HOUR = env.int("ENFORCEMENT_REMINDER_HOUR", default=17)
 ENFORCEMENT_LOOKBACK_DAYS = env.int("ENFORCEMENT_LOOKBACK_DAYS", default=183)
+# REST API (api/): how many requests one personal access token may make per period ("120/m", "5000/h");
+# beyond it the API answers 429 with Retry-After.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/m")
 # `make bench` only: serves /bench/bare-auth/ (session and user, nothing else). Off in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
