@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +50,7 @@ def api_token_create(*, user, name: str, scope: str, days: int) -> tuple[ApiToke
     if errors:
         raise ValidationError(errors)
     # The person's row, locked: two creations at once cannot both pass the limit.
-    type(user).objects.select_for_update().filter(pk=user.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     if active_tokens(user).count() >= MAX_ACTIVE_TOKENS:
         raise ValidationError(
             _("You already have %(count)d active tokens: revoke one you no longer use first.")
