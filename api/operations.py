@@ -17,6 +17,10 @@ def answers(schema, status: int = 200) -> dict:
     return {status: schema, **ERRORS}
 
 
+def write_answers(schema, status: int = 200) -> dict:
+    return {status: schema, 400: ErrorOut, **ERRORS}
+
+
 def paginate(rows, paging: PageIn, item) -> dict:
     """One page of a queryset (a COUNT and one read of `page_size` rows), each row made an item by `item`."""
     start = (paging.page - 1) * paging.page_size

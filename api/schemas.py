@@ -7,7 +7,7 @@ know them.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
@@ -87,7 +87,8 @@ class ChapterOut(Schema):
     timezone: str
     cadence: Literal["weekly", "biweekly"]
     weekday: int = Field(ge=0, le=6, description="0 is Monday.")
-    start_time: time = Field(description="Local time in the chapter's timezone.")
+    # A local time has no offset, which JSON Schema's "time" format requires: plain "HH:MM".
+    start_time: str = Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$", description="Local time in the chapter's timezone.")
     duration_minutes: int
     venue: str
     meal: Literal["breakfast", "lunch", "dinner", "none"]
@@ -162,12 +163,18 @@ class AttendanceOut(Schema):
 
 
 class MarkIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [{"status": "present"},
+                                                        {"status": "substitute", "substitute_name": "Sam Stand-in",
+                                                         "substitute_business": "Stand-in Ltd"}]}}
+
     status: Mark
     substitute_name: str = Field("", max_length=150, description="Required for a substitute.")
     substitute_business: str = Field("", max_length=150)
 
 
 class CorrectionIn(MarkIn):
+    model_config = {"json_schema_extra": {"examples": [{"status": "late", "reason": "Arrived at 7:20, after the pitches"}]}}
+
     reason: str = Field(max_length=300, description="Why the closed meeting's mark changes (audited).")
 
 
@@ -204,6 +211,12 @@ class ReferralOut(Schema):
 
 
 class ReferralIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [
+        {"receiver_id": 41, "kind": "outside", "prospect_name": "Petra Prospect", "prospect_phone": "+44 7700 900123",
+         "consent": "stated", "temperature": 4, "notes": "Wants a quote for the roof before the winter"},
+        {"receiver_id": 43, "kind": "inside", "temperature": 5},
+    ]}}
+
     receiver_id: int = Field(ge=1, le=MAX_ID, description="The receiver's membership id (see /members).")
     kind: Literal["inside", "outside"] = "outside"
     prospect_name: str = Field("", max_length=150)
@@ -217,6 +230,12 @@ class ReferralIn(Schema):
 
 
 class ReferralMoveIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [
+        {"to": "accepted", "note": "Calling her today"},
+        {"to": "declined", "reason": "Outside my area"},
+        {"to": "won", "value": "2400.00", "closed_on": "2026-03-02", "business_type": "new", "note": "Thank you!"},
+    ]}}
+
     to: ReferralStatus
     note: str = Field("", max_length=300)
     reason: str = Field("", max_length=300, description="Required to decline.")
@@ -247,6 +266,9 @@ class OneToOneOut(Schema):
 
 
 class OneToOneIn(Schema):
+    model_config = {"json_schema_extra": {"examples": [{"other_id": 41, "met_on": "2026-03-02",
+                                                        "notes": "Coffee at the station"}]}}
+
     other_id: int = Field(ge=1, le=MAX_ID, description="The other member's membership id.")
     met_on: date
     notes: str = Field("", max_length=2000)

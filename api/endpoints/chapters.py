@@ -31,7 +31,7 @@ def _chapter(chapter, *, membership_id, role, is_oversight) -> dict:
     return {
         "slug": chapter.slug, "name": chapter.name, "region": chapter.region.name if chapter.region_id else None,
         "timezone": chapter.timezone, "cadence": chapter.cadence, "weekday": chapter.weekday,
-        "start_time": chapter.start_time, "duration_minutes": chapter.duration_minutes, "venue": chapter.venue,
+        "start_time": chapter.start_time.strftime("%H:%M"), "duration_minutes": chapter.duration_minutes, "venue": chapter.venue,
         "meal": chapter.meal, "currency": chapter.currency, "language": chapter.language, "status": chapter.status,
         "my_membership_id": membership_id, "my_role": role,
         "is_leadership": is_oversight or role in Membership.LEADERSHIP_ROLES, "is_oversight": is_oversight,

@@ -9,7 +9,7 @@ from ninja import Query, Router
 
 from api.access import chapter_endpoint
 from api.errors import form_errors, service_errors
-from api.operations import ChapterSlug, ObjectId, answers, form_data, paginate
+from api.operations import ChapterSlug, ObjectId, answers, form_data, paginate, write_answers
 from api.schemas import AttendanceOut, CorrectionIn, MarkIn, MeetingDetailOut, MeetingOut, PageIn, page_of
 from chapters.access import Need
 from meetings import selectors, services
@@ -88,7 +88,7 @@ def _seat_and_meeting(request, meeting_id: int, membership_id: int) -> tuple[Mee
 
 
 @router.put("/chapters/{chapter_slug}/meetings/{meeting_id}/attendance/{membership_id}",
-            response=answers(AttendanceOut),
+            response=write_answers(AttendanceOut),
             summary="Mark a member during roll call (from shortly before the start until the meeting is closed)")
 @chapter_endpoint(Need.LEADERSHIP, write=True)
 def attendance_mark(request, chapter_slug: ChapterSlug, meeting_id: ObjectId, membership_id: ObjectId,
@@ -105,7 +105,7 @@ def attendance_mark(request, chapter_slug: ChapterSlug, meeting_id: ObjectId, me
 
 
 @router.post("/chapters/{chapter_slug}/meetings/{meeting_id}/attendance/{membership_id}/correction",
-             response=answers(AttendanceOut),
+             response=write_answers(AttendanceOut),
              summary="Correct a closed meeting's mark, with a reason (kept on the audit trail)")
 @chapter_endpoint(Need.LEADERSHIP, write=True)
 def attendance_correct(request, chapter_slug: ChapterSlug, meeting_id: ObjectId, membership_id: ObjectId,

@@ -15,7 +15,7 @@ from ninja import Query, Router, Status
 
 from api.access import chapter_endpoint, own_seat
 from api.errors import form_errors, service_errors
-from api.operations import ChapterSlug, ObjectId, answers, form_data, money, paginate
+from api.operations import ChapterSlug, ObjectId, answers, form_data, money, paginate, write_answers
 from api.schemas import (
     OneToOneIn,
     OneToOneOut,
@@ -94,7 +94,7 @@ def referral_detail(request, chapter_slug: ChapterSlug, referral_id: ObjectId):
     return _referral(request)(_one(request, referral_id))
 
 
-@router.post("/chapters/{chapter_slug}/referrals", response=answers(ReferralOut, status=201),
+@router.post("/chapters/{chapter_slug}/referrals", response=write_answers(ReferralOut, status=201),
              summary="Log a referral to another member (the receiver is told at once)")
 @chapter_endpoint(Need.MEMBER, write=True)
 def referral_create(request, chapter_slug: ChapterSlug, payload: ReferralIn):
@@ -121,7 +121,7 @@ def referral_create(request, chapter_slug: ChapterSlug, payload: ReferralIn):
     return Status(201, _referral(request)(_one(request, referral.pk)))
 
 
-@router.post("/chapters/{chapter_slug}/referrals/{referral_id}/status", response=answers(ReferralOut),
+@router.post("/chapters/{chapter_slug}/referrals/{referral_id}/status", response=write_answers(ReferralOut),
              summary="Move a referral I received along (accepted, contacted, meeting, won with its value, lost…)")
 @chapter_endpoint(Need.MEMBER, write=True)
 def referral_move(request, chapter_slug: ChapterSlug, referral_id: ObjectId, payload: ReferralMoveIn):
@@ -175,7 +175,7 @@ def one_to_one_list(request, chapter_slug: ChapterSlug, paging: Query[PageIn]):
     return paginate(mine, paging, _one_to_one)
 
 
-@router.post("/chapters/{chapter_slug}/one-to-ones", response=answers(OneToOneOut, status=201),
+@router.post("/chapters/{chapter_slug}/one-to-ones", response=write_answers(OneToOneOut, status=201),
              summary="Record a one-to-one with another member (it counts once they confirm; recording "
                      "one they recorded confirms it)")
 @chapter_endpoint(Need.MEMBER, write=True)
