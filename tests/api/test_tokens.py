@@ -187,8 +187,9 @@ def test_the_token_page_speaks_german(client, german, api):
     api.token(german, name="Tabelle", days=30)
     client.force_login(german.user)
     html = client.get(reverse("api:tokens")).content.decode()
-    assert "API-Token" in html and "Token erstellen" in html
-    assert "03.04.2026" in html or "3. Apr. 2026" in html  # expiry 3 April 2026, in a German date format
+    assert "API-Tokens" in html and "Token erstellen" in html and "Lesen und schreiben" in html
+    assert "120 Anfragen pro Minute" in html
+    assert "03.04.2026" in html  # expires 3 April 2026, in German
 
 
 def test_api_messages_for_a_german_member_are_german(personas, german, api):
