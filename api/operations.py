@@ -14,10 +14,12 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut, 
 
 
 def answers(schema, status: int = 200) -> dict:
+    """A read's answers: `schema` with `status`, or one of the refusals."""
     return {status: schema, **ERRORS}
 
 
 def write_answers(schema, status: int = 200) -> dict:
+    """A write's answers: a read's, and 400 for a body that is not JSON at all."""
     return {status: schema, 400: ErrorOut, **ERRORS}
 
 

@@ -3,12 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from api import selectors, services, throttles
 from api.forms import ApiTokenForm
 from api.models import ApiToken
-from leadsgroups.security_headers import prospect_data
 
 
 def _page(request, form, *, created=None, secret="", status=200):
@@ -19,7 +19,7 @@ def _page(request, form, *, created=None, secret="", status=200):
 
 
 # The token is in the page that answers its creation, and nowhere else: never cached or kept by the browser.
-@prospect_data
+@never_cache
 @login_required
 def token_list(request):
     """The person's tokens, and the form that creates one (its secret is shown in the answer, once)."""
@@ -31,8 +31,11 @@ def token_list(request):
                 user=request.user, name=data["name"], scope=data["scope"], days=data["days"]
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:  # about the person, not a field: too many tokens already
+                form.add_error(None, exc.messages)
         else:
             # Rendered, not redirected: the secret must not travel through the session to a second page.
             return _page(request, ApiTokenForm(), created=token, secret=secret)

@@ -136,11 +136,16 @@ def test_the_page_lists_tokens_with_their_state(client, personas, api):
     assert html.count('action="/profile/api-tokens/') == 1  # only the live token can be revoked
 
 
-def test_a_person_holds_a_limited_number_of_active_tokens(personas):
+def test_a_person_holds_a_limited_number_of_active_tokens(client, personas):
     for n in range(MAX_ACTIVE_TOKENS):
         api_token_create(user=personas.member.user, name=f"t{n}", scope="read", days=7)
     with pytest.raises(ValidationError, match="revoke one"):
         api_token_create(user=personas.member.user, name="one more", scope="read", days=7)
+    client.force_login(personas.member.user)
+    response = _create(client, name="one more")
+    assert response.status_code == 422 and "You already have 20 active tokens" in response.content.decode()
+    api_token_revoke(token=ApiToken.objects.first(), by=personas.member.user)
+    assert _create(client, name="one more").status_code == 200
 
 
 def test_the_profile_leads_to_the_token_page(client, personas):
