@@ -11,6 +11,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja.throttling import BaseThrottle
@@ -22,7 +23,7 @@ def parse_rate(rate: str) -> tuple[int, int]:
     """"120/m" → (120, 60): requests allowed, and the window in seconds."""
     count, _slash, unit = rate.partition("/")
     if not count.isdigit() or int(count) < 1 or unit not in PERIODS:
-        raise ValueError(f"API_RATE_LIMIT must look like 120/m (per s, m, h or d), not {rate!r}")
+        raise ImproperlyConfigured(f"API_RATE_LIMIT must look like 120/m (per s, m, h or d), not {rate!r}")
     return int(count), PERIODS[unit]
 
 

@@ -7,12 +7,13 @@ site's Content-Security-Policy), and throttling is built in.
 
 from __future__ import annotations
 
+from django.conf import settings
 from ninja import NinjaAPI, Swagger
 
 from api import errors
 from api.auth import TokenAuth
 from api.endpoints import chapters, enforcement, meetings, notifications, referrals
-from api.throttles import TokenRateThrottle
+from api.throttles import TokenRateThrottle, parse_rate
 
 
 class LeadsgroupsAPI(NinjaAPI):
@@ -27,6 +28,8 @@ class LeadsgroupsAPI(NinjaAPI):
         return response
 
 
+parse_rate(settings.API_RATE_LIMIT)  # a malformed API_RATE_LIMIT stops the start, not every request
+
 api = LeadsgroupsAPI(
     title="Leadsgroups API",
     version="1",
@@ -34,8 +37,10 @@ api = LeadsgroupsAPI(
         "Your chapters' members, meetings, attendance, referrals, TYFCB, one-to-ones, fines, cases and your "
         "notifications: what you may see in the app, nothing more. Send a personal access token (create one "
         "on your profile's “API tokens” page) as `Authorization: Bearer <token>`. Writes need a token with "
-        "read and write access. Each token may make a limited number of requests per period (429 with "
-        "Retry-After beyond it)."
+        f"read and write access. Each token may make {settings.API_RATE_LIMIT} requests (per second, minute, "
+        "hour or day); beyond that the answer is 429 with Retry-After. Lists come a page at a time "
+        "(`page`, `page_size` up to 100). Refusals: 401 without a valid token, 403 for a role or a read-only "
+        "token, 404 for anything outside your chapters, 422 with the field and the message for invalid input."
     ),
     urls_namespace="api-v1",
     auth=TokenAuth(),

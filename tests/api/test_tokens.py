@@ -205,3 +205,13 @@ def test_api_messages_for_a_german_member_are_german(personas, german, api):
     assert "darf nur lesen" in response.json()["detail"]
     anonymous = api.get(url("me"), headers={"Accept-Language": "de"})
     assert "Zugriffstoken" in anonymous.json()["detail"]
+
+
+@pytest.mark.parametrize("rate", ["120", "0/m", "10/week", "ten/m"])
+def test_a_malformed_rate_limit_is_refused(rate):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from api.throttles import parse_rate
+
+    with pytest.raises(ImproperlyConfigured):
+        parse_rate(rate)
