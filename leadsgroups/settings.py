@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "ops",  # operations: the Background work page, task runs and alerts, the development outbox
     "webhooks",  # chapters' webhook endpoints and their deliveries (an outbox of signed HTTP requests)
     "portability",  # roster import, chapter export, a person's own data and account deletion, retention
+    "ninja",  # django-ninja's templates and static files: the API docs page served without a CDN
+    "api",  # the REST API (/api/v1/) and the personal access tokens it is used with
     "leadsgroups",  # the project's own commands: backup and restore
 ]
 
@@ -433,5 +435,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # and how far back a run looks for meetings and quota periods not yet judged.
 ENFORCEMENT_REMINDER_HOUR = env.int("ENFORCEMENT_REMINDER_HOUR", default=17)
 ENFORCEMENT_LOOKBACK_DAYS = env.int("ENFORCEMENT_LOOKBACK_DAYS", default=183)
+# REST API (api/): how many requests one personal access token may make per period ("120/m", "5000/h");
+# beyond it the API answers 429 with Retry-After.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/m")
 # `make bench` only: serves /bench/bare-auth/ (session and user, nothing else). Off in production.
 BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from api.v1 import api as api_v1
 from directory import views as directory_views
 from home import views as home_views
 from leadsgroups import i18n
@@ -40,6 +41,8 @@ urlpatterns = [
     path("audit/", member_views.audit_global, name="audit"),
     path("outbox/", member_views.outbox_list, name="outbox"),
     path("outbox/retry/", member_views.outbox_retry, name="outbox-retry"),
+    path("api/v1/", api_v1.urls),  # the REST API: /api/v1/docs, /api/v1/openapi.json (api/v1.py)
+    path("profile/api-tokens/", include("api.urls")),  # personal access tokens for it
     path("healthz", healthz, name="healthz"),
     path("language/", i18n.switch_language, name="switch-language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

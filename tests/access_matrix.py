@@ -1,13 +1,16 @@
 """The permission matrix: every URL of the project, who may use it, and how to call it.
 
-Each app lists its routes in `tests/<app>/access.py` as `ROUTES = {url_name: Route(...)}`.
+Each app lists its routes in `tests/<app>/access.py` as `ROUTES = {url_name: Route(...)}`, and the
+REST API's operations as `API_ROUTES = {url_name: ApiRoute(...)}` (tests/api/access.py).
 `tests/test_access_walk.py` walks every URL pattern of the project and fails for one that is in
-neither a ROUTES table nor PUBLIC / THIRD_PARTY below, so new pages are covered automatically.
+neither a ROUTES / API_ROUTES table nor PUBLIC / API_PUBLIC / THIRD_PARTY below, so new pages and
+new API operations are covered automatically.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +34,24 @@ class Route:
     chapter_scoped: bool = True
 
 
+@dataclass(frozen=True)
+class ApiRoute:
+    """An operation of the REST API: who may call it with a token (read and write), and how.
+
+    `body` is the JSON sent to a write (any method but GET), valid for every allowed persona.
+    """
+
+    allowed: frozenset[str]
+    kwargs: Callable = field(default=lambda p: {})
+    method: str = "get"
+    body: Callable = field(default=lambda p: None)
+    chapter_scoped: bool = True
+
+    @property
+    def writes(self) -> bool:
+        return self.method != "get"
+
+
 # URLs anyone may open, signed in or not.
 PUBLIC = {
     "healthz",
@@ -40,6 +61,9 @@ PUBLIC = {
     "switch-language",  # the language switcher: anyone (a signed-in person's choice is saved on the account)
     "javascript-catalog",  # the JavaScript translations: the same words for everyone
 }
+# The API's schema and its documentation page are public (they describe, and hold no data); its root
+# answers 404 (it only anchors the operations' addresses).
+API_PUBLIC = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
 # URLs that exist only with DEBUG on (development tools): 404 for everyone otherwise, which
 # tests/ops/test_dev_outbox.py checks along with who may use them in development.
 DEBUG_ONLY = {"ops:dev-outbox", "ops:dev-outbox-detail", "ops:dev-outbox-html"}
@@ -48,10 +72,10 @@ DEBUG_ONLY = {"ops:dev-outbox", "ops:dev-outbox-detail", "ops:dev-outbox-html"}
 THIRD_PARTY_PREFIXES = ("admin:", "account_")
 
 
-def all_routes() -> dict[str, Route]:
+def _collect(table: str) -> dict:
     import tests
 
-    routes: dict[str, Route] = {}
+    routes: dict = {}
     for info in pkgutil.iter_modules(tests.__path__):
         if not info.ispkg:
             continue
@@ -59,7 +83,36 @@ def all_routes() -> dict[str, Route]:
             module = importlib.import_module(f"tests.{info.name}.access")
         except ModuleNotFoundError:
             continue
-        clash = routes.keys() & module.ROUTES.keys()
+        found = getattr(module, table, {})
+        clash = routes.keys() & found.keys()
         assert not clash, f"routes listed twice: {clash}"
-        routes.update(module.ROUTES)
+        routes.update(found)
     return routes
+
+
+def all_routes() -> dict[str, Route]:
+    return _collect("ROUTES")
+
+
+def all_api_routes() -> dict[str, ApiRoute]:
+    return _collect("API_ROUTES")
+
+
+def api_request(client, personas, name: str, who: str, *, scope: str = "write", chapter=None, kwargs=None):
+    """Call an API operation of the matrix as `who`, with a fresh token of `scope` (none for "anon")."""
+    from django.urls import reverse
+
+    from api.services import api_token_create
+
+    rule = all_api_routes()[name]
+    kwargs = rule.kwargs(personas) if kwargs is None else kwargs
+    if rule.chapter_scoped:
+        kwargs = {"chapter_slug": (chapter or personas.chapter).slug, **kwargs}
+    headers = {}
+    user = personas.user(who)
+    if user is not None:
+        _, secret = api_token_create(user=user, name="matrix", scope=scope, days=7)
+        headers["Authorization"] = f"Bearer {secret}"
+    body = json.dumps(rule.body(personas)) if rule.writes else ""
+    return client.generic(rule.method.upper(), reverse(name, kwargs=kwargs), data=body,
+                          content_type="application/json", headers=headers)

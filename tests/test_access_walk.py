@@ -1,11 +1,26 @@
-"""Walk every URL of the project: outsiders get 404, anonymous users sign in, roles per the matrix."""
+"""Walk every URL of the project: outsiders get 404, anonymous users sign in, roles per the matrix.
+
+The REST API's operations are walked the same way with tokens: outsiders 404, no token 401, a
+read-only token 403 on every write, roles per tests/api/access.py.
+"""
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.access_matrix import DEBUG_ONLY, IN_CHAPTER, OUTSIDERS, PUBLIC, THIRD_PARTY_PREFIXES, all_routes
+from tests.access_matrix import (
+    API_PUBLIC,
+    DEBUG_ONLY,
+    IN_CHAPTER,
+    OUTSIDERS,
+    PUBLIC,
+    THIRD_PARTY_PREFIXES,
+    all_api_routes,
+    all_routes,
+    api_request,
+)
 
 ROUTES = all_routes()
+API_ROUTES = all_api_routes()
 
 
 def _walk(patterns, namespace="", route=""):
@@ -23,14 +38,14 @@ PATTERNS = {name: (route, callback) for name, route, callback in _walk(get_resol
 def test_every_url_is_in_the_matrix_or_declared_public():
     missing = sorted(
         name for name in PATTERNS
-        if name not in ROUTES and name not in PUBLIC and name not in DEBUG_ONLY
+        if name not in ROUTES and name not in API_ROUTES and name not in PUBLIC | API_PUBLIC | DEBUG_ONLY
         and not name.startswith(THIRD_PARTY_PREFIXES)
     )
     assert not missing, f"URLs with no access rule in tests/<app>/access.py: {missing}"
 
 
 def test_matrix_lists_no_url_that_does_not_exist():
-    assert not sorted(set(ROUTES) - set(PATTERNS))
+    assert not sorted((set(ROUTES) | set(API_ROUTES) | API_PUBLIC) - set(PATTERNS))
 
 
 def test_chapter_urls_go_through_the_permissions_module():
@@ -93,3 +108,88 @@ def test_permission_matrix(client, personas, name, who):
         assert status < 500
     else:
         assert status in (403, 404), f"{who} must not reach {name}, got {status}"
+
+
+# The REST API -------------------------------------------------------------------------------------
+
+
+def _api_operations():
+    """(URL name, path, method, view function) of every operation of /api/v1/."""
+    from api.v1 import ROUTERS
+
+    for router in ROUTERS:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                for method in operation.methods:
+                    yield f"api-v1:{operation.view_func.__name__}", path, method.lower(), operation.view_func
+
+
+API_OPERATIONS = sorted(_api_operations(), key=lambda o: o[0])
+
+
+def test_every_api_operation_is_in_the_matrix_as_it_is_declared():
+    """Chapter operations go through chapters/access.py (api.access.chapter_endpoint); writes need the write scope."""
+    assert {name for name, *_ in API_OPERATIONS} == set(API_ROUTES)
+    for name, path, method, view in API_OPERATIONS:
+        rule = API_ROUTES[name]
+        assert rule.method == method, f"{name} is {method.upper()}, the matrix says {rule.method.upper()}"
+        assert rule.chapter_scoped == ("{chapter_slug}" in path), name
+        if rule.chapter_scoped:
+            assert hasattr(view, "chapter_need"), f"{name} is not wrapped by api.access.chapter_endpoint"
+        assert getattr(view, "writes", False) == rule.writes, f"{name}: a write must need the write scope, a read not"
+        assert rule.chapter_scoped or not rule.writes, f"{name}: every write acts in a chapter"
+
+
+API_CHAPTER_NAMES = sorted(n for n, r in API_ROUTES.items() if r.chapter_scoped)
+API_OBJECT_NAMES = [n for n in API_CHAPTER_NAMES if PATTERNS[n][0].count("<") > 1]
+API_WRITE_NAMES = sorted(n for n, r in API_ROUTES.items() if r.writes)
+
+
+@pytest.mark.parametrize("name", API_CHAPTER_NAMES)
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_api_outsiders_get_404(client, personas, name, who):
+    assert api_request(client, personas, name, who).status_code == 404
+
+
+@pytest.mark.parametrize("name", API_OBJECT_NAMES)
+def test_api_objects_of_a_chapter_are_not_reachable_through_another(client, personas, name):
+    """The president of the other chapter puts this chapter's object ids under their own slug."""
+    kwargs = API_ROUTES[name].kwargs(personas)
+    response = api_request(client, personas, name, "outsider", chapter=personas.other_chapter, kwargs=kwargs)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(API_ROUTES))
+def test_api_without_a_token_is_401(client, personas, name):
+    response = api_request(client, personas, name, "anon")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("name", sorted(API_ROUTES))
+def test_api_ignores_a_signed_in_session(client, personas, name):
+    """The browser's session cookie opens nothing: only a token does (so no request can be forged from a page)."""
+    client.force_login(personas.org_admin)
+    assert api_request(client, personas, name, "anon").status_code == 401
+
+
+@pytest.mark.parametrize("name", API_WRITE_NAMES)
+@pytest.mark.parametrize("who", IN_CHAPTER)
+def test_api_read_only_token_cannot_write(client, personas, name, who):
+    response = api_request(client, personas, name, who, scope="read")
+    assert response.status_code == 403
+    assert "read" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("name", sorted(API_ROUTES))
+@pytest.mark.parametrize("who", [*IN_CHAPTER, *OUTSIDERS])
+def test_api_permission_matrix(client, personas, name, who):
+    rule = API_ROUTES[name]
+    if rule.chapter_scoped and who in OUTSIDERS:
+        return  # covered by test_api_outsiders_get_404
+    response = api_request(client, personas, name, who)
+    if who in rule.allowed:
+        assert 200 <= response.status_code < 300, f"{who} should reach {name}, got {response.status_code}: " \
+                                                  f"{response.content[:300]!r}"
+    else:  # inside the chapter a lacking role is told so (403); outsiders were 404 above
+        assert response.status_code == 403, f"{who} must not reach {name}, got {response.status_code}"

@@ -202,6 +202,10 @@ def _build(model, n: int) -> None:
             model.objects.create(region=chapter.region)
         elif model.__name__ == "ScorecardRules":
             model.objects.create(chapter=chapter, updated_by=seat.user)
+        elif model.__name__ == "ApiToken":
+            from api.services import api_token_create
+
+            api_token_create(user=seat.user, name="Spreadsheet", scope="read", days=30)
         else:
             raise AssertionError(f"no rows are built for {model.__name__}: add it to _build")
 

@@ -14,7 +14,7 @@ from leadsgroups.single_line import (
     validate_single_line,
 )
 
-APPS = ["chapters", "meetings", "members", "referrals", "enforcement", "reports"]
+APPS = ["chapters", "meetings", "members", "referrals", "enforcement", "reports", "api"]
 
 
 def _project_forms():

@@ -59,12 +59,14 @@ ADMINS = sorted(
 
 
 def test_the_hidden_fields_are_those_the_admins_leave_out():
-    """The walk below is only as good as this: the prospect fields, the feed's token, the history's note."""
+    """The walk below is only as good as this: the prospect fields, the feed's token, the history's note, an API
+    token's hash."""
     labels = {model._meta.label: fields for model, fields in HIDDEN.items()}
     assert labels == {
         "referrals.Referral": {"prospect_name", "prospect_email", "prospect_phone", "notes", "decline_reason"},
         "referrals.ReferralEvent": {"note"},  # the referral admin's history inline
         "meetings.CalendarFeed": {"token"},
+        "api.ApiToken": {"token_hash"},
     }
 
 

@@ -1,7 +1,8 @@
 """Every URL pattern of the project answers with the security headers, and pages with prospect data are not stored.
 
 The walk requests every named URL: the app's pages from the permission matrix (tests/<app>/access.py,
-as every persona allowed there, POSTs also as htmx does), the public ones (token links, health),
+as every persona allowed there, POSTs also as htmx does), the REST API's operations (with a token of
+each persona allowed, and without one) and its schema and docs page, the public ones (token links, health),
 every Django admin page of every registered model, and allauth's account pages. Each response must
 carry the Content-Security-Policy (no 'unsafe-inline'), Permissions-Policy, Referrer-Policy and
 nosniff, and each page must hold no inline script, style or handler. A response showing a
@@ -19,12 +20,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from members.models import OutboundEmail
 from referrals import services as referral_services
-from tests.access_matrix import DEBUG_ONLY, PUBLIC, THIRD_PARTY_PREFIXES, all_routes
+from tests.access_matrix import (
+    API_PUBLIC,
+    DEBUG_ONLY,
+    PUBLIC,
+    THIRD_PARTY_PREFIXES,
+    all_api_routes,
+    all_routes,
+    api_request,
+)
 from tests.factories import UserFactory
 from tests.referrals.factories import ReferralFactory
 from tests.security.headers import carries_prospect, not_stored, page_problems
 
 ROUTES = all_routes()
+API_ROUTES = all_api_routes()
 
 
 def _walk(patterns, namespace=""):
@@ -49,10 +59,11 @@ ACCOUNT_NAMES = sorted(n for n in URL_PARAMS if n.startswith("account_"))
 
 
 def test_the_walk_requests_every_url_pattern():
-    walked = (set(ROUTES) | PUBLIC | DEBUG_ONLY | set(ADMIN_MODEL_NAMES) | set(ADMIN_SITE_NAMES)
-              | set(ACCOUNT_NAMES))
+    walked = (set(ROUTES) | PUBLIC | DEBUG_ONLY | set(API_ROUTES) | API_PUBLIC | set(ADMIN_MODEL_NAMES)
+              | set(ADMIN_SITE_NAMES) | set(ACCOUNT_NAMES))
     assert set(URL_PARAMS) == walked
-    assert all(name.startswith(THIRD_PARTY_PREFIXES) for name in walked - set(ROUTES) - PUBLIC - DEBUG_ONLY)
+    assert all(name.startswith(THIRD_PARTY_PREFIXES)
+               for name in walked - set(ROUTES) - PUBLIC - DEBUG_ONLY - set(API_ROUTES) - API_PUBLIC)
 
 
 @pytest.fixture
@@ -96,6 +107,29 @@ def test_app_pages_send_the_headers_and_keep_prospect_data_out_of_caches(client,
     anon = _matrix_request(client, personas, name, "anon")  # the sign-in redirect too
     problems += [f"anon: {p}" for p in page_problems(anon)]
     assert not problems, f"{name}: {problems}"
+
+
+@pytest.mark.parametrize("name", sorted(API_ROUTES))
+def test_api_operations_send_the_headers_and_are_never_stored(client, personas, walk_data, name):
+    """Every answer of the API carries personal data (or a refusal): the headers, and no cache may keep it."""
+    problems = []
+    for who in [*sorted(API_ROUTES[name].allowed), "anon"]:
+        with transaction.atomic():
+            response = api_request(client, personas, name, who)
+            transaction.set_rollback(True)
+        label = f"{who} → {response.status_code}"
+        problems += [f"{label}: {p}" for p in page_problems(response)]
+        if not not_stored(response):
+            problems.append(f"{label}: Cache-Control {response.get('Cache-Control')!r}")
+    assert not problems, f"{name}: {problems}"
+
+
+@pytest.mark.parametrize("name", sorted(API_PUBLIC))
+def test_api_schema_and_docs_send_the_headers(client, name):
+    """The docs page (Swagger UI from django-ninja's own static files) holds no inline script or style."""
+    response = client.get(reverse(name))
+    assert response.status_code == (404 if name == "api-v1:api-root" else 200)
+    assert not page_problems(response), page_problems(response)
 
 
 def _path(link: str) -> str:
