@@ -23,12 +23,15 @@ Rates are per week of the range the member held a seat in (from joining, to leav
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from functools import reduce
 
 from django.db.models import Count, F, Q, Sum, Value
+from django.utils import timezone
 
 from enforcement.formatting import money, num, plural
 from meetings.models import Attendance, Meeting, Testimonial, Visitor
@@ -232,10 +235,9 @@ def scorecards(*, chapter, memberships, start: date, end: date,
     """Scorecards of `memberships` (of `chapter`) over local dates [start, end], keyed by membership id."""
     rules = rules if rules is not None else scorecard_rules_for(chapter=chapter)
     memberships = list(memberships)
-    ids = [m.pk for m in memberships]
-    figures = {pk: Figures() for pk in ids}
-    if ids:
-        _collect(chapter=chapter, ids=ids, start=start, end=end, figures=figures)
+    figures = {m.pk: Figures() for m in memberships}
+    if memberships:
+        _collect([_Group(chapter, [m.pk for m in memberships], start, end)], figures)
     ladders = ladders_of(rules)
     return {
         m.pk: _score(membership=m, figures=figures[m.pk], rules=rules, ladders=ladders, start=start, end=end,
@@ -244,13 +246,69 @@ def scorecards(*, chapter, memberships, start: date, end: date,
     }
 
 
-def _collect(*, chapter, ids: list[int], start: date, end: date, figures: dict[int, Figures]) -> None:
-    """Eight grouped queries, whatever the number of members."""
-    after, before = local_bounds(chapter.tz, start, end)
-    in_range = dict(meeting__local_date__gte=start, meeting__local_date__lte=end)
+def own_scorecards(*, memberships) -> list[Scorecard]:
+    """Each of a person's seats' scorecard over the last 6 months of its chapter, in the order given.
+
+    The seats may be in several chapters (each with its own timezone, today, rules and currency): their
+    figures come from the same eight grouped queries as one chapter's, plus one for the chapters' rules, so
+    a member of two chapters costs what a member of one does. `memberships` need their chapter loaded.
+    """
+    memberships = list(memberships)
+    if not memberships:
+        return []
+    chapters = {m.chapter_id: m.chapter for m in memberships}
+    saved = {r.chapter_id: r for r in ScorecardRules.objects.filter(chapter_id__in=list(chapters))}
+    ranges = {pk: default_range(timezone.localdate(timezone=c.tz)) for pk, c in chapters.items()}
+    groups = [
+        _Group(chapter, [m.pk for m in memberships if m.chapter_id == pk], *ranges[pk])
+        for pk, chapter in chapters.items()
+    ]
+    figures = {m.pk: Figures() for m in memberships}
+    _collect(groups, figures)
+    cards = []
+    for m in memberships:
+        rules = saved.get(m.chapter_id) or ScorecardRules(chapter=m.chapter)
+        start, end = ranges[m.chapter_id]
+        cards.append(_score(membership=m, figures=figures[m.pk], rules=rules, ladders=ladders_of(rules),
+                            start=start, end=end, currency=m.chapter.currency))
+    return cards
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Seats of one chapter judged over the same local dates [start, end]."""
+
+    chapter: object
+    ids: list[int]
+    start: date
+    end: date
+
+
+def _any(groups: list[_Group], condition) -> Q:
+    """`condition(group)` for each group, OR-ed: one query covers every group."""
+    return reduce(operator.or_, (condition(g) for g in groups))
+
+
+def _collect(groups: list[_Group], figures: dict[int, Figures]) -> None:
+    """Eight grouped queries, whatever the number of members (or of groups)."""
+
+    def in_range(g: _Group) -> Q:
+        return Q(meeting__local_date__gte=g.start, meeting__local_date__lte=g.end)
+
+    def days(field: str):
+        return lambda g: Q(**{f"{field}__gte": g.start, f"{field}__lte": g.end})
+
+    def of(field: str, more=None):
+        """Rows whose `field` is a seat of the group, and `more(group)` on top."""
+        return lambda g: Q(**{f"{field}__in": g.ids}) & (more(g) if more else Q())
+
+    def given_in(g: _Group) -> Q:
+        after, before = local_bounds(g.chapter.tz, g.start, g.end)
+        return Q(chapter_id=g.chapter.pk, created_at__gte=after, created_at__lt=before)
+
     statuses = Attendance.Status
     for row in (  # 1: marks at meetings that were held (or are being held)
-        Attendance.objects.filter(membership_id__in=ids, **in_range)
+        Attendance.objects.filter(_any(groups, of("membership_id", in_range)))
         .exclude(meeting__status=Meeting.Status.CANCELLED)
         .values("membership_id")
         .annotate(**{s.value: Count("pk", filter=Q(status=s.value)) for s in statuses})
@@ -259,10 +317,9 @@ def _collect(*, chapter, ids: list[int], start: date, end: date, figures: dict[i
         f = figures[row["membership_id"]]
         for s in statuses:
             setattr(f, s.value, row[s.value])
-    referrals = Referral.objects.filter(chapter=chapter, created_at__gte=after, created_at__lt=before)
     consented = Q(consent__in=Referral.CONSENTED)
     for row in (  # 2
-        referrals.filter(giver_id__in=ids).values("giver_id")
+        Referral.objects.filter(_any(groups, of("giver_id", given_in))).values("giver_id")
         .annotate(n=Count("pk"), consented=Count("pk", filter=consented),
                   won=Count("pk", filter=Q(status=Referral.Status.WON)))
         .order_by()
@@ -270,18 +327,20 @@ def _collect(*, chapter, ids: list[int], start: date, end: date, figures: dict[i
         f = figures[row["giver_id"]]
         f.given, f.given_consented, f.given_won = row["n"], row["consented"], row["won"]
     for row in (  # 3
-        referrals.filter(receiver_id__in=ids).values("receiver_id")
+        Referral.objects.filter(_any(groups, of("receiver_id", given_in))).values("receiver_id")
         .annotate(n=Count("pk"), consented=Count("pk", filter=consented))
         .order_by()
     ):
         f = figures[row["receiver_id"]]
         f.received, f.received_consented = row["n"], row["consented"]
-    thanks = ThankYou.objects.filter(chapter=chapter, closed_on__gte=start, closed_on__lte=end)
     new, repeat = Q(business_type=Referral.BusinessType.NEW), Q(business_type=Referral.BusinessType.REPEAT)
+
+    def closed_in(g: _Group) -> Q:
+        return Q(chapter_id=g.chapter.pk) & days("closed_on")(g)
 
     def tyfcb(side):
         return (
-            thanks.filter(**{f"{side}_id__in": ids})
+            ThankYou.objects.filter(_any(groups, of(f"{side}_id", closed_in)))
             .values(who=F(f"{side}_id"), side=Value(side))
             .annotate(new=Sum("value", filter=new), repeat=Sum("value", filter=repeat))
             .values_list("who", "side", "new", "repeat")
@@ -292,15 +351,19 @@ def _collect(*, chapter, ids: list[int], start: date, end: date, figures: dict[i
         f = figures[who]
         setattr(f, f"tyfcb_{'given' if side == 'giver' else 'received'}_new", Decimal(new_value or 0))
         setattr(f, f"tyfcb_{'given' if side == 'giver' else 'received'}_repeat", Decimal(repeat_value or 0))
-    ones = OneToOne.objects.filter(chapter=chapter, status=OneToOne.Status.CONFIRMED, met_on__gte=start, met_on__lte=end)
-    by_initiator = ones.filter(initiator_id__in=ids).values(who=F("initiator_id")).annotate(n=Count("pk"))
-    by_other = ones.filter(other_id__in=ids).values(who=F("other_id")).annotate(n=Count("pk"))
-    for who, n in by_initiator.values_list("who", "n").order_by().union(  # 5
-        by_other.values_list("who", "n").order_by(), all=True
+
+    def met_in(g: _Group) -> Q:
+        return Q(chapter_id=g.chapter.pk) & days("met_on")(g)
+
+    ones = OneToOne.objects.filter(status=OneToOne.Status.CONFIRMED)
+    by_initiator = ones.filter(_any(groups, of("initiator_id", met_in))).values(who=F("initiator_id"))
+    by_other = ones.filter(_any(groups, of("other_id", met_in))).values(who=F("other_id"))
+    for who, n in by_initiator.annotate(n=Count("pk")).values_list("who", "n").order_by().union(  # 5
+        by_other.annotate(n=Count("pk")).values_list("who", "n").order_by(), all=True
     ):
         figures[who].one_to_ones += n
     for row in (  # 6
-        Visitor.objects.filter(invited_by_id__in=ids, **in_range)
+        Visitor.objects.filter(_any(groups, of("invited_by_id", in_range)))
         .exclude(meeting__status=Meeting.Status.CANCELLED)
         .values("invited_by_id")
         .annotate(n=Count("pk"), applied=Count("pk", filter=Q(applicant_membership__isnull=False)
@@ -309,15 +372,20 @@ def _collect(*, chapter, ids: list[int], start: date, end: date, figures: dict[i
     ):
         f = figures[row["invited_by_id"]]
         f.visitors, f.visitors_applied = row["n"], row["applied"]
+
+    def completed_in(g: _Group) -> Q:
+        return Q(chapter_id=g.chapter.pk) & days("completed_on")(g)
+
     for row in (  # 7
-        EducationCredit.objects.filter(chapter=chapter, membership_id__in=ids, completed_on__gte=start,
-                                       completed_on__lte=end)
+        EducationCredit.objects.filter(_any(groups, of("membership_id", completed_in)))
         .values("membership_id").annotate(h=Sum("hours")).order_by()
     ):
         figures[row["membership_id"]].education_hours = Decimal(row["h"] or 0)
-    spoken = Testimonial.objects.filter(**in_range).exclude(meeting__status=Meeting.Status.CANCELLED)
-    by_giver = spoken.filter(given_by_id__in=ids).values(who=F("given_by_id"), side=Value("g")).annotate(n=Count("pk"))
-    about = spoken.filter(about_id__in=ids).values(who=F("about_id"), side=Value("a")).annotate(n=Count("pk"))
+    spoken = Testimonial.objects.exclude(meeting__status=Meeting.Status.CANCELLED)
+    by_giver = (spoken.filter(_any(groups, of("given_by_id", in_range)))
+                .values(who=F("given_by_id"), side=Value("g")).annotate(n=Count("pk")))
+    about = spoken.filter(_any(groups, of("about_id", in_range))).values(who=F("about_id"), side=Value("a")).annotate(
+        n=Count("pk"))
     for who, side, n in by_giver.values_list("who", "side", "n").order_by().union(  # 8
         about.values_list("who", "side", "n").order_by(), all=True
     ):

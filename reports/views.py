@@ -3,11 +3,13 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.access import Need, chapter_view, regions_overseen_by
 from chapters.selectors import chapter_counts, chapter_health, chapter_health_rule
@@ -24,6 +26,7 @@ from reports.scorecards import (
     SORTS,
     bands_words,
     ladders_of,
+    own_scorecards,
     scorecard_rules_for,
     scorecards,
     scorecards_sorted,
@@ -91,6 +94,27 @@ def scorecard(request, membership_id: int):
         **context, "card": card, "rules": rules, "bands": bands_words(rules),
         "ladders": _rules_words(rules, chapter.currency),
     })
+
+
+# The dashboard's traffic lights ------------------------------------------------------------------
+
+
+def my_lights(request):
+    """The dashboard's second request: the traffic lights of the person's own seats, as a fragment.
+
+    Only the person's own scorecards, which a member may always open (as `scorecard` allows): nobody
+    else's seat is read. Loaded after the dashboard, so the dashboard's own request stays cheap.
+    """
+    if not request.user.is_authenticated:
+        if request.htmx:  # never swap the sign-in page into the dashboard: the whole browser goes
+            back = request.htmx.current_url_abs_path or "/"
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return redirect_to_login(request.get_full_path())
+    seats = (
+        Membership.objects.filter(user=request.user, status__in=Membership.SEATED_STATUSES)
+        .select_related("chapter").order_by("chapter__name", "chapter_id", "pk")
+    )
+    return render(request, "reports/_my_lights.html", {"cards": own_scorecards(memberships=seats)})
 
 
 # Chapter health ----------------------------------------------------------------------------------
