@@ -287,7 +287,8 @@ def overview(request):
     region_ids = _overview_scope(request)
     form, filters = _overview_filters(request)
     context = {"form": form, **filters, "per_page": org.PER_PAGE, "at_risk_below": org.AT_RISK_BELOW,
-               "trend_weeks": org.TREND_WEEKS, "fall_points": org.FALL_POINTS,
+               "trend_weeks": org.TREND_WEEKS, "fall_points": org.FALL_POINTS, "shrink_min": org.SHRINK_MIN,
+               "shrink_percent": org.SHRINK_PERCENT,
                "health_rule": chapter_health_rule()}
     if filters["start"] is None:
         return render(request, "reports/overview.html", {**context, "refused": True}, status=400)
