@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,6 +28,7 @@ from reports.scorecards import (
     bands_words,
     ladders_of,
     own_scorecards,
+    scorecard_explain,
     scorecard_rules_for,
     scorecards,
     scorecards_sorted,
@@ -133,6 +135,8 @@ def _sort(request) -> tuple[str, bool]:
     return (by if by in SORTS else "score"), request.GET.get("reverse") == "1"
 
 
+ROSTER_PER_PAGE = 25  # scorecards a page of the health roster shows (sorted over all of them)
+
 # The fragments htmx asks for by their id (HX-Target): the range form swaps the whole report, a sort link
 # only the table of scorecards.
 FRAGMENTS = {"health-report": "reports/health.html#report", "health-roster": "reports/health.html#roster"}
@@ -154,7 +158,7 @@ def health(request):
     by, reverse = _sort(request)
     keep = {"start": start.isoformat(), "end": end.isoformat()}
     columns = []
-    for key, (label, _) in SORTS.items():
+    for key, (label, _order) in SORTS.items():
         natural = "ascending" if key == "name" else "descending"  # names A–Z, points most first
         flip = key == by and not reverse
         columns.append({
@@ -164,11 +168,15 @@ def health(request):
             if key == by else "",
         })
     rules = scorecard_rules_for(chapter=chapter)
-    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules).values()
+    # Every seat's points (to sort by them), but words only for the page shown: the CSV has every row.
+    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules,
+                       explain=False).values()
+    roster = Paginator(scorecards_sorted(cards, by, descending=reverse), ROSTER_PER_PAGE).get_page(
+        request.GET.get("page"))
+    sort_keep = {**keep, "sort": by, **({"reverse": "1"} if reverse else {})}
     context.update(
-        cards=scorecards_sorted(cards, by, descending=reverse), columns=columns, sort=by, reverse=reverse,
-        query=urlencode(keep), sort_query=urlencode({**keep, "sort": by, **({"reverse": "1"} if reverse else {})}),
-        bands=bands_words(rules),
+        cards=[scorecard_explain(card) for card in roster.object_list], roster=roster, columns=columns, sort=by,
+        reverse=reverse, query=urlencode(keep), sort_query=urlencode(sort_keep), bands=bands_words(rules),
     )
     if template == FRAGMENTS["health-roster"]:
         context["sort_oob"] = True  # the range form keeps the new sort
