@@ -29,11 +29,13 @@ from django.core.cache import cache
 from django.db.models import Count, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chapters.models import Chapter
 from chapters.selectors import HEALTH_BANDS, chapter_health
-from enforcement.formatting import money
 from enforcement.models import ExpulsionCase
+from leadsgroups.formats import format_date, format_money, format_number, format_percent
 from members.models import Membership
 from referrals.models import Referral
 from reports.scorecards import local_bounds
@@ -140,7 +142,7 @@ class Row:
 
     @property
     def tyfcb_text(self) -> str:
-        return money(self.tyfcb, self.chapter.currency)
+        return format_money(self.tyfcb, self.chapter.currency)
 
     @property
     def visitors(self) -> int:
@@ -152,7 +154,7 @@ class Row:
 
     @property
     def per_member_week_text(self) -> str:
-        return "–" if self.per_member_week is None else f"{self.per_member_week:.2f}"
+        return "–" if self.per_member_week is None else format_number(self.per_member_week, 2)
 
     @property
     def conversion_text(self) -> str:
@@ -173,7 +175,7 @@ def _rate(weeks: list[Week]) -> float | None:
 
 
 def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
+    return "–" if value is None else format_percent(value)
 
 
 def attendance_fall(weeks: list[Week]) -> tuple[float, float] | None:
@@ -216,20 +218,22 @@ def risk_reasons(row: Row, *, start: date) -> list[str]:
     """Why a chapter is at risk, in words; empty when it is not."""
     reasons = []
     if row.active < AT_RISK_BELOW:
-        reasons.append(f"few members: {row.active} active, under {AT_RISK_BELOW} ({row.band})")
-    if row.shrinking:
-        reasons.append(
-            f"shrinking roster: {row.left} left and {row.joined} joined since {start:%-d %b %Y}, a net loss of "
-            f"{-row.change} of the {row.seats_at_start} seats held then ({-row.change / row.seats_at_start * 100:.1f}%)"
-            if row.seats_at_start else
-            f"shrinking roster: {row.left} left and {row.joined} joined since {start:%-d %b %Y}"
-        )
+        reasons.append(_("few members: %(active)s active, under %(floor)s (%(band)s)") % {
+            "active": row.active, "floor": AT_RISK_BELOW, "band": row.band})
+    if row.shrinking:  # a loss of at least 2 is possible only from seats held at the start: never 0 of them
+        loss, held = -row.change, row.seats_at_start
+        reasons.append(_(
+            "shrinking roster: %(left)s left and %(joined)s joined since %(date)s, a net loss of %(loss)s of the "
+            "%(held)s seats held then (%(share)s)"
+        ) % {"left": row.left, "joined": row.joined, "date": format_date(start), "loss": loss, "held": held,
+             "share": format_percent(loss / held, 1)})
     fall = attendance_fall(row.weeks)
     if fall:
-        reasons.append(f"falling attendance: {pct(fall[1])} in the last {TREND_WEEKS} weeks against "
-                       f"{pct(fall[0])} in the {TREND_WEEKS} before")
+        reasons.append(_("falling attendance: %(last)s in the last %(weeks)s weeks against %(before)s in the "
+                         "%(weeks)s before") % {"last": pct(fall[1]), "before": pct(fall[0]), "weeks": TREND_WEEKS})
     if row.open_cases:
-        reasons.append(f"{row.open_cases} open expulsion case{'s' if row.open_cases != 1 else ''}")
+        reasons.append(ngettext("%(count)s open expulsion case", "%(count)s open expulsion cases", row.open_cases)
+                       % {"count": row.open_cases})
     return reasons
 
 
@@ -243,7 +247,7 @@ def sparkline(weeks: list[Week]) -> Spark:
     rates = [w.attendance_rate for w in weeks]
     known = [r for r in rates if r is not None]
     if not known:
-        return Spark([], "Attendance week by week: no meetings with marks in the range.")
+        return Spark([], _("Attendance week by week: no meetings with marks in the range."))
     floor = min(SPARK_FLOOR, math.floor(min(known) * 10) / 10)
     span = (1 - floor) or 1
     step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(rates) - 1, 1)
@@ -253,8 +257,11 @@ def sparkline(weeks: list[Week]) -> Spark:
     ]
     if len(points) == 1:  # a lone week is drawn as a short dash, so it shows
         points.append((points[0][0] + 3, points[0][1]))
-    label = (f"Attendance week by week, {len(known)} week{'s' if len(known) != 1 else ''} with meetings "
-             f"(scale {floor * 100:.0f}% to 100%): {', '.join(pct(r) for r in known)}.")
+    label = ngettext(
+        "Attendance week by week, %(count)s week with meetings (scale %(floor)s to %(top)s): %(rates)s.",
+        "Attendance week by week, %(count)s weeks with meetings (scale %(floor)s to %(top)s): %(rates)s.",
+        len(known),
+    ) % {"count": len(known), "floor": pct(floor), "top": pct(1), "rates": ", ".join(pct(r) for r in known)}
     return Spark([" ".join(f"{x:.1f},{y:.1f}" for x, y in points)], label)
 
 

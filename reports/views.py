@@ -10,11 +10,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.access import Need, chapter_view, regions_overseen_by
 from chapters.selectors import chapter_counts, chapter_health, chapter_health_rule
-from enforcement.formatting import money, num
+from enforcement.formatting import num
+from leadsgroups.formats import format_money, format_number
 from members.models import Membership
 from referrals.views import csv_safe
 from reports import charts, series, services
@@ -55,7 +57,7 @@ def _range(request, default):
 
 def _refused(form) -> HttpResponse:
     problems = " ".join(e for errors in form.errors.values() for e in errors)
-    return HttpResponse(f"No CSV: the date range was refused. {problems}", status=400,
+    return HttpResponse(_("No CSV: the date range was refused. %(problems)s") % {"problems": problems}, status=400,
                         content_type="text/plain; charset=utf-8")
 
 
@@ -69,7 +71,8 @@ def _rules_words(rules, currency):
     """Each figure's ladder in words, for the page that explains how the chapter scores."""
     ladders = ladders_of(rules)
     return [
-        (c, ladder_words(ladders[c.key], c.direction, (lambda v: money(v, currency)) if c.money else num))
+        (c, ladder_words(ladders[c.key], c.direction,
+                         (lambda v: format_money(v, currency)) if c.money else format_number))
         for c in COMPONENTS
     ]
 
@@ -84,7 +87,7 @@ def scorecard(request, membership_id: int):
     membership = get_object_or_404(chapter.memberships.select_related("user", "classification"), pk=membership_id)
     own = request.access.membership is not None and membership.pk == request.access.membership.pk
     if not (own or request.access.is_leadership):
-        raise PermissionDenied("A member's scorecard is theirs and the chapter leadership's to see.")
+        raise PermissionDenied(_("A member's scorecard is theirs and the chapter leadership's to see."))
     form, (start, end) = _range(request, last_six_months(_today(chapter)))
     context = {"chapter": chapter, "membership": membership, "own": own, "form": form, "start": start, "end": end,
                "can_configure": request.access.is_leadership}
@@ -194,10 +197,12 @@ def health_csv(request):
         return _refused(form)
     weeks = series.weekly_series(chapters=[chapter], start=start, end=end)[chapter.pk]
     response, writer = _csv(f"health-{chapter.slug}-{start}-{end}.csv")
-    writer.writerow([
-        "Week from", "Meetings", "Present", "Late", "Substitute", "Absent", "Medical", "Attendance rate (%)",
-        "Referrals given", "With consent", "Won", "Conversion (%)", f"TYFCB new ({chapter.currency})",
-        f"TYFCB repeat ({chapter.currency})", "Visitors", "Visitors applied", "Joined", "Left", "Seats at week end",
+    currency = {"currency": chapter.currency}
+    writer.writerow([  # headers for people, in their language; the cells stay plain numbers and ISO dates
+        _("Week from"), _("Meetings"), _("Present"), _("Late"), _("Substitute"), _("Absent"), _("Medical"),
+        _("Attendance rate (%)"), _("Referrals given"), _("With consent"), _("Won"), _("Conversion (%)"),
+        _("TYFCB new (%(currency)s)") % currency, _("TYFCB repeat (%(currency)s)") % currency, _("Visitors"),
+        _("Visitors applied"), _("Joined"), _("Left"), _("Seats at week end"),
     ])
 
     def pct(value):
@@ -222,11 +227,11 @@ def scorecards_csv(request):
     rules = scorecard_rules_for(chapter=chapter)
     cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules).values()
     response, writer = _csv(f"scorecards-{chapter.slug}-{start}-{end}.csv")
-    header = ["Member", "Classification", "Status", "Score", "Out of", "Band"]
+    header = [_("Member"), _("Classification"), _("Status"), _("Score"), _("Out of"), _("Band")]
     for c in COMPONENTS:
-        header += [f"{c.label}: figure", f"{c.label}: points"]
-    header += ["Referrals received", "Referrals given with consent", f"TYFCB received ({chapter.currency})",
-               "Weeks held"]
+        header += [_("%(figure)s: figure") % {"figure": c.label}, _("%(figure)s: points") % {"figure": c.label}]
+    header += [_("Referrals received"), _("Referrals given with consent"),
+               _("TYFCB received (%(currency)s)") % {"currency": chapter.currency}, _("Weeks held")]
     writer.writerow(header)
     for card in scorecards_sorted(cards, by, descending=reverse):
         m, f = card.membership, card.figures
@@ -255,11 +260,11 @@ def scorecard_settings(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "Scorecard saved: every scorecard of the chapter now follows it.")
+            messages.success(request, _("Scorecard saved: every scorecard of the chapter now follows it."))
             return redirect("reports:scorecard-settings", chapter.slug)
     return render(request, "reports/scorecard_settings.html", {
         "chapter": chapter, "form": form, "rules": rules, "limits": limits, "bands": bands_words(rules),
-        "ladders": _rules_words(rules, chapter.currency), "referrals_full_min": num(limits.referrals_full_min),
+        "ladders": _rules_words(rules, chapter.currency), "referrals_full_min": format_number(limits.referrals_full_min),
         "own_scorecard": request.access.membership,
     })
 
@@ -273,7 +278,7 @@ def _overview_scope(request) -> list[int] | None:
     """The regions the person oversees (None: every one); refused to anyone overseeing nothing."""
     regions = regions_overseen_by(request.user)
     if regions is not None and not regions:
-        raise PermissionDenied("Only organisation admins and region staff see the organisation overview.")
+        raise PermissionDenied(_("Only organisation admins and region staff see the organisation overview."))
     return regions
 
 
@@ -321,9 +326,10 @@ def overview_csv(request):
     start, end = filters["start"], filters["end"]
     response, writer = _csv(f"overview-{start}-{end}-page-{page.number}.csv")
     writer.writerow([
-        "Chapter", "Region", "Currency", "Active members", "Band", "Joined", "Left", "Change", "Attendance rate (%)",
-        "Referrals given", "Member-weeks", "Referrals per member-week", "Won", "Conversion (%)", "TYFCB (in the currency)",
-        "Visitors", "Open expulsion cases", "At risk", "Reasons",
+        _("Chapter"), _("Region"), _("Currency"), _("Active members"), _("Band"), _("Joined"), _("Left"), _("Change"),
+        _("Attendance rate (%)"), _("Referrals given"), _("Member-weeks"), _("Referrals per member-week"), _("Won"),
+        _("Conversion (%)"), _("TYFCB (in the currency)"), _("Visitors"), _("Open expulsion cases"), _("At risk"),
+        _("Reasons"),
     ])
 
     def share(value):
@@ -335,6 +341,7 @@ def overview_csv(request):
             c.name, c.region.name if c.region else "", c.currency, row.active, row.band, row.joined, row.left,
             row.change, share(row.attendance_rate), row.given, row.member_weeks,
             "" if row.per_member_week is None else f"{row.per_member_week:.2f}", row.won, share(row.conversion),
-            f"{row.tyfcb:.2f}", row.visitors, row.open_cases, "yes" if row.at_risk else "no", "; ".join(row.reasons),
+            f"{row.tyfcb:.2f}", row.visitors, row.open_cases, _("yes") if row.at_risk else _("no"),
+            "; ".join(row.reasons),
         )])
     return response
