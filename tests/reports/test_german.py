@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from meetings.models import Attendance, Meeting
 from referrals.models import Referral, ThankYou
@@ -20,6 +21,13 @@ NBSP = "\xa0"
 def frozen():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """A German request leaves German active in the thread: the tests after this one read English again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
