@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -32,6 +34,15 @@ class Chart:
     @property
     def script_id(self) -> str:
         return f"chart-data-{self.key}"
+
+    @property
+    def rows_html(self) -> SafeString:
+        """The data table's body: written here rather than by a template loop, which took a third of the
+        health page's time for six tables of 26 weeks. Every value is escaped."""
+        return mark_safe("".join(  # noqa: S308 - every value goes through escape()
+            f'<tr><th scope="row">{escape(row[0])}</th>{"".join(f"<td>{escape(v)}</td>" for v in row[1:])}</tr>'
+            for row in self.rows
+        ))
 
 
 def _pct(value: float | None) -> str:
