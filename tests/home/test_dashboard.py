@@ -197,3 +197,17 @@ def test_the_lights_cost_the_same_at_10_and_150_members(client, personas):
     small = _lights_queries(client)
     grow_members(personas, 150)
     assert small == _lights_queries(client) == LIGHTS_QUERIES
+
+
+def test_the_dashboard_costs_the_same_at_10_and_150_members_with_meetings_and_slots(
+        client, personas, nav_cache):
+    _with_meetings(personas, personas.chapter, personas.member)
+    grow_members(personas, 10)
+    personas.login(client, "member")
+    small, _ = queries(client, "/")
+    grow_members(personas, 150)
+    meeting = Meeting.objects.get(chapter=personas.chapter)
+    for seat in Membership.objects.filter(chapter=personas.chapter).exclude(pk=personas.member.pk)[:20]:
+        PresentationFactory(meeting=meeting, presenter=seat, kind=Presentation.Kind.EDUCATION)
+    large, _ = queries(client, "/")
+    assert small == large == DASHBOARD_QUERIES
