@@ -2,9 +2,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from home import dashboard as selectors
-from home.navigation import nav_cached, nav_state
+from home.navigation import nav_cached, nav_state, url_for
 from members.models import Notification
 
 
@@ -12,15 +14,25 @@ def ago(moment, now) -> str:
     """'just now', '5 minutes ago', '3 hours ago', '2 days ago': the largest unit only.
 
     Django's timesince filter looks up a translated plural for every unit it considers; at eight
-    notices a view that was a tenth of the dashboard's time.
+    notices a view that was a tenth of the dashboard's time. This looks up one.
     """
     seconds = max(0, int((now - moment).total_seconds()))
     for size, unit in ((365 * 86400, "year"), (30 * 86400, "month"), (7 * 86400, "week"), (86400, "day"),
                        (3600, "hour"), (60, "minute")):
         if seconds >= size:
             n = seconds // size
-            return f"{n} {unit}{'' if n == 1 else 's'} ago"
-    return "just now"
+            return _AGO[unit](n) % {"count": n}
+    return _("just now")
+
+
+_AGO = {
+    "year": lambda n: ngettext("%(count)s year ago", "%(count)s years ago", n),
+    "month": lambda n: ngettext("%(count)s month ago", "%(count)s months ago", n),
+    "week": lambda n: ngettext("%(count)s week ago", "%(count)s weeks ago", n),
+    "day": lambda n: ngettext("%(count)s day ago", "%(count)s days ago", n),
+    "hour": lambda n: ngettext("%(count)s hour ago", "%(count)s hours ago", n),
+    "minute": lambda n: ngettext("%(count)s minute ago", "%(count)s minutes ago", n),
+}
 
 
 def _latest_unread(user) -> list[dict]:
@@ -53,10 +65,12 @@ def dashboard(request):
         user=user, chapters=chapters, oversees=nav["oversees"], region_ids=nav["region_ids"]
     )
     # What the kept sections show beyond the person's navigation (templates/home/dashboard.html): their keys.
-    chapters_shown = (tuple(c.active_count for c in chapters), bool(overseen))
+    chapters_shown = (
+        tuple((c.active_count, c.next_meeting.shown if c.next_meeting else None) for c in chapters), bool(overseen),
+    )
     unread_shown = tuple(notice["ago"] for notice in unread)
     return render(
         request, "home/dashboard.html",
         {"chapters": chapters, "unread": unread, "attention": attention, "overseen": overseen, "q": q,
-         "chapters_shown": chapters_shown, "unread_shown": unread_shown},
+         "chapters_shown": chapters_shown, "unread_shown": unread_shown, "lights_url": url_for("my-lights")},
     )

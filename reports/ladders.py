@@ -14,10 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from enforcement.formatting import num
+from leadsgroups.formats import format_number
 
 MAX_STEPS = 6
 
@@ -49,12 +52,18 @@ def ladder_max(steps: Ladder) -> int:
     return max((s.points for s in steps), default=0)
 
 
+@lru_cache(maxsize=256)
+def _exact(threshold: Decimal) -> Fraction:
+    return Fraction(threshold)
+
+
 def ladder_points(steps: Ladder, value, direction: Direction) -> int:
     """The points `value` (int, Decimal or Fraction, compared exactly) earns on the ladder."""
-    value = Fraction(value)
+    if not isinstance(value, int | Fraction):
+        value = Fraction(value)
     if direction is Direction.AT_LEAST:
-        return max((s.points for s in steps if value >= Fraction(s.threshold)), default=0)
-    return next((s.points for s in steps if value <= Fraction(s.threshold)), 0)
+        return max((s.points for s in steps if value >= _exact(s.threshold)), default=0)
+    return next((s.points for s in steps if value <= _exact(s.threshold)), 0)
 
 
 def ladder_text(steps: Ladder) -> str:
@@ -77,34 +86,38 @@ def ladder_parse(text: str, *, direction: Direction, whole: bool = False) -> Lad
         match = _ITEM.match(item)
         if match is None:
             raise ValidationError(
-                f"“{item.strip()}” is not a step: write threshold=points, e.g. 1=10, and separate steps with commas."
+                _("“%(item)s” is not a step: write threshold=points, e.g. 1=10, and separate steps with commas.")
+                % {"item": item.strip()}, code="step",
             )
         try:
             threshold = Decimal(match[1])
         except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
-            raise ValidationError(f"“{match[1]}” is not a number.") from exc
+            raise ValidationError(_("“%(item)s” is not a number.") % {"item": match[1]}, code="number") from exc
         if whole and threshold != threshold.to_integral_value():
-            raise ValidationError(f"{match[1]} is not a whole number: this figure is a count.")
+            raise ValidationError(_("%(item)s is not a whole number: this figure is a count.") % {"item": match[1]},
+                                  code="whole")
         steps.append(Step(threshold, int(match[2])))
     if len(steps) > MAX_STEPS:
-        raise ValidationError(f"At most {MAX_STEPS} steps.")
+        raise ValidationError(_("At most %(most)s steps.") % {"most": MAX_STEPS}, code="steps")
     thresholds = [s.threshold for s in steps]
     if thresholds != sorted(set(thresholds)):
-        raise ValidationError("List the thresholds from smallest to largest, each once.")
+        raise ValidationError(_("List the thresholds from smallest to largest, each once."), code="order")
     points = [s.points for s in steps]
     if direction is Direction.AT_LEAST and points != sorted(set(points)):
-        raise ValidationError("A higher threshold must earn more points than a lower one.")
+        raise ValidationError(_("A higher threshold must earn more points than a lower one."), code="points")
     if direction is Direction.AT_MOST and points != sorted(set(points), reverse=True):
-        raise ValidationError("Fewer must earn more points: the points fall as the threshold rises.")
+        raise ValidationError(_("Fewer must earn more points: the points fall as the threshold rises."),
+                              code="points")
     if max(points) == 0:
-        raise ValidationError("No step earns a point: leave the field empty to leave this figure unscored.")
+        raise ValidationError(_("No step earns a point: leave the field empty to leave this figure unscored."),
+                              code="no_points")
     return tuple(steps)
 
 
-def ladder_words(steps: Ladder, direction: Direction, fmt: Callable[[Decimal], str] = num) -> str:
+def ladder_words(steps: Ladder, direction: Direction, fmt: Callable[[Decimal], str] = format_number) -> str:
     """The ladder as the scorecard explains it: "0 → 15, 1 → 10, 2 → 5, more → 0" or "< 0.5 → 0, ≥ 0.5 → 5, …"."""
     if not steps:
-        return "not scored"
+        return _("not scored")
     if direction is Direction.AT_LEAST:
         words = [] if steps[0].threshold == 0 else [f"< {fmt(steps[0].threshold)} → 0"]
         words += [f"≥ {fmt(s.threshold)} → {s.points}" for s in steps]
@@ -117,7 +130,7 @@ def ladder_words(steps: Ladder, direction: Direction, fmt: Callable[[Decimal], s
         elif whole:
             span = fmt(s.threshold)
         else:
-            span = f"up to {fmt(s.threshold)}"
+            span = _("up to %(value)s") % {"value": fmt(s.threshold)}
         words.append(f"{span} → {s.points}")
         low = s.threshold + 1
-    return ", ".join([*words, "more → 0"])
+    return ", ".join([*words, _("more → 0")])

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from enforcement.formatting import num, plural
+from leadsgroups.formats import format_number
 from reports.ladders import Ladder, ladder_max
 from reports.models import ScorecardLimits
 
@@ -28,29 +30,34 @@ def scorecard_rules_errors(*, limits: ScorecardLimits, ladders: dict[str, Ladder
     errors: dict[str | None, str] = {}
     for key, steps in ladders.items():
         if ladder_max(steps) > limits.component_points_max:
-            errors[key] = (f"Your organisation allows at most {limits.component_points_max} points for any one figure; "
-                           f"this gives {ladder_max(steps)}.")
+            errors[key] = _("Your organisation allows at most %(most)s points for any one figure; this gives "
+                            "%(given)s.") % {"most": limits.component_points_max, "given": ladder_max(steps)}
     absences = ladders.get("absences", ())
     earning = [s.threshold for s in absences if s.points > 0]
     if "absences" not in errors and earning and max(earning) > limits.absences_with_points_max:
-        errors["absences"] = (f"Your organisation gives no points for more than "
-                              f"{plural(limits.absences_with_points_max, 'absence')}.")
+        errors["absences"] = ngettext(
+            "Your organisation gives no points for more than %(count)s absence.",
+            "Your organisation gives no points for more than %(count)s absences.", limits.absences_with_points_max,
+        ) % {"count": limits.absences_with_points_max}
     referrals = ladders.get("referrals", ())
     if "referrals" not in errors and referrals:
         full = next(s.threshold for s in referrals if s.points == ladder_max(referrals))
         if full < limits.referrals_full_min:
-            errors["referrals"] = (f"Your organisation asks at least {num(limits.referrals_full_min)} referrals a week "
-                                   f"for the full points; this gives them from {num(full)}.")
+            errors["referrals"] = _("Your organisation asks at least %(least)s referrals a week for the full points; "
+                                    "this gives them from %(given)s.") % {
+                "least": format_number(limits.referrals_full_min), "given": format_number(full)}
     if len(ladders) == len(labels):
         total = sum(ladder_max(steps) for steps in ladders.values())
         if total != TOTAL_POINTS:
             parts = ", ".join(f"{labels[k]} {ladder_max(ladders[k])}" for k in labels)
-            errors[None] = f"The figures' best points must add up to {TOTAL_POINTS}; they add up to {total} ({parts})."
+            errors[None] = _("The figures' best points must add up to %(total)s; they add up to %(sum)s (%(parts)s).") % {
+                "total": TOTAL_POINTS, "sum": total, "parts": parts}
     green, amber, red = data.get("green_from"), data.get("amber_from"), data.get("red_from")
     if green is not None and green < limits.green_from_min:
-        errors["green_from"] = f"Your organisation starts green at {limits.green_from_min} points at the lowest."
+        errors["green_from"] = _("Your organisation starts green at %(floor)s points at the lowest.") % {
+            "floor": limits.green_from_min}
     if None not in (green, amber) and amber >= green:
-        errors["amber_from"] = "Amber must start below green."
+        errors["amber_from"] = _("Amber must start below green.")
     if None not in (amber, red) and red >= amber:
-        errors["red_from"] = "Red must start below amber."
+        errors["red_from"] = _("Red must start below amber.")
     return errors

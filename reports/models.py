@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 # The defaults of DOMAIN.md "Scorecards" (100 points over 6 months): [threshold, points] from the
 # smallest threshold up. Absences and lates: at most that many; the rest: at least that much.
@@ -51,25 +52,25 @@ class ScorecardLimits(models.Model):
 
     region = models.OneToOneField(
         "chapters.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="scorecard_limits",
-        help_text="Empty: the organisation-wide default, used for chapters whose region has no row.",
+        help_text=_("Empty: the organisation-wide default, used for chapters whose region has no row."),
     )
     component_points_max = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(5), MaxValueValidator(100)],
-        help_text="The most of the 100 points any one figure may carry.",
+        help_text=_("The most of the 100 points any one figure may carry."),
     )
     green_from_min = models.PositiveSmallIntegerField(
-        default=60, validators=PERCENT, help_text="Green may not start below this score.",
+        default=60, validators=PERCENT, help_text=_("Green may not start below this score."),
     )
     absences_with_points_max = models.PositiveSmallIntegerField(
-        default=4, help_text="The most absences (in the range) that may still earn points.",
+        default=4, help_text=_("The most absences (in the range) that may still earn points."),
     )
     referrals_full_min = models.DecimalField(
         max_digits=4, decimal_places=2, default=Decimal("0.50"), validators=[MinValueValidator(Decimal("0"))],
-        help_text="The referrals a week that earn a chapter's full referral points may not be set below this.",
+        help_text=_("The referrals a week that earn a chapter's full referral points may not be set below this."),
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "scorecard limits"
+        verbose_name = verbose_name_plural = _("scorecard limits")
         constraints = [
             models.UniqueConstraint(
                 fields=["region"], condition=Q(region__isnull=True), name="reports_scorecardlimits_one_default"
@@ -77,7 +78,7 @@ class ScorecardLimits(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Scorecard limits for {self.region or 'every region'}"
+        return _("Scorecard limits for %(region)s") % {"region": self.region or _("every region")}
 
 
 class ScorecardRules(models.Model):
@@ -85,17 +86,17 @@ class ScorecardRules(models.Model):
     scores by the defaults. Not versioned: a scorecard is worked out when it is read, over any range."""
 
     class ReferralsCount(models.TextChoices):
-        ALL = "all", "Every referral given"
-        CONSENTED = "consented", "Only referrals whose prospect consented"
+        ALL = "all", _("Every referral given")
+        CONSENTED = "consented", _("Only referrals whose prospect consented")
 
     class TyfcbCounts(models.TextChoices):
-        GIVEN = "given", "Business closed from the member's referrals (credited to the giver)"
-        RECEIVED = "received", "Business the member closed from referrals received"
-        BOTH = "both", "Both"
+        GIVEN = "given", _("Business closed from the member's referrals (credited to the giver)")
+        RECEIVED = "received", _("Business the member closed from referrals received")
+        BOTH = "both", _("Both")
 
     class TyfcbBusiness(models.TextChoices):
-        ALL = "all", "New and repeat business"
-        NEW = "new", "New business only"
+        ALL = "all", _("New and repeat business")
+        NEW = "new", _("New business only")
 
     chapter = models.OneToOneField("chapters.Chapter", on_delete=models.CASCADE, related_name="scorecard_rules")
     absences = models.JSONField(default=default_absences_ladder, blank=True)
@@ -111,7 +112,7 @@ class ScorecardRules(models.Model):
     tyfcb_business = models.CharField(max_length=10, choices=TyfcbBusiness.choices, default=TyfcbBusiness.ALL)
     green_from = models.PositiveSmallIntegerField(default=70, validators=PERCENT)
     amber_from = models.PositiveSmallIntegerField(default=50, validators=PERCENT)
-    red_from = models.PositiveSmallIntegerField(default=30, validators=PERCENT, help_text="Below this: grey.")
+    red_from = models.PositiveSmallIntegerField(default=30, validators=PERCENT, help_text=_("Below this: grey."))
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -122,7 +123,7 @@ class ScorecardRules(models.Model):
                    "red_from")
 
     class Meta:
-        verbose_name = verbose_name_plural = "scorecard rules"
+        verbose_name = verbose_name_plural = _("scorecard rules")
         constraints = [
             models.CheckConstraint(
                 condition=Q(green_from__gt=models.F("amber_from"), amber_from__gt=models.F("red_from")),
@@ -131,4 +132,4 @@ class ScorecardRules(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Scorecard of {self.chapter}"
+        return _("Scorecard of %(chapter)s") % {"chapter": self.chapter}

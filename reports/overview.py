@@ -9,11 +9,13 @@ At risk, and why (each reason in words):
 
 - few members: under 24 active members, the "at risk" band of the headcount (chapters.selectors);
 - open expulsion cases;
-- shrinking roster: more members left than joined over the range;
+- shrinking roster: a real loss over the range, not one leaver: the net loss (members who left minus those
+  who joined) is at least 2 and at least 10 % of the seats held when the range began;
 - falling attendance: the last 4 weeks' attendance rate at least 10 points below the 4 weeks before.
 
-The first two are cheap, so the "only chapters at risk" filter applies them to every chapter in SQL; the
-last two need each chapter's weeks, so they are worked out for the chapters on the page (and shown there).
+The first three are counts, so the "only chapters at risk" filter applies them to every chapter in SQL (the
+roster's with the same seats as the weekly series counts: `shrinking_sql`); falling attendance needs each
+chapter's weeks, so it is worked out for the chapters on the page (and shown there).
 """
 
 from __future__ import annotations
@@ -22,26 +24,31 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value, Window
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Value, Window
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from chapters.models import Chapter
 from chapters.selectors import HEALTH_BANDS, chapter_health
-from enforcement.formatting import money
 from enforcement.models import ExpulsionCase
+from leadsgroups.formats import format_date, format_money, format_number, format_percent
 from members.models import Membership
 from referrals.models import Referral
 from reports.scorecards import local_bounds
-from reports.series import Week, weekly_series
+from reports.series import COUNTED_SEAT, Week, weekly_series
 
 PER_PAGE = 20
 # The headcount below which a chapter is flagged: the floor of the band just under "fit" ("at risk", 24).
 AT_RISK_BELOW = next(floor for floor, label in HEALTH_BANDS if label == "at risk")
 TREND_WEEKS = 4  # falling attendance compares the last 4 weeks with the 4 before
 FALL_POINTS = 10  # … and flags a fall of at least 10 percentage points
+SHRINK_MIN = 2  # a shrinking roster: a net loss of at least 2 seats over the range …
+SHRINK_PERCENT = 10  # … and of at least 10 % of the seats held when it began
 TOTALS_TTL = 15 * 60
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 120, 32, 2
@@ -90,6 +97,18 @@ class Row:
         return self.joined - self.left
 
     @property
+    def seats_at_start(self) -> int:
+        """Seats held when the range began (the series' count before its first week's joins and leaves)."""
+        if not self.weeks:
+            return 0
+        first = self.weeks[0]
+        return first.seats - first.joined + first.left
+
+    @property
+    def shrinking(self) -> bool:
+        return is_shrinking(loss=-self.change, held=self.seats_at_start)
+
+    @property
     def band(self) -> str:
         return chapter_health(self.active)
 
@@ -124,11 +143,18 @@ class Row:
 
     @property
     def tyfcb_text(self) -> str:
-        return money(self.tyfcb, self.chapter.currency)
+        return format_money(self.tyfcb, self.chapter.currency)
 
     @property
     def visitors(self) -> int:
         return sum(w.visitors for w in self.weeks)
+
+    @property
+    def counts_text(self) -> dict[str, str]:
+        """The row's counts as the page writes them."""
+        change = count_text(self.change)
+        return {"active": count_text(self.active), "change": f"+{change}" if self.change > 0 else change,
+                "given": count_text(self.given), "won": count_text(self.won), "visitors": count_text(self.visitors)}
 
     @property
     def attendance_text(self) -> str:
@@ -136,7 +162,7 @@ class Row:
 
     @property
     def per_member_week_text(self) -> str:
-        return "–" if self.per_member_week is None else f"{self.per_member_week:.2f}"
+        return "–" if self.per_member_week is None else format_number(self.per_member_week, 2)
 
     @property
     def conversion_text(self) -> str:
@@ -157,7 +183,19 @@ def _rate(weeks: list[Week]) -> float | None:
 
 
 def pct(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.0f}%"
+    """A share as a whole percentage in the reader's locale ("77%", "77 %"), each looked up once per language:
+    a page of twenty sparklines writes some three hundred."""
+    return "–" if value is None else _whole_percent(round(value * 100), get_language())
+
+
+@lru_cache(maxsize=4096)
+def _whole_percent(points: int, language: str) -> str:
+    return format_percent(points / 100)
+
+
+def count_text(n: int) -> str:
+    """A count in the reader's locale: grouped from a thousand on (below, every locale writes it the same)."""
+    return str(n) if -1000 < n < 1000 else format_number(n)
 
 
 def attendance_fall(weeks: list[Week]) -> tuple[float, float] | None:
@@ -171,19 +209,51 @@ def attendance_fall(weeks: list[Week]) -> tuple[float, float] | None:
     return (before, last) if round((before - last) * 100, 9) >= FALL_POINTS else None
 
 
+def is_shrinking(*, loss: int, held: int) -> bool:
+    """A net loss of at least SHRINK_MIN seats and of at least SHRINK_PERCENT % of the `held` at the start."""
+    return loss >= SHRINK_MIN and loss * 100 >= SHRINK_PERCENT * held  # in whole numbers: 2 of 20 is 10 %
+
+
+def shrinking_sql(*, start: date, end: date) -> tuple[dict, Q]:
+    """`is_shrinking` for every chapter in SQL: the annotations it needs and the condition on them.
+
+    The seats are those the weekly series counts (reports.series.COUNTED_SEAT), so the filter and the page
+    agree on every chapter.
+    """
+    seats = Membership.objects.filter(COUNTED_SEAT, chapter=OuterRef("pk"))
+    annotations = {
+        "seats_joined": _count_of(seats.filter(joined_on__gte=start, joined_on__lte=end)),
+        "seats_left": _count_of(seats.filter(left_on__gte=start, left_on__lte=end)),
+        "seats_held": _count_of(seats.filter(joined_on__lt=start).filter(Q(left_on__isnull=True)
+                                                                         | Q(left_on__gte=start))),
+    }
+    loss = F("seats_left") - F("seats_joined")
+    annotations["seats_loss"] = ExpressionWrapper(loss, output_field=IntegerField())
+    annotations["seats_loss_share"] = ExpressionWrapper(loss * 100 - F("seats_held") * SHRINK_PERCENT,
+                                                        output_field=IntegerField())
+    return annotations, Q(seats_loss__gte=SHRINK_MIN, seats_loss_share__gte=0)
+
+
 def risk_reasons(row: Row, *, start: date) -> list[str]:
     """Why a chapter is at risk, in words; empty when it is not."""
     reasons = []
     if row.active < AT_RISK_BELOW:
-        reasons.append(f"few members: {row.active} active, under {AT_RISK_BELOW} ({row.band})")
-    if row.change < 0:
-        reasons.append(f"shrinking roster: {row.left} left and {row.joined} joined since {start:%-d %b %Y}")
+        reasons.append(_("few members: %(active)s active, under %(floor)s (%(band)s)") % {
+            "active": row.active, "floor": AT_RISK_BELOW, "band": row.band})
+    if row.shrinking:  # a loss of at least 2 is possible only from seats held at the start: never 0 of them
+        loss, held = -row.change, row.seats_at_start
+        reasons.append(_(
+            "shrinking roster: %(left)s left and %(joined)s joined since %(date)s, a net loss of %(loss)s of the "
+            "%(held)s seats held then (%(share)s)"
+        ) % {"left": row.left, "joined": row.joined, "date": format_date(start), "loss": loss, "held": held,
+             "share": format_percent(loss / held, 1)})
     fall = attendance_fall(row.weeks)
     if fall:
-        reasons.append(f"falling attendance: {pct(fall[1])} in the last {TREND_WEEKS} weeks against "
-                       f"{pct(fall[0])} in the {TREND_WEEKS} before")
+        reasons.append(_("falling attendance: %(last)s in the last %(weeks)s weeks against %(before)s in the "
+                         "%(weeks)s before") % {"last": pct(fall[1]), "before": pct(fall[0]), "weeks": TREND_WEEKS})
     if row.open_cases:
-        reasons.append(f"{row.open_cases} open expulsion case{'s' if row.open_cases != 1 else ''}")
+        reasons.append(ngettext("%(count)s open expulsion case", "%(count)s open expulsion cases", row.open_cases)
+                       % {"count": row.open_cases})
     return reasons
 
 
@@ -197,7 +267,7 @@ def sparkline(weeks: list[Week]) -> Spark:
     rates = [w.attendance_rate for w in weeks]
     known = [r for r in rates if r is not None]
     if not known:
-        return Spark([], "Attendance week by week: no meetings with marks in the range.")
+        return Spark([], _("Attendance week by week: no meetings with marks in the range."))
     floor = min(SPARK_FLOOR, math.floor(min(known) * 10) / 10)
     span = (1 - floor) or 1
     step = (SPARK_WIDTH - 2 * SPARK_PAD) / max(len(rates) - 1, 1)
@@ -207,8 +277,11 @@ def sparkline(weeks: list[Week]) -> Spark:
     ]
     if len(points) == 1:  # a lone week is drawn as a short dash, so it shows
         points.append((points[0][0] + 3, points[0][1]))
-    label = (f"Attendance week by week, {len(known)} week{'s' if len(known) != 1 else ''} with meetings "
-             f"(scale {floor * 100:.0f}% to 100%): {', '.join(pct(r) for r in known)}.")
+    label = ngettext(
+        "Attendance week by week, %(count)s week with meetings (scale %(floor)s to %(top)s): %(rates)s.",
+        "Attendance week by week, %(count)s weeks with meetings (scale %(floor)s to %(top)s): %(rates)s.",
+        len(known),
+    ) % {"count": len(known), "floor": pct(floor), "top": pct(1), "rates": ", ".join(pct(r) for r in known)}
     return Spark([" ".join(f"{x:.1f},{y:.1f}" for x, y in points)], label)
 
 
@@ -259,8 +332,9 @@ def overview_page(*, region_ids: list[int] | None, q: str = "", at_risk: bool = 
                   start: date, end: date) -> OverviewPage:
     """A page of the overseen chapters with their figures over local dates [start, end], by name.
 
-    `at_risk` keeps the chapters under the headcount band or with open cases (the cheap flags, for every
-    chapter); the trend flags are worked out for the page's chapters. A page past the last shows the last.
+    `at_risk` keeps the chapters under the headcount band, with open cases or a shrinking roster (the flags
+    that are counts, for every chapter); falling attendance is worked out for the page's chapters. A page past
+    the last shows the last.
     """
     qs = overview_scope(region_ids=region_ids)
     if q:
@@ -270,7 +344,8 @@ def overview_page(*, region_ids: list[int] | None, q: str = "", at_risk: bool = 
         open_cases=_count_of(ExpulsionCase.objects.filter(chapter=OuterRef("pk"), status=ExpulsionCase.Status.OPEN)),
     )
     if at_risk:
-        qs = qs.filter(Q(active__lt=AT_RISK_BELOW) | Q(open_cases__gt=0))
+        annotations, shrinking = shrinking_sql(start=start, end=end)
+        qs = qs.annotate(**annotations).filter(Q(active__lt=AT_RISK_BELOW) | Q(open_cases__gt=0) | shrinking)
     # the count rides along as a window over the filtered rows: the page and its count in one statement
     qs = qs.select_related("region").annotate(total=Window(Count("pk"))).order_by("name", "pk")
     number = _page_number(page)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from chapters.models import Chapter
 from members.audit import audit_record
@@ -20,10 +21,10 @@ def scorecard_rules_save(*, chapter: Chapter, by, ladders: dict[str, Ladder], da
     """Set the chapter's scorecard within its organisation's limits; audited with what changed."""
     errors = scorecard_rules_errors(
         limits=scorecard_limits_for(chapter=chapter), ladders=ladders, data=data,
-        labels={c.key: c.label for c in COMPONENTS},
+        labels={c.key: str(c.label) for c in COMPONENTS},
     )
     if set(ladders) != {c.key for c in COMPONENTS}:
-        errors.setdefault(None, "Every figure needs its ladder (empty for one not scored).")
+        errors.setdefault(None, _("Every figure needs its ladder (empty for one not scored)."))
     if errors:
         raise ValidationError({NON_FIELD_ERRORS if k is None else k: v for k, v in errors.items()})
     rules = scorecard_rules_for(chapter=chapter)
@@ -37,7 +38,7 @@ def scorecard_rules_save(*, chapter: Chapter, by, ladders: dict[str, Ladder], da
     after = {k: getattr(rules, k) for k in ScorecardRules.RULE_FIELDS}
     changed = sorted(k for k in after if after[k] != before[k])
     if rules.pk is not None and not changed:
-        raise ValidationError({NON_FIELD_ERRORS: "Nothing changed: this is the chapter's scorecard already."})
+        raise ValidationError({NON_FIELD_ERRORS: _("Nothing changed: this is the chapter's scorecard already.")})
     rules.updated_by = by if getattr(by, "is_authenticated", False) else None
     rules.full_clean()
     rules.save()

@@ -3,15 +3,20 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.access import Need, chapter_view, regions_overseen_by
 from chapters.selectors import chapter_counts, chapter_health, chapter_health_rule
-from enforcement.formatting import money, num
+from enforcement.formatting import num
+from leadsgroups.formats import format_money, format_number
 from members.models import Membership
 from referrals.views import csv_safe
 from reports import charts, series, services
@@ -24,6 +29,8 @@ from reports.scorecards import (
     SORTS,
     bands_words,
     ladders_of,
+    own_scorecards,
+    scorecard_explain,
     scorecard_rules_for,
     scorecards,
     scorecards_sorted,
@@ -50,7 +57,7 @@ def _range(request, default):
 
 def _refused(form) -> HttpResponse:
     problems = " ".join(e for errors in form.errors.values() for e in errors)
-    return HttpResponse(f"No CSV: the date range was refused. {problems}", status=400,
+    return HttpResponse(_("No CSV: the date range was refused. %(problems)s") % {"problems": problems}, status=400,
                         content_type="text/plain; charset=utf-8")
 
 
@@ -64,7 +71,8 @@ def _rules_words(rules, currency):
     """Each figure's ladder in words, for the page that explains how the chapter scores."""
     ladders = ladders_of(rules)
     return [
-        (c, ladder_words(ladders[c.key], c.direction, (lambda v: money(v, currency)) if c.money else num))
+        (c, ladder_words(ladders[c.key], c.direction,
+                         (lambda v: format_money(v, currency)) if c.money else format_number))
         for c in COMPONENTS
     ]
 
@@ -79,7 +87,7 @@ def scorecard(request, membership_id: int):
     membership = get_object_or_404(chapter.memberships.select_related("user", "classification"), pk=membership_id)
     own = request.access.membership is not None and membership.pk == request.access.membership.pk
     if not (own or request.access.is_leadership):
-        raise PermissionDenied("A member's scorecard is theirs and the chapter leadership's to see.")
+        raise PermissionDenied(_("A member's scorecard is theirs and the chapter leadership's to see."))
     form, (start, end) = _range(request, last_six_months(_today(chapter)))
     context = {"chapter": chapter, "membership": membership, "own": own, "form": form, "start": start, "end": end,
                "can_configure": request.access.is_leadership}
@@ -91,6 +99,27 @@ def scorecard(request, membership_id: int):
         **context, "card": card, "rules": rules, "bands": bands_words(rules),
         "ladders": _rules_words(rules, chapter.currency),
     })
+
+
+# The dashboard's traffic lights ------------------------------------------------------------------
+
+
+def my_lights(request):
+    """The dashboard's second request: the traffic lights of the person's own seats, as a fragment.
+
+    Only the person's own scorecards, which a member may always open (as `scorecard` allows): nobody
+    else's seat is read. Loaded after the dashboard, so the dashboard's own request stays cheap.
+    """
+    if not request.user.is_authenticated:
+        if request.htmx:  # never swap the sign-in page into the dashboard: the whole browser goes
+            back = request.htmx.current_url_abs_path or "/"
+            return HttpResponseClientRedirect(redirect_to_login(back).url)
+        return redirect_to_login(request.get_full_path())
+    seats = (
+        Membership.objects.filter(user=request.user, status__in=Membership.SEATED_STATUSES)
+        .select_related("chapter").order_by("chapter__name", "chapter_id", "pk")
+    )
+    return render(request, "reports/_my_lights.html", {"cards": own_scorecards(memberships=seats)})
 
 
 # Chapter health ----------------------------------------------------------------------------------
@@ -108,6 +137,8 @@ def _sort(request) -> tuple[str, bool]:
     by = request.GET.get("sort", "score")
     return (by if by in SORTS else "score"), request.GET.get("reverse") == "1"
 
+
+ROSTER_PER_PAGE = 25  # scorecards a page of the health roster shows (sorted over all of them)
 
 # The fragments htmx asks for by their id (HX-Target): the range form swaps the whole report, a sort link
 # only the table of scorecards.
@@ -130,7 +161,7 @@ def health(request):
     by, reverse = _sort(request)
     keep = {"start": start.isoformat(), "end": end.isoformat()}
     columns = []
-    for key, (label, _) in SORTS.items():
+    for key, (label, _order) in SORTS.items():
         natural = "ascending" if key == "name" else "descending"  # names A–Z, points most first
         flip = key == by and not reverse
         columns.append({
@@ -140,11 +171,15 @@ def health(request):
             if key == by else "",
         })
     rules = scorecard_rules_for(chapter=chapter)
-    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules).values()
+    # Every seat's points (to sort by them), but words only for the page shown: the CSV has every row.
+    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules,
+                       explain=False).values()
+    roster = Paginator(scorecards_sorted(cards, by, descending=reverse), ROSTER_PER_PAGE).get_page(
+        request.GET.get("page"))
+    sort_keep = {**keep, "sort": by, **({"reverse": "1"} if reverse else {})}
     context.update(
-        cards=scorecards_sorted(cards, by, descending=reverse), columns=columns, sort=by, reverse=reverse,
-        query=urlencode(keep), sort_query=urlencode({**keep, "sort": by, **({"reverse": "1"} if reverse else {})}),
-        bands=bands_words(rules),
+        cards=[scorecard_explain(card) for card in roster.object_list], roster=roster, columns=columns, sort=by,
+        reverse=reverse, query=urlencode(keep), sort_query=urlencode(sort_keep), bands=bands_words(rules),
     )
     if template == FRAGMENTS["health-roster"]:
         context["sort_oob"] = True  # the range form keeps the new sort
@@ -162,10 +197,12 @@ def health_csv(request):
         return _refused(form)
     weeks = series.weekly_series(chapters=[chapter], start=start, end=end)[chapter.pk]
     response, writer = _csv(f"health-{chapter.slug}-{start}-{end}.csv")
-    writer.writerow([
-        "Week from", "Meetings", "Present", "Late", "Substitute", "Absent", "Medical", "Attendance rate (%)",
-        "Referrals given", "With consent", "Won", "Conversion (%)", f"TYFCB new ({chapter.currency})",
-        f"TYFCB repeat ({chapter.currency})", "Visitors", "Visitors applied", "Joined", "Left", "Seats at week end",
+    currency = {"currency": chapter.currency}
+    writer.writerow([  # headers for people, in their language; the cells stay plain numbers and ISO dates
+        _("Week from"), _("Meetings"), _("Present"), _("Late"), _("Substitute"), _("Absent"), _("Medical"),
+        _("Attendance rate (%)"), _("Referrals given"), _("With consent"), _("Won"), _("Conversion (%)"),
+        _("TYFCB new (%(currency)s)") % currency, _("TYFCB repeat (%(currency)s)") % currency, _("Visitors"),
+        _("Visitors applied"), _("Joined"), _("Left"), _("Seats at week end"),
     ])
 
     def pct(value):
@@ -190,11 +227,11 @@ def scorecards_csv(request):
     rules = scorecard_rules_for(chapter=chapter)
     cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules).values()
     response, writer = _csv(f"scorecards-{chapter.slug}-{start}-{end}.csv")
-    header = ["Member", "Classification", "Status", "Score", "Out of", "Band"]
+    header = [_("Member"), _("Classification"), _("Status"), _("Score"), _("Out of"), _("Band")]
     for c in COMPONENTS:
-        header += [f"{c.label}: figure", f"{c.label}: points"]
-    header += ["Referrals received", "Referrals given with consent", f"TYFCB received ({chapter.currency})",
-               "Weeks held"]
+        header += [_("%(figure)s: figure") % {"figure": c.label}, _("%(figure)s: points") % {"figure": c.label}]
+    header += [_("Referrals received"), _("Referrals given with consent"),
+               _("TYFCB received (%(currency)s)") % {"currency": chapter.currency}, _("Weeks held")]
     writer.writerow(header)
     for card in scorecards_sorted(cards, by, descending=reverse):
         m, f = card.membership, card.figures
@@ -223,11 +260,11 @@ def scorecard_settings(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, "Scorecard saved: every scorecard of the chapter now follows it.")
+            messages.success(request, _("Scorecard saved: every scorecard of the chapter now follows it."))
             return redirect("reports:scorecard-settings", chapter.slug)
     return render(request, "reports/scorecard_settings.html", {
         "chapter": chapter, "form": form, "rules": rules, "limits": limits, "bands": bands_words(rules),
-        "ladders": _rules_words(rules, chapter.currency), "referrals_full_min": num(limits.referrals_full_min),
+        "ladders": _rules_words(rules, chapter.currency), "referrals_full_min": format_number(limits.referrals_full_min),
         "own_scorecard": request.access.membership,
     })
 
@@ -241,7 +278,7 @@ def _overview_scope(request) -> list[int] | None:
     """The regions the person oversees (None: every one); refused to anyone overseeing nothing."""
     regions = regions_overseen_by(request.user)
     if regions is not None and not regions:
-        raise PermissionDenied("Only organisation admins and region staff see the organisation overview.")
+        raise PermissionDenied(_("Only organisation admins and region staff see the organisation overview."))
     return regions
 
 
@@ -263,7 +300,8 @@ def overview(request):
     region_ids = _overview_scope(request)
     form, filters = _overview_filters(request)
     context = {"form": form, **filters, "per_page": org.PER_PAGE, "at_risk_below": org.AT_RISK_BELOW,
-               "trend_weeks": org.TREND_WEEKS, "fall_points": org.FALL_POINTS,
+               "trend_weeks": org.TREND_WEEKS, "fall_points": org.FALL_POINTS, "shrink_min": org.SHRINK_MIN,
+               "shrink_percent": org.SHRINK_PERCENT,
                "health_rule": chapter_health_rule()}
     if filters["start"] is None:
         return render(request, "reports/overview.html", {**context, "refused": True}, status=400)
@@ -288,9 +326,10 @@ def overview_csv(request):
     start, end = filters["start"], filters["end"]
     response, writer = _csv(f"overview-{start}-{end}-page-{page.number}.csv")
     writer.writerow([
-        "Chapter", "Region", "Currency", "Active members", "Band", "Joined", "Left", "Change", "Attendance rate (%)",
-        "Referrals given", "Member-weeks", "Referrals per member-week", "Won", "Conversion (%)", "TYFCB (in the currency)",
-        "Visitors", "Open expulsion cases", "At risk", "Reasons",
+        _("Chapter"), _("Region"), _("Currency"), _("Active members"), _("Band"), _("Joined"), _("Left"), _("Change"),
+        _("Attendance rate (%)"), _("Referrals given"), _("Member-weeks"), _("Referrals per member-week"), _("Won"),
+        _("Conversion (%)"), _("TYFCB (in the currency)"), _("Visitors"), _("Open expulsion cases"), _("At risk"),
+        _("Reasons"),
     ])
 
     def share(value):
@@ -302,6 +341,7 @@ def overview_csv(request):
             c.name, c.region.name if c.region else "", c.currency, row.active, row.band, row.joined, row.left,
             row.change, share(row.attendance_rate), row.given, row.member_weeks,
             "" if row.per_member_week is None else f"{row.per_member_week:.2f}", row.won, share(row.conversion),
-            f"{row.tyfcb:.2f}", row.visitors, row.open_cases, "yes" if row.at_risk else "no", "; ".join(row.reasons),
+            f"{row.tyfcb:.2f}", row.visitors, row.open_cases, _("yes") if row.at_risk else _("no"),
+            "; ".join(row.reasons),
         )])
     return response

@@ -456,6 +456,11 @@ def _pages_timed(args: BenchArgs, log) -> list[dict]:
             ("referral stats", president, reverse("referrals:stats", args=[slug])),
             ("my attendance", member, reverse("meetings:my-attendance", args=[slug])),
             ("referral list", president, reverse("referrals:chapter-list", args=[slug])),
+            # the reports: a page of 25 scorecards sorted over every seat, six charts over 26 weeks
+            ("chapter health", president, reverse("reports:health", args=[slug])),
+            ("a member's scorecard", president, reverse("reports:scorecard", args=[slug, member.pk])),
+            ("member directory", member, reverse("directory:chapter", args=[slug])),
+            ("dashboard traffic lights", member, reverse("my-lights")),  # the dashboard's second request
         ]
         for name, who, url in pages:
             client = Client()
@@ -468,7 +473,8 @@ def _pages_timed(args: BenchArgs, log) -> list[dict]:
     admin = User.objects.filter(is_org_admin=True, is_active=True).order_by("pk").first()
     client = Client()
     client.force_login(admin)
-    for name, url in (("org admin dashboard", reverse("dashboard")), ("oversight: cases list", reverse("case-queue"))):
+    for name, url in (("org admin dashboard", reverse("dashboard")), ("oversight: cases list", reverse("case-queue")),
+                      ("organisation overview", reverse("org-overview"))):
         row = {"name": name, "members_in_chapter": None, "url": url, **_time_page(client, url, args.requests)}
         log(f"  {name:<30}{'':>13} {row['p50_ms']:>8.1f} {row['p95_ms']:>8.1f} ms {row['queries']:>4} queries "
             f"{row['bytes']:>8} bytes")

@@ -246,10 +246,10 @@ FROM (
 ALTER TABLE sc_chapter ADD PRIMARY KEY (g);
 CREATE UNIQUE INDEX ON sc_chapter (id);
 INSERT INTO chapters_chapter (id, region_id, name, slug, timezone, cadence, weekday, start_time, duration_minutes,
-  venue, meal, currency, membership_fee, status, created_at)
+  venue, meal, currency, language, membership_fee, status, created_at)
 SELECT id, region_id, name, slug, tz, 'weekly', weekday, start_time, 90,
   'The ' || split_part(name, ' ', 1) || ' Business Club', CASE WHEN start_time < '11:00' THEN 'breakfast'
-  WHEN start_time < '15:00' THEN 'lunch' ELSE 'dinner' END, currency, 450, 'active',
+  WHEN start_time < '15:00' THEN 'lunch' ELSE 'dinner' END, currency, 'en-gb', 450, 'active',
   %(now)s::timestamptz - interval '3 years'
 FROM sc_chapter;
 """),
@@ -287,7 +287,7 @@ CREATE INDEX ON sc_seat (chapter_id) WHERE stable;
 """),
     ("users and memberships", """
 INSERT INTO members_user (id, password, last_login, is_superuser, email, full_name, business_name, phone, is_active,
-  is_staff, is_org_admin, email_muted_kinds, date_joined)
+  is_staff, is_org_admin, email_muted_kinds, language, date_joined)
 SELECT s.user_id,
   CASE WHEN s.g IN (1, 2) AND s.k IN (1, 4) THEN %(demo_hash)s ELSE '!' || md5(s.id::text || random()::text) END,
   NULL, false,
@@ -295,12 +295,12 @@ SELECT s.user_id,
        WHEN s.g = 2 AND s.k = 1 THEN 'president10@' || %(domain)s WHEN s.g = 2 AND s.k = 4 THEN 'member10@' || %(domain)s
        ELSE 'c' || lpad(s.g::text, 4, '0') || 'm' || lpad(s.k::text, 3, '0') || '@' || %(domain)s END,
   s.first_name || ' ' || s.last_name, s.last_name || ' ' || cl.name, '+44 20 7946 ' || lpad((s.id %% 10000)::text, 4, '0'),
-  true, false, false, '[]'::jsonb, s.joined_on::timestamptz
+  true, false, false, '[]'::jsonb, '', s.joined_on::timestamptz
 FROM sc_seat s JOIN chapters_classification cl ON cl.id = s.classification_id;
 INSERT INTO members_user (password, is_superuser, email, full_name, business_name, phone, is_active, is_staff,
-  is_org_admin, email_muted_kinds, date_joined)
-VALUES (%(demo_hash)s, true, 'admin@' || %(domain)s, 'Olivia Admin', '', '', true, true, true, '[]', %(now)s),
-       (%(demo_hash)s, false, 'region@' || %(domain)s, 'Rhea Regional', '', '', true, false, false, '[]', %(now)s);
+  is_org_admin, email_muted_kinds, language, date_joined)
+VALUES (%(demo_hash)s, true, 'admin@' || %(domain)s, 'Olivia Admin', '', '', true, true, true, '[]', '', %(now)s),
+       (%(demo_hash)s, false, 'region@' || %(domain)s, 'Rhea Regional', '', '', true, false, false, '[]', '', %(now)s);
 INSERT INTO chapters_regionstaff (region_id, user_id)
 SELECT r.id, u.id FROM sc_region r, members_user u WHERE r.r = 1 AND u.email = 'region@' || %(domain)s;
 INSERT INTO account_emailaddress (user_id, email, verified, "primary")  -- the demo logins can sign in

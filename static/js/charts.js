@@ -8,18 +8,20 @@
   "use strict";
 
   var PHONE = window.matchMedia("(max-width: 600px)");
+  // Numbers as the page's language writes them (<html lang>: "12 %", "1.250 €"); the words come from the server.
+  var LANG = document.documentElement.lang || undefined;
 
   function number(value, data) {
     if (value === null || value === undefined) return "—";
-    if (data.percent) return value + " %";
-    if (data.currency) {
-      try {
-        return new Intl.NumberFormat(undefined, {style: "currency", currency: data.currency, maximumFractionDigits: 0}).format(value);
-      } catch (e) {
-        return value + " " + data.currency;
+    try {
+      if (data.percent) return new Intl.NumberFormat(LANG, {style: "percent", maximumFractionDigits: 1}).format(value / 100);
+      if (data.currency) {
+        return new Intl.NumberFormat(LANG, {style: "currency", currency: data.currency, maximumFractionDigits: 0}).format(value);
       }
+      return new Intl.NumberFormat(LANG).format(value);
+    } catch (e) {  // an unknown language or currency code
+      return String(value) + (data.percent ? "%" : data.currency ? " " + data.currency : "");
     }
-    return String(value);
   }
 
   function config(data) {

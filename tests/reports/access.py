@@ -1,4 +1,4 @@
-from tests.access_matrix import LEADERSHIP, OVERSIGHT, Route
+from tests.access_matrix import LEADERSHIP, OVERSIGHT, SIGNED_IN, Route
 
 ROUTES = {
     # A member's scorecard: the member themself (`member`), the chapter's leadership and overseers; another
@@ -12,4 +12,7 @@ ROUTES = {
     # chapters, so staff of another region too); members and presidents are refused.
     "org-overview": Route(OVERSIGHT | {"other_region_staff"}, chapter_scoped=False),
     "org-overview-csv": Route(OVERSIGHT | {"other_region_staff"}, chapter_scoped=False),
+    # The dashboard's traffic lights: anyone signed in, who sees their own seats' scorecards only (none without
+    # a seat); tests/home/test_dashboard.py checks that no one else's is in it.
+    "my-lights": Route(SIGNED_IN, chapter_scoped=False),
 }

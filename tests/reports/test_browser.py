@@ -3,6 +3,7 @@
 Screenshots go to /tmp/leadsgroups-reports-screens (never the repository), to be looked at.
 """
 
+import re
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -125,7 +126,9 @@ def test_charts_are_redrawn_after_htmx_swaps_without_piling_up(live_server, desk
         desktop.get_by_role("textbox", name="From", exact=True).fill(start)
         desktop.get_by_role("button", name="Show").click()
         desktop.wait_for_url(f"**start={start}**")  # htmx pushes the range it swapped in
-        expect(desktop.locator("[data-testid=range-form] + p")).to_contain_text(f"{today:%-d %b %Y}")
+        # today's date in the browser's English (en-GB "5 Dec 2026" or en-US "Dec 5, 2026")
+        expect(desktop.locator("[data-testid=range-form] + p")).to_contain_text(
+            re.compile(rf"{today.day} {today:%b} {today.year}|{today:%b} {today.day}, {today.year}"))
         _wait_until(desktop, "document.querySelector('canvas') && !document.querySelector('canvas').dataset.drawnFirst"
                                   " && window.leadsgroupsCharts.count() === document.querySelectorAll('canvas').length")
         assert _live_charts(desktop) == 6 and desktop.evaluate("document.querySelector('canvas').dataset.drawnFirst") is None

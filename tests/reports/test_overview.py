@@ -54,16 +54,24 @@ def _meetings(chapter, seats, present_by_week: list[int]) -> list[Meeting]:
     return meetings
 
 
+def _left(chapter, *days: date) -> None:
+    """Members seated long ago who resigned on these days."""
+    for day in days:
+        MembershipFactory(chapter=chapter, joined_on=LONG_AGO, status=Membership.Status.RESIGNED, left_on=day)
+
+
 @pytest.fixture
 def org(db):
     """Three chapters in two regions, each figure chosen to be worked out by hand.
 
-    - Alpha (north, GBP): 25 active, one more who resigned on 28 Jan (in the range); attendance 8 of 10 for
-      nine weeks then 7 of 10 for four (80% → 70%: a fall of exactly 10 points); 33 referrals in the range,
-      11 won; £1,000.50 new and £250.00 repeat closed business; 3 visitors. At risk: shrinking roster,
-      falling attendance.
-    - Beta (north, GBP): 25 active, attendance 20 of 25 for nine weeks then 18, 18, 18, 17 (80% → 71%:
-      9 points, a near miss); nothing else. Not at risk.
+    - Alpha (north, GBP): 25 active, three more who resigned on 28 Jan, 4 Feb and 11 Mar (in the range): a net
+      loss of 3 of the 28 seats held on 22 Dec, 10.7 %, just over the 10 % a shrinking roster needs;
+      attendance 8 of 10 for nine weeks then 7 of 10 for four (80% → 70%: a fall of exactly 10 points); 33
+      referrals in the range, 11 won; £1,000.50 new and £250.00 repeat closed business; 3 visitors. At risk:
+      shrinking roster, falling attendance.
+    - Beta (north, GBP): 26 active, one of whom joined on 2 Feb, and three who resigned in the range: a net
+      loss of 2 of the 28 seats held on 22 Dec, 7.1 %, a near miss; attendance 20 of 25 for nine weeks then
+      18, 18, 18, 17 (80% → 71%: 9 points, a near miss too); nothing else. Not at risk.
     - Gamma (south, EUR): 20 active (high risk band), an open expulsion case, €300 closed business.
     """
     north, south = RegionFactory(name="North Shore"), RegionFactory(name="South Downs")
@@ -72,8 +80,7 @@ def org(db):
     gamma = ChapterFactory(name="Gamma Evening", slug="gamma", region=south, currency="EUR")
 
     a = _seats(alpha, 25)
-    MembershipFactory(chapter=alpha, joined_on=LONG_AGO, status=Membership.Status.RESIGNED,
-                      left_on=date(2026, 1, 28))
+    _left(alpha, date(2026, 1, 28), date(2026, 2, 4), date(2026, 3, 11))
     meetings = _meetings(alpha, a[:10], [8] * 9 + [7] * 4)
     Visitor.objects.bulk_create([Visitor(meeting=meetings[k], name=f"V{k}", invited_by=a[0]) for k in (1, 5, 12)])
     referrals = Referral.objects.bulk_create([
@@ -93,6 +100,8 @@ def org(db):
     ])
 
     b = _seats(beta, 25)
+    MembershipFactory(chapter=beta, joined_on=date(2026, 2, 2))
+    _left(beta, date(2026, 1, 5), date(2026, 2, 16), date(2026, 3, 2))
     _meetings(beta, b, [20] * 9 + [18, 18, 18, 17])
 
     g = _seats(gamma, 20)
@@ -153,9 +162,10 @@ def test_figures_of_a_chapter_recomputed_by_hand(client, org):
     assert response.context["start"] == FIRST_MONDAY and response.context["end"] == TODAY
     assert len(alpha.weeks) == 13
     assert alpha.active == 25
-    assert (alpha.joined, alpha.left, alpha.change) == (0, 1, -1)
+    assert (alpha.joined, alpha.left, alpha.change, alpha.seats_at_start) == (0, 3, -3, 28)
     assert alpha.attendance_text == "77%"  # (9 × 8 + 4 × 7) / 130 = 100 / 130
-    assert alpha.member_weeks == 5 * 26 + 8 * 25  # the resigned seat held until the week of 26 Jan
+    # 28 seats to the week of 19 Jan, 27 in the week of 26 Jan, 26 to the week of 2 Mar, 25 after 11 Mar
+    assert alpha.member_weeks == 5 * 28 + 27 + 5 * 26 + 2 * 25
     assert alpha.given == 33 and alpha.won == 11
     assert alpha.per_member_week_text == "0.10"  # 33 / 330
     assert alpha.conversion_text == "33%"
@@ -163,7 +173,7 @@ def test_figures_of_a_chapter_recomputed_by_hand(client, org):
     assert alpha.visitors == 3
     row_html = response.content.decode().split('data-chapter="alpha"')[1].split("</tr>")[0]
     assert 'href="/c/alpha/reports/health/?start=2025-12-22&amp;end=2026-03-18">Alpha Breakfast</a>' in row_html
-    for text in ("25 <small", "(-1)", "77%", "0.10", "(33 given)", "33%", "(11 / 33)", "£1,250.50"):
+    for text in ("25 <small", "(-3)", "77%", "0.10", "(33 given)", "33%", "(11 / 33)", "£1,250.50"):
         assert text in row_html
 
 
@@ -178,7 +188,7 @@ def test_totals_cover_the_scope_and_say_when_they_were_computed(client, org):
     client.force_login(org["admin"])
     response = client.get(URL)
     totals = response.context["totals"]
-    assert (totals.chapters, totals.active, totals.referrals) == (3, 70, 33)
+    assert (totals.chapters, totals.active, totals.referrals) == (3, 71, 33)
     assert b"Computed at 12:00 UTC" in response.content
 
 
@@ -186,8 +196,8 @@ def test_totals_are_cached_per_scope_and_range(client, org):
     client.force_login(org["admin"])
     client.get(URL)
     MembershipFactory(chapter=org["beta"])
-    assert client.get(URL).context["totals"].active == 70  # kept for 15 minutes
-    assert client.get(URL + "?start=2026-01-01&end=2026-03-18").context["totals"].active == 71  # another range
+    assert client.get(URL).context["totals"].active == 71  # kept for 15 minutes
+    assert client.get(URL + "?start=2026-01-01&end=2026-03-18").context["totals"].active == 72  # another range
 
 
 # At risk ------------------------------------------------------------------------------------------
@@ -197,7 +207,7 @@ def test_falling_attendance_and_a_shrinking_roster_are_flagged_with_their_reason
     client.force_login(org["admin"])
     alpha = _rows(client.get(URL))["alpha"]
     assert alpha.reasons == [
-        "shrinking roster: 1 left and 0 joined since 22 Dec 2025",
+        "shrinking roster: 3 left and 0 joined since 22 Dec 2025, a net loss of 3 of the 28 seats held then (10.7%)",
         "falling attendance: 70% in the last 4 weeks against 80% in the 4 before",
     ]
 
@@ -217,11 +227,43 @@ def test_few_members_and_open_cases_are_flagged(client, org):
     assert gamma.reasons == ["few members: 20 active, under 24 (high risk)", "1 open expulsion case"]
 
 
-def test_only_at_risk_keeps_the_chapters_under_the_band_or_with_open_cases(client, org):
+def test_a_net_loss_under_a_tenth_of_the_seats_is_no_shrinking_roster(client, org):
+    client.force_login(org["admin"])
+    beta = _rows(client.get(URL))["beta"]
+    assert (beta.joined, beta.left, beta.seats_at_start) == (1, 3, 28)  # a net loss of 2 of 28: 7.1 %
+    assert not beta.shrinking and beta.reasons == []
+
+
+def test_one_leaver_is_no_shrinking_roster(client, org):
+    client.force_login(org["admin"])
+    alpha = _rows(client.get(URL + "?start=2026-02-23&end=2026-03-18"))["alpha"]
+    assert (alpha.left, alpha.seats_at_start) == (1, 26)  # 1 of 26 (3.8 %): one leaver, no trend
+    assert not alpha.shrinking
+
+
+@pytest.mark.parametrize("loss,held,flagged", [
+    (2, 20, True),  # exactly 2, exactly 10 %
+    (2, 21, False),  # 9.5 %
+    (1, 5, False),  # 20 %, but a single seat
+    (3, 30, True), (3, 31, False),
+    (0, 0, False),
+    (-4, 20, False),  # a growing chapter
+])
+def test_shrinking_roster_rule_by_hand(loss, held, flagged):
+    from reports.overview import is_shrinking
+
+    assert is_shrinking(loss=loss, held=held) is flagged
+
+
+def test_only_at_risk_keeps_every_chapter_the_page_would_flag_but_for_attendance(client, org):
     client.force_login(org["admin"])
     response = client.get(URL + "?at_risk=on")
-    assert list(_rows(response)) == ["gamma"]
-    assert b"worked out for the chapters shown on the page" in response.content
+    assert list(_rows(response)) == ["alpha", "gamma"]  # alpha for its roster; beta's near miss is left out
+    assert [r for r in _rows(response)["alpha"].reasons if r.startswith("shrinking roster")]
+    page = response.content.decode()
+    assert ("a net loss (members who left minus those who joined over the range) of at least 2 and of at least "
+            "10 % of the seats held when the range began") in page
+    assert "falling attendance is worked out for the chapters shown on the page" in page
 
 
 # Search, pages, range ----------------------------------------------------------------------------
@@ -297,7 +339,7 @@ def test_csv_of_the_page_is_formula_safe(client, org):
     by_name = {r[0]: r for r in rows[1:]}
     assert "'=HYPERLINK(\"http://evil\")" in by_name
     alpha = by_name["Alpha Breakfast"]
-    assert alpha[3:8] == ["25", "at risk", "0", "1", "'-1"]
+    assert alpha[3:8] == ["25", "at risk", "0", "3", "'-3"]
     assert alpha[14] == "1250.50" and alpha[17] == "yes"
     assert "falling attendance" in alpha[18]
 

@@ -72,8 +72,22 @@ def test_report_queries_are_the_same_at_10_and_150_members(client, db, page, who
     assert counts[10] == counts[150] <= MAX_QUERIES, f"{page}: {counts}"
 
 
-def test_the_health_page_shows_every_member_of_a_large_chapter(client, db):
+def test_the_health_page_shows_a_large_chapter_a_page_at_a_time_and_its_csv_every_member(client, db):
     chapter, president, seats, past, live = _chapter(150, weeks=4)
     client.force_login(president.user)
-    html = client.get(reverse("reports:health", args=[chapter.slug])).content.decode()
-    assert html.count('data-testid="scorecard-row"') == 150
+    url = reverse("reports:health", args=[chapter.slug])
+    first = client.get(url, {"sort": "name"})
+    html = first.content.decode()
+    assert html.count('data-testid="scorecard-row"') == 25 and "Members 1–25 of 150" in html
+    names = [card.membership.display_name for card in first.context["cards"]]
+    assert 'rel="next"' in html and "sort=name&amp;page=2" in html
+    last = client.get(url, {"sort": "name", "page": "6"})
+    assert "Members 126–150 of 150" in last.content.decode() and 'rel="next"' not in last.content.decode()
+    every = sorted((s.display_name for s in seats), key=str.lower)
+    assert names == every[:25]
+    assert [card.membership.display_name for card in last.context["cards"]] == every[125:]
+    # each row of the page says why (its words), however many seats were scored to sort them
+    assert all(light.reason for card in first.context["cards"] for light in card.lights)
+    rows = client.get(reverse("reports:scorecards-csv", args=[chapter.slug])).content.decode().strip().splitlines()
+    assert len(rows) == 1 + 150
+    assert len(html) < 150_000  # it was 399 KB with every row

@@ -142,8 +142,8 @@ def test_each_light_says_which_figures_and_thresholds_gave_its_points(world):
         "22 referrals given in 26 weeks = 0.84 a week: 10 of 20 points "
         "(< 0.5 → 0, ≥ 0.5 → 5, ≥ 0.75 → 10, ≥ 1 → 15, ≥ 1.2 → 20)"
     )
-    assert "13 with the prospect's consent (59 %)" in lights["referrals"].detail
-    assert "Received 4, 1 with consent (25 %)" in lights["referrals"].detail
+    assert "13 with the prospect's consent (59%)" in lights["referrals"].detail
+    assert "Received 4, 1 with consent (25%)" in lights["referrals"].detail
     assert lights["visitors"].reason.startswith("3 visitors invited in 26 weeks = 0.11 a week: 10 of 20 points")
     assert lights["one_to_ones"].reason == "3 one-to-ones (confirmed) in 26 weeks = 0.11 a week: not scored in this chapter"
     assert lights["one_to_ones"].colour == "none"
