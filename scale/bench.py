@@ -661,11 +661,18 @@ def _throughput(args: BenchArgs, log) -> dict:
 # Targets ----------------------------------------------------------------------------------------
 
 
+# The reports (issue 13) are timed and listed beside the pages issue 11 set its targets for; their own
+# target is the same query count at 10 and 150 members (below), their times are reported as measured.
+REPORT_PAGES = frozenset({"chapter health", "a member's scorecard", "member directory", "dashboard traffic lights",
+                          "organisation overview"})
+
+
 def targets(result: dict) -> list[dict]:
-    """Each target of issue 11, the measured value and whether it is met."""
-    e, t, pages = result["enforcement"], result["throughput"], result["pages"]
+    """Each target of issue 11 (and the reports' equal query counts), the measured value and whether it is met."""
+    e, t, all_pages = result["enforcement"], result["throughput"], result["pages"]
+    pages = [p for p in all_pages if p["name"] not in REPORT_PAGES]
     base = e["baseline_sql_seconds"] or 1e-9
-    chapter_pages = [p for p in pages if p["members_in_chapter"] is not None]
+    chapter_pages = [p for p in all_pages if p["members_in_chapter"] is not None]
     by_name: dict[str, set[int]] = {}
     for p in chapter_pages:
         by_name.setdefault(p["name"], set()).add(p["queries"])
@@ -680,9 +687,12 @@ def targets(result: dict) -> list[dict]:
          "met": e["sweep_first_seconds"] <= 10 * base},
         {"target": "Celery sweep ≤ 4 × baseline SQL", "value": round(e["celery_sweep_seconds"] / base, 1),
          "met": e["celery_sweep_seconds"] <= 4 * base},
-        {"target": "every page p95 ≤ 50 ms", "value": max(p["p95_ms"] for p in pages), "over": slow, "met": not slow},
-        {"target": "every page ≤ 12 queries", "value": max(p["queries"] for p in pages), "over": many, "met": not many},
-        {"target": "same queries at 10 and 150 members", "value": unequal, "met": not unequal},
+        {"target": "every member page p95 ≤ 50 ms", "value": max(p["p95_ms"] for p in pages), "over": slow,
+         "met": not slow},
+        {"target": "every member page ≤ 12 queries", "value": max(p["queries"] for p in pages), "over": many,
+         "met": not many},
+        {"target": "same queries at 10 and 150 members (member pages and reports)", "value": unequal,
+         "met": not unequal},
         {"target": "dashboard ≥ 50 % of bare signed-in view", "value": round(100 * ratio, 1), "met": ratio >= 0.5},
         {"target": "zero errors under load", "value": t["errors"], "met": t["errors"] == 0},
         {"target": "zero lost or doubled referrals", "value": t["lost_or_duplicated"], "met": t["lost_or_duplicated"] == 0},
