@@ -107,7 +107,7 @@ def test_a_members_notice_is_in_their_language_although_a_french_admin_decided(d
     notice = Notification.objects.get(user=anna.user, dedupe_key=f"case-decided:{case.pk}")
     assert notice.title == "Entscheidung in Ihrem Verfahren: Bewährung"
     assert notice.body == ("Sie sind bis 30.06.2026 auf Bewährung.\nAuflagen: Jedes Treffen besuchen.\n\n"
-                           "Begründung: Drei Fehltermine ohne Nachricht.")  # the admin's words, as typed
+                           "Grund: Drei Fehltermine ohne Nachricht.")  # the admin's words, as typed
 
 
 def test_the_reminder_email_to_a_german_member_is_german(db, settings):
@@ -129,7 +129,7 @@ def test_the_reminder_email_to_a_german_member_is_german(db, settings):
         assert services.reminder_email_send(notification_id=notice.pk) is True
     [message] = mail.outbox
     assert message.subject == "[Berlin Mitte] Morgen: Berlin Mitte, Mi., 4. März um 19:05"
-    assert message.body.startswith("Hallo Anna,\n\nBerlin Mitte trifft sich morgen, Mi., 4. März um 19:05, "
+    assert message.body.startswith("Guten Tag Anna,\n\nBerlin Mitte trifft sich morgen, Mi., 4. März um 19:05, "
                                    "in Café Einstein.")
     assert f"- Strafgebühren: 1 unbezahlt, insgesamt {EUR30}" in message.body
     assert "Von Ed English, 2. März: übergeben" in message.body
