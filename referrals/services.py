@@ -259,6 +259,52 @@ def _quota_evidence_changed(*, referral: Referral, old: str) -> None:
         chapter_enforce_soon(chapter_id=referral.chapter_id)
 
 
+@transaction.atomic
+def referral_rate(*, referral: Referral, by: Membership, rating: str, usefulness: int | None = None) -> Referral:
+    """The receiver's judgement of a referral they acted on: a real lead, not a lead, or a duplicate,
+    and optionally how useful (1–5). They may change it; each change is in the history and the audit
+    trail, and a chapter whose quota weighs ratings is judged again (the fine follows the evidence)."""
+    referral = _locked(referral)
+    if by.pk != referral.receiver_id:
+        raise PermissionDenied(_("Only the member who received this referral can rate it."))
+    if not referral.can_be_rated:
+        raise ValidationError({"rating": _("Rate a referral once you have contacted the prospect.")})
+    if rating not in Referral.Rating.values:
+        raise ValidationError({"rating": _("Choose whether it was a real lead, not a lead, or a duplicate.")})
+    if usefulness is not None and usefulness not in Referral.USEFULNESS_CHOICES:
+        raise ValidationError({"usefulness": _("Usefulness is from 1 to 5.")})
+    before = {"rating": referral.rating, "usefulness": referral.usefulness}
+    after = {"rating": rating, "usefulness": usefulness}
+    if before == after:
+        return referral
+    referral.rating, referral.usefulness, referral.rated_at = rating, usefulness, timezone.now()
+    referral.save(update_fields=["rating", "usefulness", "rated_at"])
+    ReferralEvent.objects.create(
+        referral=referral, action=ReferralEvent.Action.RATED, actor=by.user,
+        note=f"{rating}:{usefulness or ''}".rstrip(":"),
+    )
+    audit_record(
+        actor=by.user, action="referral.rated", target=referral, chapter=referral.chapter,
+        summary=f"Referral #{referral.pk} rated {rating}" + (f", usefulness {usefulness}" if usefulness else ""),
+        before=before, after=after,
+    )
+    _rating_evidence_changed(referral=referral, old=before["rating"])
+    return referral
+
+
+def _rating_evidence_changed(*, referral: Referral, old: str) -> None:
+    """Re-judge the chapter when a rating changes what the referral is worth toward a weighted quota."""
+    from enforcement.models import ChapterRules
+
+    weighted = getattr(ChapterRules.QuotaCounts, "WEIGHTED", None)
+    if weighted is None or old == referral.rating:
+        return
+    if ChapterRules.objects.filter(chapter_id=referral.chapter_id, quota_counts=weighted).exists():
+        from enforcement.services import chapter_enforce_soon
+
+        chapter_enforce_soon(chapter_id=referral.chapter_id)
+
+
 # What the giver is told when the receiver moves their referral on (won has its own thank-you).
 # Whole sentences with the receiver's name in them: languages put the name and the verb in other orders.
 STATUS_NEWS = {
