@@ -1,5 +1,9 @@
+import hashlib
+import hmac
+import re
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +20,18 @@ TEMPERATURE_MEANINGS = {
     4: _("I recommended you; the prospect wants to meet"),
     5: _("I introduced you in person (or on a three-way call)"),
 }
+
+
+def prospect_key_for(email: str, phone: str) -> str:
+    """A keyed hash of the prospect's email (or, without one, their phone's digits), so repeat
+    referrals of one prospect are found without comparing contact details in clear. Keyed with the
+    site's secret: the hash cannot be recomputed from a guessed address outside the app."""
+    contact = email.strip().lower() or re.sub(r"\D", "", phone)[-9:]
+    if not contact:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), f"prospect:{contact}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 # No closed deal in a leads group is worth more than this; a larger figure is a typo.
 MAX_CLOSED_VALUE = Decimal("10000000.00")
 
@@ -82,6 +98,10 @@ class Referral(models.Model):
     decline_reason = models.CharField(
         _("decline reason"), max_length=300, blank=True, help_text=_("Why the receiver declined it.")
     )
+    prospect_key = models.CharField(
+        _("prospect key"), max_length=32, blank=True, editable=False,
+        help_text=_("A keyed hash of the prospect's contact, to find repeats; erased with the prospect's data."),
+    )
     # The receiver's judgement once they acted on it (RATEABLE): whether it was a lead at all and,
     # optionally, how useful. The giver sees them only in aggregate (stats), never per referral.
     rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices, blank=True)
@@ -119,6 +139,13 @@ class Referral(models.Model):
         return gettext("Referral #%(id)s %(giver)s → %(receiver)s") % {
             "id": self.pk, "giver": self.giver, "receiver": self.receiver,
         }
+
+    def save(self, *args, **kwargs):
+        self.prospect_key = prospect_key_for(self.prospect_email, self.prospect_phone)
+        fields = kwargs.get("update_fields")
+        if fields is not None and ({"prospect_email", "prospect_phone"} & set(fields)):
+            kwargs["update_fields"] = [*fields, "prospect_key"]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("referrals:detail", args=[self.chapter.slug, self.pk])

@@ -242,18 +242,26 @@ def referral_move(
 def _quota_evidence_changed(*, referral: Referral, old: str) -> None:
     """Re-judge the chapter when the move changes whether the referral counts toward a quota.
 
-    Only chapters whose quota counts referrals that reached a meeting (or were won) are affected;
+    Only chapters whose quota counts referrals that reached a meeting (or were won), or weighs them by
+    outcome, are affected;
     for the others a status change is no evidence, and marking them would have the sweep judge
     every chapter in full every day.
     """
     from enforcement.models import ChapterRules
 
     by_status = {ChapterRules.QuotaCounts.MEETING: (Status.MEETING, Status.WON), ChapterRules.QuotaCounts.WON: (Status.WON,)}
+    from enforcement.evaluation import OUTCOME_WEIGHTS
+
     modes = set(
-        ChapterRules.objects.filter(chapter_id=referral.chapter_id, quota_counts__in=list(by_status))
-        .values_list("quota_counts", flat=True)
+        ChapterRules.objects.filter(
+            chapter_id=referral.chapter_id, quota_counts__in=[*by_status, ChapterRules.QuotaCounts.WEIGHTED]
+        ).values_list("quota_counts", flat=True)
     )
-    if any((old in by_status[mode]) != (referral.status in by_status[mode]) for mode in modes):
+    weighted = ChapterRules.QuotaCounts.WEIGHTED in modes
+    modes.discard(ChapterRules.QuotaCounts.WEIGHTED)
+    if any((old in by_status[mode]) != (referral.status in by_status[mode]) for mode in modes) or (
+        weighted and OUTCOME_WEIGHTS.get(old) != OUTCOME_WEIGHTS.get(referral.status)
+    ):
         from enforcement.services import chapter_enforce_soon
 
         chapter_enforce_soon(chapter_id=referral.chapter_id)
@@ -294,11 +302,12 @@ def referral_rate(*, referral: Referral, by: Membership, rating: str, usefulness
 
 def _rating_evidence_changed(*, referral: Referral, old: str) -> None:
     """Re-judge the chapter when a rating changes what the referral is worth toward a weighted quota."""
+    from enforcement.evaluation import WORTHLESS
     from enforcement.models import ChapterRules
 
-    weighted = getattr(ChapterRules.QuotaCounts, "WEIGHTED", None)
-    if weighted is None or old == referral.rating:
-        return
+    if (old in WORTHLESS) == (referral.rating in WORTHLESS):
+        return  # a real lead rated again, or a duplicate called not a lead: worth the same
+    weighted = ChapterRules.QuotaCounts.WEIGHTED
     if ChapterRules.objects.filter(chapter_id=referral.chapter_id, quota_counts=weighted).exists():
         from enforcement.services import chapter_enforce_soon
 
