@@ -1,6 +1,8 @@
 """The receiver's rating of a referral: one tap from the inbox, who may rate, history and audit, and
 the giver's view of their ratings in aggregate only."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
@@ -119,3 +121,16 @@ def test_the_giver_sees_their_ratings_in_aggregate(client, personas):
     with translation.override("de"):
         page = client.get(personas.url("referrals:stats"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "2 von 3 als echte Leads bewertet" in page and "durchschnittliche Nützlichkeit 3,5 von 5" in page
+
+
+def test_repeats_are_found_by_a_keyed_hash_that_goes_with_an_erasure(personas):
+    first = ReferralFactory(giver=personas.member, receiver=personas.member2, prospect_email="Petra@Example.com ")
+    again = ReferralFactory(giver=personas.member, receiver=personas.president, prospect_email="petra@example.com")
+    by_phone = ReferralFactory(giver=personas.member, receiver=personas.member2, prospect_email="",
+                               prospect_phone="07700 900123")
+    assert first.prospect_key == again.prospect_key and len(first.prospect_key) == 32
+    assert "petra" not in first.prospect_key and by_phone.prospect_key not in ("", first.prospect_key)
+    leadership = SimpleNamespace(is_leadership=True, membership=personas.president)
+    services.referral_prospect_erase(referral=first, access=leadership, reason="Asked by phone")
+    first.refresh_from_db()
+    assert first.prospect_key == ""
