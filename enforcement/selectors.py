@@ -113,6 +113,12 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
             "count": rules.referral_quota, "per": explain.QUOTA_PER[rules.quota_period],
             "counts": QUALITY_WORDS[rules.quota_counts],
         }
+        if rules.quota_counts == ChapterRules.QuotaCounts.WEIGHTED:
+            text += " " + _("A referral given (or accepted) counts %(given)s, contacted %(contacted)s, with a meeting "
+                            "held %(meeting)s, won %(won)s.") % {
+                "given": explain.number(rules.weight_given), "contacted": explain.number(rules.weight_contacted),
+                "meeting": explain.number(rules.weight_meeting), "won": explain.number(rules.weight_won),
+            }
         if rules.quota_counts == ChapterRules.QuotaCounts.CONSENTED:
             text += " " + ngettext(
                 "Consent the prospect gives up to %(count)s day after the period still counts; the period is judged "

@@ -115,3 +115,13 @@ def test_the_standing_page_weighs_as_the_evaluation_does(weighted, time_machine)
     standings = member_standings(chapter=weighted.chapter, memberships=members, today=date(2026, 2, 20))
     assert standings[weighted.members["Ann"].pk].referrals == D("2.75")
     assert standings[weighted.members["Bob"].pk].referrals == 3
+
+
+def test_the_rules_page_states_the_weights(weighted, client):
+    from members.models import Membership
+
+    president = weighted.member("Pia", role=Membership.Role.PRESIDENT)
+    client.force_login(president.user)
+    page = client.get(f"/c/{weighted.chapter.slug}/rules/").content.decode()
+    assert "each referral counts by how far it went" in page
+    assert "A referral given (or accepted) counts 0.5, contacted 1, with a meeting held 1.5, won 2." in page
