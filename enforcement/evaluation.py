@@ -885,31 +885,35 @@ def _hundredths(value) -> int:
 
 
 def _period_counts(rows: list[tuple]) -> dict[tuple[int, int], Decimal | int]:
-    """(row index, giver) → how many referrals count, for each quota period row (chapter, [lo, hi),
-    what counts, consent until or None): one statement for the batch (a few on SQLite, which takes
+    """(row index, giver) → how many referrals count (a weighted quota: what they are worth), for each quota
+    period row (chapter, [lo, hi), what counts, consent until or None, the rules' outcome weights): one
+    statement for the batch (a few on SQLite, which takes
     fewer parameters). A giver with none that count is left out."""
     out: dict[tuple[int, int], Decimal | int] = {}
     if not rows:
         return out
     adapt = connection.ops.adapt_datetimefield_value
-    per_row = 12  # eleven values and its chapter
+    # The weights travel (and repeats are numbered) only when some period weighs: the batches of the
+    # other rules keep their statements and their size.
+    weighted = any(row[3] == ChapterRules.QuotaCounts.WEIGHTED for row in rows)
+    columns = ["idx", "chapter_id", "lo", "hi", "counts", "until_at", "has_until"]
+    if weighted:
+        columns += ["w_given", "w_contacted", "w_meeting", "w_won"]
+    per_row = len(columns) + 1  # its values and its chapter
     chunk = ((connection.features.max_query_params or 10**9) - 2) // per_row
     for first in range(0, len(rows), chunk):
         part = rows[first:first + chunk]
-        weighted = any(row[3] == ChapterRules.QuotaCounts.WEIGHTED for row in part)
         params = []
         for i, (cid, lo, hi, counts, until, *weights) in enumerate(part, start=first):
-            params += [i, cid, adapt(lo), adapt(hi), str(counts), adapt(until or hi), 0 if until is None else 1,
-                       *[_hundredths(w) for w in (weights[0] if weights else (0, 0, 0, 0))]]
+            params += [i, cid, adapt(lo), adapt(hi), str(counts), adapt(until or hi), 0 if until is None else 1]
+            if weighted:
+                params += [_hundredths(w) for w in (weights[0] if weights else (0, 0, 0, 0))]
         chapters = sorted({row[0] for row in part})
         params += [*chapters, adapt(min(row[1] for row in part)), adapt(max(row[2] for row in part))]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(part))
+        values = ", ".join([f"({', '.join(['%s'] * len(columns))})"] * len(part))
         # The chapters and the overall range again on the referrals themselves: the index on
         # (chapter, created_at) then reads the batch's referrals only, not the whole table.
-        cte = (
-            "WITH p (idx, chapter_id, lo, hi, counts, until_at, has_until, w_given, w_contacted, w_meeting, w_won) "
-            f"AS (VALUES {values}) "  # noqa: S608 (only placeholders)
-        )
+        cte = f"WITH p ({', '.join(columns)}) AS (VALUES {values}) "  # noqa: S608 (only placeholders)
         join = (
             f"FROM p JOIN {Referral._meta.db_table} r "
             "ON r.chapter_id = p.chapter_id AND r.created_at >= p.lo AND r.created_at < p.hi "
