@@ -125,3 +125,20 @@ def test_the_rules_page_states_the_weights(weighted, client):
     page = client.get(f"/c/{weighted.chapter.slug}/rules/").content.decode()
     assert "each referral counts by how far it went" in page
     assert "A referral given (or accepted) counts 0.5, contacted 1, with a meeting held 1.5, won 2." in page
+
+
+def test_leadership_chooses_a_weighted_quota_and_sets_its_weights(client, db):
+    from tests.enforcement.test_views import _form
+    from tests.factories import MembershipFactory
+
+    chapter = ChapterFactory(slug="choosing", timezone="Europe/London", currency="GBP")
+    president = MembershipFactory(chapter=chapter, role="president")
+    client.force_login(president.user)
+    form = client.get(f"/c/{chapter.slug}/rules/change/").content.decode()
+    assert 'name="weight_meeting"' in form and 'value="weighted"' in form
+    response = client.post(f"/c/{chapter.slug}/rules/change/", _form(
+        chapter, referral_quota=2, quota_counts="weighted", weight_given="0.25", weight_won="3"))
+    assert response.status_code == 302
+    rules = ChapterRules.objects.get(chapter=chapter)
+    assert (rules.quota_counts, rules.weight_given, rules.weight_contacted, rules.weight_won) == (
+        "weighted", D("0.25"), D("1.00"), D("3.00"))
