@@ -41,7 +41,11 @@ def basis(kind: str, evidence: dict, amount, rules_id: int) -> tuple:
         marks = tuple((m.get("meeting_id"), m.get("status"), m.get("weight")) for m in evidence.get("marks", []))
         return (rules_id, amount, marks)
     if kind == Fine.Kind.QUOTA:
-        return (rules_id, amount, tuple(sorted(r.get("referral_id") for r in evidence.get("counted", []))))
+        # a weighted quota: each referral with its weight (a rating or a repeat may change it alone)
+        counted = sorted((r.get("referral_id"), r.get("weight", "")) for r in evidence.get("counted", []))
+        if not any(w for _, w in counted):
+            return (rules_id, amount, tuple(pk for pk, _ in counted))
+        return (rules_id, amount, tuple(counted))
     return (rules_id, amount)
 
 

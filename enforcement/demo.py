@@ -54,6 +54,17 @@ def step(*, world, stdout) -> None:
                         "quota_counts": ChapterRules.QuotaCounts.CONSENTED, "fine_quota": Decimal("5.00"),
                     },
                 )
+            if slug == "city-lunch":
+                # Quality over quantity, weighed: outcomes and the receivers' ratings decide what counts.
+                rules_create(
+                    chapter=chapter, by=None, effective_from=today,
+                    reason="Quality over quantity: referrals weighed by outcome and rating.",
+                    data={
+                        **{k: getattr(chapter.rules_versions.get(number=1), k) for k in ChapterRules.RULE_FIELDS},
+                        "referral_quota": 2, "quota_period": ChapterRules.QuotaPeriod.MONTH,
+                        "quota_counts": ChapterRules.QuotaCounts.WEIGHTED, "fine_quota": Decimal("5.00"),
+                    },
+                )
         # Members seeded "on leave" get a leave record (leave is judged by its dates), a month back.
         for m in Membership.objects.filter(chapter=chapter, status=Membership.Status.ON_LEAVE, leaves__isnull=True):
             Leave.objects.create(chapter=chapter, membership=m, starts_on=max(m.joined_on, today - timedelta(days=30)),

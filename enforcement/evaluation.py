@@ -427,6 +427,7 @@ QUALITY = {
     ChapterRules.QuotaCounts.CONSENTED: {"consent__in": [Referral.Consent.CONFIRMED, Referral.Consent.STATED]},
     ChapterRules.QuotaCounts.MEETING: {"status__in": [Referral.Status.MEETING, Referral.Status.WON]},
     ChapterRules.QuotaCounts.WON: {"status": Referral.Status.WON},
+    ChapterRules.QuotaCounts.WEIGHTED: {},  # each weighed by `quota_weights`
 }
 QUALITY_WORDS = explain.QUALITY_WORDS  # what counts toward a quota, in words
 
@@ -808,37 +809,136 @@ CASE
 END"""  # noqa: S608 (code constants, no input)
 
 
-def _period_counts(rows: list[tuple]) -> dict[tuple[int, int], int]:
-    """(row index, giver) → how many referrals count, for each quota period row (chapter, [lo, hi),
-    what counts, consent until or None): one statement for the batch (a few on SQLite, which takes
+# A weighted quota (`quota_weights`): how far a referral went picks its weight from the rules; a receiver
+# who declined it leaves it worth nothing, as does a rating of "not a lead" or "duplicate".
+OUTCOME_WEIGHTS = {
+    Referral.Status.GIVEN: "weight_given",
+    Referral.Status.ACCEPTED: "weight_given",
+    Referral.Status.PROSPECT_DECLINED: "weight_given",
+    Referral.Status.CONTACTED: "weight_contacted",
+    Referral.Status.LOST: "weight_contacted",
+    Referral.Status.MEETING: "weight_meeting",
+    Referral.Status.WON: "weight_won",
+}
+WORTHLESS = (Referral.Rating.NOT_LEAD, Referral.Rating.DUPLICATE)
+REPEATS_CREDITED = 30  # the 31st repeat in one period is worth 2⁻³⁰ of a referral: nothing, in SQL too
+WEIGHT_PLACES = Decimal("0.0001")
+
+
+def repeat_group(referral: dict) -> str:
+    """What makes a referral a repeat in a period: inside business to the same receiver, or the same
+    prospect (the keyed hash of their contact); a referral without either is its own group."""
+    if referral["kind"] == Referral.Kind.INSIDE:
+        return f"i{referral['receiver_id']}"
+    if referral.get("prospect_key"):
+        return f"p{referral['prospect_key']}"
+    return f"r{referral['pk']}"
+
+
+def quota_weights(referrals: list[dict], rules: ChapterRules) -> dict[int, tuple[Decimal, dict]]:
+    """Referral → (its worth toward a weighted quota, why) for one member's referrals in one period,
+    oldest first: the outcome's weight, halved for each earlier referral in its repeat group (1, ½, ¼ …),
+    nothing if the receiver rated it not a lead or a duplicate. `_WEIGHTED_SQL` says the same."""
+    seen: dict[str, int] = defaultdict(int)
+    out = {}
+    for r in referrals:
+        group = repeat_group(r)
+        nth = seen[group]
+        seen[group] += 1
+        field_name = OUTCOME_WEIGHTS.get(r["status"])
+        base = getattr(rules, field_name) if field_name else Decimal(0)
+        why = {"status": r["status"], "base": str(base)}
+        if nth:
+            why["repeat"] = nth + 1
+            why["repeat_of"] = "inside" if group.startswith("i") else "prospect"
+        if r.get("rating") in WORTHLESS:
+            why["rating"] = r["rating"]
+            weight = Decimal(0)
+        else:
+            weight = base / (2**nth) if nth < REPEATS_CREDITED else Decimal(0)
+        out[r["pk"]] = (weight.quantize(WEIGHT_PLACES), why)
+    return out
+
+
+# `quota_weights` in SQL, in hundredths of a referral: the outcome's weight (`p.w_*`, hundredths) …
+_OUTCOME_SQL = f"""
+CASE
+  WHEN r.rating IN ('{WORTHLESS[0]}', '{WORTHLESS[1]}') THEN 0
+  WHEN r.status IN ('{Referral.Status.GIVEN}', '{Referral.Status.ACCEPTED}', '{Referral.Status.PROSPECT_DECLINED}')
+    THEN p.w_given
+  WHEN r.status IN ('{Referral.Status.CONTACTED}', '{Referral.Status.LOST}') THEN p.w_contacted
+  WHEN r.status = '{Referral.Status.MEETING}' THEN p.w_meeting
+  WHEN r.status = '{Referral.Status.WON}' THEN p.w_won
+  ELSE 0
+END"""  # noqa: S608 (code constants, no input)
+# … and the repeat group it is numbered in (`repeat_group`).
+_GROUP_SQL = f"""
+CASE
+  WHEN r.kind = '{Referral.Kind.INSIDE}' THEN 'i' || CAST(r.receiver_id AS VARCHAR(20))
+  WHEN r.prospect_key <> '' THEN 'p' || r.prospect_key
+  ELSE 'r' || CAST(r.id AS VARCHAR(20))
+END"""  # noqa: S608 (code constants, no input)
+
+
+def _hundredths(value) -> int:
+    return int((Decimal(value) * 100).to_integral_value())
+
+
+def _period_counts(rows: list[tuple]) -> dict[tuple[int, int], Decimal | int]:
+    """(row index, giver) → how many referrals count (a weighted quota: what they are worth), for each quota
+    period row (chapter, [lo, hi), what counts, consent until or None, the rules' outcome weights): one
+    statement for the batch (a few on SQLite, which takes
     fewer parameters). A giver with none that count is left out."""
-    out: dict[tuple[int, int], int] = {}
+    out: dict[tuple[int, int], Decimal | int] = {}
     if not rows:
         return out
     adapt = connection.ops.adapt_datetimefield_value
-    per_row = 8  # seven values and its chapter
+    # The weights travel (and repeats are numbered) only when some period weighs: the batches of the
+    # other rules keep their statements and their size.
+    weighted = any(row[3] == ChapterRules.QuotaCounts.WEIGHTED for row in rows)
+    columns = ["idx", "chapter_id", "lo", "hi", "counts", "until_at", "has_until"]
+    if weighted:
+        columns += ["w_given", "w_contacted", "w_meeting", "w_won"]
+    per_row = len(columns) + 1  # its values and its chapter
     chunk = ((connection.features.max_query_params or 10**9) - 2) // per_row
     for first in range(0, len(rows), chunk):
         part = rows[first:first + chunk]
         params = []
-        for i, (cid, lo, hi, counts, until) in enumerate(part, start=first):
+        for i, (cid, lo, hi, counts, until, *weights) in enumerate(part, start=first):
             params += [i, cid, adapt(lo), adapt(hi), str(counts), adapt(until or hi), 0 if until is None else 1]
+            if weighted:
+                params += [_hundredths(w) for w in (weights[0] if weights else (0, 0, 0, 0))]
         chapters = sorted({row[0] for row in part})
         params += [*chapters, adapt(min(row[1] for row in part)), adapt(max(row[2] for row in part))]
-        values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(part))
+        values = ", ".join([f"({', '.join(['%s'] * len(columns))})"] * len(part))
         # The chapters and the overall range again on the referrals themselves: the index on
         # (chapter, created_at) then reads the batch's referrals only, not the whole table.
-        sql = (
-            f"WITH p (idx, chapter_id, lo, hi, counts, until_at, has_until) AS (VALUES {values}) "  # noqa: S608 (only placeholders)
-            f"SELECT p.idx, r.giver_id, SUM({_COUNTS_SQL}) FROM p "
-            f"JOIN {Referral._meta.db_table} r ON r.chapter_id = p.chapter_id AND r.created_at >= p.lo AND r.created_at < p.hi "
+        cte = f"WITH p ({', '.join(columns)}) AS (VALUES {values}) "  # noqa: S608 (only placeholders)
+        join = (
+            f"FROM p JOIN {Referral._meta.db_table} r "
+            "ON r.chapter_id = p.chapter_id AND r.created_at >= p.lo AND r.created_at < p.hi "
             f"WHERE r.chapter_id IN ({', '.join(['%s'] * len(chapters))}) AND r.created_at >= %s AND r.created_at < %s "
-            "GROUP BY p.idx, r.giver_id"
         )
+        if not weighted:  # as before weights: no window to number repeats in
+            sql = f"{cte}SELECT p.idx, r.giver_id, SUM({_COUNTS_SQL}) {join}GROUP BY p.idx, r.giver_id"
+        else:  # in hundredths: a weighted row's referrals halved for each earlier one of their repeat group
+            sql = (
+                f"{cte}SELECT j.idx, j.giver_id, SUM(CASE WHEN j.counts = '{ChapterRules.QuotaCounts.WEIGHTED}' "  # noqa: S608
+                f"THEN CASE WHEN j.nth > {REPEATS_CREDITED} THEN 0 "
+                "ELSE j.w * 1.0 / (1 << CAST(j.nth - 1 AS INTEGER)) END ELSE j.c * 100 END) "
+                f"FROM (SELECT p.idx, p.counts, r.giver_id, {_COUNTS_SQL} AS c, {_OUTCOME_SQL} AS w, "
+                f"ROW_NUMBER() OVER (PARTITION BY p.idx, r.giver_id, {_GROUP_SQL} ORDER BY r.created_at, r.id) AS nth "
+                f"{join}) j GROUP BY j.idx, j.giver_id"
+            )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for idx, giver, n in cursor.fetchall():
-                if n:
+                if not n:
+                    continue
+                if weighted:
+                    n = (Decimal(str(n)) / 100).quantize(WEIGHT_PLACES)
+                    out[(idx, giver)] = int(n) if n == n.to_integral_value() else n
+                else:
                     out[(idx, giver)] = int(n)
     return out
 
@@ -873,7 +973,8 @@ def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[
             lo, hi = qp.period.utc_bounds(tz)
             until = Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1] if qp.consent_until else None
             row_of[(cid, qp)] = len(rows)
-            rows.append((cid, lo, hi, qp.rules.quota_counts, until))
+            weights = (qp.rules.weight_given, qp.rules.weight_contacted, qp.rules.weight_meeting, qp.rules.weight_won)
+            rows.append((cid, lo, hi, qp.rules.quota_counts, until, weights))
     counted = _period_counts(rows)  # query: what counts, per member and period
     short: dict[int, list[tuple[Membership, QuotaPeriod]]] = defaultdict(list)
     for cid, periods in periods_of.items():
@@ -908,13 +1009,15 @@ def _referrals_of(periods_of, looked_at, rows) -> dict[int, list[dict]]:
     hi = max(r[2] for r in rows)
     given: dict[int, list[dict]] = defaultdict(list)
     by_pk: dict[int, dict] = {}
-    for pk, giver, receiver, created, status, consent in (
+    for pk, giver, receiver, created, status, consent, kind, prospect_key, rating in (
         Referral.objects.filter(giver_id__in=givers, created_at__gte=lo, created_at__lt=hi)
         .order_by("created_at", "pk")
-        .values_list("pk", "giver_id", "receiver_id", "created_at", "status", "consent")
+        .values_list("pk", "giver_id", "receiver_id", "created_at", "status", "consent", "kind", "prospect_key",
+                     "rating")
     ):  # query: the referrals of the members looked at
         r = {"pk": pk, "giver_id": giver, "receiver_id": receiver, "created_at": created, "status": status,
-             "consent": consent, "consented_at": None, "links": 0}
+             "consent": consent, "consented_at": None, "links": 0, "kind": kind, "prospect_key": prospect_key,
+             "rating": rating}
         given[giver].append(r)
         by_pk[pk] = r
     consenting = [pk for cid, ps in periods_of.items()
@@ -941,19 +1044,23 @@ def _quota_findings(s: _Scope, short, rows, row_of, cid, given) -> list[Finding]
     tz = s.chapter.tz
     out = []
     for m, qp in short:
-        _, lo_p, hi_p, _, until = rows[row_of[(cid, qp)]]
+        _, lo_p, hi_p, _, until, _ = rows[row_of[(cid, qp)]]
         in_period = [r for r in given.get(m.pk, []) if lo_p <= r["created_at"] < hi_p]
-        flags = [_counts(r, qp.rules.quota_counts, until) for r in in_period]
+        weighted = qp.rules.quota_counts == ChapterRules.QuotaCounts.WEIGHTED
+        weights = quota_weights(in_period, qp.rules) if weighted else {}
+        flags = [weights[r["pk"]][0] > 0 if weighted else _counts(r, qp.rules.quota_counts, until) for r in in_period]
         counted = [r for r, ok in zip(in_period, flags, strict=True) if ok]
         not_counted = [r for r, ok in zip(in_period, flags, strict=True) if not ok]
         rules = qp.rules
         amount = rules.fine_quota
 
-        def item(r, *, consent_date=False):
+        def item(r, *, consent_date=False, weighted=weighted, weights=weights):
             out = {"referral_id": r["pk"], "date": r["created_at"].astimezone(tz).date().isoformat(),
                    "status": r["status"], "consent": r["consent"]}
             if consent_date and r.get("consented_at"):
                 out["consented_on"] = r["consented_at"].astimezone(tz).date().isoformat()
+            if weighted:  # each referral's worth, and why, for the explanation and the basis
+                out["weight"], out["why"] = str(weights[r["pk"]][0]), weights[r["pk"]][1]
             return out
 
         out.append(
@@ -967,6 +1074,8 @@ def _quota_findings(s: _Scope, short, rows, row_of, cid, given) -> list[Finding]
                     **({"consent_until": qp.consent_until.isoformat(), "consent_grace_days": rules.consent_grace_days}
                        if qp.consent_until else {}),
                     "counted": [item(r) for r in counted],
+                    **({"weighted_total": str(sum((weights[r["pk"]][0] for r in counted), Decimal(0)))}
+                       if weighted else {}),
                     "not_counted": len(not_counted),
                     "not_counted_referrals": [item(r, consent_date=bool(qp.consent_until)) for r in not_counted],
                     "amount": str(amount), "currency": rules.currency,
@@ -1003,6 +1112,8 @@ def _counts(referral: dict, counts: str, consent_until=None) -> bool:
         return referral["status"] in (Referral.Status.MEETING, Referral.Status.WON)
     if counts == ChapterRules.QuotaCounts.WON:
         return referral["status"] == Referral.Status.WON
+    if counts == ChapterRules.QuotaCounts.WEIGHTED:  # worth something alone (its repeats: `quota_weights`)
+        return referral.get("rating") not in WORTHLESS and bool(OUTCOME_WEIGHTS.get(referral["status"]))
     return True
 
 

@@ -89,6 +89,14 @@ QUALITY_WORDS = {
     "consented": gettext_lazy("only referrals whose prospect consented (confirmed or stated) count"),
     "meeting": gettext_lazy("only referrals that reached a meeting with the prospect (or closed) count"),
     "won": gettext_lazy("only referrals that closed business count"),
+    "weighted": gettext_lazy(
+        "each referral counts by how far it went, repeats of a prospect (or inside business to the same member) "
+        "for ½, ¼ … of that, and none rated not a lead or a duplicate"
+    ),
+}
+RATINGS = {  # the receiver's rating, inside a sentence
+    "not_lead": pgettext_lazy("referral rating", "rated not a lead"),
+    "duplicate": pgettext_lazy("referral rating", "rated a duplicate"),
 }
 QUOTA_PER = {
     "week": pgettext_lazy("a quota per", "week"),
@@ -316,9 +324,14 @@ def _quota_text(ev: dict) -> str:
     if counted:
         lines.append(_("Counted (%(count)s):") % {"count": len(counted)})
         for r in counted:
-            lines.append(BULLET + _("%(date)s: to %(receiver)s (%(state)s)") % {
-                "date": day(r["date"]), "receiver": r.get("receiver", ""), "state": REFERRAL_STATES.get(r["status"], r["status"]),
-            })
+            values = {"date": day(r["date"]), "receiver": r.get("receiver", ""),
+                      "state": REFERRAL_STATES.get(r["status"], r["status"])}
+            if "weight" in r:
+                lines.append(BULLET + _("%(date)s: to %(receiver)s: worth %(weight)s (%(why)s)") % {
+                    **values, "weight": number(r["weight"]), "why": weight_why(r["why"]),
+                })
+            else:
+                lines.append(BULLET + _("%(date)s: to %(receiver)s (%(state)s)") % values)
     else:
         lines.append(_("Counted: none."))
     others = ev.get("not_counted_referrals", [])
@@ -331,20 +344,47 @@ def _quota_text(ev: dict) -> str:
         for r in others:
             values = {"date": day(r["date"]), "receiver": r.get("receiver", ""),
                       "state": REFERRAL_STATES.get(r["status"], r["status"]), "consent": CONSENTS.get(r["consent"], r["consent"])}
-            if grace_until and r.get("consented_on") and r["consent"] == "confirmed":
+            if "weight" in r:
+                text = _("%(date)s: to %(receiver)s: worth nothing (%(why)s)") % {**values, "why": weight_why(r["why"])}
+            elif grace_until and r.get("consented_on") and r["consent"] == "confirmed":
                 text = _("%(date)s: to %(receiver)s (%(state)s; consent %(consent)s, confirmed %(confirmed)s: after the "
                          "grace)") % {**values, "confirmed": short_day(r["consented_on"])}
             else:
                 text = _("%(date)s: to %(receiver)s (%(state)s; consent %(consent)s)") % values
             lines.append(BULLET + text)
-    lines.append(_("%(counted)s of %(quota)s: short by %(short)s.") % {
-        "counted": len(counted), "quota": quota, "short": quota - len(counted),
-    })
+    if "weighted_total" in ev:
+        total = Decimal(ev["weighted_total"])
+        lines.append(_("Worth %(total)s of %(quota)s: short by %(short)s.") % {
+            "total": number(total), "quota": quota, "short": number(Decimal(quota) - total),
+        })
+    else:
+        lines.append(_("%(counted)s of %(quota)s: short by %(short)s.") % {
+            "counted": len(counted), "quota": quota, "short": quota - len(counted),
+        })
     if _weight(ev["amount"]):
         lines.append(_("Fine: %(amount)s for the period.") % {"amount": money(ev["amount"], currency)})
     else:
         lines.append(_("The rules set no fine for this: it is recorded as a warning."))
     return "\n".join(lines)
+
+
+def weight_why(why: dict) -> str:
+    """Why a referral is worth what it is toward a weighted quota: "won, 2; 2nd referral of the same
+    prospect: ½", in the reader's language."""
+    parts = [_("%(state)s, %(weight)s") % {
+        "state": REFERRAL_STATES.get(why["status"], why["status"]), "weight": number(why["base"]),
+    }]
+    if why.get("repeat"):
+        nth, share = why["repeat"], "1/%s" % (2 ** (why["repeat"] - 1))
+        if why.get("repeat_of") == "inside":
+            parts.append(_("inside referral no. %(nth)s to the same member this period: %(share)s") % {
+                "nth": nth, "share": share})
+        else:
+            parts.append(_("referral no. %(nth)s of the same prospect this period: %(share)s") % {
+                "nth": nth, "share": share})
+    if why.get("rating"):
+        parts.append(str(RATINGS.get(why["rating"], why["rating"])))
+    return "; ".join(parts)
 
 
 def fine_summary(key: str, start, end, amount, currency: str) -> str:

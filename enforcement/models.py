@@ -91,6 +91,7 @@ class ChapterRules(models.Model):
         CONSENTED = "consented", _("Only referrals whose prospect consented")
         MEETING = "meeting", _("Only referrals that reached a meeting")
         WON = "won", _("Only referrals that closed business")
+        WEIGHTED = "weighted", _("Weighted by outcome and the receiver's rating")
 
     chapter = models.ForeignKey(
         "chapters.Chapter", on_delete=models.CASCADE, related_name="rules_versions", verbose_name=_("chapter")
@@ -144,6 +145,26 @@ class ChapterRules(models.Model):
     )
     quota_counts = models.CharField(
         _("what counts toward the quota"), max_length=10, choices=QuotaCounts.choices, default=QuotaCounts.ALL
+    )
+    # A weighted quota: what one referral is worth by how far it went. Repeats of one prospect, and
+    # inside referrals to the same receiver, count ½, ¼ … of that; "not a lead" or "duplicate" nothing.
+    weight_given = models.DecimalField(
+        _("a referral given counts as"), max_digits=4, decimal_places=2, default=Decimal("0.50"),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text=_("Weighted quota: a referral given or accepted, not yet contacted."),
+    )
+    weight_contacted = models.DecimalField(
+        _("a referral contacted counts as"), max_digits=4, decimal_places=2, default=Decimal("1.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+        help_text=_("Weighted quota: the prospect was contacted (or the business was lost after)."),
+    )
+    weight_meeting = models.DecimalField(
+        _("a referral that reached a meeting counts as"), max_digits=4, decimal_places=2, default=Decimal("1.50"),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
+    weight_won = models.DecimalField(
+        _("a referral won counts as"), max_digits=4, decimal_places=2, default=Decimal("2.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
     )
     fine_absence = models.DecimalField(
         _("fine per absence over the limit"), default=Decimal("0.00"), help_text=_("Per absence over the limit."),
@@ -199,7 +220,7 @@ class ChapterRules(models.Model):
         "medical_weight", "substitute_weight", "substitutes_allowed", "medical_allowed", "referral_quota",
         "quota_period", "quota_counts", "fine_absence", "fine_late", "fine_quota", "grace_days",
         "exempt_on_leave", "expulsion_violations", "expulsion_months", "consent_grace_days",
-        "late_fee_stacks_with_absence",
+        "late_fee_stacks_with_absence", "weight_given", "weight_contacted", "weight_meeting", "weight_won",
     )
 
     class Meta:

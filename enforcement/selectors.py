@@ -23,6 +23,7 @@ from enforcement.evaluation import (
     current_quota_period,
     leave_spans,
     quota_period_of,
+    quota_weights,
     window_months,
     window_words,
 )
@@ -112,6 +113,12 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
             "count": rules.referral_quota, "per": explain.QUOTA_PER[rules.quota_period],
             "counts": QUALITY_WORDS[rules.quota_counts],
         }
+        if rules.quota_counts == ChapterRules.QuotaCounts.WEIGHTED:
+            text += " " + _("A referral given (or accepted) counts %(given)s, contacted %(contacted)s, with a meeting "
+                            "held %(meeting)s, won %(won)s.") % {
+                "given": explain.number(rules.weight_given), "contacted": explain.number(rules.weight_contacted),
+                "meeting": explain.number(rules.weight_meeting), "won": explain.number(rules.weight_won),
+            }
         if rules.quota_counts == ChapterRules.QuotaCounts.CONSENTED:
             text += " " + ngettext(
                 "Consent the prospect gives up to %(count)s day after the period still counts; the period is judged "
@@ -288,11 +295,14 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
     )  # query: recorded leave (marks made then count for nothing, as in the evaluation)
     quota_period, judge = current_quota(chapter=chapter, book=book, today=today)
     lo, hi = quota_period.utc_bounds(chapter.tz)
-    quality = QUALITY[judge.quota_counts] if judge else {}
-    referrals = dict(
-        Referral.objects.filter(giver_id__in=ids, created_at__gte=lo, created_at__lt=hi, **quality)
-        .values("giver_id").annotate(n=Count("pk")).values_list("giver_id", "n")
-    )  # query: referrals this period, counted per member
+    if judge and judge.quota_counts == ChapterRules.QuotaCounts.WEIGHTED:
+        referrals = _weighted_sums(ids, lo, hi, judge)  # query: referrals this period, weighed per member
+    else:
+        quality = QUALITY[judge.quota_counts] if judge else {}
+        referrals = dict(
+            Referral.objects.filter(giver_id__in=ids, created_at__gte=lo, created_at__lt=hi, **quality)
+            .values("giver_id").annotate(n=Count("pk")).values_list("giver_id", "n")
+        )  # query: referrals this period, counted per member
     fines = {
         r["membership_id"]: r
         for r in Fine.objects.filter(membership_id__in=ids, status=Fine.Status.OPEN)
@@ -312,6 +322,22 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
             open_fines=f.get("total") or Decimal(0), open_fines_count=f.get("n", 0),
             currency=chapter.currency,
         )
+    return out
+
+
+def _weighted_sums(ids, lo, hi, rules) -> dict[int, Decimal]:
+    """Member → what their referrals in [lo, hi) are worth toward a weighted quota (`quota_weights`)."""
+    given: dict[int, list[dict]] = defaultdict(list)
+    for r in (
+        Referral.objects.filter(giver_id__in=ids, created_at__gte=lo, created_at__lt=hi)
+        .order_by("created_at", "pk")
+        .values("pk", "giver_id", "receiver_id", "kind", "prospect_key", "status", "rating")
+    ):
+        given[r["giver_id"]].append(r)
+    out = {}
+    for pk, referrals in given.items():
+        total = sum((w for w, _why in quota_weights(referrals, rules).values()), Decimal(0))
+        out[pk] = int(total) if total == total.to_integral_value() else total.normalize()
     return out
 
 

@@ -124,8 +124,31 @@ def _seed_chapter(chapter, *, now, today, stdout) -> None:
             title=str(rng.choice(COURSES)),
             hours=Decimal(rng.choice(["1", "1.5", "2", "3", "6"])),
         )
+    rated = _rate_some(chapter, now)
     if stdout is not None:
-        stdout.write(f"  {chapter.name}: {count} referrals, one-to-ones and education credits")
+        stdout.write(f"  {chapter.name}: {count} referrals ({rated} rated), one-to-ones and education credits")
+
+
+def _rate_some(chapter, now) -> int:
+    """Receivers' ratings on about two thirds of the referrals they acted on: mostly real leads, some not a
+    lead, a few duplicates, most with a usefulness. Their own random stream: the referrals stay as seeded."""
+    rng = random.Random(f"ratings-{chapter.slug}")
+    rated, events = [], []
+    for r in Referral.objects.filter(chapter=chapter, status__in=Referral.RATEABLE_STATUSES).select_related(
+        "receiver__user"
+    ).order_by("created_at", "pk"):
+        if rng.random() > 0.65:
+            continue
+        r.rating = rng.choice([Referral.Rating.REAL] * 6 + [Referral.Rating.NOT_LEAD] * 2 + [Referral.Rating.DUPLICATE])
+        r.usefulness = rng.choice([None, 2, 3, 3, 4, 4, 5]) if r.rating == Referral.Rating.REAL else None
+        r.rated_at = min(r.status_changed_at + timedelta(hours=2), now)
+        rated.append(r)
+        note = f"{r.rating}:{r.usefulness}" if r.usefulness else r.rating
+        events.append(ReferralEvent(referral=r, action=ReferralEvent.Action.RATED, actor=r.receiver.user,
+                                    note=note, created_at=r.rated_at))
+    Referral.objects.bulk_update(rated, ["rating", "usefulness", "rated_at"])
+    ReferralEvent.objects.bulk_create(events)
+    return len(rated)
 
 
 def _final_state(rng, age_days: int):

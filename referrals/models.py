@@ -1,5 +1,9 @@
+import hashlib
+import hmac
+import re
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -16,6 +20,18 @@ TEMPERATURE_MEANINGS = {
     4: _("I recommended you; the prospect wants to meet"),
     5: _("I introduced you in person (or on a three-way call)"),
 }
+
+
+def prospect_key_for(email: str, phone: str) -> str:
+    """A keyed hash of the prospect's email (or, without one, their phone's digits), so repeat
+    referrals of one prospect are found without comparing contact details in clear. Keyed with the
+    site's secret: the hash cannot be recomputed from a guessed address outside the app."""
+    contact = email.strip().lower() or re.sub(r"\D", "", phone)[-9:]
+    if not contact:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), f"prospect:{contact}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 # No closed deal in a leads group is worth more than this; a larger figure is a typo.
 MAX_CLOSED_VALUE = Decimal("10000000.00")
 
@@ -40,6 +56,11 @@ class Referral(models.Model):
         LOST = "lost", _("Lost")
         DECLINED = "declined", _("Declined by receiver")
         PROSPECT_DECLINED = "prospect_declined", _("Closed: prospect declined")
+
+    class Rating(models.TextChoices):
+        REAL = "real", _("A real lead")
+        NOT_LEAD = "not_lead", _("Not a lead")
+        DUPLICATE = "duplicate", _("A duplicate")
 
     class BusinessType(models.TextChoices):
         NEW = "new", _("New business")
@@ -77,6 +98,18 @@ class Referral(models.Model):
     decline_reason = models.CharField(
         _("decline reason"), max_length=300, blank=True, help_text=_("Why the receiver declined it.")
     )
+    prospect_key = models.CharField(
+        _("prospect key"), max_length=32, blank=True, editable=False,
+        help_text=_("A keyed hash of the prospect's contact, to find repeats; erased with the prospect's data."),
+    )
+    # The receiver's judgement once they acted on it (RATEABLE): whether it was a lead at all and,
+    # optionally, how useful. The giver sees them only in aggregate (stats), never per referral.
+    rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices, blank=True)
+    usefulness = models.PositiveSmallIntegerField(
+        _("usefulness"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("1 (of little use) to 5 (very useful), in the receiver's view."),
+    )
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     stale_since = models.DateTimeField(
         _("stale since"),
         null=True,
@@ -107,6 +140,13 @@ class Referral(models.Model):
             "id": self.pk, "giver": self.giver, "receiver": self.receiver,
         }
 
+    def save(self, *args, **kwargs):
+        self.prospect_key = prospect_key_for(self.prospect_email, self.prospect_phone)
+        fields = kwargs.get("update_fields")
+        if fields is not None and ({"prospect_email", "prospect_phone"} & set(fields)):
+            kwargs["update_fields"] = [*fields, "prospect_key"]
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("referrals:detail", args=[self.chapter.slug, self.pk])
 
@@ -122,6 +162,9 @@ class Referral(models.Model):
         Status.PROSPECT_DECLINED: (),
     }
     OPEN_STATUSES = (Status.GIVEN, Status.ACCEPTED, Status.CONTACTED, Status.MEETING)
+    # The receiver can judge a referral once they acted on it: contacted the prospect, or later.
+    RATEABLE_STATUSES = (Status.CONTACTED, Status.MEETING, Status.WON, Status.LOST)
+    USEFULNESS_CHOICES = (1, 2, 3, 4, 5)
     CONSENTED = (Consent.CONFIRMED, Consent.STATED)
 
     @property
@@ -135,6 +178,10 @@ class Referral(models.Model):
         if self.prospect_declined:
             return (self.Status.PROSPECT_DECLINED,) if self.is_open else ()
         return self.TRANSITIONS.get(self.status, ())
+
+    @property
+    def can_be_rated(self) -> bool:
+        return self.status in self.RATEABLE_STATUSES
 
     @property
     def is_open(self) -> bool:
@@ -214,6 +261,7 @@ class ReferralEvent(models.Model):
         CONSENT = "consent", _("Consent")
         ERASED = "erased", _("Prospect data erased")
         STALE = "stale", _("Marked stale")
+        RATED = "rated", _("Rated by the receiver")
 
     referral = models.ForeignKey(
         Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="events"
@@ -244,6 +292,15 @@ class ReferralEvent(models.Model):
     @property
     def note_text(self) -> str:
         return note_text(self.note)
+
+    @property
+    def rating_text(self) -> str:
+        """A rating event's note ("real:4", stored as machine values) in the reader's language."""
+        rating, _sep, usefulness = self.note.partition(":")
+        label = str(Referral.Rating(rating).label) if rating in Referral.Rating.values else rating
+        if not usefulness:
+            return label
+        return gettext("%(rating)s, usefulness %(usefulness)s of 5") % {"rating": label, "usefulness": usefulness}
 
     @property
     def from_phrase(self) -> str:

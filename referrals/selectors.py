@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Avg, Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 
 from members.models import Membership
@@ -150,6 +150,9 @@ class MemberStats:
     received_outside: int = 0
     tyfcb_given: Decimal = Decimal("0")  # value of business closed from referrals this member gave
     tyfcb_received: Decimal = Decimal("0")  # value this member closed from referrals received
+    given_rated: int = 0  # of the referrals given, how many the receivers rated …
+    given_rated_real: int = 0  # … as a real lead
+    given_usefulness: float | None = None  # their average usefulness, where one was given
     one_to_ones: int = 0
     ceu_hours: Decimal = Decimal("0")
     extra: dict = field(default_factory=dict)
@@ -185,12 +188,16 @@ def chapter_stats(*, chapter, start: date, end: date) -> tuple[list[MemberStats]
             n_out=Count("pk", filter=outside),
             n_consent=Count("pk", filter=Q(consent__in=Referral.CONSENTED)),
             n_won=Count("pk", filter=Q(status=Referral.Status.WON)),
+            n_rated=Count("pk", filter=~Q(rating="")),
+            n_real=Count("pk", filter=Q(rating=Referral.Rating.REAL)),
+            useful=Avg("usefulness"),
         )
         .order_by()
     ):
         s = row(r["giver"])
         s.given, s.given_inside, s.given_outside = r["n"], r["n_in"], r["n_out"]
         s.given_consented, s.given_won = r["n_consent"], r["n_won"]
+        s.given_rated, s.given_rated_real, s.given_usefulness = r["n_rated"], r["n_real"], r["useful"]
     for r in (
         referrals.values("receiver")
         .annotate(  # 3

@@ -242,18 +242,73 @@ def referral_move(
 def _quota_evidence_changed(*, referral: Referral, old: str) -> None:
     """Re-judge the chapter when the move changes whether the referral counts toward a quota.
 
-    Only chapters whose quota counts referrals that reached a meeting (or were won) are affected;
+    Only chapters whose quota counts referrals that reached a meeting (or were won), or weighs them by
+    outcome, are affected;
     for the others a status change is no evidence, and marking them would have the sweep judge
     every chapter in full every day.
     """
     from enforcement.models import ChapterRules
 
     by_status = {ChapterRules.QuotaCounts.MEETING: (Status.MEETING, Status.WON), ChapterRules.QuotaCounts.WON: (Status.WON,)}
+    from enforcement.evaluation import OUTCOME_WEIGHTS
+
     modes = set(
-        ChapterRules.objects.filter(chapter_id=referral.chapter_id, quota_counts__in=list(by_status))
-        .values_list("quota_counts", flat=True)
+        ChapterRules.objects.filter(
+            chapter_id=referral.chapter_id, quota_counts__in=[*by_status, ChapterRules.QuotaCounts.WEIGHTED]
+        ).values_list("quota_counts", flat=True)
     )
-    if any((old in by_status[mode]) != (referral.status in by_status[mode]) for mode in modes):
+    weighted = ChapterRules.QuotaCounts.WEIGHTED in modes
+    modes.discard(ChapterRules.QuotaCounts.WEIGHTED)
+    if any((old in by_status[mode]) != (referral.status in by_status[mode]) for mode in modes) or (
+        weighted and OUTCOME_WEIGHTS.get(old) != OUTCOME_WEIGHTS.get(referral.status)
+    ):
+        from enforcement.services import chapter_enforce_soon
+
+        chapter_enforce_soon(chapter_id=referral.chapter_id)
+
+
+@transaction.atomic
+def referral_rate(*, referral: Referral, by: Membership, rating: str, usefulness: int | None = None) -> Referral:
+    """The receiver's judgement of a referral they acted on: a real lead, not a lead, or a duplicate,
+    and optionally how useful (1–5). They may change it; each change is in the history and the audit
+    trail, and a chapter whose quota weighs ratings is judged again (the fine follows the evidence)."""
+    referral = _locked(referral)
+    if by.pk != referral.receiver_id:
+        raise PermissionDenied(_("Only the member who received this referral can rate it."))
+    if not referral.can_be_rated:
+        raise ValidationError({"rating": _("Rate a referral once you have contacted the prospect.")})
+    if rating not in Referral.Rating.values:
+        raise ValidationError({"rating": _("Choose whether it was a real lead, not a lead, or a duplicate.")})
+    if usefulness is not None and usefulness not in Referral.USEFULNESS_CHOICES:
+        raise ValidationError({"usefulness": _("Usefulness is from 1 to 5.")})
+    before = {"rating": referral.rating, "usefulness": referral.usefulness}
+    after = {"rating": rating, "usefulness": usefulness}
+    if before == after:
+        return referral
+    referral.rating, referral.usefulness, referral.rated_at = rating, usefulness, timezone.now()
+    referral.save(update_fields=["rating", "usefulness", "rated_at"])
+    ReferralEvent.objects.create(
+        referral=referral, action=ReferralEvent.Action.RATED, actor=by.user,
+        note=f"{rating}:{usefulness or ''}".rstrip(":"),
+    )
+    audit_record(
+        actor=by.user, action="referral.rated", target=referral, chapter=referral.chapter,
+        summary=f"Referral #{referral.pk} rated {rating}" + (f", usefulness {usefulness}" if usefulness else ""),
+        before=before, after=after,
+    )
+    _rating_evidence_changed(referral=referral, old=before["rating"])
+    return referral
+
+
+def _rating_evidence_changed(*, referral: Referral, old: str) -> None:
+    """Re-judge the chapter when a rating changes what the referral is worth toward a weighted quota."""
+    from enforcement.evaluation import WORTHLESS
+    from enforcement.models import ChapterRules
+
+    if (old in WORTHLESS) == (referral.rating in WORTHLESS):
+        return  # a real lead rated again, or a duplicate called not a lead: worth the same
+    weighted = ChapterRules.QuotaCounts.WEIGHTED
+    if ChapterRules.objects.filter(chapter_id=referral.chapter_id, quota_counts=weighted).exists():
         from enforcement.services import chapter_enforce_soon
 
         chapter_enforce_soon(chapter_id=referral.chapter_id)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("referrals/erase/", views.referral_erase_find, name="erase-find"),
     path("referrals/<int:referral_id>/", views.referral_detail, name="detail"),
     path("referrals/<int:referral_id>/status/", views.referral_status, name="status"),
+    path("referrals/<int:referral_id>/rate/", views.referral_rate, name="rate"),
     path("referrals/<int:referral_id>/won/", views.referral_won, name="won"),
     path("referrals/<int:referral_id>/consent-request/", views.consent_request, name="consent-request"),
     path("referrals/<int:referral_id>/erase/", views.referral_erase, name="erase"),

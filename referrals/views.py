@@ -211,7 +211,10 @@ def referral_detail(request, referral_id):
             "r": referral,
             "can_see": can_see,
             "me": me,
-            "events": referral.events.select_related("actor") if can_see else [],
+            # A rating is the receiver's own judgement: the giver sees ratings only in aggregate (stats).
+            "events": referral.events.select_related("actor").exclude(
+                **({} if me is not None and me.pk == referral.receiver_id else {"action": "rated"})
+            ) if can_see else [],
             "is_receiver": me is not None and me.pk == referral.receiver_id,
             "can_ask_consent": can_ask_consent,
             # Said before the giver taps, rather than refused after.
@@ -272,6 +275,44 @@ def referral_status(request, referral_id):
         messages.error(request, error)
     else:
         messages.success(request, _("Referral is now %(status)s.") % {"status": referral.status_phrase})
+    return redirect("referrals:detail", request.chapter.slug, referral.pk)
+
+
+def _usefulness(value: str) -> int | None:
+    """The usefulness tapped (1–5), or None when none was: a rating may go without one."""
+    return int(value) if value.isdigit() else None
+
+
+@prospect_data
+@require_POST
+@chapter_view(Need.MEMBER)
+def referral_rate(request, referral_id):
+    """One tap from the inbox card (htmx swaps the card) or the detail page: the receiver's rating.
+
+    A usefulness tapped alone keeps the rating already given, a rating tapped alone the usefulness;
+    an empty usefulness clears it."""
+    referral = _referral(request, referral_id)
+    me = _seat(request)
+    if me.pk != referral.receiver_id:
+        raise PermissionDenied(_("Only the member who received this referral can rate it."))
+    rating = request.POST.get("rating") or referral.rating
+    usefulness = _usefulness(request.POST["usefulness"]) if "usefulness" in request.POST else referral.usefulness
+    error = None
+    try:
+        referral = services.referral_rate(referral=referral, by=me, rating=rating, usefulness=usefulness)
+    except ValidationError as exc:
+        error = _message(exc)
+    if request.htmx:
+        referral = _with_privacy(request, [_referral(request, referral_id)])[0]
+        return render(
+            request,
+            "referrals/referral_list.html#referral-card",
+            {"chapter": request.chapter, "r": referral, "me": me, "box": "inbox", "error": error},
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Your rating is saved."))
     return redirect("referrals:detail", request.chapter.slug, referral.pk)
 
 

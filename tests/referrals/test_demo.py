@@ -26,3 +26,16 @@ def test_in_the_demo_no_status_change_follows_a_prospects_decline_but_the_closin
                  and e.created_at > decline.created_at]
         assert all(e.to_status == Referral.Status.PROSPECT_DECLINED for e in later), (referral.pk, later)
         assert decline.created_at == referral.prospect_erased_at
+
+
+def test_the_demo_has_ratings_of_each_kind_and_a_chapter_on_a_weighted_quota(db):
+    from enforcement.models import ChapterRules
+
+    call_command("seed_demo")
+    rated = Referral.objects.exclude(rating="")
+    assert set(rated.values_list("rating", flat=True)) == set(Referral.Rating.values)
+    assert not rated.exclude(status__in=Referral.RATEABLE_STATUSES).exists()
+    assert rated.filter(usefulness__isnull=False).exists()
+    assert ReferralEvent.objects.filter(action=ReferralEvent.Action.RATED).count() == rated.count()
+    latest = ChapterRules.objects.filter(chapter__slug="city-lunch").order_by("-number").first()
+    assert latest.quota_counts == ChapterRules.QuotaCounts.WEIGHTED
