@@ -19,7 +19,7 @@ from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
 
 from chapters.models import Chapter, RegionStaff
-from enforcement import explain, selectors
+from enforcement import explain, notices, selectors
 from enforcement.evaluation import (
     CaseCandidate,
     CaseFlag,
@@ -850,6 +850,7 @@ def meeting_send_reminders(*, meeting: Meeting, now: datetime | None = None) -> 
         notification = notification_send(
             user=m.user, kind=Notification.Kind.REMINDER, title=title, body=body,
             url=context["meeting_url"], chapter=chapter, dedupe_key=key, email=False,
+            message_key=notices.MESSAGE_KEY, params=notices.reminder_params(context),  # worded again when shown
         )
         if notification is None:
             continue  # another run got there first

@@ -38,7 +38,7 @@ _AGO = {
 def _latest_unread(user) -> list[dict]:
     return [
         # the link is reversed here, once per change of the person's navigation, not on every page
-        {"pk": n.pk, "title": n.title, "url": n.url, "open_url": reverse("notification-open", args=[n.pk]),
+        {"pk": n.pk, "title": n.title, "message_key": n.message_key, "params": n.params, "url": n.url, "open_url": reverse("notification-open", args=[n.pk]),
          "created_at": n.created_at,
          "chapter": n.chapter.name if n.chapter else ""}
         for n in Notification.objects.filter(user=user, read_at__isnull=True).select_related("chapter")

@@ -317,6 +317,16 @@ class Notification(models.Model):
         _("deduplication key"), max_length=120, null=True, blank=True,
         help_text=_("Makes a notice unique per person (e.g. one reminder per meeting)."),
     )
+    # What the notice says as data, worded in the reader's language when shown (members/notice_texts.py);
+    # title and body above stay the snapshot written at creation (the email sent, and the fallback).
+    message_key = models.CharField(
+        _("message key"), max_length=60, blank=True, default="",
+        help_text=_("Which text the notice shows, worded in the reader's language when it is displayed."),
+    )
+    params = models.JSONField(
+        _("parameters"), default=dict, blank=True,
+        help_text=_("The facts the text is worded from: ids, counts, ISO dates, amounts and currency."),
+    )
 
     class Meta:
         verbose_name = _("notification")

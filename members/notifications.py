@@ -29,14 +29,21 @@ def notification_send(
     chapter=None,
     dedupe_key: str | None = None,
     email: bool = True,
+    message_key: str = "",
+    params: dict | None = None,
 ) -> Notification | None:
-    """Tell a person something; returns None if a notice with the same dedupe key exists."""
+    """Tell a person something; returns None if a notice with the same dedupe key exists.
+
+    With a `message_key` (members/notice_texts.py) and its `params`, the notice is worded again in the
+    reader's language whenever it is shown; `title` and `body` are its words as written now.
+    """
     wanted = email and user.wants_email(kind) and bool(user.email)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 user=user, chapter=chapter, kind=kind, title=title[:200], body=body, url=url,
                 email_wanted=wanted, dedupe_key=dedupe_key,
+                message_key=message_key, params=params or {},
             )
             if wanted:  # the email is a row of the outbox, written with the notice
                 _notification_email_queue(notification)

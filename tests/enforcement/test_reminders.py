@@ -150,3 +150,81 @@ def test_reminder_body_and_email_give_the_local_start(world, tz, day, utc):
     html = email.alternatives[0][0]
     assert f"{weekday} at 07:30" in email.body and utc not in email.body
     assert f"{weekday} at 07:30" in html and utc not in html
+
+
+# A reminder is worded in the reader's language when shown, not when written (issue 14) ---------------
+
+
+def _notifications_page(client, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/notifications/").content.decode()
+    return html, len(queries)
+
+
+def test_a_reminder_written_in_english_reads_in_german_once_the_member_switches(setup, client):
+    world, meeting = setup
+    user = world.members["Ann Able"].user
+    user.language = "en-gb"
+    user.save()
+    services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 17))
+    notice = Notification.objects.get(kind="reminder", user=user)
+    assert notice.title == f"Tomorrow: {world.chapter.name}, Wed 4 Mar at 07:00"  # the snapshot, as written
+    assert notice.message_key == "enforcement.reminder" and notice.params["meeting"] == meeting.pk
+
+    english, english_queries = _notifications_page(client, user)
+    assert f"Tomorrow: {world.chapter.name}, Wed 4 Mar at 07:00" in english
+    user.language = "de"
+    user.save()
+    german, german_queries = _notifications_page(client, user)
+    assert f"Morgen: {world.chapter.name}, Mi., 4. März um 07:00" in german
+    assert "trifft sich morgen, Mi., 4. März um 07:00, in The Riverside Hotel." in german
+    assert "1,5 gezählt, 3 erlaubt (04.09.2025 – 03.03.2026)" in german and "Von Bob Baker, 2. März: übergeben" in german
+    assert "Ihr Stand" in german and "1 unbezahlt, insgesamt 10,00\xa0£" in german
+    assert "Tomorrow:" not in german and "Your standing" not in german
+    assert german_queries == english_queries  # worded from the row's own facts: no query per notice
+
+
+def test_a_notice_without_a_key_shows_its_stored_words_and_costs_no_more_queries(setup, client):
+    world, meeting = setup
+    user = world.members["Ann Able"].user
+    services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 17))
+    user.language = "de"
+    user.save()
+    _, keyed_queries = _notifications_page(client, user)
+    Notification.objects.filter(user=user).update(message_key="", params={}, title="Old words", body="As written")
+    html, plain_queries = _notifications_page(client, user)
+    assert "Old words" in html and "As written" in html and "Morgen:" not in html
+    assert plain_queries == keyed_queries
+
+
+def test_the_migration_gives_a_reminder_written_the_old_way_its_key(setup, client):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    world, meeting = setup
+    user = world.members["Ann Able"].user
+    old = Notification.objects.create(
+        user=user, chapter=world.chapter, kind="reminder", dedupe_key=f"reminder:{meeting.pk}",
+        title="Tomorrow: old words", body="Your standing, in English as written",
+    )
+    gone = Notification.objects.create(
+        user=user, chapter=world.chapter, kind="reminder", dedupe_key="reminder:999999", title="Meeting gone",
+    )
+    import_module("members.migrations.0014_reminder_notices_as_data").forwards(apps, None)
+    old.refresh_from_db()
+    gone.refresh_from_db()
+    assert old.message_key == "enforcement.reminder"
+    assert old.params["meeting"] == meeting.pk and old.params["starts"] == meeting.starts_at.isoformat()
+    assert gone.message_key == "" and gone.params == {}
+
+    user.language = "de"
+    user.save()
+    html, _ = _notifications_page(client, user)
+    assert f"Morgen: {world.chapter.name}, Mi., 4. März um 07:00" in html  # the title, from the meeting
+    assert "Your standing, in English as written" in html  # that day's standing is not recoverable: kept
+    assert "Meeting gone" in html
