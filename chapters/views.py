@@ -72,23 +72,17 @@ def roster(request):
 @chapter_view(Need.MEMBER)
 def roster_csv(request):
     """The roster as the page shows it (the same search), every page at once; no contact details."""
-    import csv
-
-    from django.http import HttpResponse
-
-    from referrals.views import csv_safe  # the project's formula-safe cell
+    from leadsgroups.csv_export import csv_response
 
     chapter = request.chapter
     q = request.GET.get("q", "").strip()[:100]
     seats = selectors.roster_search(selectors.chapter_roster(chapter=chapter), q, emails=request.access.is_leadership)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="roster-{chapter.slug}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"roster-{chapter.slug}.csv")
     writer.writerow(["Member", "Classification", "Business", "Role", "Status", "Joined on"])
     for m in seats.iterator(chunk_size=500):
         row = [m.display_name, m.classification or "", m.user.business_name or m.business_name,
                m.get_role_display(), m.get_status_display(), m.joined_on]
-        writer.writerow([csv_safe(v) for v in row])
+        writer.writerow(row)
     return response
 
 

@@ -1,4 +1,3 @@
-import csv
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chapters.access import Need, chapter_view
+from leadsgroups.csv_export import csv_response
 from leadsgroups.formats import format_date, format_money
 from leadsgroups.links import link_maker
 from meetings import selectors, services
@@ -638,12 +638,6 @@ def attendance_report(request):
     return render(request, "meetings/report.html", {**context, **report, "keep": keep})
 
 
-def csv_safe(value) -> str:
-    """Neutralise a spreadsheet formula: a cell starting with = + - @ gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 
 
 @chapter_view(Need.LEADERSHIP)
@@ -655,9 +649,7 @@ def attendance_report_csv(request):
         return HttpResponse(_("No CSV: the date range was refused. %(problems)s") % {"problems": problems}, status=400,
                             content_type="text/plain; charset=utf-8")
     report = selectors.attendance_report(chapter=chapter, start=start, end=end, page=None)  # every member
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}-{start}-{end}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"attendance-{chapter.slug}-{start}-{end}.csv")
     # Headers and cells are for people reading the sheet: in their language; the dates stay ISO (sortable).
     header = [_("Member"), _("Classification"), _("Status")]
     for m in report["meetings"]:
@@ -671,7 +663,7 @@ def attendance_report_csv(request):
         row = [m.display_name, m.classification or "", m.get_status_display()]
         row += [codes[c.status] if c else "" for c in line.cells]
         row += [line.totals[s.value] for s in selectors.STATUSES] + [line.visitors]
-        writer.writerow([csv_safe(v) for v in row])
+        writer.writerow(row)
     return response
 
 
