@@ -441,6 +441,49 @@ def attendance_mark(
     return Attendance.objects.get(meeting=meeting, membership=membership)
 
 
+def _roll_call_writable(locked: Meeting) -> None:
+    if locked.status == Meeting.Status.CLOSED:
+        raise ValidationError(_("The meeting is closed: marks can no longer change."), code="closed")
+    if locked.status == Meeting.Status.CANCELLED:
+        raise ValidationError(_("The meeting is cancelled: marks can no longer change."), code="cancelled")
+    if not locked.roll_call_is_open:
+        raise ValidationError(_("Roll call is not open yet."), code="not_open")
+
+
+@transaction.atomic
+def attendance_mark_rest_present(*, meeting: Meeting, by) -> list[int]:
+    """Mark every expected member without a mark present, so a president taps only the exceptions.
+
+    Returns the seats marked (for the undo). Marks take the meeting's lock too, so the unmarked
+    seats read under it cannot be marked by another leader before these rows are written.
+    """
+    from meetings.selectors import meeting_roll_call
+
+    locked = _meeting_for_update(meeting)
+    _roll_call_writable(locked)
+    unmarked = [row.membership.pk for row in meeting_roll_call(meeting=locked).expected if row.status is None]
+    Attendance.objects.bulk_create([
+        Attendance(meeting=locked, membership_id=pk, status=Attendance.Status.PRESENT, recorded_by=by)
+        for pk in unmarked
+    ])
+    if unmarked and locked.status == Meeting.Status.SCHEDULED:
+        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.OPEN)
+    return unmarked
+
+
+@transaction.atomic
+def attendance_undo_rest_present(*, meeting: Meeting, membership_ids: list[int], marked_since, by) -> int:
+    """Take back the marks `attendance_mark_rest_present` wrote: only those still as it left them
+    (present, by the same person, not re-marked by anyone since the batch); returns how many."""
+    locked = _meeting_for_update(meeting)
+    _roll_call_writable(locked)
+    deleted, _rows = Attendance.objects.filter(
+        meeting=locked, membership_id__in=membership_ids, status=Attendance.Status.PRESENT,
+        recorded_by=by, recorded_at__gte=marked_since,
+    ).delete()
+    return deleted
+
+
 @transaction.atomic
 def attendance_correct(
     *, meeting: Meeting, membership: Membership, status: str, by, reason: str,

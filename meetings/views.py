@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chapters.access import Need, chapter_view
@@ -122,6 +123,7 @@ def _meeting_page(
         "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
         "agenda": selectors.AGENDA, "max_visits": max_visits,
         "statuses": selectors.STATUSES, "since": since,
+        "rest_batch": _rest_batch(request, meeting) if can_edit else None,
     }
     return render(request, "meetings/meeting_detail.html", {**context, **(extra or {})}, status=status)
 
@@ -324,6 +326,68 @@ def attendance_mark(request, meeting_id: int, membership_id: int):
     if error:  # without JavaScript: the whole page, the refused row keeping what was typed
         return _meeting_page(request, meeting, refused=(membership.pk, error, _typed(request)), status=422)
     return redirect(f"{meeting.get_absolute_url()}#roll-{membership.pk}")
+
+
+# How long "Undo" is offered after marking everyone else present (the page hides the button sooner).
+REST_PRESENT_UNDO_SECONDS = 30
+REST_PRESENT_UNDO_SHOWN_SECONDS = 15
+
+
+def _rest_batch_key(meeting: Meeting) -> str:
+    return f"roll-rest-present-{meeting.pk}"
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def roll_rest_present(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    since = timezone.now()
+    try:
+        marked = services.attendance_mark_rest_present(meeting=meeting, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(meeting)
+    if marked:
+        request.session[_rest_batch_key(meeting)] = {"ids": marked, "at": since.isoformat()}
+        messages.success(request, ngettext(
+            "%(count)s member marked present.", "%(count)s members marked present.", len(marked),
+        ) % {"count": len(marked)})
+    else:
+        messages.info(request, _("Everyone already has a mark."))
+    return redirect(f"{meeting.get_absolute_url()}#roll-call")
+
+
+def _rest_batch(request, meeting: Meeting) -> dict | None:
+    """The last "everyone else present" batch of this person on this meeting, while it may be undone."""
+    batch = request.session.get(_rest_batch_key(meeting))
+    if not batch:
+        return None
+    at = datetime.fromisoformat(batch["at"])
+    age = (timezone.now() - at).total_seconds()
+    if age > REST_PRESENT_UNDO_SECONDS:
+        return None
+    return {**batch, "at": at, "shown_for": max(1, int(REST_PRESENT_UNDO_SHOWN_SECONDS - age))}
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def roll_rest_undo(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    batch = _rest_batch(request, meeting)
+    request.session.pop(_rest_batch_key(meeting), None)
+    if batch is None:
+        messages.error(request, _("Too late to undo: change the marks one by one."))
+        return redirect(f"{meeting.get_absolute_url()}#roll-call")
+    try:
+        undone = services.attendance_undo_rest_present(
+            meeting=meeting, membership_ids=batch["ids"], marked_since=batch["at"], by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, ngettext(
+            "Undone: %(count)s member is unmarked again.", "Undone: %(count)s members are unmarked again.", undone,
+        ) % {"count": undone})
+    return redirect(f"{meeting.get_absolute_url()}#roll-call")
 
 
 def _typed(request) -> dict:
