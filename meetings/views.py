@@ -56,13 +56,22 @@ def _local(meeting: Meeting, chapter):
 # Lists and the meeting page ------------------------------------------------------------------------
 
 
+UPCOMING_PER_PAGE = 10
+
+
+def _upcoming_page(request):
+    """Paged, not cut at ten: a chapter that plans a year ahead sees every meeting (issue 17)."""
+    upcoming = selectors.meetings_upcoming(chapter=request.chapter, limit=None)
+    return Paginator(upcoming, UPCOMING_PER_PAGE).get_page(request.GET.get("page"))
+
+
 @chapter_view(Need.MEMBER)
 def meeting_list(request):
     chapter = request.chapter
     membership = request.access.membership
     return render(request, "meetings/meeting_list.html", {
         "chapter": chapter,
-        "upcoming": selectors.meetings_upcoming(chapter=chapter),
+        "upcoming": (page := _upcoming_page(request)), "page": page,
         "past": selectors.meetings_past(chapter=chapter),
         "my_next": selectors.presentation_next(membership=membership) if membership else None,
         "can_edit": request.access.is_leadership,
@@ -609,7 +618,7 @@ def rota(request):
     me = request.access.membership
     return render(request, "meetings/rota.html", {
         "chapter": chapter, "form": form, "can_edit": can_edit,
-        "meetings": selectors.meetings_upcoming(chapter=chapter, limit=10),
+        "meetings": (page := _upcoming_page(request)), "page": page,
         "my_next": selectors.presentation_next(membership=me) if me else None,
     })
 
