@@ -86,6 +86,29 @@ def roster_csv(request):
     return response
 
 
+def _say_kept_meetings(request, chapter) -> None:
+    """Name and link the upcoming meetings a schedule change kept (presenters or visitors booked on them)."""
+    from django.utils.html import format_html, format_html_join
+    from django.utils.translation import ngettext
+
+    from leadsgroups.formats import format_date
+
+    kept = (chapter.replan or {}).get("kept_meetings") or []
+    if not kept:
+        return
+    meetings = chapter.meetings.filter(pk__in=kept).order_by("starts_at")
+    links = format_html_join(", ", '<a href="{}">{}</a>', (
+        (m.get_absolute_url(), format_date(m.local_date, "yMMMEd")) for m in meetings))
+    text = ngettext(
+        "{count} upcoming meeting kept its date because presenters or visitors are booked on it: {links}. "
+        "Rebook or cancel it if it no longer fits the schedule.",
+        "{count} upcoming meetings kept their dates because presenters or visitors are booked on them: "
+        "{links}. Rebook or cancel them if they no longer fit the schedule.",
+        len(kept),
+    )
+    messages.warning(request, format_html(text, count=len(kept), links=links))
+
+
 @chapter_view(Need.LEADERSHIP)
 def chapter_settings(request):
     chapter = request.chapter
@@ -93,6 +116,7 @@ def chapter_settings(request):
     if request.method == "POST" and form.is_valid():
         chapter_update(chapter=chapter, by=request.user, data=form.cleaned_data)
         messages.success(request, "Chapter settings saved.")
+        _say_kept_meetings(request, chapter)
         return redirect("chapters:settings", chapter.slug)
     if request.method == "POST":
         chapter.refresh_from_db()  # the form's failed validation touched the instance

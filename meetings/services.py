@@ -142,7 +142,8 @@ def meetings_replan(*, chapter: Chapter, before: dict, by=None) -> dict:
     venue in its week; one whose week has no slot any more (weekly to bi-weekly) goes if nothing
     hangs on it (rota, visitors, testimonials) and stays otherwise. Moved, cancelled and closed
     meetings are left as leadership made them. Then the schedule fills the new slots.
-    Returns {"moved": n, "removed": n, "kept": n, "added": n}.
+    Returns {"moved": n, "removed": n, "kept": n, "added": n, "kept_meetings": [pk, …]}: the page
+    names and links the meetings kept, so leadership can rebook or cancel them.
     """
     import zoneinfo
 
@@ -166,7 +167,7 @@ def meetings_replan(*, chapter: Chapter, before: dict, by=None) -> dict:
         Meeting.objects.filter(chapter=chapter, kind=Meeting.Kind.REGULAR)
         .exclude(pk__in=[m.pk for m in untouched]).values_list("scheduled_date", flat=True)
     )
-    result = {"moved": 0, "removed": 0, "kept": 0, "added": 0}
+    result = {"moved": 0, "removed": 0, "kept": 0, "added": 0, "kept_meetings": []}
     for meeting in untouched:
         day = by_week.get(meeting.scheduled_date - timedelta(days=meeting.scheduled_date.weekday()))
         starts_at = meeting_local_start(chapter=chapter, local_date=day, local_time=chapter.start_time) if day else None
@@ -174,6 +175,7 @@ def meetings_replan(*, chapter: Chapter, before: dict, by=None) -> dict:
             busy = meeting.presentations.exists() or meeting.visitors.exists() or meeting.testimonials.exists()
             if busy:
                 result["kept"] += 1
+                result["kept_meetings"].append(meeting.pk)
             else:
                 meeting.delete()
                 result["removed"] += 1
