@@ -580,6 +580,15 @@ def visitor_edit(request, visitor_id: int):
 @chapter_view(Need.LEADERSHIP)
 def visitor_convert(request, visitor_id: int):
     visitor = _visitor(request, visitor_id)
+    # A classification another member holds: the president says so knowingly, not by a stray tap (issue 17).
+    max_visits = selectors.meeting_settings(chapter=request.chapter).max_visits_before_applying
+    selectors.visitors_flagged(chapter=request.chapter, visitors=[visitor], max_visits=max_visits)
+    if visitor.classification_held and not request.POST.get("confirm_held"):
+        messages.warning(request, _(
+            "%(classification)s is held by a member of the chapter: tick the box to make %(name)s an applicant "
+            "anyway."
+        ) % {"classification": visitor.classification, "name": visitor.name})
+        return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
     try:
         result = services.visitor_convert(visitor=visitor, by=request.user)
     except ValidationError as exc:
