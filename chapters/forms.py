@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chapters.models import Chapter, Classification
+from chapters.timezones import timezone_choices
 from leadsgroups import formats
 from leadsgroups.single_line import SingleLineFormMixin
 from members.models import Membership
@@ -27,11 +28,13 @@ class ChapterSettingsForm(SingleLineFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A list to pick from, not a box where "Europe/London" must be typed exactly. The model's
         # validator still refuses anything else, so a forged value gets its error.
+        # Grouped by region, the chapter's likely zones first (issue 17): ~600 zones in one list were
+        # too many to scroll.
         current = self.initial.get("timezone") or self.instance.timezone
-        zones = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
-        if current and current not in zones:
-            zones.insert(0, current)
-        self.fields["timezone"].widget = forms.Select(choices=[(z, z.replace("_", " ")) for z in zones])
+        choices = timezone_choices(current, self._neighbours())
+        if current and current not in zoneinfo.available_timezones():
+            choices.insert(0, (current, current))
+        self.fields["timezone"].widget = forms.Select(choices=choices)
         self.fields["timezone"].help_text = _("Meetings, deadlines and rule periods are in this zone.")
         # The same for the currency: the model's validator (ISO 4217, in use) answers anything else.
         currencies = currency_choices()
@@ -48,6 +51,12 @@ class ChapterSettingsForm(SingleLineFormMixin, forms.ModelForm):
 
     def clean_language(self):
         return self.cleaned_data.get("language") or self.instance.language
+
+    def _neighbours(self) -> set[str]:
+        chapter = self.instance
+        if chapter.pk is None or chapter.region_id is None:
+            return set()
+        return set(Chapter.objects.filter(region_id=chapter.region_id).values_list("timezone", flat=True))
 
 
 class InvitationForm(SingleLineFormMixin, forms.Form):

@@ -11,7 +11,11 @@ from members.audit import audit_record
 
 @transaction.atomic
 def chapter_update(*, chapter: Chapter, by, data: dict) -> Chapter:
-    """Apply validated settings to a chapter and record what changed."""
+    """Apply validated settings to a chapter and record what changed.
+
+    A schedule change replans the upcoming meetings; what that did is left on `chapter.replan`
+    (meetings_replan's result, or None) for the settings page to say.
+    """
     from meetings.services import SCHEDULE_FIELDS, meetings_replan
 
     fields = list(data)
@@ -31,7 +35,8 @@ def chapter_update(*, chapter: Chapter, by, data: dict) -> Chapter:
             summary=f"Changed chapter settings: {', '.join(sorted(changed))}",
             before={k: before[k] for k in changed}, after=changed,
         )
+    chapter.replan = None
     if any(k in SCHEDULE_FIELDS for k in changed):
         # the upcoming meetings follow the new day, time, length or venue
-        meetings_replan(chapter=chapter, before=schedule_before, by=by)
+        chapter.replan = meetings_replan(chapter=chapter, before=schedule_before, by=by)
     return chapter

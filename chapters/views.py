@@ -73,25 +73,42 @@ def roster(request):
 @chapter_view(Need.MEMBER)
 def roster_csv(request):
     """The roster as the page shows it (the same search), every page at once; no contact details."""
-    import csv
-
-    from django.http import HttpResponse
-
-    from referrals.views import csv_safe  # the project's formula-safe cell
+    from leadsgroups.csv_export import csv_response
 
     chapter = request.chapter
     q = request.GET.get("q", "").strip()[:100]
     seats = selectors.roster_search(selectors.chapter_roster(chapter=chapter), q, emails=request.access.is_leadership)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="roster-{chapter.slug}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"roster-{chapter.slug}.csv")
     # Headers and words for people in the reader's language; the date stays ISO for spreadsheets.
     writer.writerow([_("Member"), _("Classification"), _("Business"), _("Role"), _("Status"), _("Joined on")])
     for m in seats.iterator(chunk_size=500):
         row = [m.display_name, m.classification or "", m.user.business_name or m.business_name,
                m.get_role_display(), m.get_status_display(), m.joined_on]
-        writer.writerow([csv_safe(v) for v in row])
+        writer.writerow(row)
     return response
+
+
+def _say_kept_meetings(request, chapter) -> None:
+    """Name and link the upcoming meetings a schedule change kept (presenters or visitors booked on them)."""
+    from django.utils.html import format_html, format_html_join
+    from django.utils.translation import ngettext
+
+    from leadsgroups.formats import format_date
+
+    kept = (chapter.replan or {}).get("kept_meetings") or []
+    if not kept:
+        return
+    meetings = chapter.meetings.filter(pk__in=kept).order_by("starts_at")
+    links = format_html_join(", ", '<a href="{}">{}</a>', (
+        (m.get_absolute_url(), format_date(m.local_date, "yMMMEd")) for m in meetings))
+    text = ngettext(
+        "{count} upcoming meeting kept its date because presenters or visitors are booked on it: {links}. "
+        "Rebook or cancel it if it no longer fits the schedule.",
+        "{count} upcoming meetings kept their dates because presenters or visitors are booked on them: "
+        "{links}. Rebook or cancel them if they no longer fit the schedule.",
+        len(kept),
+    )
+    messages.warning(request, format_html(text, count=len(kept), links=links))
 
 
 @chapter_view(Need.LEADERSHIP)
@@ -101,6 +118,7 @@ def chapter_settings(request):
     if request.method == "POST" and form.is_valid():
         chapter_update(chapter=chapter, by=request.user, data=form.cleaned_data)
         messages.success(request, _("Chapter settings saved."))
+        _say_kept_meetings(request, chapter)
         return redirect("chapters:settings", chapter.slug)
     if request.method == "POST":
         chapter.refresh_from_db()  # the form's failed validation touched the instance

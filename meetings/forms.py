@@ -84,7 +84,15 @@ class CorrectionForm(MarkForm):
     reason = forms.CharField(
         label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required: the audit trail keeps who changed what, when and why."),
+        error_messages={"required": _("Say why the mark is corrected; the audit trail keeps it.")},
     )
+
+    def clean(self):
+        data = super().clean()
+        # A missing reason showed "This field is required." under "Required: …": one message says it.
+        if "reason" in self.errors:
+            self["reason"].help_text = ""
+        return data
 
 
 class VisitorForm(SingleLineFormMixin, forms.ModelForm):

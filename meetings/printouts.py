@@ -1,13 +1,13 @@
 """Pages made to print and download for leadership: a meeting's weekly read-out and its run sheet (agenda)."""
 
-import csv
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
 from chapters.access import Need, chapter_view
+from leadsgroups.csv_export import csv_response
 from meetings import selectors
 from meetings.models import Meeting
 from meetings.readout import meeting_readout
@@ -23,14 +23,10 @@ def _held_meeting(request, meeting_id: int) -> Meeting:
 
 def _csv(filename: str):
     """A CSV download and a writer that neutralises spreadsheet formulas in every cell."""
-    from referrals.views import csv_safe  # the project's formula-safe cell (leading spaces included)
-
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    response, writer = csv_response(filename)
 
     def row(*cells):
-        writer.writerow([csv_safe(c) for c in cells])
+        writer.writerow(cells)
 
     return response, row
 

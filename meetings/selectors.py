@@ -62,15 +62,17 @@ def meeting_next(*, chapter) -> Meeting | None:
     )
 
 
-def meetings_upcoming(*, chapter, limit: int = 10):
+def meetings_upcoming(*, chapter, limit: int | None = 10):
+    """The meetings to come, soonest first; `limit=None`: all of them, for a page to paginate."""
     cutoff = timezone.now() - timedelta(hours=3)
-    return (
+    qs = (
         Meeting.objects.filter(chapter=chapter, starts_at__gte=cutoff)
         .exclude(status=Meeting.Status.CLOSED)
         .select_related("chapter")
         .prefetch_related(Prefetch("presentations", queryset=Presentation.objects.select_related("presenter__user")))
-        .order_by("starts_at")[:limit]
+        .order_by("starts_at", "pk")
     )
+    return qs if limit is None else qs[:limit]
 
 
 def meetings_past(*, chapter, limit: int = 12):

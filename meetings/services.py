@@ -142,7 +142,8 @@ def meetings_replan(*, chapter: Chapter, before: dict, by=None) -> dict:
     venue in its week; one whose week has no slot any more (weekly to bi-weekly) goes if nothing
     hangs on it (rota, visitors, testimonials) and stays otherwise. Moved, cancelled and closed
     meetings are left as leadership made them. Then the schedule fills the new slots.
-    Returns {"moved": n, "removed": n, "kept": n, "added": n}.
+    Returns {"moved": n, "removed": n, "kept": n, "added": n, "kept_meetings": [pk, …]}: the page
+    names and links the meetings kept, so leadership can rebook or cancel them.
     """
     import zoneinfo
 
@@ -166,7 +167,7 @@ def meetings_replan(*, chapter: Chapter, before: dict, by=None) -> dict:
         Meeting.objects.filter(chapter=chapter, kind=Meeting.Kind.REGULAR)
         .exclude(pk__in=[m.pk for m in untouched]).values_list("scheduled_date", flat=True)
     )
-    result = {"moved": 0, "removed": 0, "kept": 0, "added": 0}
+    result = {"moved": 0, "removed": 0, "kept": 0, "added": 0, "kept_meetings": []}
     for meeting in untouched:
         day = by_week.get(meeting.scheduled_date - timedelta(days=meeting.scheduled_date.weekday()))
         starts_at = meeting_local_start(chapter=chapter, local_date=day, local_time=chapter.start_time) if day else None
@@ -174,6 +175,7 @@ def meetings_replan(*, chapter: Chapter, before: dict, by=None) -> dict:
             busy = meeting.presentations.exists() or meeting.visitors.exists() or meeting.testimonials.exists()
             if busy:
                 result["kept"] += 1
+                result["kept_meetings"].append(meeting.pk)
             else:
                 meeting.delete()
                 result["removed"] += 1
@@ -439,6 +441,49 @@ def attendance_mark(
             Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.OPEN)
     meeting.status = Meeting.Status.OPEN
     return Attendance.objects.get(meeting=meeting, membership=membership)
+
+
+def _roll_call_writable(locked: Meeting) -> None:
+    if locked.status == Meeting.Status.CLOSED:
+        raise ValidationError(_("The meeting is closed: marks can no longer change."), code="closed")
+    if locked.status == Meeting.Status.CANCELLED:
+        raise ValidationError(_("The meeting is cancelled: marks can no longer change."), code="cancelled")
+    if not locked.roll_call_is_open:
+        raise ValidationError(_("Roll call is not open yet."), code="not_open")
+
+
+@transaction.atomic
+def attendance_mark_rest_present(*, meeting: Meeting, by) -> list[int]:
+    """Mark every expected member without a mark present, so a president taps only the exceptions.
+
+    Returns the seats marked (for the undo). Marks take the meeting's lock too, so the unmarked
+    seats read under it cannot be marked by another leader before these rows are written.
+    """
+    from meetings.selectors import meeting_roll_call
+
+    locked = _meeting_for_update(meeting)
+    _roll_call_writable(locked)
+    unmarked = [row.membership.pk for row in meeting_roll_call(meeting=locked).expected if row.status is None]
+    Attendance.objects.bulk_create([
+        Attendance(meeting=locked, membership_id=pk, status=Attendance.Status.PRESENT, recorded_by=by)
+        for pk in unmarked
+    ])
+    if unmarked and locked.status == Meeting.Status.SCHEDULED:
+        Meeting.objects.filter(pk=meeting.pk).update(status=Meeting.Status.OPEN)
+    return unmarked
+
+
+@transaction.atomic
+def attendance_undo_rest_present(*, meeting: Meeting, membership_ids: list[int], marked_since, by) -> int:
+    """Take back the marks `attendance_mark_rest_present` wrote: only those still as it left them
+    (present, by the same person, not re-marked by anyone since the batch); returns how many."""
+    locked = _meeting_for_update(meeting)
+    _roll_call_writable(locked)
+    deleted, _rows = Attendance.objects.filter(
+        meeting=locked, membership_id__in=membership_ids, status=Attendance.Status.PRESENT,
+        recorded_by=by, recorded_at__gte=marked_since,
+    ).delete()
+    return deleted
 
 
 @transaction.atomic

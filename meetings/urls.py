@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:meeting_id>/reinstate/", views.meeting_reinstate, name="reinstate"),
     path("<int:meeting_id>/close/", views.meeting_close, name="close"),
     path("<int:meeting_id>/counts/", views.roll_counts, name="roll-counts"),
+    path("<int:meeting_id>/attendance/rest-present/", views.roll_rest_present, name="roll-rest-present"),
+    path("<int:meeting_id>/attendance/rest-present/undo/", views.roll_rest_undo, name="roll-rest-undo"),
     path("<int:meeting_id>/attendance/<int:membership_id>/", views.attendance_mark, name="attendance-mark"),
     path(
         "<int:meeting_id>/attendance/<int:membership_id>/correct/", views.attendance_correct,

@@ -1,4 +1,3 @@
-import csv
 import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -12,9 +11,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chapters.access import Need, chapter_view
+from leadsgroups.csv_export import csv_response
 from leadsgroups.formats import format_date, format_money
 from leadsgroups.links import link_maker
 from meetings import selectors, services
@@ -55,13 +56,22 @@ def _local(meeting: Meeting, chapter):
 # Lists and the meeting page ------------------------------------------------------------------------
 
 
+UPCOMING_PER_PAGE = 10
+
+
+def _upcoming_page(request):
+    """Paged, not cut at ten: a chapter that plans a year ahead sees every meeting (issue 17)."""
+    upcoming = selectors.meetings_upcoming(chapter=request.chapter, limit=None)
+    return Paginator(upcoming, UPCOMING_PER_PAGE).get_page(request.GET.get("page"))
+
+
 @chapter_view(Need.MEMBER)
 def meeting_list(request):
     chapter = request.chapter
     membership = request.access.membership
     return render(request, "meetings/meeting_list.html", {
         "chapter": chapter,
-        "upcoming": selectors.meetings_upcoming(chapter=chapter),
+        "upcoming": (page := _upcoming_page(request)), "page": page,
         "past": selectors.meetings_past(chapter=chapter),
         "my_next": selectors.presentation_next(membership=membership) if membership else None,
         "can_edit": request.access.is_leadership,
@@ -122,6 +132,7 @@ def _meeting_page(
         "visitors": selectors.meeting_visitors(meeting=meeting, max_visits=max_visits),
         "agenda": selectors.AGENDA, "max_visits": max_visits,
         "statuses": selectors.STATUSES, "since": since,
+        "rest_batch": _rest_batch(request, meeting) if can_edit else None,
     }
     return render(request, "meetings/meeting_detail.html", {**context, **(extra or {})}, status=status)
 
@@ -326,6 +337,68 @@ def attendance_mark(request, meeting_id: int, membership_id: int):
     return redirect(f"{meeting.get_absolute_url()}#roll-{membership.pk}")
 
 
+# How long "Undo" is offered after marking everyone else present (the page hides the button sooner).
+REST_PRESENT_UNDO_SECONDS = 30
+REST_PRESENT_UNDO_SHOWN_SECONDS = 15
+
+
+def _rest_batch_key(meeting: Meeting) -> str:
+    return f"roll-rest-present-{meeting.pk}"
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def roll_rest_present(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    since = timezone.now()
+    try:
+        marked = services.attendance_mark_rest_present(meeting=meeting, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(meeting)
+    if marked:
+        request.session[_rest_batch_key(meeting)] = {"ids": marked, "at": since.isoformat()}
+        messages.success(request, ngettext(
+            "%(count)s member marked present.", "%(count)s members marked present.", len(marked),
+        ) % {"count": len(marked)})
+    else:
+        messages.info(request, _("Everyone already has a mark."))
+    return redirect(f"{meeting.get_absolute_url()}#roll-call")
+
+
+def _rest_batch(request, meeting: Meeting) -> dict | None:
+    """The last "everyone else present" batch of this person on this meeting, while it may be undone."""
+    batch = request.session.get(_rest_batch_key(meeting))
+    if not batch:
+        return None
+    at = datetime.fromisoformat(batch["at"])
+    age = (timezone.now() - at).total_seconds()
+    if age > REST_PRESENT_UNDO_SECONDS:
+        return None
+    return {**batch, "at": at, "shown_for": max(1, int(REST_PRESENT_UNDO_SHOWN_SECONDS - age))}
+
+
+@require_POST
+@chapter_view(Need.LEADERSHIP)
+def roll_rest_undo(request, meeting_id: int):
+    meeting = _meeting(request, meeting_id)
+    batch = _rest_batch(request, meeting)
+    request.session.pop(_rest_batch_key(meeting), None)
+    if batch is None:
+        messages.error(request, _("Too late to undo: change the marks one by one."))
+        return redirect(f"{meeting.get_absolute_url()}#roll-call")
+    try:
+        undone = services.attendance_undo_rest_present(
+            meeting=meeting, membership_ids=batch["ids"], marked_since=batch["at"], by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, ngettext(
+            "Undone: %(count)s member is unmarked again.", "Undone: %(count)s members are unmarked again.", undone,
+        ) % {"count": undone})
+    return redirect(f"{meeting.get_absolute_url()}#roll-call")
+
+
 def _typed(request) -> dict:
     return {k: request.POST.get(k, "") for k in ("substitute_name", "substitute_business")}
 
@@ -507,6 +580,15 @@ def visitor_edit(request, visitor_id: int):
 @chapter_view(Need.LEADERSHIP)
 def visitor_convert(request, visitor_id: int):
     visitor = _visitor(request, visitor_id)
+    # A classification another member holds: the president says so knowingly, not by a stray tap (issue 17).
+    max_visits = selectors.meeting_settings(chapter=request.chapter).max_visits_before_applying
+    selectors.visitors_flagged(chapter=request.chapter, visitors=[visitor], max_visits=max_visits)
+    if visitor.classification_held and not request.POST.get("confirm_held"):
+        messages.warning(request, _(
+            "%(classification)s is held by a member of the chapter: tick the box to make %(name)s an applicant "
+            "anyway."
+        ) % {"classification": visitor.classification, "name": visitor.name})
+        return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
     try:
         result = services.visitor_convert(visitor=visitor, by=request.user)
     except ValidationError as exc:
@@ -545,7 +627,7 @@ def rota(request):
     me = request.access.membership
     return render(request, "meetings/rota.html", {
         "chapter": chapter, "form": form, "can_edit": can_edit,
-        "meetings": selectors.meetings_upcoming(chapter=chapter, limit=10),
+        "meetings": (page := _upcoming_page(request)), "page": page,
         "my_next": selectors.presentation_next(membership=me) if me else None,
     })
 
@@ -638,12 +720,6 @@ def attendance_report(request):
     return render(request, "meetings/report.html", {**context, **report, "keep": keep})
 
 
-def csv_safe(value) -> str:
-    """Neutralise a spreadsheet formula: a cell starting with = + - @ gets a leading apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 
 
 @chapter_view(Need.LEADERSHIP)
@@ -655,9 +731,7 @@ def attendance_report_csv(request):
         return HttpResponse(_("No CSV: the date range was refused. %(problems)s") % {"problems": problems}, status=400,
                             content_type="text/plain; charset=utf-8")
     report = selectors.attendance_report(chapter=chapter, start=start, end=end, page=None)  # every member
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="attendance-{chapter.slug}-{start}-{end}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"attendance-{chapter.slug}-{start}-{end}.csv")
     # Headers and cells are for people reading the sheet: in their language; the dates stay ISO (sortable).
     header = [_("Member"), _("Classification"), _("Status")]
     for m in report["meetings"]:
@@ -671,7 +745,7 @@ def attendance_report_csv(request):
         row = [m.display_name, m.classification or "", m.get_status_display()]
         row += [codes[c.status] if c else "" for c in line.cells]
         row += [line.totals[s.value] for s in selectors.STATUSES] + [line.visitors]
-        writer.writerow([csv_safe(v) for v in row])
+        writer.writerow(row)
     return response
 
 

@@ -26,6 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from enforcement.models import ExpulsionCase, Fine
+from leadsgroups.csv_export import BOM
 from meetings.models import Attendance, Meeting, Visitor
 from members.audit import audit_record
 from members.models import Membership
@@ -157,7 +158,7 @@ SECTIONS = {
 
 
 def _cell(value) -> str:
-    from referrals.views import csv_safe  # the project's formula-safe cell (leading spaces included)
+    from leadsgroups.csv_export import csv_safe  # the project's formula-safe cell (leading spaces included)
 
     if value is None:
         return ""
@@ -197,7 +198,7 @@ def chapter_zip_write(chapter, target) -> dict[str, int]:
             writer.writerow(columns)
             for row in rows:
                 writer.writerow([_cell(row[c]) for c in columns])
-            archive.writestr(f"{name}.csv", "\ufeff" + text.getvalue())  # the BOM: spreadsheets read UTF-8
+            archive.writestr(f"{name}.csv", BOM + text.getvalue())  # the BOM: spreadsheets read UTF-8
         archive.writestr("chapter.json", json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1))
     return counts
 

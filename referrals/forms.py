@@ -46,10 +46,26 @@ class ReceiverField(forms.CharField):
     def __init__(self, *, candidates, **kwargs):
         self.candidates = list(candidates)
         self.unavailable = []  # members on leave: named in the error instead of "no one matches"
+        self.giver = None  # the person logging the referral: named in the error when they pick themselves
         super().__init__(max_length=200, **kwargs)
+
+    def _is_giver(self, value: str) -> bool:
+        me = self.giver
+        if me is None:
+            return False
+        if value.isdigit():
+            return me.pk == int(value)
+        typed = value.casefold()
+        if any(member_label(m).casefold() == typed for m in self.candidates):
+            return False  # another member of the same name, told apart by classification
+        return typed in (member_label(me).casefold(), me.display_name.casefold())
 
     def clean(self, value):
         value = super().clean(value).strip()
+        if self._is_giver(value):
+            raise forms.ValidationError(
+                _("That is you: a referral goes to another member. Choose who should receive it."), code="self"
+            )
         if value.isdigit():
             for m in self.candidates:
                 if m.pk == int(value):
@@ -133,12 +149,13 @@ class ReferralForm(SingleLineFormMixin, forms.Form):
         max_length=NOTES_MAX,
     )
 
-    def __init__(self, *args, candidates, unavailable=(), **kwargs):
+    def __init__(self, *args, candidates, unavailable=(), giver=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.candidates = list(candidates)
         field = self.fields["receiver"]
         field.candidates = self.candidates
         field.unavailable = list(unavailable)
+        field.giver = giver
         field.widget.attrs.update({"list": "receiver-options", "autocomplete": "off", "autofocus": True})
         self.fields["prospect_phone"].widget.input_type = "tel"
         self.fields["prospect_email"].widget.attrs.update({"autocomplete": "off"})
@@ -291,7 +308,11 @@ class PeriodForm(forms.Form):
         required=False, widget=_date_input(), label=pgettext_lazy("end of a period", "To"), validators=PERIOD_BOUNDS
     )
     status = forms.ChoiceField(
-        label=gettext_lazy("Status"), choices=[("", gettext_lazy("Any status")), *Referral.Status.choices],
+        label=gettext_lazy("Status"), choices=[
+            ("", gettext_lazy("Any status")),
+            ("stale", gettext_lazy("Stale: open, no update for a while")),
+            *Referral.Status.choices,
+        ],
         required=False,
     )
 

@@ -56,6 +56,25 @@ def referrals_for_erasure_request(*, chapter, contact: str) -> list[Referral]:
     return list(base.filter(pk__in=pks))
 
 
+def chapter_contact(chapter) -> Membership | None:
+    """Whom a prospect writes to about the chapter: the president, else another seated officer.
+
+    Emails to prospects come from a no-reply address, so "reply to the email" reaches nobody.
+    """
+    order = Case(
+        *(When(role=role, then=Value(i)) for i, role in enumerate(Membership.LEADERSHIP_ROLES)),
+        output_field=IntegerField(),
+    )
+    return (
+        Membership.objects.filter(
+            chapter=chapter, role__in=Membership.LEADERSHIP_ROLES, status__in=Membership.SEATED_STATUSES
+        )
+        .select_related("user")
+        .order_by(order, "joined_on", "pk")
+        .first()
+    )
+
+
 def _base(chapter):
     return Referral.objects.filter(chapter=chapter).select_related(
         "giver__user", "giver__classification", "receiver__user", "receiver__classification"
@@ -72,11 +91,19 @@ def _local_range(chapter, start: date | None, end: date | None) -> Q:
     return q
 
 
+STALE = "stale"  # a filter value beside the statuses: open referrals marked stale, whatever their step
+
+
+def _with_status(qs, status: str):
+    if status == STALE:
+        return qs.filter(status__in=Referral.OPEN_STATUSES, stale_since__isnull=False)
+    return qs.filter(status=status) if status else qs
+
+
 def referral_inbox(*, chapter, membership: Membership, status: str = "", start=None, end=None):
     """Referrals received: needing action first (stale, then new), then the newest."""
     qs = _base(chapter).filter(receiver=membership).filter(_local_range(chapter, start, end))
-    if status:
-        qs = qs.filter(status=status)
+    qs = _with_status(qs, status)
     open_q = Q(status__in=Referral.OPEN_STATUSES)
     return qs.annotate(
         urgency=Case(
@@ -91,15 +118,13 @@ def referral_inbox(*, chapter, membership: Membership, status: str = "", start=N
 
 def referral_outbox(*, chapter, membership: Membership, status: str = "", start=None, end=None):
     qs = _base(chapter).filter(giver=membership).filter(_local_range(chapter, start, end))
-    if status:
-        qs = qs.filter(status=status)
+    qs = _with_status(qs, status)
     return qs.order_by("-created_at")
 
 
 def referral_chapter_list(*, chapter, status: str = "", start=None, end=None):
     qs = _base(chapter).filter(_local_range(chapter, start, end))
-    if status:
-        qs = qs.filter(status=status)
+    qs = _with_status(qs, status)
     return qs.order_by("-created_at")
 
 

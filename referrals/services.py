@@ -480,6 +480,8 @@ def consent_request_send(*, referral: Referral, by: Membership) -> tuple[Consent
         )
     if referral.consent in (Consent.CONFIRMED, Consent.DECLINED):
         raise ValidationError(_("The prospect has already answered."))
+    if not referral.is_open:
+        raise ValidationError(_("The referral is closed: there is nothing left to ask the prospect."))
     now = timezone.now()
     refusal = consent_request_wait(referral, now=now)
     if refusal:

@@ -1,11 +1,9 @@
-import csv
 from contextlib import nullcontext
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.access import Need, chapter_view
+from leadsgroups.csv_export import csv_response, csv_safe
 from leadsgroups.i18n import for_chapter
 from leadsgroups.security_headers import prospect_data
 from members.models import Membership
@@ -98,7 +97,7 @@ def referral_new(request):
         if request.method == "POST"
         else ()
     )
-    form = ReferralForm(request.POST or None, candidates=candidates, unavailable=on_leave)
+    form = ReferralForm(request.POST or None, candidates=candidates, unavailable=on_leave, giver=giver)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -201,6 +200,7 @@ def referral_detail(request, referral_id):
         and me.pk == referral.giver_id
         and referral.kind == Referral.Kind.OUTSIDE
         and bool(referral.prospect_email)
+        and referral.is_open  # won, lost or declined: nothing left for the prospect to agree to
         and referral.consent not in (Referral.Consent.CONFIRMED, Referral.Consent.DECLINED)
     )
     return render(
@@ -491,14 +491,6 @@ def stats(request):
     )
 
 
-def csv_safe(value) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula."""
-    text = "" if value is None else str(value)
-    if text.lstrip(" \n\r\t")[:1] in ("=", "+", "-", "@") or text[:1] in ("\t", "\r", "\n"):
-        return "'" + text
-    return text
-
-
 @prospect_data
 @chapter_view(Need.MEMBER)
 def referral_export(request):
@@ -508,9 +500,7 @@ def referral_export(request):
     qs = selectors.referral_chapter_list(
         chapter=chapter, status=filters.get("status", ""), start=filters.get("start"), end=filters.get("end")
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="referrals-{chapter.slug}.csv"'
-    writer = csv.writer(response)
+    response, writer = csv_response(f"referrals-{chapter.slug}.csv")
     # Column keys and cell values (kind, status, consent) are machine values that scripts read by name,
     # the same in every language; dates ISO, amounts plain decimals with the currency in its own column.
     writer.writerow(
@@ -716,7 +706,10 @@ def consent_page(request, token: str):
         # An expired or used link still names its chapter, so the prospect reads why in that language.
         chapter = services.consent_chapter_for_token(token)
         with for_chapter(chapter) if chapter is not None else nullcontext():
-            return _in_active_language(render(request, "referrals/consent_invalid.html", status=410))
+            return _in_active_language(render(request, "referrals/consent_invalid.html", {
+                "chapter_name": chapter.name if chapter else "",
+                "contact": selectors.chapter_contact(chapter) if chapter else None,
+            }, status=410))
     referral = consent_request.referral
     with for_chapter(referral.chapter):
         answered = None

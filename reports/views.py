@@ -1,4 +1,3 @@
-import csv
 from decimal import Decimal
 
 from django.contrib import messages
@@ -16,9 +15,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from chapters.access import Need, chapter_view, regions_overseen_by
 from chapters.selectors import chapter_counts, chapter_health, chapter_health_rule
 from enforcement.formatting import num
+from leadsgroups.csv_export import csv_response, csv_safe
 from leadsgroups.formats import format_money, format_number
 from members.models import Membership
-from referrals.views import csv_safe
 from reports import charts, series, services
 from reports import overview as org
 from reports.forms import OverviewForm, RangeForm, ScorecardRulesForm
@@ -61,10 +60,8 @@ def _refused(form) -> HttpResponse:
                         content_type="text/plain; charset=utf-8")
 
 
-def _csv(filename: str) -> tuple[HttpResponse, csv.writer]:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response, csv.writer(response)
+def _csv(filename: str):
+    return csv_response(filename)
 
 
 def _rules_words(rules, currency):

@@ -185,3 +185,22 @@ def test_settings_offer_the_timezone_as_a_list_with_the_chapters_own_chosen(clie
     assert '<select name="timezone"' in page
     assert f'<option value="{personas.chapter.timezone}" selected>' in page
     assert '<option value="America/New_York">America/New York</option>' in page
+
+
+def test_the_timezone_list_is_grouped_by_region_with_the_chapters_likely_zones_first(client, personas):
+    """Issue 17: ~600 zones in one select; now the chapter's own country's zones come first, then regions."""
+    from tests.factories import ChapterFactory
+
+    chapter = personas.chapter
+    chapter.timezone = "Europe/Madrid"
+    chapter.save(update_fields=["timezone"])
+    ChapterFactory(region=chapter.region, slug="lisbon", name="Lisbon", timezone="Europe/Lisbon")
+    personas.login(client, "president")
+    html = client.get(personas.url("chapters:settings")).content.decode()
+    select = html.split('name="timezone"', 1)[1].split("</select>", 1)[0]
+    groups = [part.split('"', 1)[0] for part in select.split('<optgroup label="')[1:]]
+    assert groups[0] == "Likely for this chapter" and {"Europe", "America", "Asia"} <= set(groups)
+    likely = select.split("</optgroup>", 1)[0]
+    assert '<option value="Europe/Madrid" selected>' in likely and "Africa/Ceuta" in likely  # Spain's other zone
+    assert "Europe/Lisbon" in likely  # another chapter of the region
+    assert "Asia/Tokyo" not in likely

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _rows(response):
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_the_roster_csv_lists_the_seated_members_without_contacts(client, personas):

@@ -95,8 +95,12 @@ def test_correction_after_close_needs_a_reason(client, personas, meeting):
     services.meeting_close(meeting=meeting, by=personas.president.user)
     personas.login(client, "vice_president")
     url = personas.url("meetings:attendance-correct", meeting.pk, personas.member.pk)
-    response = client.post(url, {"status": "medical", "reason": ""})
-    assert response.status_code == 200 and b"This field is required" in response.content
+    response = client.post(url, {"status": "medical", "reason": "  "})
+    html = response.content.decode()
+    assert response.status_code == 200
+    # Issue 17: one message, not the generic error under a "Required: …" help text
+    assert html.count("Say why the mark is corrected") == 1
+    assert "This field is required" not in html and "Required: the audit trail" not in html
     assert Attendance.objects.get(meeting=meeting, membership=personas.member).status == "absent"
 
 

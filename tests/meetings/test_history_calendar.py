@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
+from leadsgroups.csv_export import csv_safe
 from meetings import selectors, services
 from meetings.models import CalendarFeed
-from meetings.views import csv_safe
 from tests.factories import ChapterFactory, MembershipFactory
 from tests.meetings.factories import AttendanceFactory, MeetingFactory, VisitorFactory
 
@@ -107,7 +107,7 @@ def test_csv_export_lists_the_grid_and_neutralises_formulas(client, personas):
     personas.login(client, "treasurer")
     response = client.get(personas.url("meetings:report-csv") + f"?start={TODAY - timedelta(days=30)}&end={TODAY}")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["Member", "Classification", "Status"] and len(rows[0]) == 3 + 3 + 5 + 1
     evil_row = next(r for r in rows if "HYPERLINK" in r[0])
     assert evil_row[0].startswith("'=") and evil_row[3:6] == ["L", "", ""]

@@ -162,7 +162,7 @@ def test_attendance_report_and_its_csv_in_german(client, personas, berlin):
     html = client.get(personas.url("meetings:report"), query).content.decode()
     assert 'title="Fehlt">F<' in html and "A anwesend · F fehlt · Z zu spät · K krank · V Vertretung" in html
     assert "1 Treffen vom 01.12.2026 bis 31.12.2026" in html
-    rows = list(csv.reader(io.StringIO(client.get(personas.url("meetings:report-csv"), query).content.decode())))
+    rows = list(csv.reader(io.StringIO(client.get(personas.url("meetings:report-csv"), query).content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["Mitglied", "Branche", "Status", "2026-12-09 (vorläufig)"]
     assert ["F"] == [r[3] for r in rows if r[0] == "Mona Member"]
 

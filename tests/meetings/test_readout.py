@@ -179,7 +179,7 @@ def test_the_csv_has_the_figures_and_slips_formula_safe(client, personas, week):
         personas.login(client, "president")
         response = client.get(personas.url("meetings:read-out-csv", week[DAYS[-1]].pk))
     assert response["Content-Disposition"] == 'attachment; filename="read-out-home-chapter-2026-03-11.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     figures = {r[0]: r[1:4] for r in rows if len(r) >= 4}
     assert figures["Referrals given"] == ["3", "2", "2"]
     assert figures["Closed business (TYFCB)"] == ["1500.00", "500.00", "125.00"]

@@ -120,3 +120,25 @@ def test_a_cancelled_week_stays_cancelled_after_a_change_of_weekday(personas, ch
     week = holiday.local_date - timedelta(days=holiday.local_date.weekday())
     in_week = Meeting.objects.filter(chapter=chapter, local_date__gte=week, local_date__lt=week + timedelta(days=7))
     assert list(in_week) == [holiday]
+
+
+def test_the_settings_page_names_and_links_the_meetings_a_cadence_change_kept(client, personas, chapter):
+    """Issue 17: saving says which upcoming meetings stayed (presenters booked) and links them."""
+    # two weeks in a row: whatever today's date, bi-weekly leaves one of them without a slot
+    booked = _upcoming(chapter)[1:3]
+    for meeting in booked:
+        PresentationFactory(meeting=meeting, presenter=personas.member)
+    personas.login(client, "president")
+    response = client.post(personas.url("chapters:settings"), _settings(chapter, cadence="biweekly"), follow=True)
+    html = response.content.decode()
+    assert "1 upcoming meeting kept its date because presenters or visitors are booked on it" in html
+    [kept] = AuditEvent.objects.get(action="meetings.replanned").after["kept_meetings"]
+    assert kept in {m.pk for m in booked}
+    assert f'<a href="{Meeting.objects.get(pk=kept).get_absolute_url()}">' in html
+
+
+def test_a_change_that_keeps_no_meeting_says_nothing_about_kept_meetings(client, personas, chapter):
+    personas.login(client, "president")
+    html = client.post(personas.url("chapters:settings"), _settings(chapter, cadence="biweekly"),
+                       follow=True).content.decode()
+    assert "Chapter settings saved." in html and "kept its date" not in html and "kept their dates" not in html

@@ -50,7 +50,7 @@ def test_the_run_sheet_csv_is_an_attachment_and_formula_safe(client, personas, m
     response = client.get(personas.url("meetings:run-sheet-csv", meeting.pk))
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith('attachment; filename="run-sheet-home-chapter-')
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     items = {r[1]: r[2] for r in rows if len(r) == 3 and r[0].isdigit()}
     assert items["Feature presentations"] == "'@SUM(A1:A9): Roofs that last"
     assert items["Visitors introduce themselves"] == "Vera Visitor (Vera's Vans)"

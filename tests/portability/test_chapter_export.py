@@ -140,7 +140,7 @@ def test_attendance_matches_the_attendance_reports_csv(client, history):
     archive = _zip(client, history, _built(history))
     exported = Counter((r["member"].lstrip("'"), r["status"]) for r in _csv(archive, "attendance"))
     page = client.get(history.url("meetings:report-csv"), {"start": START.isoformat(), "end": END.isoformat()})
-    rows = list(csv.DictReader(io.StringIO(page.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(page.content.decode("utf-8-sig"))))
     assert len(rows) == 6
     for row in rows:
         name = row["Member"].lstrip("'")

@@ -200,7 +200,7 @@ def test_choosing_yourself_as_receiver_is_refused_in_the_readers_language(client
     response = client.post(personas.url("referrals:new"), {"receiver": str(personas.member.pk), "kind": "inside",
                                                            "temperature": "3"})
     assert response.status_code == 422
-    assert "Wählen Sie ein aktives Mitglied dieses Chapters (nicht sich selbst)." in response.content.decode()
+    assert "Das sind Sie selbst: Eine Empfehlung geht an ein anderes Mitglied." in response.content.decode()
 
 
 def test_history_notes_the_app_wrote_in_english_read_in_the_readers_language(client, personas):

@@ -237,7 +237,7 @@ def test_outsider_gets_404_for_referral_and_export(client, personas):
 def _csv(client, personas):
     response = client.get(personas.url("referrals:export"))
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_csv_has_contact_data_for_leadership_only(client, personas):

@@ -334,7 +334,7 @@ def test_csv_of_the_page_is_formula_safe(client, org):
     client.force_login(org["admin"])
     response = client.get(reverse("org-overview-csv") + "?q=")
     assert response["Content-Disposition"].startswith("attachment;")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:4] == ["Chapter", "Region", "Currency", "Active members"]
     by_name = {r[0]: r for r in rows[1:]}
     assert "'=HYPERLINK(\"http://evil\")" in by_name

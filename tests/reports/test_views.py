@@ -157,7 +157,7 @@ def test_health_refuses_a_bad_range_in_words(client, personas):
 def _csv(response):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment; filename=")
-    return list(csv.reader(io.StringIO(response.content.decode())))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def test_the_weekly_csv_has_a_row_a_week(client, personas):

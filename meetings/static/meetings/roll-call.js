@@ -154,4 +154,13 @@ var interpolate = function (format, values) {
     if (target) target.focus();
   });
 })();
+
+// "Undo" after marking everyone else present: offered for a few seconds, then it goes (the server
+// refuses a late undo anyway).
+(function () {
+  document.querySelectorAll("[data-hide-after]").forEach(function (form) {
+    var seconds = parseInt(form.getAttribute("data-hide-after"), 10) || 0;
+    setTimeout(function () { form.hidden = true; }, seconds * 1000);
+  });
+})();
 })();
