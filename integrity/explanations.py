@@ -54,9 +54,15 @@ def flag_explanation(flag: IntegrityFlag, *, names: dict[int, str], currency: st
     return explanation
 
 
+def _and(names: list[str]) -> str:
+    if len(names) < 2:
+        return "".join(names)
+    return _("%(names)s and %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+
+
 def _ring(f, name, currency) -> Explanation:
     members = f.get("members", [])
-    who = ", ".join(name(m["id"]) for m in members)
+    who = _and([name(m["id"]) for m in members])
     return Explanation(
         summary=ngettext(
             "%(names)s passed %(count)s referral among themselves.",

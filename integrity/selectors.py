@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from integrity.explanations import Explanation, flag_explanation
 from integrity.models import IntegrityCheck, IntegrityEvidence, IntegrityFlag, counting
@@ -20,6 +21,12 @@ SHOWS = {
     "reviewed": Q(status=Status.REVIEWED),
     "closed": Q(status=Status.CLOSED),
     "all": Q(),
+}
+SHOW_LABELS = {
+    "open": gettext_lazy("Open"),
+    "reviewed": gettext_lazy("Reviewed"),
+    "closed": gettext_lazy("Closed"),
+    "all": gettext_lazy("All"),
 }
 PER_PAGE = 25
 
@@ -34,19 +41,24 @@ def chapter_flags(*, chapter, show: str = "open") -> QuerySet[IntegrityFlag]:
     """The chapter's flags for the list: open first by default; each with its members and evidence count."""
     return _with_members(
         IntegrityFlag.objects.filter(SHOWS.get(show, SHOWS["open"]), chapter=chapter)
-        .select_related("reviewed_by")
+        .select_related("chapter", "reviewed_by")
         .annotate(rows=Count("evidence"))
         .order_by("-evidence_changed_at", "-pk")
     )
 
 
-def flag_counts(*, chapter) -> dict[str, int]:
-    """How many flags of each status the chapter has (the list's filter shows them)."""
-    counts = dict(
-        IntegrityFlag.objects.filter(chapter=chapter).values("status").annotate(n=Count("pk"))
-        .values_list("status", "n").order_by()
-    )
-    return {status: counts.get(status, 0) for status in Status.values}
+def show_choices(*, chapter=None) -> list[tuple[str, str, int | None]]:
+    """The list's filter: each choice with how many flags of the chapter it shows (no counts without a chapter)."""
+    counts = {}
+    if chapter is not None:
+        counts = dict(
+            IntegrityFlag.objects.filter(chapter=chapter).values("status").annotate(n=Count("pk"))
+            .values_list("status", "n").order_by()
+        )
+    return [
+        (value, label, (counts.get(value, 0) if value != "all" else sum(counts.values())) if chapter else None)
+        for value, label in SHOW_LABELS.items()
+    ]
 
 
 def last_checked(*, chapter):
@@ -116,11 +128,24 @@ def flag_evidence(flag: IntegrityFlag) -> Evidence:
     return evidence
 
 
-def flag_history(flag: IntegrityFlag) -> QuerySet[AuditEvent]:
-    """The flag's reviews as the audit trail has them, newest first."""
-    return AuditEvent.objects.filter(target_type="integrity.integrityflag", target_id=str(flag.pk)).order_by(
-        "-created_at", "-pk"
-    )
+@dataclass
+class Review:
+    at: object
+    who: str
+    outcome: str
+    note: str
+
+
+def flag_history(flag: IntegrityFlag) -> list[Review]:
+    """The flag's reviews as the audit trail has them, newest first (one query)."""
+    labels = dict(IntegrityFlag.Outcome.choices)
+    return [
+        Review(at=e.created_at, who=e.actor_label or gettext("System"),
+               outcome=str(labels.get(e.after.get("outcome"), e.after.get("outcome", ""))), note=e.reason)
+        for e in AuditEvent.objects.filter(
+            action="integrity.flag_reviewed", target_type="integrity.integrityflag", target_id=str(flag.pk)
+        ).order_by("-created_at", "-pk")
+    ]
 
 
 def flags_queue(*, region_ids: list[int] | None, show: str = "open") -> QuerySet[IntegrityFlag]:

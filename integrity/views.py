@@ -29,7 +29,7 @@ def flags(request):
     )
     return render(request, "integrity/flags.html", {
         "chapter": chapter, "show": show, "page": page, "rows": selectors.flags_explained(page.object_list),
-        "counts": selectors.flag_counts(chapter=chapter), "query": urlencode({"show": show}),
+        "shows": selectors.show_choices(chapter=chapter), "query": urlencode({"show": show}),
         "checked_at": selectors.last_checked(chapter=chapter), "can_open_queue": request.access.is_oversight,
     })
 
@@ -102,5 +102,5 @@ def queue(request):
     )
     return render(request, "integrity/queue.html", {
         "show": show, "page": page, "rows": selectors.flags_explained(page.object_list),
-        "query": urlencode({"show": show}),
+        "shows": selectors.show_choices(), "query": urlencode({"show": show}),
     })
