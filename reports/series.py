@@ -107,8 +107,12 @@ def _week(value) -> date:
     return value.date() if hasattr(value, "date") else value
 
 
-def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
-    """Each chapter's weeks over local dates [start, end], keyed by chapter id, every week present (zeros too)."""
+def weekly_series(*, chapters, start: date, end: date, leave_out=None) -> dict[int, list[Week]]:
+    """Each chapter's weeks over local dates [start, end], keyed by chapter id, every week present (zeros too).
+
+    `leave_out` (integrity.selectors.FlaggedActivity) leaves flagged activity out: attendance marks, referrals
+    and TYFCB (with its referral's flag too), at no extra query.
+    """
     chapters = list(chapters)
     ids = [c.pk for c in chapters]
     weeks = {c.pk: {d: Week(start=d) for d in week_starts(start, end)} for c in chapters}
@@ -118,9 +122,14 @@ def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
     def at(chapter_id, when) -> Week:
         return weeks[chapter_id][_week(when)]
 
+    marks, referrals, thanks = Attendance.objects.all(), Referral.objects.all(), ThankYou.objects.all()
+    if leave_out is not None:
+        marks = marks.exclude(pk__in=leave_out.attendances)
+        referrals = referrals.exclude(pk__in=leave_out.referrals)
+        thanks = thanks.exclude(pk__in=leave_out.thank_yous).exclude(referral_id__in=leave_out.referrals)
     held = dict(meeting__chapter_id__in=ids, meeting__local_date__gte=start, meeting__local_date__lte=end)
     for row in (  # 1: marks at meetings not cancelled
-        Attendance.objects.filter(**held).exclude(meeting__status=Meeting.Status.CANCELLED)
+        marks.filter(**held).exclude(meeting__status=Meeting.Status.CANCELLED)
         .annotate(week=TruncWeek("meeting__local_date"))
         .values("meeting__chapter_id", "week")
         .annotate(meetings=Count("meeting_id", distinct=True),
@@ -138,7 +147,7 @@ def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
         tz = zone_chapters[0].tz
         after, before = local_bounds(tz, start, end)
         for row in (
-            Referral.objects.filter(chapter_id__in=[c.pk for c in zone_chapters], created_at__gte=after,
+            referrals.filter(chapter_id__in=[c.pk for c in zone_chapters], created_at__gte=after,
                                     created_at__lt=before)
             .annotate(week=TruncWeek("created_at", tzinfo=tz))
             .values("chapter_id", "week")
@@ -149,7 +158,7 @@ def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
             w = at(row["chapter_id"], row["week"].astimezone(tz))
             w.given, w.consented, w.won = row["n"], row["consented"], row["won"]
     for row in (  # 3: closed business by its closing day
-        ThankYou.objects.filter(chapter_id__in=ids, closed_on__gte=start, closed_on__lte=end)
+        thanks.filter(chapter_id__in=ids, closed_on__gte=start, closed_on__lte=end)
         .annotate(week=TruncWeek("closed_on"))
         .values("chapter_id", "week")
         .annotate(new=Sum("value", filter=Q(business_type=Referral.BusinessType.NEW)),

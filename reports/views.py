@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from chapters.access import Need, chapter_view, regions_overseen_by
 from chapters.selectors import chapter_counts, chapter_health, chapter_health_rule
 from enforcement.formatting import money, num
+from integrity.selectors import flagged_activity, flagged_activity_counts
 from members.models import Membership
 from referrals.views import csv_safe
 from reports import charts, series, services
@@ -48,6 +49,25 @@ def _range(request, default):
     return form, (None, None)
 
 
+def _leave_out(request):
+    """Leadership's "without flagged activity" (?flagged=without): the rows of open or confirmed integrity flags.
+
+    None otherwise, and always for a member reading their own scorecard: whether they are flagged is
+    for leadership to raise with them.
+    """
+    if request.GET.get("flagged") == "without" and request.access.is_leadership:
+        return flagged_activity(chapter_ids=[request.chapter.pk])
+    return None
+
+
+def _flagged_context(request, leave_out) -> dict:
+    """The switch's state, and what it leaves out (one query, only when it is on)."""
+    context = {"can_unflag": request.access.is_leadership, "unflagged": leave_out is not None}
+    if leave_out is not None:
+        context["left_out"] = flagged_activity_counts(chapter=request.chapter)
+    return context
+
+
 def _refused(form) -> HttpResponse:
     problems = " ".join(e for errors in form.errors.values() for e in errors)
     return HttpResponse(f"No CSV: the date range was refused. {problems}", status=400,
@@ -81,12 +101,14 @@ def scorecard(request, membership_id: int):
     if not (own or request.access.is_leadership):
         raise PermissionDenied("A member's scorecard is theirs and the chapter leadership's to see.")
     form, (start, end) = _range(request, last_six_months(_today(chapter)))
+    leave_out = _leave_out(request)
     context = {"chapter": chapter, "membership": membership, "own": own, "form": form, "start": start, "end": end,
-               "can_configure": request.access.is_leadership}
+               "can_configure": request.access.is_leadership, **_flagged_context(request, leave_out)}
     if start is None:
         return render(request, "reports/scorecard.html", {**context, "refused": True})
     rules = scorecard_rules_for(chapter=chapter)
-    card = scorecards(chapter=chapter, memberships=[membership], start=start, end=end, rules=rules)[membership.pk]
+    card = scorecards(chapter=chapter, memberships=[membership], start=start, end=end, rules=rules,
+                      leave_out=leave_out)[membership.pk]
     return render(request, "reports/scorecard.html", {
         **context, "card": card, "rules": rules, "bands": bands_words(rules),
         "ladders": _rules_words(rules, chapter.currency),
@@ -120,7 +142,8 @@ def health(request):
     chapter = request.chapter
     form, (start, end) = _range(request, series.default_range(_today(chapter)))
     template = FRAGMENTS.get(request.htmx.target, "reports/health.html") if request.htmx else "reports/health.html"
-    context = {"chapter": chapter, "form": form, "start": start, "end": end}
+    leave_out = _leave_out(request)
+    context = {"chapter": chapter, "form": form, "start": start, "end": end, **_flagged_context(request, leave_out)}
     if template == "reports/health.html":
         counts = chapter_counts(chapter=chapter)
         context.update(health=chapter_health(counts["active"]), active=counts["active"],
@@ -128,7 +151,7 @@ def health(request):
     if start is None:
         return render(request, template, {**context, "refused": True})
     by, reverse = _sort(request)
-    keep = {"start": start.isoformat(), "end": end.isoformat()}
+    keep = {"start": start.isoformat(), "end": end.isoformat(), **({"flagged": "without"} if leave_out else {})}
     columns = []
     for key, (label, _) in SORTS.items():
         natural = "ascending" if key == "name" else "descending"  # names A–Z, points most first
@@ -140,7 +163,8 @@ def health(request):
             if key == by else "",
         })
     rules = scorecard_rules_for(chapter=chapter)
-    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules).values()
+    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules,
+                       leave_out=leave_out).values()
     context.update(
         cards=scorecards_sorted(cards, by, descending=reverse), columns=columns, sort=by, reverse=reverse,
         query=urlencode(keep), sort_query=urlencode({**keep, "sort": by, **({"reverse": "1"} if reverse else {})}),
@@ -149,7 +173,7 @@ def health(request):
     if template == FRAGMENTS["health-roster"]:
         context["sort_oob"] = True  # the range form keeps the new sort
     else:
-        weeks = series.weekly_series(chapters=[chapter], start=start, end=end)[chapter.pk]
+        weeks = series.weekly_series(chapters=[chapter], start=start, end=end, leave_out=leave_out)[chapter.pk]
         context.update(weeks=weeks, charts=charts.health_charts(weeks, currency=chapter.currency))
     return render(request, template, context)
 
@@ -160,7 +184,7 @@ def health_csv(request):
     form, (start, end) = _range(request, series.default_range(_today(chapter)))
     if start is None:
         return _refused(form)
-    weeks = series.weekly_series(chapters=[chapter], start=start, end=end)[chapter.pk]
+    weeks = series.weekly_series(chapters=[chapter], start=start, end=end, leave_out=_leave_out(request))[chapter.pk]
     response, writer = _csv(f"health-{chapter.slug}-{start}-{end}.csv")
     writer.writerow([
         "Week from", "Meetings", "Present", "Late", "Substitute", "Absent", "Medical", "Attendance rate (%)",
@@ -188,7 +212,8 @@ def scorecards_csv(request):
         return _refused(form)
     by, reverse = _sort(request)
     rules = scorecard_rules_for(chapter=chapter)
-    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules).values()
+    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules,
+                       leave_out=_leave_out(request)).values()
     response, writer = _csv(f"scorecards-{chapter.slug}-{start}-{end}.csv")
     header = ["Member", "Classification", "Status", "Score", "Out of", "Band"]
     for c in COMPONENTS:
