@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
 
 from integrity.explanations import Explanation, flag_explanation
 from integrity.models import IntegrityCheck, IntegrityEvidence, IntegrityFlag, counting
@@ -22,11 +22,11 @@ SHOWS = {
     "closed": Q(status=Status.CLOSED),
     "all": Q(),
 }
-SHOW_LABELS = {
-    "open": gettext_lazy("Open"),
-    "reviewed": gettext_lazy("Reviewed"),
-    "closed": gettext_lazy("Closed"),
-    "all": gettext_lazy("All"),
+SHOW_LABELS = {  # plural in languages whose adjectives agree ("Ouvertes"): a context of their own
+    "open": pgettext_lazy("integrity flags shown", "Open"),
+    "reviewed": pgettext_lazy("integrity flags shown", "Reviewed"),
+    "closed": pgettext_lazy("integrity flags shown", "Closed"),
+    "all": pgettext_lazy("integrity flags shown", "All"),
 }
 PER_PAGE = 25
 
