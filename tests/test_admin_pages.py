@@ -202,6 +202,12 @@ def _build(model, n: int) -> None:
             model.objects.create(region=chapter.region)
         elif model.__name__ == "ScorecardRules":
             model.objects.create(chapter=chapter, updated_by=seat.user)
+        elif model.__name__ == "IntegrityFlag":
+            model.objects.create(chapter=chapter, kind="ring", key=str(seat.pk), figures={}).memberships.set([seat])
+        elif model.__name__ == "IntegrityRules":
+            model.objects.create(chapter=chapter, updated_by=seat.user)
+        elif model.__name__ == "IntegrityCheck":
+            model.objects.create(chapter=chapter, checked_at=now)
         else:
             raise AssertionError(f"no rows are built for {model.__name__}: add it to _build")
 

@@ -132,3 +132,10 @@ def test_a_deleted_row_takes_its_evidence_and_the_next_check_brings_the_figures_
     result = chapter_integrity_check(chapter=a.chapter)
     flag.refresh_from_db()
     assert result.changed == [flag.pk] and flag.figures["total"] == 6 and flag.status == "open"
+
+
+def test_a_chapter_with_no_activity_is_checked_and_has_no_flags(activity):
+    assert chapter_integrity_check(chapter=activity.chapter).counts == {
+        "found": 0, "opened": 0, "reopened": 0, "changed": 0, "closed": 0,
+    }
+    assert IntegrityCheck.objects.get(chapter=activity.chapter).checked_at == activity.now
