@@ -192,8 +192,9 @@ def _plant(chapter, *, now) -> None:
     members = _plain_members(chapter)
     if len(members) < 19:  # 13 who each act in one pattern, and others beside them
         return
-    (ring_a, ring_b, repeat, round_, same, sub_1, sub_2, sub_3, bulk, relog, seller, unearned_giver,
-     unearned_closer, *rest) = members
+    ring_a, ring_b = sorted(members, key=lambda m: (m.given, m.pk))[:2]  # the quietest givers: a ring stands out
+    (round_, same, repeat, sub_1, sub_2, sub_3, bulk, relog, seller, unearned_giver, unearned_closer,
+     *rest) = [m for m in members if m not in (ring_a, ring_b)]
 
     def other(n: int) -> Membership:
         return rest[n % len(rest)]
@@ -209,9 +210,11 @@ def _plant(chapter, *, now) -> None:
     p.referral(repeat, other(2), days=12, phone="+44 7700 900777", name="Rose Repeat")
     # TYFCB recorded for business closed the day the referral was given.
     p.thank_you(unearned_giver, unearned_closer, "1480.00", days=18, closed_after=0)
-    # Round amounts only, and the same amount of new business three times.
-    for n, value in enumerate(("1000.00", "3000.00", "2000.00")):
-        p.thank_you(other(3 + n), round_, value, days=60 - 15 * n, closed_after=9)
+    # Round amounts, enough of them to be most of what the member recorded; the same new business three times.
+    recorded = ThankYou.objects.filter(chapter=chapter, receiver=round_, closed_on__gte=p.since)
+    rounded = sum(1 for value in recorded.values_list("value", flat=True) if value and value % 1000 == 0)
+    for n in range(max(3 - rounded, 4 * recorded.count() - 5 * rounded, 0)):
+        p.thank_you(other(3 + n), round_, f"{1000 * (1 + n % 4)}.00", days=70 - 6 * n, closed_after=9)
     for n in range(3):
         p.thank_you(other(6 + n), same, "865.00", days=55 - 16 * n, closed_after=8)
     # One substitute for three members, at the last three closed meetings.
