@@ -70,6 +70,13 @@ BEAT_SCHEDULE = {
         "task": "ops.tasks.task_runs_prune_task",
         "schedule": crontab(hour=3, minute=50),
     },
+    # Integrity flags (integrity/): every chapter checked for gamed activity over its last months, one task per
+    # chapter; reruns find the same flags. Nightly at 01:20 UTC, when Europe's chapters sleep and before the
+    # 03:40 prune; a pattern is months deep, so the hour does not change what is found.
+    "integrity-sweep": {
+        "task": "integrity.tasks.integrity_sweep",
+        "schedule": crontab(hour=1, minute=20),
+    },
     # Probation decided on an expulsion case whose last day has passed (chapter time): back to active,
     # audited, member and president told. Idempotent: a lifted case is marked and skipped.
     "enforcement-probations-lift": {

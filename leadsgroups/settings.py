@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "meetings",
     "referrals",
     "enforcement",
+    "integrity",  # integrity flags: gamed activity found at night, reviewed by leadership
     "directory",  # the member directory: cards and photos, as each person shares them
     "reports",  # scorecards and chapter health, read from the apps above
     "home",  # the dashboard and navigation, composed from the apps above

@@ -21,6 +21,7 @@ chapter_patterns = [
     path("", include("reports.urls")),
     path("", include("portability.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("", include("integrity.urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +32,7 @@ urlpatterns = [
     path("", include("referrals.urls_global")),
     path("", include("enforcement.urls_global")),
     path("", include("reports.urls_global")),
+    path("", include("integrity.urls_global")),
     path("notifications/", member_views.notification_list, name="notifications"),
     path("notifications/read/", member_views.notification_read, name="notifications-read"),
     path("notifications/<int:notification_id>/", member_views.notification_open, name="notification-open"),

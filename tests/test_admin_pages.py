@@ -206,6 +206,12 @@ def _build(model, n: int) -> None:
             from api.services import api_token_create
 
             api_token_create(user=seat.user, name="Spreadsheet", scope="read", days=30)
+        elif model.__name__ == "IntegrityFlag":
+            model.objects.create(chapter=chapter, kind="ring", key=str(seat.pk), figures={}).memberships.set([seat])
+        elif model.__name__ == "IntegrityRules":
+            model.objects.create(chapter=chapter, updated_by=seat.user)
+        elif model.__name__ == "IntegrityCheck":
+            model.objects.create(chapter=chapter, checked_at=now)
         else:
             raise AssertionError(f"no rows are built for {model.__name__}: add it to _build")
 

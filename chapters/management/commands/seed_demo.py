@@ -24,10 +24,11 @@ class Command(BaseCommand):
         """Each app's demo history, in the order they build on each other."""
         from directory.demo import step as directory_step
         from enforcement.demo import step as enforcement_step
+        from integrity.demo import step as integrity_step
         from meetings import demo as meetings_demo
         from referrals.demo import seed_referrals
         from reports.demo import step as reports_step
 
         # Meetings and referrals first, then the half-year before them (reports' trends): enforcement
-        # evaluates the whole history, and the read-out reads out the last meeting.
-        return [meetings_demo.step, seed_referrals, reports_step, enforcement_step, directory_step]
+        # evaluates the whole history, and the read-out reads out the last meeting; integrity checks it all.
+        return [meetings_demo.step, seed_referrals, reports_step, enforcement_step, integrity_step, directory_step]
