@@ -183,3 +183,15 @@ def pytest_sessionstart(session):
         from leadsgroups.catalogs import compile_all
 
         compile_all()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """Each test starts in the site's language: a test that renders German (a request, or
+    translation.activate) must not leave German active for the next test's words."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -70,11 +70,3 @@ def test_amounts_in_the_readers_format_and_the_chapters_currency(personas, now):
         assert "multiples exacts de 1\u202f000,00\u00a0€ (100\u00a0%)" in explanation(flag).summary
     with translation.override("en-gb"):
         assert "whole multiples of €1,000.00 (100%)" in explanation(flag).summary
-
-
-def test_the_health_switch_in_german(client, personas, ring):
-    _german(personas.president.user)
-    personas.login(client, "president")
-    html = client.get(personas.url("reports:health"), {"flagged": "without"}).content.decode()
-    assert "Ohne auffällige Aktivität" in html
-    assert "Zahlen ohne auffällige Aktivität: 7 Empfehlungen" in html
