@@ -57,7 +57,21 @@ def test_the_docs_page_is_served_from_our_own_static_files(client):
 
 
 @pytest.fixture
-def world(personas, settings):
+def _connection_kept():
+    """Requests go straight to Django's WSGI handler, whose request signals close the database connection
+    (PostgreSQL: the test's transaction with it); Django's test client turns that off, and so does this."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(personas, settings, _connection_kept):
     """The chapter with a row of each kind, and a member's read-and-write token."""
     settings.API_RATE_LIMIT = "100000/m"  # the generated requests come far faster than any client's
     ids = {

@@ -22,13 +22,13 @@ def test_no_table_overflows_a_390px_screen(live_server, phone):
         ("/c/riverside/roster/", "On leave"),
         ("/c/riverside/meetings/visitors/", "Interested"),
         ("/c/riverside/fines/", "Unpaid"),
-        (f"/c/riverside/cases/{case.pk}/", "Absent"),
+        (f"/c/riverside/cases/{case.pk}/", "absent"),
         ("/c/riverside/meetings/", "Scheduled"),
     ):
         phone.goto(live_server.url + path)
         assert phone.locator("main table").count(), path
         assert phone.evaluate(OVERFLOWING) == [], path
-        cell = phone.locator("main table").get_by_text(must_see, exact=True).first
+        cell = phone.locator("main table").get_by_text(must_see).first
         box = cell.bounding_box()
         assert box and box["x"] + box["width"] <= 390, (path, must_see, box)
 

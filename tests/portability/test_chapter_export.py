@@ -159,11 +159,11 @@ def test_referrals_tyfcb_and_one_to_ones_match_the_referral_statistics_page(clie
     chapter_figures = html.split('data-testid="chapter-stats"', 1)[1]
 
     def figure(label):
-        return chapter_figures.split(f"<small>{label}</small><strong>", 1)[1].split("</strong>", 1)[0]
+        return chapter_figures.split(f"<small>{label}</small><strong", 1)[1].split(">", 1)[1].split("</strong>", 1)[0]
 
     assert int(figure("Referrals")) == len(referrals) == 3
     assert int(figure("Won")) == sum(r["status"] == "won" for r in referrals) == 1
-    assert figure("TYFCB") == "1,234.50" and sum(Decimal(t["value"]) for t in tyfcb) == Decimal("1234.50")
+    assert figure("TYFCB") == "£1,234.50" and sum(Decimal(t["value"]) for t in tyfcb) == Decimal("1234.50")
     assert int(figure("One-to-ones")) == sum(o["status"] == "confirmed" for o in ones) == 1
     assert [(r["kind"], r["consent"]) for r in referrals].count(("inside", "stated")) == 1
 

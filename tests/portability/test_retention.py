@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from leadsgroups.celery import app
-from members.models import Invitation
 from portability import chapter_export, retention
 from portability.models import ChapterExport
 from portability.tasks import data_retention_prune_task
@@ -95,24 +94,22 @@ def test_a_closed_referrals_prospect_is_erased_after_its_days_and_its_figures_st
         assert kept.prospect_name == "Petra Prospect" and not kept.is_erased
 
 
-def test_spent_api_tokens_go_when_the_api_app_is_installed(personas, time_machine, settings, monkeypatch):
-    """The `api` app is another branch's: its token model is found by shape (`user`-less invitations have the
-    same `expires_at` and `revoked_at`, standing in for it here)."""
+def test_spent_api_tokens_go_when_the_api_app_is_installed(personas, time_machine, settings):
+    """Expired or revoked API tokens go API_TOKEN_RETENTION_DAYS after; a live one stays."""
+    from api.models import ApiToken
+    from api.services import api_token_create
+
     settings.API_TOKEN_RETENTION_DAYS = 90
-    assert retention.tokens_prunable() is None  # no api app installed: nothing to prune
-    monkeypatch.setattr(retention, "token_model", lambda: Invitation)
     time_machine.move_to(START, tick=False)
-    expired = Invitation.objects.create(chapter=personas.chapter, email="a@x.org", token_hash="a",
-                                        expires_at=START - timedelta(days=1))
-    revoked = Invitation.objects.create(chapter=personas.chapter, email="b@x.org", token_hash="b",
-                                        expires_at=START + timedelta(days=365), revoked_at=START)
-    fresh = Invitation.objects.create(chapter=personas.chapter, email="c@x.org", token_hash="c",
-                                      expires_at=START + timedelta(days=365))
+    user = personas.member.user
+    expired, _ = api_token_create(user=user, name="old", scope="read", days=7)
+    revoked, _ = api_token_create(user=user, name="revoked", scope="read", days=365)
+    fresh, _ = api_token_create(user=user, name="live", scope="read", days=365)
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=START - timedelta(days=1))
+    ApiToken.objects.filter(pk=revoked.pk).update(revoked_at=START)
     time_machine.move_to(START + timedelta(days=90, hours=1), tick=False)
     assert retention.data_retention_prune().api_tokens == 2
-    assert list(Invitation.objects.values_list("pk", flat=True)) == [fresh.pk]
-    assert not Invitation.objects.filter(pk__in=[expired.pk, revoked.pk]).exists()
-
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [fresh.pk]
 
 def test_pruning_goes_in_batches_and_a_rerun_finds_nothing(endpoint, time_machine):
     time_machine.move_to(START, tick=False)

@@ -86,8 +86,8 @@ def test_chapter_health_is_german_with_german_week_labels_and_shares(client, ger
 
 def test_the_scorecards_csv_has_german_headers_and_plain_cells(client, german):
     german.login(client, "president")
-    rows = client.get(reverse("reports:scorecards-csv", args=[german.chapter.slug])).content.decode().splitlines()
-    assert rows[0].startswith("Mitglied,Berufsgruppe,Status,Punktzahl,Von,Stufe,Abwesenheiten: Wert,")
+    rows = client.get(reverse("reports:scorecards-csv", args=[german.chapter.slug])).content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("Mitglied,Branche,Status,Punktzahl,Von,Stufe,Abwesenheiten: Wert,")
     mona = next(r for r in rows if r.startswith("Mona Member"))
     assert ",0.03," in mona  # a number a spreadsheet reads, whatever the reader's language
 
@@ -95,7 +95,7 @@ def test_the_scorecards_csv_has_german_headers_and_plain_cells(client, german):
 def test_the_overview_explains_its_risks_in_german(client, german):
     german.login(client, "org_admin")
     html = client.get(reverse("org-overview")).content.decode()
-    assert "<h1>Organisationsübersicht</h1>" in html
+    assert "<h1>Überblick über die Organisation</h1>" in html
     assert "wenige Mitglieder: 5 aktiv, unter 24" in html
     assert "eine schrumpfende Mitgliederzahl, also ein Nettoverlust" in html
 
