@@ -322,7 +322,7 @@ INSERT INTO enforcement_chapterrules (chapter_id, number, effective_from, curren
   fixed_start_month, absences_allowed, late_weight, medical_weight, substitute_weight, substitutes_allowed,
   medical_allowed, referral_quota, quota_period, quota_counts, fine_absence, fine_late, fine_quota, grace_days,
   exempt_on_leave, consent_grace_days, late_fee_stacks_with_absence, expulsion_violations, expulsion_months, reason,
-  created_by_id, created_at)
+  created_by_id, created_at, weight_given, weight_contacted, weight_meeting, weight_won)
 SELECT c.id, v.number, CASE v.number WHEN 1 THEN c.local_today - 7 * %(weeks)s
          ELSE c.local_today - 30 - (c.g * 37) %% GREATEST(1, LEAST(200, 7 * %(weeks)s - 30)) END,
   c.currency,
@@ -340,7 +340,7 @@ SELECT c.id, v.number, CASE v.number WHEN 1 THEN c.local_today - 7 * %(weeks)s
   (ARRAY[90, 90, 60, 0, 120])[1 + c.g %% 5], true, 3, false,
   CASE WHEN c.g %% 4 = 0 THEN 4 ELSE 3 END, CASE WHEN c.g %% 4 = 0 THEN 12 ELSE 6 END,
   CASE v.number WHEN 1 THEN 'First rules' ELSE 'Annual review: one more absence allowed, quota set' END,
-  NULL, %(now)s::timestamptz - interval '1 year'
+  NULL, %(now)s::timestamptz - interval '1 year', 0.50, 1.00, 1.50, 2.00
 FROM sc_chapter c
 CROSS JOIN LATERAL generate_series(1, CASE WHEN c.g %% 4 = 1 OR c.g = 2 THEN 2 ELSE 1 END) v(number);
 """),
@@ -441,7 +441,7 @@ FROM (
 ) y;
 INSERT INTO referrals_referral (chapter_id, giver_id, receiver_id, kind, prospect_name, prospect_email, prospect_phone,
   consent, temperature, notes, status, status_changed_at, closed_value, closed_on, business_type, prospect_erased_at,
-  created_at, decline_reason, stale_since)
+  created_at, decline_reason, stale_since, prospect_key, rating)
 SELECT r.chapter_id, r.giver_id, r.receiver_id, CASE WHEN r.r3 < 0.2 THEN 'inside' ELSE 'outside' END,
   (%(first)s::text[])[1 + floor(r.r3 * 997)::int %% cardinality(%(first)s::text[])] || ' '
     || (%(last)s::text[])[1 + floor(r.r3 * 7919)::int %% cardinality(%(last)s::text[])],
@@ -453,7 +453,7 @@ SELECT r.chapter_id, r.giver_id, r.receiver_id, CASE WHEN r.r3 < 0.2 THEN 'insid
   CASE WHEN r.status = 'won' THEN LEAST((r.created_at + (1 + r.r1 * 20) * interval '1 day')::date,
                                        %(now)s::timestamptz::date) END,
   CASE WHEN r.status = 'won' THEN CASE WHEN r.r3 < 0.7 THEN 'new' ELSE 'repeat' END ELSE '' END,
-  NULL, r.created_at, CASE WHEN r.status = 'declined' THEN 'Outside my area' ELSE '' END, NULL
+  NULL, r.created_at, CASE WHEN r.status = 'declined' THEN 'Outside my area' ELSE '' END, NULL, '', ''
 FROM sc_ref r;
 """),
     ("thank-yous", """
@@ -511,10 +511,10 @@ FROM sc_meeting m JOIN sc_stable st ON st.chapter_id = m.chapter_id WHERE m.stat
 """),
     ("notifications", """
 INSERT INTO members_notification (user_id, chapter_id, kind, title, body, url, created_at, read_at, email_wanted,
-  email_sent_at, email_claimed_at, dedupe_key)
+  email_sent_at, email_claimed_at, dedupe_key, message_key, params)
 SELECT a.user_id, a.chapter_id, k.kind, k.title, '', '', x.created_at,
   CASE WHEN x.created_at < %(now)s::timestamptz - interval '7 days' AND random() < 0.9 THEN x.created_at + interval '1 day' END,
-  true, x.created_at + interval '1 minute', x.created_at, NULL
+  true, x.created_at + interval '1 minute', x.created_at, NULL, '', '{}'::jsonb
 FROM sc_att a
 CROSS JOIN LATERAL generate_series(1, 1 + (random() < 0.5)::int + a.i * 0) j
 CROSS JOIN LATERAL (SELECT LEAST(a.starts_at + (j * 0.37 + a.r) * interval '2 days', %(now)s::timestamptz - interval '1 minute')

@@ -39,6 +39,8 @@ ROUTES = {
     "meetings:reinstate": Route(LEADERSHIP, method="post", kwargs=_cancelled_kw),
     "meetings:close": Route(LEADERSHIP, kwargs=_meeting_kw),
     "meetings:roll-counts": Route(MEMBERS, kwargs=_meeting_kw),
+    "meetings:roll-rest-present": Route(LEADERSHIP, method="post", kwargs=_meeting_kw),
+    "meetings:roll-rest-undo": Route(LEADERSHIP, method="post", kwargs=_meeting_kw),
     "meetings:attendance-mark": Route(
         LEADERSHIP, method="post", data=lambda p: {"status": "present"},
         kwargs=lambda p: {"meeting_id": _meeting(p).pk, "membership_id": p.member.pk},

@@ -51,6 +51,11 @@ ROUTES = {
         data=lambda p: {"to": "accepted"},
     ),
     "referrals:won": Route(frozenset({"president"}), kwargs=lambda p: {"referral_id": _referral(p).pk}),
+    # Only the receiver rates (the matrix's referral is still "given": the service then refuses the rating).
+    "referrals:rate": Route(
+        frozenset({"president"}), method="post", kwargs=lambda p: {"referral_id": _referral(p).pk},
+        data=lambda p: {"rating": "real"},
+    ),
     "referrals:consent-request": Route(
         frozenset({"member"}), method="post", kwargs=lambda p: {"referral_id": _referral(p).pk}
     ),
