@@ -1,8 +1,9 @@
-from datetime import date
+from datetime import date, datetime, time
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils import timezone
 
 from meetings import services, tasks
 from meetings.models import Attendance, Meeting
@@ -14,7 +15,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def meeting(personas):
+def meeting(personas, time_machine):
+    """Begun half an hour ago, on a day not yet over: midday in the chapter's zone, on the day the run lives.
+
+    Run just after midnight, a meeting begun 30 minutes ago would belong to a day that has passed,
+    whose close asks first to confirm the fines it causes.
+    """
+    today = timezone.now().astimezone(personas.chapter.tz).date()
+    time_machine.move_to(datetime.combine(today, time(12), tzinfo=personas.chapter.tz), tick=True)
     return meeting_started(personas.chapter)
 
 
