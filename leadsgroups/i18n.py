@@ -14,13 +14,20 @@ English comes in two variants that differ only in formats (``en-gb``: 24-hour ti
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from contextlib import contextmanager
+from pathlib import Path
 
+import django
 from django.conf import settings
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.i18n import JavaScriptCatalog
 
 LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 
@@ -100,3 +107,45 @@ def switch_language(request):
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY, samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+# The JavaScript catalogue --------------------------------------------------------------------------
+
+
+@functools.cache
+def catalogue_version() -> str:
+    """Names the JavaScript catalogues as compiled: changes when a djangojs .mo file (or Django) does.
+
+    Computed once per process: a deploy ships new .mo files and restarts the processes.
+    """
+    digest = hashlib.sha256(django.get_version().encode())
+    for root in settings.LOCALE_PATHS:
+        for path in sorted(Path(root).glob("*/LC_MESSAGES/djangojs.mo")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def catalogue_url(code: str) -> str:
+    """The address of the catalogue of language ``code``: a new address whenever the words change."""
+    return reverse("javascript-catalog", args=[supported(code) or settings.LANGUAGE_CODE, catalogue_version()])
+
+
+class JavaScriptCatalogue(JavaScriptCatalog):
+    """Django's catalogue view, with the language and the version in its address, so browsers keep it.
+
+    The address names everything the answer depends on: served with the current version it may be
+    kept for a year, unchanged, by browsers and proxies alike; asked for with an older version (a page
+    cached before a deploy) it is served fresh and not kept.
+    """
+
+    def get(self, request, *args, code: str, version: str, **kwargs):
+        language_code = supported(code)
+        if language_code is None or language_code != code:
+            raise Http404("No such language.")
+        with translation.override(language_code):
+            response = super().get(request, *args, **kwargs)
+        if version == catalogue_version():
+            patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+        else:
+            patch_cache_control(response, no_cache=True)
+        return response

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog
 
 from api.v1 import api as api_v1
 from directory import views as directory_views
@@ -47,7 +46,8 @@ urlpatterns = [
     path("profile/api-tokens/", include("api.urls")),  # personal access tokens for it
     path("healthz", healthz, name="healthz"),
     path("language/", i18n.switch_language, name="switch-language"),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # the JavaScript translations, by language and version: kept by browsers (i18n.catalogue_url)
+    path("jsi18n/<str:code>/<str:version>.js", i18n.JavaScriptCatalogue.as_view(), name="javascript-catalog"),
     path("", include("ops.urls")),  # /dev/outbox/: development only (404 unless DEBUG)
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

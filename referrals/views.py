@@ -263,9 +263,17 @@ def referral_status(request, referral_id):
             )
         except ValidationError as exc:
             error = _message(exc)
+    return _card_answer(request, referral, me, error, lambda: _("Referral is now %(status)s.") % {
+        "status": referral.status_phrase})
+
+
+def _card_answer(request, referral, me, error, success):
+    """After a receiver's tap: the inbox card again (htmx swaps it in place), or back to the referral.
+
+    An error is shown inside the card (htmx does not swap 4xx bodies) or as a message; `success()`
+    words the message of a tap that went through."""
     if request.htmx:
-        # The card swaps itself in place; an error is shown inside it (htmx does not swap 4xx bodies).
-        referral = _with_privacy(request, [_referral(request, referral_id)])[0]
+        referral = _with_privacy(request, [_referral(request, referral.pk)])[0]
         return render(
             request,
             "referrals/referral_list.html#referral-card",
@@ -274,7 +282,7 @@ def referral_status(request, referral_id):
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, _("Referral is now %(status)s.") % {"status": referral.status_phrase})
+        messages.success(request, success())
     return redirect("referrals:detail", request.chapter.slug, referral.pk)
 
 
@@ -302,18 +310,7 @@ def referral_rate(request, referral_id):
         referral = services.referral_rate(referral=referral, by=me, rating=rating, usefulness=usefulness)
     except ValidationError as exc:
         error = _message(exc)
-    if request.htmx:
-        referral = _with_privacy(request, [_referral(request, referral_id)])[0]
-        return render(
-            request,
-            "referrals/referral_list.html#referral-card",
-            {"chapter": request.chapter, "r": referral, "me": me, "box": "inbox", "error": error},
-        )
-    if error:
-        messages.error(request, error)
-    else:
-        messages.success(request, _("Your rating is saved."))
-    return redirect("referrals:detail", request.chapter.slug, referral.pk)
+    return _card_answer(request, referral, me, error, lambda: _("Your rating is saved."))
 
 
 @prospect_data

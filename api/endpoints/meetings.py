@@ -87,21 +87,25 @@ def _seat_and_meeting(request, meeting_id: int, membership_id: int) -> tuple[Mee
     return meeting, membership
 
 
+def _attendance_write(request, meeting_id: int, membership_id: int, form, service):
+    """A mark or a correction: the browser's form checks the payload, the service acts, the row answers."""
+    meeting, membership = _seat_and_meeting(request, meeting_id, membership_id)
+    if not form.is_valid():
+        raise form_errors(form)
+    try:
+        service(meeting=meeting, membership=membership, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        raise service_errors(exc) from exc
+    return _row(selectors.roll_call_row(meeting=meeting, membership=membership))
+
+
 @router.put("/chapters/{chapter_slug}/meetings/{meeting_id}/attendance/{membership_id}",
             response=write_answers(AttendanceOut),
             summary="Mark a member during roll call (from shortly before the start until the meeting is closed)")
 @chapter_endpoint(Need.LEADERSHIP, write=True)
 def attendance_mark(request, chapter_slug: ChapterSlug, meeting_id: ObjectId, membership_id: ObjectId,
                     payload: MarkIn):
-    meeting, membership = _seat_and_meeting(request, meeting_id, membership_id)
-    form = MarkForm(form_data(payload))
-    if not form.is_valid():
-        raise form_errors(form)
-    try:
-        services.attendance_mark(meeting=meeting, membership=membership, by=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        raise service_errors(exc) from exc
-    return _row(selectors.roll_call_row(meeting=meeting, membership=membership))
+    return _attendance_write(request, meeting_id, membership_id, MarkForm(form_data(payload)), services.attendance_mark)
 
 
 @router.post("/chapters/{chapter_slug}/meetings/{meeting_id}/attendance/{membership_id}/correction",
@@ -110,12 +114,5 @@ def attendance_mark(request, chapter_slug: ChapterSlug, meeting_id: ObjectId, me
 @chapter_endpoint(Need.LEADERSHIP, write=True)
 def attendance_correct(request, chapter_slug: ChapterSlug, meeting_id: ObjectId, membership_id: ObjectId,
                        payload: CorrectionIn):
-    meeting, membership = _seat_and_meeting(request, meeting_id, membership_id)
-    form = CorrectionForm(form_data(payload))
-    if not form.is_valid():
-        raise form_errors(form)
-    try:
-        services.attendance_correct(meeting=meeting, membership=membership, by=request.user, **form.cleaned_data)
-    except ValidationError as exc:
-        raise service_errors(exc) from exc
-    return _row(selectors.roll_call_row(meeting=meeting, membership=membership))
+    return _attendance_write(request, meeting_id, membership_id, CorrectionForm(form_data(payload)),
+                             services.attendance_correct)

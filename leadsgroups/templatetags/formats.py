@@ -12,7 +12,7 @@ Machine-readable values (``datetime`` attributes, query strings, CSV) keep Djang
 
 from django import template
 
-from leadsgroups import formats
+from leadsgroups import formats, i18n
 
 register = template.Library()
 
@@ -45,3 +45,9 @@ def number(value, decimals=None):
 @register.filter
 def percent(value, decimals=0):
     return formats.format_percent(value, int(decimals or 0))
+
+
+@register.simple_tag
+def javascript_catalogue(code):
+    """`<script src="{% javascript_catalogue LANGUAGE_CODE %}">`: the page's language's catalogue."""
+    return i18n.catalogue_url(code)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from chapters.models import Chapter
+from leadsgroups.i18n import catalogue_url, catalogue_version
 from members.models import Membership, Notification, OutboundEmail, User
 from members.services import invitation_create, membership_change
 from tests.factories import ChapterFactory, ClassificationFactory, MembershipFactory, UserFactory
@@ -244,18 +245,51 @@ def test_chapter_pages_show_dates_times_and_words_in_german(client, personas):
     assert "09.12.2026" in members and "<th>Rolle</th>" in members
 
 
-def test_the_javascript_catalogue_is_served_in_the_pages_language(client):
-    catalogue = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="de")
+def test_the_javascript_catalogue_is_served_in_the_language_its_address_names(client):
+    catalogue = client.get(catalogue_url("de"), HTTP_ACCEPT_LANGUAGE="fr")  # the address decides, not the browser
     assert catalogue.status_code == 200 and "javascript" in catalogue["Content-Type"]
     js = catalogue.content.decode()
     assert "Keine Verbindung: Das wurde nicht gespeichert." in js
     assert "No connection: that was not saved." in js  # the key app.js looks it up by
+    assert "Pas de connexion" in client.get(catalogue_url("fr")).content.decode()
+
+
+def test_browsers_keep_the_catalogue_until_its_words_change(client):
+    """Each page loads the catalogue: the current version's address is kept for a year, unchanged."""
+    kept = client.get(catalogue_url("es"))
+    assert kept.status_code == 200
+    assert {part.strip() for part in kept["Cache-Control"].split(",")} >= {"public", "max-age=31536000", "immutable"}
+    # A page cached before a deploy names the old version: served with today's words, never kept.
+    old = client.get(reverse("javascript-catalog", args=["es", "0ld"]))
+    assert old.status_code == 200 and "no-cache" in old["Cache-Control"] and "immutable" not in old["Cache-Control"]
+    assert old.content == kept.content
+
+
+def test_a_catalogue_address_names_a_language_of_the_site(client):
+    assert client.get(reverse("javascript-catalog", args=["xx", catalogue_version()])).status_code == 404
+    assert client.get(reverse("javascript-catalog", args=["de-at", catalogue_version()])).status_code == 404
+    assert catalogue_url("de-at") == catalogue_url("de")  # a variant's page loads its language's catalogue
+
+
+def test_the_catalogue_version_follows_the_compiled_words(tmp_path, settings):
+    (tmp_path / "de" / "LC_MESSAGES").mkdir(parents=True)
+    mo = tmp_path / "de" / "LC_MESSAGES" / "djangojs.mo"
+    mo.write_bytes(b"one")
+    settings.LOCALE_PATHS = [str(tmp_path)]
+    catalogue_version.cache_clear()
+    try:
+        first = catalogue_version()
+        mo.write_bytes(b"two")
+        catalogue_version.cache_clear()
+        assert catalogue_version() != first
+    finally:
+        catalogue_version.cache_clear()
 
 
 def test_pages_load_the_catalogue_before_the_code_that_uses_it(client, personas):
     personas.login(client, "member")
     html = client.get(reverse("profile")).content.decode()
-    catalogue = html.index(f'<script src="{reverse("javascript-catalog")}" defer></script>')
+    catalogue = html.index(f'<script src="{catalogue_url("en-gb")}" defer></script>')
     assert catalogue < html.index("js/app")
 
 
