@@ -27,6 +27,7 @@ from members.audit import AuditText, Label, Money, audit_record
 from members.models import AuditEvent, Membership
 from members.services import membership_change
 from tests.enforcement.factories import AttendanceFactory, ChapterRulesFactory, MeetingFactory
+from tests.meetings.factories import MeetingFactory as ScheduledMeetingFactory
 
 NBSP = "\u00a0"
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,17 +59,16 @@ def test_a_fine_issued_and_paid_reads_in_german_with_german_dates_and_money(pers
     paid = AuditEvent.objects.get(action="fine.paid")
     assert paid.summary == "Fine €10.00 of Mona Member marked Paid"
     assert paid.summary_params["amount"] == {"$money": "10.00", "currency": "EUR"}
-    assert _german(paid) == f"Bußgeld 10,00{NBSP}€ von Mona Member als Bezahlt markiert"
+    assert _german(paid) == f"Strafgebühr 10,00{NBSP}€ von Mona Member als Bezahlt markiert"
 
 
 def test_a_cancelled_meeting_reads_with_a_german_date(personas):
-    meeting = MeetingFactory(chapter=personas.chapter, local_date=date.today() + timedelta(days=7))
+    meeting = ScheduledMeetingFactory(chapter=personas.chapter, local_date=date.today() + timedelta(days=7))
     meeting_cancel(meeting=meeting, by=personas.president.user, reason="Bank holiday")
     event = AuditEvent.objects.get(action="meeting.cancelled")
-    with translation.override("de"):
-        day = meeting.local_date.strftime("%d.%m.%Y")
+    day = meeting.local_date.strftime("%d.%m.%Y")
     assert event.summary_params == {"date": {"$date": meeting.local_date.isoformat()}}
-    assert _german(event) == f"Treffen vom {day} abgesagt"
+    assert _german(event) == f"Treffen am {day} abgesagt"
 
 
 def test_a_membership_change_reads_in_german_with_its_labels(personas):
