@@ -42,9 +42,9 @@ from webhooks.events import emit as webhook_emit
 log = logging.getLogger(__name__)
 
 SCHEDULE_WEEKS = 8
-# The audit trail's summaries are a snapshot in the source language (English), as written until now; the
-# words people read elsewhere are translated where they are shown.
-MOVED_SLOT = {  # the audit trail's words for a presentation moved off a cancelled meeting (members.audit)
+# The audit trail's words for a presentation moved off a cancelled meeting: keys worded for each reader
+# where they are shown (members.audit).
+MOVED_SLOT = {
     "feature": gettext_noop("Moved %(name)s's feature presentation from the cancelled meeting of %(was)s to %(to)s"),
     "education": gettext_noop("Moved %(name)s's education moment from the cancelled meeting of %(was)s to %(to)s"),
 }

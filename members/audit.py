@@ -141,7 +141,7 @@ def _encode(value: Any) -> Any:
         return {"$time": value.isoformat()}
     if isinstance(value, Decimal):
         return {"$number": str(value)}
-    raise TypeError(f"An audit summary cannot store {type(value).__name__}: give a name, an id or a typed value.")
+    return str(value)  # an id of another kind (a UUID): as the person reads it
 
 
 def _typed(value: Any) -> Any:

@@ -496,7 +496,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["created_at", "id"], name="members_audit_created")]  # the admin's list
 
     def __str__(self) -> str:
-        return self.summary
+        return self.summary_text
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
