@@ -11,9 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from api.models import ApiToken
-from members.audit import audit_record
+from members.audit import AuditText, audit_record
 
 # Every token starts with this, so a leaked one is recognisable (secret scanners, logs) as ours.
 TOKEN_PREFIX = "lgp_"
@@ -64,7 +65,8 @@ def api_token_create(*, user, name: str, scope: str, days: int) -> tuple[ApiToke
     )
     audit_record(
         actor=user, action="api_token.created", target=token,
-        summary=f"Personal access token “{token.name}” ({token.prefix}…) created",
+        summary=AuditText(gettext_noop("Personal access token “%(name)s” (%(prefix)s…) created"), name=token.name,
+                          prefix=token.prefix),
         after={"name": token.name, "prefix": token.prefix, "scope": token.scope, "expires_at": token.expires_at},
     )
     return token, secret
@@ -82,7 +84,8 @@ def api_token_revoke(*, token: ApiToken, by) -> ApiToken:
     token.save(update_fields=["revoked_at"])
     audit_record(
         actor=by, action="api_token.revoked", target=token,
-        summary=f"Personal access token “{token.name}” ({token.prefix}…) revoked",
+        summary=AuditText(gettext_noop("Personal access token “%(name)s” (%(prefix)s…) revoked"), name=token.name,
+                          prefix=token.prefix),
         before={"revoked_at": None}, after={"revoked_at": token.revoked_at},
     )
     return token

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext_noop
 
 from chapters.models import Chapter
-from members.audit import audit_record
+from members.audit import AuditText, Fields, audit_record
 
 
 @transaction.atomic
@@ -32,7 +33,8 @@ def chapter_update(*, chapter: Chapter, by, data: dict) -> Chapter:
     if changed:
         audit_record(
             actor=by, action="chapter.settings_changed", target=chapter, chapter=chapter,
-            summary=f"Changed chapter settings: {', '.join(sorted(changed))}",
+            summary=AuditText(gettext_noop("Changed chapter settings: %(fields)s"),
+                              fields=Fields("chapters.chapter", sorted(changed))),
             before={k: before[k] for k in changed}, after=changed,
         )
     chapter.replan = None

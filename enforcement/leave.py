@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from chapters.models import Chapter
 from enforcement import explain
@@ -25,7 +26,7 @@ from enforcement.models import Leave
 from enforcement.periods import add_months, local_today
 from enforcement.services import chapter_enforce_soon, chapter_mark_dirty
 from leadsgroups.i18n import for_user
-from members.audit import audit_record
+from members.audit import AuditText, Worded, audit_record
 from members.models import Membership, Notification
 from members.notifications import notification_send
 from members.services import membership_change
@@ -43,11 +44,6 @@ def _span(starts_on: date, ends_on: date | None) -> str:
     if ends_on is None:
         return _("from %(date)s, open-ended") % {"date": explain.short_day(starts_on)}
     return _("%(start)s – %(end)s") % {"start": explain.short_day(starts_on), "end": explain.short_day(ends_on)}
-
-
-def _span_en(starts_on: date, ends_on: date | None) -> str:
-    """The same for the audit trail (an English snapshot)."""
-    return explain.snapshot(_span, starts_on, ends_on)
 
 
 def leave_errors(
@@ -116,7 +112,9 @@ def leave_record(*, membership: Membership, by, starts_on: date, ends_on: date |
     back = " (back-dated)" if starts_on < today else ""
     audit_record(
         actor=by, action="leave.recorded", target=leave, chapter=chapter,
-        summary=f"Leave of {membership.display_name} recorded{back}: {_span_en(starts_on, ends_on)}",
+        summary=AuditText(gettext_noop("Leave of %(name)s recorded (back-dated): %(span)s") if back
+                          else gettext_noop("Leave of %(name)s recorded: %(span)s"),
+                          name=membership.display_name, span=Worded("leave.span", starts_on, ends_on)),
         after={"starts_on": starts_on, "ends_on": ends_on}, reason=reason.strip(),
     )
     _tell(membership, lambda: (_("Leave recorded: %(span)s") % {"span": _span(starts_on, ends_on)}, _leave_body()))
@@ -142,8 +140,8 @@ def leave_correct(*, leave: Leave, by, starts_on: date, ends_on: date | None, re
     leave.save(update_fields=["starts_on", "ends_on", "updated_at"])
     audit_record(
         actor=by, action="leave.corrected", target=leave, chapter=membership.chapter,
-        summary=f"Leave of {membership.display_name} corrected: {_span_en(*before.values())} → "
-        f"{_span_en(starts_on, ends_on)}",
+        summary=AuditText(gettext_noop("Leave of %(name)s corrected: %(before)s → %(after)s"), name=membership.display_name,
+                          before=Worded("leave.span", *before.values()), after=Worded("leave.span", starts_on, ends_on)),
         before=before, after={"starts_on": starts_on, "ends_on": ends_on}, reason=reason.strip(),
     )
     _tell(membership, lambda: (
@@ -224,7 +222,8 @@ def leave_follow_status(*, membership: Membership, by, was: str, reason: str) ->
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
         audit_record(actor=by, action="leave.recorded", target=leave, chapter=membership.chapter,
-                     summary=f"Leave of {membership.display_name} recorded: {_span_en(today, None)}",
+                     summary=AuditText(gettext_noop("Leave of %(name)s recorded: %(span)s"), name=membership.display_name,
+                                       span=Worded("leave.span", today, None)),
                      after={"starts_on": today, "ends_on": None}, reason=reason.strip())
         chapter_enforce_soon(chapter_id=membership.chapter_id)  # today's closed meeting, if any, is excused
     elif was == Membership.Status.ON_LEAVE and membership.status != Membership.Status.ON_LEAVE and covering:
@@ -232,16 +231,16 @@ def leave_follow_status(*, membership: Membership, by, was: str, reason: str) ->
         if covering.starts_on >= today:
             # Began today and ended today: it never covered a judged day; the record goes, the audit stays.
             audit_record(actor=by, action="leave.cancelled", target=covering, chapter=membership.chapter,
-                         summary=f"Leave of {membership.display_name} from "
-                         f"{explain.snapshot(explain.short_day, covering.starts_on)} cancelled",
+                         summary=AuditText(gettext_noop("Leave of %(name)s from %(date)s cancelled"),
+                                           name=membership.display_name, date=covering.starts_on),
                          before=before, reason=reason.strip())
             covering.delete()
         else:
             covering.ends_on = today - timedelta(days=1)
             covering.save(update_fields=["ends_on", "updated_at"])
             audit_record(actor=by, action="leave.corrected", target=covering, chapter=membership.chapter,
-                         summary=f"Leave of {membership.display_name} ended: "
-                         f"{explain.snapshot(lambda: covering.label)}",
+                         summary=AuditText(gettext_noop("Leave of %(name)s ended: %(span)s"), name=membership.display_name,
+                                           span=Worded("leave.span", covering.starts_on, covering.ends_on)),
                          before=before, after={"ends_on": covering.ends_on}, reason=reason.strip())
         chapter_enforce_soon(chapter_id=membership.chapter_id)
 

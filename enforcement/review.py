@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from chapters.models import RegionStaff
 from enforcement import explain
@@ -26,7 +26,7 @@ from enforcement.models import ChapterEvaluationState, ExpulsionCase
 from enforcement.periods import local_today
 from leadsgroups import formats
 from leadsgroups.i18n import for_user
-from members.audit import audit_record
+from members.audit import AuditText, Label, audit_record
 from members.models import Membership, Notification, User
 from members.notifications import notification_send
 from members.services import membership_change
@@ -152,7 +152,8 @@ def case_recommend(*, case: ExpulsionCase, by, recommendation: str, note: str) -
     with explain.english():
         audit_record(
             actor=by, action="case.recommended", target=case, chapter=case.chapter,
-            summary=f"President recommends for {who}: {case.get_recommendation_display()}",
+            summary=AuditText(gettext_noop("President recommends for %(name)s: %(recommendation)s"), name=who,
+                              recommendation=Label("enforcement.expulsioncase.recommendation", recommendation)),
             before=before if before["recommendation"] else {}, after={"recommendation": recommendation, "note": note},
             reason=note,
         )
@@ -201,7 +202,8 @@ def case_appeal(
     who = case.membership.display_name
     audit_record(
         actor=by, action="case.appealed", target=case, chapter=case.chapter,
-        summary=f"{who} appealed" + (" and asked for a decision without waiting for the deadline" if waive_rest else ""),
+        summary=AuditText(gettext_noop("%(name)s appealed and asked for a decision without waiting for the deadline")
+                          if waive_rest else gettext_noop("%(name)s appealed"), name=who),
         after={"appealed_at": now, "waived_rest": waive_rest, "chars": len(text)}, reason=text,
     )
     _tell(
@@ -230,7 +232,7 @@ def case_appeal_waive(*, case: ExpulsionCase, by, now: datetime | None = None) -
     who = case.membership.display_name
     audit_record(
         actor=by, action="case.appeal_waived", target=case, chapter=case.chapter,
-        summary=f"{who} waived the appeal time", after={"appeal_waived_at": now},
+        summary=AuditText(gettext_noop("%(name)s waived the appeal time"), name=who), after={"appeal_waived_at": now},
     )
     _tell(_overseers(case), case=case, key=f"case-waived:{case.pk}", words=lambda: (
         _("The case of %(name)s is ready for a decision") % {"name": who},
@@ -326,7 +328,8 @@ def case_decide(
         after.update(probation_until=probation_until, conditions=conditions)
     audit_record(
         actor=by, action="case.decided", target=case, chapter=case.chapter,
-        summary=f"Case of {who} decided: {decision}",
+        summary=AuditText(gettext_noop("Case of %(name)s decided: %(decision)s"), name=who,
+                          decision=Label("case.decision", decision)),
         before={"status": ExpulsionCase.Status.OPEN}, after=after, reason=reason,
     )
 
@@ -354,7 +357,7 @@ def membership_note(*, membership: Membership, by, note: str) -> Membership:
     membership.save(update_fields=["status_note"])
     audit_record(
         actor=by, action="membership.noted", target=membership, chapter=membership.chapter,
-        summary=f"{membership.user}: {membership.status_note}"[:300],
+        summary=AuditText(gettext_noop("%(member)s: %(note)s"), member=membership.user, note=membership.status_note),
         before={"status_note": before}, after={"status_note": membership.status_note}, reason=note.strip(),
     )
     return membership
@@ -412,8 +415,11 @@ def probation_lift(*, case_id: int, now: datetime | None = None) -> bool:
     if membership.status != Membership.Status.PROBATION or later:
         audit_record(
             actor=None, action="case.probation_ended", target=case, chapter=case.chapter,
-            summary=f"Probation of {who} ended on {_day_en(case.probation_until)}; status left as "
-                    f"{membership.status}" + (" (a later probation runs)" if later else ""),
+            summary=AuditText(gettext_noop("Probation of %(name)s ended on %(date)s; status left as %(status)s "
+                                           "(a later probation runs)") if later
+                              else gettext_noop("Probation of %(name)s ended on %(date)s; status left as %(status)s"),
+                              name=who, date=case.probation_until,
+                              status=Label("members.membership.status", membership.status)),
             after={"membership_status": membership.status},
         )
         return True
@@ -423,7 +429,8 @@ def probation_lift(*, case_id: int, now: datetime | None = None) -> bool:
     )
     audit_record(
         actor=None, action="case.probation_lifted", target=case, chapter=case.chapter,
-        summary=f"Probation of {who} lifted: ended {_day_en(case.probation_until)}",
+        summary=AuditText(gettext_noop("Probation of %(name)s lifted: ended %(date)s"), name=who,
+                          date=case.probation_until),
         before={"membership_status": Membership.Status.PROBATION}, after={"membership_status": Membership.Status.ACTIVE},
     )
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import conditional_escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from chapters.models import Chapter, RegionStaff
 from enforcement import explain, notices, selectors
@@ -38,7 +39,7 @@ from leadsgroups.i18n import for_user
 from leadsgroups.links import link_maker
 from leadsgroups.single_line import one_line
 from meetings.models import Meeting
-from members.audit import audit_record
+from members.audit import AuditText, Fields, Label, Money, Worded, audit_record, summary_fields
 from members.models import AuditEvent, Membership, Notification, OutboundEmail, User
 from members.notifications import notification_email_claim, notification_email_deliver, notification_send
 from members.outbox import emails_send_queue
@@ -88,17 +89,14 @@ def rules_create(
     rules.save()
     audit_record(
         actor=by, action="rules.version_created", target=rules, chapter=chapter,
-        summary=f"Rules version {number} from {_snapshot_day(effective_from)}"
-        + (f": changed {', '.join(sorted(changed))}" if previous else ": first rules"),
+        summary=AuditText(gettext_noop("Rules version %(number)s from %(date)s: changed %(fields)s"), number=number,
+                          date=effective_from, fields=Fields("enforcement.chapterrules", sorted(changed))) if previous
+        else AuditText(gettext_noop("Rules version %(number)s from %(date)s: first rules"), number=number,
+                       date=effective_from),
         before={k: before[k] for k in changed if k in before}, after=changed, reason=reason,
     )
     chapter_enforce_soon(chapter_id=chapter.pk)  # a version in force from today may re-judge today's meetings
     return rules
-
-
-def _snapshot_day(day) -> str:
-    """A date in an audit summary: the trail is an English snapshot, whoever's language the act was in."""
-    return explain.snapshot(explain.short_day, day)
 
 
 def chapter_mark_dirty(*, chapter_id: int) -> None:
@@ -328,7 +326,9 @@ def fine_withdraw(*, withdrawal: Withdrawal, now: datetime) -> bool:
     with explain.english():
         audit_record(
             actor=None, action="fine.withdrawn", target=fine, chapter=m.chapter,
-            summary=f"{m.display_name}: {fine.title} ({_snapshot_day(fine.period_start)}) withdrawn — {cause.get('kind')}",
+            summary=AuditText(gettext_noop("%(name)s: %(title)s (%(date)s) withdrawn — %(cause)s"), name=m.display_name,
+                              title=Label("fine.title", fine.title_key), date=fine.period_start,
+                              cause=Label("fine.withdrawal_cause", cause.get("kind"))),
             before={"status": Fine.Status.OPEN}, after={"status": Fine.Status.WITHDRAWN, "cause": cause}, reason=reason,
         )
     with for_user(m.user):
@@ -357,8 +357,9 @@ def fine_refund_flag(*, flag: RefundFlag, leaders: list[Membership], now: dateti
     with explain.english():
         audit_record(
             actor=None, action="fine.refund_flagged", target=fine, chapter=m.chapter,
-            summary=f"{m.display_name}: paid {explain.in_sentence(fine.title_key)} ({_snapshot_day(fine.period_start)}) "
-            f"no longer supported by the evidence — refund to decide",
+            summary=AuditText(gettext_noop("%(name)s: paid %(what)s (%(date)s) no longer supported by the evidence — "
+                                           "refund to decide"), name=m.display_name,
+                              what=Label("fine.in_sentence", fine.title_key), date=fine.period_start),
             after={"cause": flag.cause}, reason=flag.reason,
         )
     for leader in leaders:
@@ -403,8 +404,9 @@ def fine_refund_decide(*, fine: Fine, by, decision: str, reason: str) -> Fine:
     with explain.english():
         audit_record(
             actor=by, action=f"fine.refund_{decision}", target=fine, chapter=fine.chapter,
-            summary=f"Paid fine {explain.money(fine.amount, fine.currency)} of {m.display_name} "
-            f"{'refunded' if refunded else 'kept'}",
+            summary=AuditText(gettext_noop("Paid fine %(amount)s of %(name)s refunded") if refunded
+                              else gettext_noop("Paid fine %(amount)s of %(name)s kept"),
+                              amount=Money(fine.amount, fine.currency), name=m.display_name),
             before={"status": Fine.Status.PAID}, after={"status": fine.status, "refund_decision": decision},
             reason=reason,
         )
@@ -443,7 +445,8 @@ def case_threshold_flags(*, chapter: Chapter, flags: list[CaseFlag], now: dateti
         case.chapter = chapter
         audit_record(
             actor=None, action="case.below_threshold", target=case, chapter=chapter,
-            summary=f"Case of {case.membership.display_name}: {flag.standing} of {flag.threshold} violations stand",
+            summary=AuditText(gettext_noop("Case of %(name)s: %(standing)s of %(threshold)s violations stand"),
+                              name=case.membership.display_name, standing=flag.standing, threshold=flag.threshold),
             after={"standing": flag.standing, "threshold": flag.threshold}, reason=note,
         )
         deciders = case_deciders(chapter) if deciders is None else deciders
@@ -488,10 +491,10 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
         m = finding.membership
         fine.chapter = m.chapter
         with explain.english():
-            summary = f"{m.display_name}: {finding.summary}"
+            summary = _fine_issued_summary(m, finding)
         events.append(AuditEvent(
             actor=None, actor_name="", actor_email="", chapter=m.chapter, action="fine.issued",
-            target_type=Fine._meta.label_lower, target_id=str(fine.pk), summary=summary[:300],
+            target_type=Fine._meta.label_lower, target_id=str(fine.pk), **summary_fields(summary),
             before={}, after={"amount": str(fine.amount), "currency": fine.currency}, reason="",
         ))
         title, body = _fine_notice(finding, m.user)
@@ -595,7 +598,7 @@ def fine_issue(*, finding: Finding) -> Fine | None:
     with explain.english():
         audit_record(
             actor=None, action="fine.issued", target=fine, chapter=m.chapter,
-            summary=f"{m.display_name}: {finding.summary}", after={"amount": fine.amount, "currency": fine.currency},
+            summary=_fine_issued_summary(m, finding), after={"amount": fine.amount, "currency": fine.currency},
         )
     title, body = _fine_notice(finding, m.user)
     with for_user(m.user):
@@ -657,9 +660,16 @@ def case_open(
     return case
 
 
-def _case_opened_summary(m: Membership, candidate: CaseCandidate) -> str:
-    n = len(candidate.violations)
-    return f"Expulsion case opened for {m.display_name} ({n} violation{'' if n == 1 else 's'})"
+def _case_opened_summary(m: Membership, candidate: CaseCandidate) -> AuditText:
+    return AuditText(gettext_noop("Expulsion case opened for %(name)s (violations: %(count)s)"), name=m.display_name,
+                     count=len(candidate.violations))
+
+
+def _fine_issued_summary(m: Membership, finding) -> AuditText:
+    """"Mona Member: Absence over the limit, Wed, 7 Jan 2026: £10.00", worded for each reader."""
+    return AuditText(gettext_noop("%(name)s: %(fine)s"), name=m.display_name, fine=Worded(
+        "fine.summary", finding.title_key, finding.period.start, finding.period.end, finding.amount, finding.currency,
+    ))
 
 
 def _deadline(case: ExpulsionCase) -> str:
@@ -739,7 +749,7 @@ def cases_open(*, items: list[tuple]) -> list[ExpulsionCase | None]:
         events.append(AuditEvent(
             actor=None, actor_name="", actor_email="", chapter=m.chapter, action="case.opened",
             target_type=ExpulsionCase._meta.label_lower, target_id=str(case.pk),
-            summary=_case_opened_summary(m, candidate)[:300],
+            **summary_fields(_case_opened_summary(m, candidate)),
             before={}, after={"violations": len(candidate.violations)}, reason="",
         ))
         url, key = link_maker("enforcement:case-detail", m.chapter.slug)(case.pk), f"case:{case.pk}"
@@ -783,8 +793,9 @@ def fine_resolve(*, fine: Fine, by, status: str, reason: str = "") -> Fine:
     fine.refresh_from_db()
     audit_record(
         actor=by, action=f"fine.{status}", target=fine, chapter=fine.chapter,
-        summary=f"Fine {explain.snapshot(explain.money, fine.amount, fine.currency)} of "
-        f"{fine.membership.display_name} marked {status}",
+        summary=AuditText(gettext_noop("Fine %(amount)s of %(name)s marked %(status)s"),
+                          amount=Money(fine.amount, fine.currency), name=fine.membership.display_name,
+                          status=Label("enforcement.fine.status", status)),
         before={"status": Fine.Status.OPEN}, after={"status": status}, reason=reason,
     )
     return fine

@@ -9,11 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrity.detection import Found, Scope, detect_all
 from integrity.fingerprints import fingerprints_sync
 from integrity.models import EVIDENCE_FIELDS, IntegrityCheck, IntegrityEvidence, IntegrityFlag, IntegrityRules
-from members.audit import audit_record
+from members.audit import AuditText, Label, audit_record
 
 log = logging.getLogger(__name__)
 Status = IntegrityFlag.Status
@@ -203,7 +204,9 @@ def flag_review(*, flag: IntegrityFlag, access, actor, outcome: str, note: str) 
         action="integrity.flag_reviewed",
         target=flag,
         chapter=flag.chapter,
-        summary=f"Integrity flag #{flag.pk} ({flag.kind}) reviewed: {flag.outcome}",
+        summary=AuditText(gettext_noop("Integrity flag #%(id)s (%(kind)s) reviewed: %(outcome)s"), id=flag.pk,
+                          kind=Label("integrity.integrityflag.kind", flag.kind),
+                          outcome=Label("integrity.integrityflag.outcome", flag.outcome)),
         before=before,
         after={"status": flag.status, "outcome": flag.outcome, "note": flag.note},
         reason=note,
@@ -234,7 +237,7 @@ def integrity_rules_save(*, chapter, actor, data: dict) -> IntegrityRules:
         action="integrity.rules_changed",
         target=rules,
         chapter=chapter,
-        summary=f"Integrity thresholds of {chapter.name} changed",
+        summary=AuditText(gettext_noop("Integrity thresholds of %(chapter)s changed"), chapter=chapter.name),
         before={name: before[name] for name in changed},
         after={name: after[name] for name in changed},
     )

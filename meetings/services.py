@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from chapters.models import Chapter
 from chapters.selectors import classification_reservation, classification_reserved_message
@@ -33,7 +33,7 @@ from meetings.models import (
     Visitor,
 )
 from meetings.selectors import held_to
-from members.audit import audit_record
+from members.audit import AuditText, Label, Worded, audit_record
 from members.models import Invitation, Membership, Notification, User
 from members.notifications import notification_send
 from members.services import invitation_create
@@ -42,9 +42,12 @@ from webhooks.events import emit as webhook_emit
 log = logging.getLogger(__name__)
 
 SCHEDULE_WEEKS = 8
-# The audit trail's summaries are a snapshot in the source language (English), as written until now; the
-# words people read elsewhere are translated where they are shown.
-AUDIT_SLOT = {"feature": "feature presentation", "education": "education moment"}
+# The audit trail's words for a presentation moved off a cancelled meeting: keys worded for each reader
+# where they are shown (members.audit).
+MOVED_SLOT = {
+    "feature": gettext_noop("Moved %(name)s's feature presentation from the cancelled meeting of %(was)s to %(to)s"),
+    "education": gettext_noop("Moved %(name)s's education moment from the cancelled meeting of %(was)s to %(to)s"),
+}
 # Members whose seat counts at a meeting's roll call (on leave: shown apart, never marked absent).
 EXPECTED_STATUSES = (Membership.Status.ACTIVE, Membership.Status.PROBATION)
 
@@ -191,8 +194,10 @@ def meetings_replan(*, chapter: Chapter, before: dict, by=None) -> dict:
     if result["moved"] or result["removed"] or result["kept"] or result["added"]:
         audit_record(
             actor=by, action="meetings.replanned", target=chapter, chapter=chapter,
-            summary=(f"Upcoming meetings follow the new schedule: {result['moved']} changed, "
-                     f"{result['added']} added, {result['removed']} removed, {result['kept']} kept"),
+            summary=AuditText(gettext_noop("Upcoming meetings follow the new schedule: %(moved)s changed, %(added)s added, "
+                                           "%(removed)s removed, %(kept)s kept"),
+                              moved=result["moved"], added=result["added"], removed=result["removed"],
+                              kept=result["kept"]),
             after=result,
         )
     return result
@@ -222,7 +227,7 @@ def meeting_cancel(*, meeting: Meeting, by, reason: str, move_presentations: boo
     meeting.save(update_fields=["status", "cancel_reason"])
     audit_record(
         actor=by, action="meeting.cancelled", target=meeting, chapter=meeting.chapter,
-        summary=f"Cancelled the meeting of {meeting.local_date:%d %b %Y}", before=before,
+        summary=AuditText(gettext_noop("Cancelled the meeting of %(date)s"), date=meeting.local_date), before=before,
         after={"status": meeting.status}, reason=reason,
     )
     meeting.run_sheet_moved, meeting.run_sheet_kept = _cancelled_run_sheet(
@@ -269,8 +274,8 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
             moved.append(presentation)
             audit_record(
                 actor=by, action="presentation.moved", target=presentation, chapter=chapter,
-                summary=(f"Moved {presentation.presenter.display_name}'s {AUDIT_SLOT[presentation.kind]} from the "
-                         f"cancelled meeting of {meeting.local_date:%a %d %b %Y} to {target.local_date:%a %d %b %Y}"),
+                summary=AuditText(MOVED_SLOT[presentation.kind], name=presentation.presenter.display_name,
+                                  was=Worded("day", meeting.local_date), to=Worded("day", target.local_date)),
                 before={"meeting": str(meeting.local_date)}, after={"meeting": str(target.local_date)},
                 reason=meeting.cancel_reason,
             )
@@ -333,7 +338,8 @@ def meeting_reinstate(*, meeting: Meeting, by, reason: str = "") -> Meeting:
     meeting.save(update_fields=["status", "cancel_reason"])
     audit_record(
         actor=by, action="meeting.reinstated", target=meeting, chapter=meeting.chapter,
-        summary=f"Reinstated the cancelled meeting of {meeting.local_date:%d %b %Y}", before=before,
+        summary=AuditText(gettext_noop("Reinstated the cancelled meeting of %(date)s"), date=meeting.local_date),
+        before=before,
         after={"status": meeting.status}, reason=reason[:300],
     )
     return meeting
@@ -364,7 +370,8 @@ def meeting_move(*, meeting: Meeting, by, local_date: date, local_time: time, ve
     after = {"starts_at": meeting.starts_at.astimezone(chapter.tz).isoformat(), "venue": meeting.venue}
     audit_record(
         actor=by, action="meeting.moved", target=meeting, chapter=chapter,
-        summary=f"Moved a meeting to {local_date:%d %b %Y} {local_time:%H:%M}", before=before, after=after,
+        summary=AuditText(gettext_noop("Moved a meeting to %(date)s %(time)s"), date=local_date, time=local_time),
+        before=before, after=after,
     )
     return meeting
 
@@ -380,7 +387,7 @@ def meeting_add(*, chapter: Chapter, by, local_date: date, local_time: time, ven
     )
     audit_record(
         actor=by, action="meeting.added", target=meeting, chapter=chapter,
-        summary=f"Added a one-off meeting on {local_date:%d %b %Y} {local_time:%H:%M}",
+        summary=AuditText(gettext_noop("Added a one-off meeting on %(date)s %(time)s"), date=local_date, time=local_time),
         after={"venue": meeting.venue},
     )
     return meeting
@@ -526,8 +533,9 @@ def attendance_correct(
     row.save()
     audit_record(
         actor=by, action="attendance.corrected", target=row, chapter=meeting.chapter,
-        summary=f"Corrected {membership.display_name} at {meeting.local_date:%d %b %Y}: "
-                f"{before['status'] or 'unmarked'} → {status}",
+        summary=AuditText(gettext_noop("Corrected %(name)s at %(date)s: %(before)s → %(after)s"),
+                          name=membership.display_name, date=meeting.local_date,
+                          before=Label("attendance.mark", before["status"] or None), after=Label("attendance.mark", status)),
         before=before, after=after, reason=reason,
     )
     from enforcement.services import chapter_enforce_soon
@@ -576,7 +584,8 @@ def meeting_close(*, meeting: Meeting, by) -> Meeting:
     meeting.save(update_fields=["status", "closed_at", "closed_by"])
     audit_record(
         actor=by, action="meeting.closed", target=meeting, chapter=meeting.chapter,
-        summary=f"Closed the meeting of {meeting.local_date:%d %b %Y}; {len(unmarked)} unmarked recorded absent",
+        summary=AuditText(gettext_noop("Closed the meeting of %(date)s; %(count)s unmarked recorded absent"),
+                          date=meeting.local_date, count=len(unmarked)),
         after={"absent_by_close": [m.display_name for m in unmarked]},
     )
     meeting_after_close_queue(meeting=meeting)
@@ -722,8 +731,8 @@ def meeting_settings_update(*, chapter: Chapter, by, max_visits_before_applying:
     if before != after:
         audit_record(
             actor=by, action="meeting_settings.changed", target=current, chapter=chapter,
-            summary=f"Visits allowed before applying: {before['max_visits_before_applying']} → "
-                    f"{max_visits_before_applying}",
+            summary=AuditText(gettext_noop("Visits allowed before applying: %(before)s → %(after)s"),
+                              before=before["max_visits_before_applying"], after=max_visits_before_applying),
             before=before, after=after,
         )
     return current
@@ -823,7 +832,7 @@ def visitor_convert(*, visitor: Visitor, by) -> Membership | Invitation:
     visitor.save(update_fields=["applicant_membership", "follow_up"])
     audit_record(
         actor=by, action="visitor.converted", target=membership, chapter=chapter,
-        summary=f"{visitor.name} became an applicant after visiting",
+        summary=AuditText(gettext_noop("%(name)s became an applicant after visiting"), name=visitor.name),
         after={"status": membership.status, "classification": membership.classification, "visitor": visitor.pk},
     )
     return membership
@@ -855,7 +864,8 @@ def _visitor_invite(*, visitor: Visitor, by) -> Invitation:
     visitor.save(update_fields=["invitation", "follow_up"])
     audit_record(
         actor=by, action="visitor.invited", target=invitation, chapter=chapter,
-        summary=f"{visitor.name} already has an account: invited to accept a seat instead of being seated",
+        summary=AuditText(gettext_noop("%(name)s already has an account: invited to accept a seat instead of being "
+                                       "seated"), name=visitor.name),
         after={"visitor": visitor.pk, "email": invitation.email, "classification": invitation.classification},
     )
     return invitation

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from leadsgroups.admin_lists import ChapterFilter, LargeTableAdmin, ReadOnlyAdmin
-from members.audit import audit_record
+from members.audit import AuditText, audit_record
 from members.models import AuditEvent, Invitation, Membership, Notification, OutboundEmail, User
 from members.outbox import emails_retry
 
@@ -47,19 +47,21 @@ class MembershipAdmin(LargeTableAdmin):
         audit_record(
             actor=request.user, action="membership.admin_changed" if change else "membership.admin_added",
             target=obj, chapter=obj.chapter,
-            summary=f"{obj.user} {'edited' if change else 'added'} in the Django admin",
+            summary=AuditText(gettext_noop("%(member)s edited in the Django admin") if change
+                              else gettext_noop("%(member)s added in the Django admin"), member=obj.user),
             before=before, after={k: form.cleaned_data.get(k) for k in form.changed_data},
         )
 
     def delete_model(self, request, obj):
         audit_record(actor=request.user, action="membership.admin_deleted", target=obj, chapter=obj.chapter,
-                     summary=f"{obj.user} removed in the Django admin", before={"status": obj.status, "role": obj.role})
+                     summary=AuditText(gettext_noop("%(member)s removed in the Django admin"), member=obj.user),
+                     before={"status": obj.status, "role": obj.role})
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset.select_related("user", "chapter"):
             audit_record(actor=request.user, action="membership.admin_deleted", target=obj, chapter=obj.chapter,
-                         summary=f"{obj.user} removed in the Django admin",
+                         summary=AuditText(gettext_noop("%(member)s removed in the Django admin"), member=obj.user),
                          before={"status": obj.status, "role": obj.role})
         super().delete_queryset(request, queryset)
 
@@ -137,11 +139,19 @@ class OutboundEmailAdmin(LargeTableAdmin):
 class AuditEventAdmin(ReadOnlyAdmin, LargeTableAdmin):
     """Read-only: audit records cannot be edited or deleted from the admin."""
 
-    list_display = ["created_at", "who", "chapter", "action", "summary"]
+    list_display = ["created_at", "who", "chapter", "action", "summary_words"]
     list_filter = ["action", ChapterFilter]
     search_fields = ["summary", "action", "reason", "actor_name", "actor_email", "actor__email"]
     list_select_related = ["actor", "chapter"]
+    # The summary in the reader's language first; the words as written, their key and facts below it.
+    fields = ["created_at", "actor", "actor_name", "actor_email", "chapter", "action", "target_type", "target_id",
+              "summary_words", "summary", "summary_key", "summary_params", "before", "after", "reason"]
+    readonly_fields = ["summary_words"]
 
     @admin.display(description=gettext_lazy("Actor"))
     def who(self, obj):
         return obj.actor_label or _("System")
+
+    @admin.display(description=gettext_lazy("summary"))
+    def summary_words(self, obj):
+        return obj.summary_text

@@ -152,6 +152,19 @@ def _related_model(target: str, key: str, field) -> str | None:
     return None
 
 
+def field_label(target: str, key: str) -> str:
+    """What the trail calls a key of a target's before/after ("enforcement.chapterrules", "fine_absence")."""
+    label, _field_ref = _KEYS.get((target, key), (None, None))
+    if label is not None:
+        return str(label)
+    if target == "enforcement.chapterrules":
+        label = _rules_labels().get(key)
+        if label is not None:
+            return str(label)
+    field = _field(_model(target), key)
+    return capfirst(str(field.verbose_name)) if field is not None else capfirst(key.replace("_", " "))
+
+
 def audit_changes_attach(events) -> list:
     """Give each event a `changes` list (label, before, after) and `tz` (its chapter's, else UTC).
 

@@ -4,8 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class UserManager(BaseUserManager):
@@ -470,7 +470,18 @@ class AuditEvent(models.Model):
     action = models.CharField(_("action"), max_length=60, db_index=True)
     target_type = models.CharField(_("target type"), max_length=60)
     target_id = models.CharField(_("target id"), max_length=40)
-    summary = models.CharField(_("summary"), max_length=300)
+    summary = models.CharField(
+        _("summary"), max_length=300,
+        help_text=_("What happened, in the site's language as written; shown when the summary has no key."),
+    )
+    summary_key = models.CharField(
+        _("summary key"), max_length=300, blank=True,
+        help_text=_("The English words of the summary as a message id, worded in each reader's language."),
+    )
+    summary_params = models.JSONField(
+        _("summary facts"), default=dict, blank=True,
+        help_text=_("The names (as they were), ids, dates, amounts and counts the summary's words name."),
+    )
     before = models.JSONField(_("before"), default=dict, blank=True)
     after = models.JSONField(_("after"), default=dict, blank=True)
     reason = models.TextField(_("reason"), blank=True)
@@ -485,7 +496,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["created_at", "id"], name="members_audit_created")]  # the admin's list
 
     def __str__(self) -> str:
-        return self.summary
+        return self.summary_text
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -498,6 +509,18 @@ class AuditEvent(models.Model):
     @property
     def is_system(self) -> bool:
         return self.actor_id is None and not (self.actor_name or self.actor_email)
+
+    @property
+    def summary_text(self) -> str:
+        """The summary in the reader's language (members.audit); the stored words without a key or on error."""
+        from members.audit import summary_text
+
+        language = get_language()
+        cached = getattr(self, "_summary_text", None)
+        if cached is None or cached[0] != language:  # a page may show it twice: worded once per language
+            cached = (language, summary_text(self))
+            self._summary_text = cached
+        return cached[1]
 
     @property
     def actor_label(self) -> str:

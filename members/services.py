@@ -12,9 +12,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from leadsgroups.i18n import for_chapter, for_user, language
-from members.audit import audit_record
+from leadsgroups.i18n import for_chapter, for_user
+from members.audit import AuditText, Fields, Label, audit_record
 from members.models import Invitation, Membership, Notification, OutboundEmail, Profile, User
 from members.notifications import notification_send
 from members.outbox import email_queue, emails_cancel, emails_retry
@@ -64,7 +65,8 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
     for old in Invitation.objects.filter(pk__in=set(undelivered.values_list("pk", flat=True))):
         Invitation.objects.filter(pk=old.pk).update(revoked_at=now)
         audit_record(actor=invited_by, action="invitation.revoked", target=old, chapter=chapter,
-                     summary=f"Replaced the invitation of {old.email}: its email could not be delivered")
+                     summary=AuditText(gettext_noop("Replaced the invitation of %(email)s: its email could not be "
+                                                    "delivered"), email=old.email))
     token = secrets.token_urlsafe(32)
     try:
         with transaction.atomic():
@@ -76,8 +78,8 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
     except IntegrityError as exc:
         raise ValidationError({"email": _("This address already has an open invitation to the chapter.")}) from exc
     link = settings.SITE_URL + reverse("invitation-accept", args=[token])
-    with language(None):  # the trail is a record, written in the site's language whoever acted
-        summary = f"Invited {email} as {invitation.get_role_display()}"
+    summary = AuditText(gettext_noop("Invited %(email)s as %(role)s"), email=email,
+                        role=Label("members.invitation.role", invitation.role))
     audit_record(
         actor=invited_by, action="invitation.created", target=invitation, chapter=chapter, summary=summary,
         after={"email": email, "role": role, "classification": classification},
@@ -116,7 +118,8 @@ def invitation_resend(*, invitation: Invitation, by) -> int:
         raise ValidationError(_("Its email has not failed: it is queued or was sent."))
     queued = emails_retry(email_ids=failed)
     audit_record(actor=by, action="invitation.resent", target=invitation, chapter=invitation.chapter,
-                 summary=f"Sent the invitation of {invitation.email} again after its email failed")
+                 summary=AuditText(gettext_noop("Sent the invitation of %(email)s again after its email failed"),
+                                   email=invitation.email))
     return queued
 
 
@@ -172,7 +175,8 @@ def invitation_accept(
     invitation.save(update_fields=["accepted_at", "membership"])
     audit_record(
         actor=user, action="membership.joined", target=membership, chapter=invitation.chapter,
-        summary=f"{user} joined {invitation.chapter} by invitation",
+        summary=AuditText(gettext_noop("%(member)s joined %(chapter)s by invitation"), member=user,
+                          chapter=invitation.chapter),
         before=before, after={"status": membership.status, "role": membership.role,
                               "classification": membership.classification},
     )
@@ -200,7 +204,9 @@ def _presidency_hand_over(*, chapter, to: Membership | None, by) -> None:
         old.save(update_fields=["role"])
         audit_record(
             actor=by, action="membership.changed", target=old, chapter=chapter,
-            summary=f"{old.user}: role: president → member (presidency handed over)",
+            summary=AuditText(gettext_noop("%(member)s: role: %(before)s → %(after)s (presidency handed over)"),
+                              member=old.user, before=Label("members.membership.role", Membership.Role.PRESIDENT),
+                              after=Label("members.membership.role", Membership.Role.MEMBER)),
             before={"role": Membership.Role.PRESIDENT}, after={"role": Membership.Role.MEMBER},
         )
         with for_user(old.user):
@@ -226,21 +232,12 @@ def invitation_revoke(*, invitation: Invitation, by) -> None:
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
     emails_cancel(emails=invitation.emails.all())  # a withdrawn invitation's email is not sent after all
     audit_record(actor=by, action="invitation.revoked", target=invitation, chapter=invitation.chapter,
-                 summary=f"Withdrew the invitation of {invitation.email}")
+                 summary=AuditText(gettext_noop("Withdrew the invitation of %(email)s"), email=invitation.email))
 
 
-_CHANGE_LABELS = {"role": "role", "status": "status", "classification": "classification"}
-
-
-def _change_word(key: str, value) -> str:
-    """A role or status as people read it ('on leave', not 'on_leave'); a classification by its name."""
-    if value is None:
-        return "none"
-    if key == "role":
-        return str(Membership.Role(value).label).lower()
-    if key == "status":
-        return str(Membership.Status(value).label).lower()
-    return str(value)
+def _change_fact(key: str, value):
+    """A role or status by its code (worded for each reader), a classification by its name as it was."""
+    return Label(f"members.membership.{key}", value) if key in ("role", "status") else value
 
 
 def _changes_told(before: dict, after: dict) -> str:
@@ -300,14 +297,15 @@ def membership_change(
     membership.save()
     after = {"role": membership.role, "status": membership.status, "classification": membership.classification}
     if after != before:
-        with language(None):  # the trail is a record, written in the site's language whoever acted
-            changed = ", ".join(
-                f"{_CHANGE_LABELS[k]}: {_change_word(k, before[k])} → {_change_word(k, after[k])}"
-                for k in after if after[k] != before[k]
-            )
+        changed = [
+            AuditText(gettext_noop("%(what)s: %(before)s → %(after)s"), what=Fields("members.membership", [k]),
+                      before=_change_fact(k, before[k]), after=_change_fact(k, after[k]))
+            for k in after if after[k] != before[k]
+        ]
         audit_record(
             actor=by, action="membership.changed", target=membership, chapter=membership.chapter,
-            summary=f"{membership.user}: {changed}", before=before, after=after, reason=reason.strip(),
+            summary=AuditText(gettext_noop("%(member)s: %(changes)s"), member=membership.user, changes=changed),
+            before=before, after=after, reason=reason.strip(),
         )
         if notify:
             _membership_change_tell(membership=membership, before=before, after=after, reason=reason.strip())

@@ -24,11 +24,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from enforcement.models import ExpulsionCase, Fine
 from leadsgroups.csv_export import BOM
 from meetings.models import Attendance, Meeting, Visitor
-from members.audit import audit_record
+from members.audit import AuditText, audit_record
 from members.models import Membership
 from portability.models import ChapterExport
 from referrals.models import OneToOne, Referral, ThankYou
@@ -242,7 +243,8 @@ def export_request(*, chapter, by) -> ChapterExport:
         except IntegrityError:  # another leader asked at the same moment
             return ChapterExport.objects.get(chapter=chapter, status__in=ChapterExport.PENDING)
         audit_record(actor=by, action="chapter.exported", target=export, chapter=chapter,
-                     summary=f"Export of the chapter's records requested (#{export.pk})")
+                     summary=AuditText(gettext_noop("Export of the chapter's records requested (#%(id)s)"),
+                                       id=export.pk))
         transaction.on_commit(lambda: export_build_queue(export_id=export.pk))
     return export
 

@@ -136,7 +136,10 @@ def _audit(user, ids) -> list[dict]:
     )
     return [{
         "created_at": e.created_at, "chapter": e.chapter.slug if e.chapter else None, "action": e.action,
-        "actor": e.actor_label, "summary": e.summary, "before": e.before, "after": e.after, "reason": e.reason,
+        "actor": e.actor_label, "summary": e.summary,
+        # the words as written (site's language), and the key and facts the pages word in the reader's language
+        "summary_key": e.summary_key, "summary_params": e.summary_params,
+        "before": e.before, "after": e.after, "reason": e.reason,
     } for e in AuditEvent.objects.filter(about).select_related("chapter").order_by("created_at", "pk")]
 
 

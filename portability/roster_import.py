@@ -28,10 +28,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from chapters.models import Classification
 from leadsgroups.formats import format_date
-from members.audit import audit_record
+from members.audit import AuditText, audit_record
 from members.models import Invitation, Membership
 from members.services import invitation_create
 
@@ -292,8 +293,9 @@ def roster_import(*, chapter, text: str, by, can_appoint: bool) -> RosterResult:
     with transaction.atomic():
         audit_record(
             actor=by, action="roster.imported", target=chapter, chapter=chapter,
-            summary=f"Roster import: {result.count('invite')} invited, {result.count('skip')} skipped, "
-            f"{result.count('error')} not imported",
+            summary=AuditText(gettext_noop("Roster import: %(invited)s invited, %(skipped)s skipped, %(errors)s not imported"),
+                              invited=result.count("invite"), skipped=result.count("skip"),
+                              errors=result.count("error")),
             after={"invited": result.count("invite"), "skipped": result.count("skip"), "errors": result.count("error")},
         )
     return result

@@ -14,11 +14,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from leadsgroups.formats import format_date, format_money, format_number
 from leadsgroups.i18n import for_chapter, for_user
-from members.audit import audit_record
+from members.audit import AuditText, Label, audit_record
 from members.models import Membership, Notification, OutboundEmail
 from members.notifications import notification_send
 from members.outbox import email_queue, emails_erase
@@ -293,7 +293,9 @@ def referral_rate(*, referral: Referral, by: Membership, rating: str, usefulness
     )
     audit_record(
         actor=by.user, action="referral.rated", target=referral, chapter=referral.chapter,
-        summary=f"Referral #{referral.pk} rated {rating}" + (f", usefulness {usefulness}" if usefulness else ""),
+        summary=AuditText(gettext_noop("Referral #%(id)s rated %(rating)s, usefulness %(usefulness)s") if usefulness
+                          else gettext_noop("Referral #%(id)s rated %(rating)s"), id=referral.pk,
+                          rating=Label("referrals.referral.rating", rating), usefulness=usefulness),
         before=before, after=after,
     )
     _rating_evidence_changed(referral=referral, old=before["rating"])
@@ -652,7 +654,7 @@ def _erase(*, referral: Referral, actor, reason: str) -> None:
         action="referral.prospect_erased",
         target=referral,
         chapter=referral.chapter,
-        summary=f"Prospect data of referral #{referral.pk} erased",
+        summary=AuditText(gettext_noop("Prospect data of referral #%(id)s erased"), id=referral.pk),
         before=before,
         after={"prospect_erased_at": referral.prospect_erased_at},
         reason=reason,
@@ -702,7 +704,7 @@ def erasure_request_count(*, chapter, contact: str, reference: str, access, acto
         action="referral.erasure_request_counted",
         target=chapter,
         chapter=chapter,
-        summary=f"Erasure request: {count} referral{'s' if count != 1 else ''} hold the contact given",
+        summary=AuditText(gettext_noop("Erasure request: referrals holding the contact given: %(count)s"), count=count),
         after={"referrals_matched": count},  # the contact itself is never kept
         reason=erasure_request_note(reference),
     )
@@ -730,7 +732,8 @@ def erasure_request_erase(*, chapter, contact: str, reference: str, access, acto
         action="referral.erasure_request_erased",
         target=chapter,
         chapter=chapter,
-        summary=f"Erasure request: prospect data of {len(erased)} referral{'s' if len(erased) != 1 else ''} erased",
+        summary=AuditText(gettext_noop("Erasure request: referrals whose prospect data was erased: %(count)s"),
+                          count=len(erased)),
         after={"referrals_erased": erased},
         reason=reason,
     )

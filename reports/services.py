@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from chapters.models import Chapter
-from members.audit import audit_record
+from members.audit import AuditText, Fields, audit_record
 from reports.ladders import Ladder, ladder_to_json
 from reports.limits import scorecard_limits_for, scorecard_rules_errors
 from reports.models import ScorecardRules
@@ -44,7 +45,8 @@ def scorecard_rules_save(*, chapter: Chapter, by, ladders: dict[str, Ladder], da
     rules.save()
     audit_record(
         actor=by, action="scorecard.rules_changed", target=rules, chapter=chapter,
-        summary=f"Scorecard changed: {', '.join(changed) or 'defaults confirmed'}",
+        summary=AuditText(gettext_noop("Scorecard changed: %(fields)s"), fields=Fields("reports.scorecardrules", changed))
+        if changed else AuditText(gettext_noop("Scorecard changed: defaults confirmed")),
         before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
     )
     return rules

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from members.audit import audit_record
+from members.audit import AuditText, audit_record
 from webhooks import signing
 from webhooks.addresses import url_check
 from webhooks.delivery import delivery_resend_queue
@@ -30,7 +31,8 @@ def endpoint_create(*, chapter, url: str, events: list[str], description: str, b
         secret=secret, created_by=by if getattr(by, "is_authenticated", False) else None,
     )
     audit_record(actor=by, action="webhook.created", target=endpoint, chapter=chapter,
-                 summary=f"Webhook endpoint {endpoint.url} registered", after={"events": endpoint.events})
+                 summary=AuditText(gettext_noop("Webhook endpoint %(url)s registered"), url=endpoint.url),
+                 after={"events": endpoint.events})
     return endpoint, secret
 
 
@@ -47,7 +49,8 @@ def endpoint_update(*, endpoint: WebhookEndpoint, url: str, events: list[str], d
     after = {"url": endpoint.url, "events": endpoint.events, "is_active": endpoint.is_active}
     if after != before:
         audit_record(actor=by, action="webhook.changed", target=endpoint, chapter=endpoint.chapter,
-                     summary=f"Webhook endpoint {endpoint.url} changed", before=before, after=after)
+                     summary=AuditText(gettext_noop("Webhook endpoint %(url)s changed"), url=endpoint.url),
+                     before=before, after=after)
     return endpoint
 
 
@@ -57,7 +60,7 @@ def endpoint_secret_renew(*, endpoint: WebhookEndpoint, by) -> str:
     secret = signing.secret_make()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=secret)
     audit_record(actor=by, action="webhook.secret_renewed", target=endpoint, chapter=endpoint.chapter,
-                 summary=f"New secret for webhook endpoint {endpoint.url}")
+                 summary=AuditText(gettext_noop("New secret for webhook endpoint %(url)s"), url=endpoint.url))
     return secret
 
 
@@ -65,7 +68,7 @@ def endpoint_secret_renew(*, endpoint: WebhookEndpoint, by) -> str:
 def endpoint_delete(*, endpoint: WebhookEndpoint, by) -> None:
     """Remove the endpoint and its deliveries (those still queued are not sent)."""
     audit_record(actor=by, action="webhook.deleted", target=endpoint, chapter=endpoint.chapter,
-                 summary=f"Webhook endpoint {endpoint.url} removed")
+                 summary=AuditText(gettext_noop("Webhook endpoint %(url)s removed"), url=endpoint.url))
     endpoint.delete()
 
 
@@ -75,4 +78,5 @@ def delivery_resend(*, delivery: WebhookDelivery, by) -> None:
     if not delivery_resend_queue(delivery=delivery):
         raise ValidationError(_("This delivery is still on its way: it can be sent again once it has gone or failed."))
     audit_record(actor=by, action="webhook.resent", target=delivery.endpoint, chapter=delivery.endpoint.chapter,
-                 summary=f"Webhook delivery {delivery.delivery_id} ({delivery.event}) queued again")
+                 summary=AuditText(gettext_noop("Webhook delivery %(id)s (%(event)s) queued again"),
+                                   id=delivery.delivery_id, event=delivery.event))

@@ -86,6 +86,8 @@ def test_her_records_carry_the_pseudonym(mona, django_capture_on_commit_callback
     assert (mine.actor_id, mine.actor_name, mine.actor_email) == (None, pseudonym, "")
     assert mine.actor_label == f"{pseudonym}, account deleted"
     assert mine.summary == f"{pseudonym} joined Other Chapter by invitation"
+    assert mine.summary_params["member"] == pseudonym  # the facts the pages word hold the pseudonym too
+    assert mine.summary_text == f"{pseudonym} joined Other Chapter by invitation"
     told = Notification.objects.get(user=mona.personas.member2.user, kind="referral_received")
     assert told.title == f"{pseudonym} passed you a referral"
     assert AuditEvent.objects.filter(action="membership.changed", reason="The member deleted their account.").count() == 2

@@ -225,7 +225,7 @@ def test_leadership_sets_the_scorecard_and_the_audit_trail_says_what_changed(cli
     assert rules.one_to_ones == [["0.25", 5], ["0.5", 10]] and rules.referrals_count == "consented"
     assert (rules.green_from, rules.amber_from, rules.red_from) == (75, 55, 35)
     event = AuditEvent.objects.get(action="scorecard.rules_changed")
-    assert event.actor == personas.president.user and "one_to_ones" in event.summary
+    assert event.actor == personas.president.user and "one_to_ones" in event.summary_params["fields"]["names"]
     assert event.before["one_to_ones"] == [] and event.after["green_from"] == 75
     html = client.get(_scorecard(personas, personas.member)).content.decode()
     assert "green from 75, amber from 55, red from 35" in html
