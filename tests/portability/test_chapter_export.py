@@ -1,8 +1,8 @@
 """The chapter export: asked for on a page, built by a task, downloaded when ready, and true to the pages' figures.
 
 The export is parsed back (CSV and JSON) and compared with what the chapter's pages show for the same
-period: the attendance report's CSV, the referral statistics page, the fines page's totals. (A full
-re-import into a fresh database is not offered: the zip is for spreadsheets and other systems.)
+period: the attendance report's CSV, the referral statistics page, the fines page's totals. The re-import
+into a fresh database (`manage.py import_chapter`) is tested in test_chapter_import.py.
 """
 
 import csv

@@ -4,7 +4,6 @@ import io
 import json
 import zipfile
 from datetime import date
-from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
