@@ -21,9 +21,11 @@ the person), that name is replaced only in the rows that are the person's: rows 
 account, one of their seats or one of their referrals, audit events about those or made by them, rows
 holding their email or phone, and inside JSON, objects carrying one of their seat or account ids (a
 webhook payload's `{"membership_id": …, "name": …}`). Elsewhere (another member's notice or email, a
-free-text note) the words cannot be told apart from the namesake's and are left as they are. PostgreSQL's audit trigger lets this rewrite through inside the scrub's
-transaction only (`leadsgroups.erasure` set locally; migration portability 0002), and only of who acted
-and the words of an event, never its action, target, chapter or time.
+free-text note) the words cannot be told apart from the namesake's and are left as they are.
+
+PostgreSQL's audit trigger lets this rewrite through inside the scrub's transaction only
+(`leadsgroups.erasure` set locally; migration portability 0002), and only of who acted and the words of
+an event, never its action, target, chapter or time.
 """
 
 from __future__ import annotations
