@@ -99,7 +99,7 @@ def test_an_existing_account_of_the_same_email_gets_the_seat(mona, tmp_path):
     (lambda d: d.update(format="something-else"), "Not a chapter export"),
     (lambda d: None, "exists here already"),
     (lambda d: d["attendance"][0].update(membership_id=987654), "membership_id 987654 is not in roster"),
-    (lambda d: d["cases"].append({**d["fines"][0], "case_id": 5, "fine_ids": [424242]}), "fine_ids 424242"),
+    (lambda d: d["cases"].append({**d["fines"][0], "case_id": 987655, "fine_ids": [424242]}), "fine_ids 424242"),
 ])
 def test_a_file_it_cannot_import_whole_is_refused_and_nothing_is_written(mona, tmp_path, change, message):
     ExpulsionCaseFactory(membership=mona.seat)

@@ -114,3 +114,12 @@ def test_the_migration_encrypts_existing_secrets_and_its_reverse_decrypts_them(p
     assert _column(endpoint) == stored
     migration.secrets_decrypt(state.apps, None)
     assert _column(endpoint) == "whsec_stored-in-clear"
+
+
+def test_the_django_admin_offers_no_page_that_could_show_a_secret():
+    from django.contrib import admin
+
+    for model, model_admin in admin.site._registry.items():
+        fields = {f.name for f in model._meta.concrete_fields}
+        assert model is not WebhookEndpoint and not (
+            "secret" in fields and model._meta.app_label == "webhooks"), model_admin
