@@ -9,7 +9,7 @@ Each kind is one or two set-based queries, whatever the chapter's size.
 
 Version 2 carries what `manage.py import_chapter` needs to rebuild the chapter in another installation
 (portability/chapter_import.py): the chapter's settings and rules versions, meetings' schedule fields,
-visitors (name and business, never their contact),
+visitors (name and business, never their contact), members' leave (dates, not its reason),
 and fines' and cases' rules version, evidence and links. Ids are this installation's; rows refer to each
 other by them (`giver_id` is a `membership_id` of the roster), and an import maps them to its own.
 """
@@ -155,6 +155,16 @@ def _one_to_ones(chapter):
         }
 
 
+def _leave(chapter):
+    """Leave recorded for members (their days count for no rule), without its reason (often medical)."""
+    from enforcement.models import Leave
+
+    qs = Leave.objects.filter(chapter=chapter).select_related("membership__user").order_by("starts_on", "pk")
+    for lv in qs.iterator(chunk_size=CHUNK):
+        yield {"leave_id": lv.pk, "membership_id": lv.membership_id, "member": lv.membership.display_name,
+               "starts_on": lv.starts_on, "ends_on": lv.ends_on}
+
+
 def _fines(chapter):
     qs = Fine.objects.filter(chapter=chapter).select_related("membership__user").order_by("period_start", "pk")
     for f in qs.iterator(chunk_size=CHUNK):
@@ -195,6 +205,7 @@ SECTIONS = {
     "referrals": _referrals,
     "tyfcb": _tyfcb,
     "one_to_ones": _one_to_ones,
+    "leave": _leave,
     "fines": _fines,
     "cases": _cases,
 }
@@ -264,6 +275,7 @@ EMPTY_COLUMNS = {
     "tyfcb": ("thank_you_id", "referral_id", "closed_on", "giver_id", "giver", "receiver_id", "receiver", "value",
               "currency", "business_type"),
     "one_to_ones": ("one_to_one_id", "met_on", "initiator_id", "initiator", "other_id", "other", "status"),
+    "leave": ("leave_id", "membership_id", "member", "starts_on", "ends_on"),
     "fines": ("fine_id", "membership_id", "member", "kind", "period_start", "period_end", "meeting_id", "amount",
               "currency", "status", "created_at", "resolved_at", "withdrawn_at", "rules_id", "explanation", "evidence"),
     "cases": ("case_id", "membership_id", "member", "status", "opened_at", "fines", "appealed", "decision",

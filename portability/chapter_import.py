@@ -4,7 +4,7 @@ Its use is moving a chapter between installations. It reads the export's JSON (`
 zip or on its own), checks it whole before writing anything (format and version, a slug this installation
 does not have, every reference between rows), then writes the chapter in one transaction: its settings and
 rules versions, its people, meetings and attendance, visitors (name and business: the export has no
-contacts), referrals (without prospects, as the export has them), thank-yous, one-to-ones, fines and cases.
+contacts), members' leave (its dates), referrals (without prospects, as the export has them), thank-yous, one-to-ones, fines and cases.
 
 People are matched by email: an account of that address here gets the seat, and anyone else gets a new
 account without a password (they choose one through "Forgot password?"), active unless the export shows an
@@ -33,11 +33,11 @@ ID_KINDS = {
     "other_id": "roster", "invited_by_id": "roster", "applicant_membership_id": "roster",
     "meeting_id": "meetings", "rules_id": "rules", "referral_id": "referrals", "fine_id": "fines",
     "fine_ids": "fines", "visitor_id": "visitors", "thank_you_id": "tyfcb", "one_to_one_id": "one_to_ones",
-    "case_id": "cases",
+    "case_id": "cases", "leave_id": "leave",
 }
 OWN_ID = {"roster": "membership_id", "rules": "rules_id", "meetings": "meeting_id", "visitors": "visitor_id",
           "referrals": "referral_id", "tyfcb": "thank_you_id", "one_to_ones": "one_to_one_id", "fines": "fine_id",
-          "cases": "case_id"}
+          "cases": "case_id", "leave": "leave_id"}
 ERASED_DOMAIN = "@erased.invalid"
 
 
@@ -149,7 +149,7 @@ def _stamp(model, objs, rows, names: dict[str, str]) -> None:
 def chapter_import(*, data: dict) -> dict[str, int]:
     """Write the chapter of a checked export; returns the rows written per kind. All or nothing."""
     from chapters.models import Chapter, Classification
-    from enforcement.models import ChapterRules, ExpulsionCase, Fine
+    from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
     from meetings.models import Attendance, Meeting, Visitor
     from members.audit import audit_record
     from members.models import Membership, User
@@ -247,6 +247,14 @@ def chapter_import(*, data: dict) -> dict[str, int]:
     ])
     for row, one in zip(data["one_to_ones"], ones, strict=True):
         ids.maps["one_to_ones"][row["one_to_one_id"]] = one.pk
+
+    leaves = Leave.objects.bulk_create([
+        Leave(chapter=chapter, membership_id=ids("roster", row["membership_id"]),
+              **_values(Leave, row, ["starts_on", "ends_on"]))
+        for row in data["leave"]
+    ])
+    for row, leave in zip(data["leave"], leaves, strict=True):
+        ids.maps["leave"][row["leave_id"]] = leave.pk
 
     fines = Fine.objects.bulk_create([
         Fine(chapter=chapter, membership_id=ids("roster", row["membership_id"]), rules_id=ids("rules", row["rules_id"]),
