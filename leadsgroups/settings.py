@@ -427,6 +427,10 @@ PROSPECT_DATA_RETENTION_DAYS = env.int("PROSPECT_DATA_RETENTION_DAYS", default=3
 # (1, 2, 4 … 64 minutes: about two hours in all), and how long one request may take.
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Webhook endpoints' secrets are stored encrypted (webhooks/secret_box.py): Fernet keys, comma-separated; the
+# first encrypts, all decrypt (a new key goes first; `manage.py webhook_secrets_rotate`, then drop the old one).
+# Unset: a key derived from SECRET_KEY (and SECRET_KEY_FALLBACKS, which still decrypt).
+WEBHOOK_SECRET_KEYS = env.list("WEBHOOK_SECRET_KEYS", default=[])
 # Roster import (portability/roster_import.py): the largest file or pasted text, and the most lines.
 ROSTER_IMPORT_MAX_BYTES = env.int("ROSTER_IMPORT_MAX_BYTES", default=256 * 1024)
 ROSTER_IMPORT_MAX_ROWS = env.int("ROSTER_IMPORT_MAX_ROWS", default=500)

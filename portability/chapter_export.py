@@ -6,6 +6,12 @@ person may see the chapter's leadership pages. Referrals carry no prospect name,
 every CSV cell goes through the project's formula-safe `csv_safe`. Columns are machine keys (the same
 in CSV and JSON), values machine values (ISO dates, statuses as stored), so scripts can read them.
 Each kind is one or two set-based queries, whatever the chapter's size.
+
+Version 2 carries what `manage.py import_chapter` needs to rebuild the chapter in another installation
+(portability/chapter_import.py): the chapter's settings and rules versions, meetings' schedule fields,
+visitors (name and business, never their contact), members' leave (dates, not its reason),
+and fines' and cases' rules version, evidence and links. Ids are this installation's; rows refer to each
+other by them (`giver_id` is a `membership_id` of the roster), and an import maps them to its own.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from referrals.models import OneToOne, Referral, ThankYou
 
 log = logging.getLogger(__name__)
 FORMAT = "leadsgroups-chapter-export"
-VERSION = 1
+VERSION = 2
 CHUNK = 2000
 
 
@@ -56,6 +62,21 @@ def _roster(chapter):
         }
 
 
+def _rules(chapter):
+    """Each rules version with every setting, as the model has it (the fines and cases name theirs by `rules_id`)."""
+    from enforcement.models import ChapterRules
+
+    fields = plain_fields(ChapterRules)
+    for rules in ChapterRules.objects.filter(chapter=chapter).order_by("number", "pk").iterator(chunk_size=CHUNK):
+        yield {"rules_id": rules.pk, **{f.name: getattr(rules, f.attname) for f in fields}}
+
+
+def plain_fields(model) -> list:
+    """The model's own values: not its id, relations or creation stamps."""
+    return [f for f in model._meta.concrete_fields
+            if not f.primary_key and not f.is_relation and f.name not in ("created_at", "updated_at")]
+
+
 def _meetings(chapter):
     marks = {}
     for row in (Attendance.objects.filter(meeting__chapter=chapter).values("meeting", "status")
@@ -67,7 +88,8 @@ def _meetings(chapter):
         counts = marks.get(mt.pk, {})
         yield {
             "meeting_id": mt.pk, "date": mt.local_date, "starts_at": mt.starts_at, "status": mt.status,
-            "kind": mt.kind, "venue": mt.venue,
+            "kind": mt.kind, "venue": mt.venue, "scheduled_date": mt.scheduled_date,
+            "duration_minutes": mt.duration_minutes, "closed_at": mt.closed_at, "cancel_reason": mt.cancel_reason,
             **{status: counts.get(status, 0) for status in Attendance.Status.values},
             "visitors": visitors.get(mt.pk, 0),
         }
@@ -81,6 +103,18 @@ def _attendance(chapter):
     for meeting_id, day, membership_id, name, email, status in rows.iterator(chunk_size=CHUNK):
         yield {"meeting_id": meeting_id, "date": day, "membership_id": membership_id, "member": _name(name, email),
                "status": status}
+
+
+def _visitors(chapter):
+    """Visitors by name and business, without their email, phone or notes (like a referral's prospect)."""
+    qs = (Visitor.objects.filter(meeting__chapter=chapter).select_related("classification")
+          .order_by("meeting__starts_at", "meeting_id", "pk"))
+    for v in qs.iterator(chunk_size=CHUNK):
+        yield {
+            "visitor_id": v.pk, "meeting_id": v.meeting_id, "name": v.name, "business": v.business,
+            "classification": v.classification.name if v.classification else "", "invited_by_id": v.invited_by_id,
+            "follow_up": v.follow_up, "applicant_membership_id": v.applicant_membership_id,
+        }
 
 
 def _referrals(chapter):
@@ -122,6 +156,16 @@ def _one_to_ones(chapter):
         }
 
 
+def _leave(chapter):
+    """Leave recorded for members (their days count for no rule), without its reason (often medical)."""
+    from enforcement.models import Leave
+
+    qs = Leave.objects.filter(chapter=chapter).select_related("membership__user").order_by("starts_on", "pk")
+    for lv in qs.iterator(chunk_size=CHUNK):
+        yield {"leave_id": lv.pk, "membership_id": lv.membership_id, "member": lv.membership.display_name,
+               "starts_on": lv.starts_on, "ends_on": lv.ends_on}
+
+
 def _fines(chapter):
     qs = Fine.objects.filter(chapter=chapter).select_related("membership__user").order_by("period_start", "pk")
     for f in qs.iterator(chunk_size=CHUNK):
@@ -129,7 +173,8 @@ def _fines(chapter):
             "fine_id": f.pk, "membership_id": f.membership_id, "member": f.membership.display_name,
             "kind": f.kind, "period_start": f.period_start, "period_end": f.period_end, "meeting_id": f.meeting_id,
             "amount": f.amount, "currency": f.currency, "status": f.status, "created_at": f.created_at,
-            "resolved_at": f.resolved_at,
+            "resolved_at": f.resolved_at, "withdrawn_at": f.withdrawn_at, "rules_id": f.rules_id,
+            "explanation": f.explanation, "evidence": f.evidence,
         }
 
 
@@ -137,22 +182,31 @@ def _cases(chapter):
     qs = (ExpulsionCase.objects.filter(chapter=chapter).select_related("membership__user")
           .annotate(violations=Count("fines", filter=~Q(fines__status__in=Fine.VOID_STATUSES)))
           .order_by("opened_at", "pk"))
+    links = {}
+    for case_id, fine_id in (ExpulsionCase.fines.through.objects.filter(expulsioncase__chapter=chapter)
+                             .values_list("expulsioncase_id", "fine_id").order_by("fine_id")):
+        links.setdefault(case_id, []).append(fine_id)
     for c in qs.iterator(chunk_size=CHUNK):
         yield {
             "case_id": c.pk, "membership_id": c.membership_id, "member": c.membership.display_name,
             "status": c.status, "opened_at": c.opened_at, "fines": c.violations, "appealed": c.appealed_at is not None,
             "decision": c.decision, "decided_at": c.decided_at, "probation_until": c.probation_until,
+            "appealed_at": c.appealed_at, "rules_id": c.rules_id, "fine_ids": links.get(c.pk, []),
+            "explanation": c.explanation, "evidence": c.evidence,
         }
 
 
 # File name → the rows' maker. The order is the zip's and the JSON's.
 SECTIONS = {
     "roster": _roster,
+    "rules": _rules,
     "meetings": _meetings,
     "attendance": _attendance,
+    "visitors": _visitors,
     "referrals": _referrals,
     "tyfcb": _tyfcb,
     "one_to_ones": _one_to_ones,
+    "leave": _leave,
     "fines": _fines,
     "cases": _cases,
 }
@@ -167,6 +221,8 @@ def _cell(value) -> str:
         return "true" if value else "false"
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, dict | list):
+        return csv_safe(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True))
     return csv_safe(value)
 
 
@@ -176,11 +232,7 @@ def chapter_data(chapter) -> dict:
         "format": FORMAT,
         "version": VERSION,
         "exported_at": timezone.now(),
-        "chapter": {
-            "slug": chapter.slug, "name": chapter.name, "timezone": chapter.timezone, "currency": chapter.currency,
-            "cadence": chapter.cadence, "weekday": chapter.weekday, "start_time": chapter.start_time,
-            "venue": chapter.venue, "status": chapter.status,
-        },
+        "chapter": {f.name: getattr(chapter, f.attname) for f in plain_fields(type(chapter))},
         **{name: list(rows(chapter)) for name, rows in SECTIONS.items()},
     }
 
@@ -206,24 +258,39 @@ def chapter_zip_write(chapter, target) -> dict[str, int]:
 
 def _columns(name: str) -> list[str]:
     """A section's columns when it has no rows (its header line still says what it would hold)."""
-    return list(EMPTY_COLUMNS[name])
+    columns = EMPTY_COLUMNS[name]
+    return list(columns() if callable(columns) else columns)
 
 
 EMPTY_COLUMNS = {
     "roster": ("membership_id", "name", "email", "business", "classification", "role", "status", "joined_on",
                "renewal_due", "left_on"),
-    "meetings": ("meeting_id", "date", "starts_at", "status", "kind", "venue", *Attendance.Status.values, "visitors"),
+    "rules": None,  # filled below: every setting of a rules version
+    "meetings": ("meeting_id", "date", "starts_at", "status", "kind", "venue", "scheduled_date", "duration_minutes",
+                 "closed_at", "cancel_reason", *Attendance.Status.values, "visitors"),
     "attendance": ("meeting_id", "date", "membership_id", "member", "status"),
+    "visitors": ("visitor_id", "meeting_id", "name", "business", "classification", "invited_by_id", "follow_up",
+                 "applicant_membership_id"),
     "referrals": ("referral_id", "date", "created_at", "giver_id", "giver", "receiver_id", "receiver", "kind", "status",
                   "temperature", "consent", "closed_value", "currency", "closed_on", "business_type", "prospect_erased"),
     "tyfcb": ("thank_you_id", "referral_id", "closed_on", "giver_id", "giver", "receiver_id", "receiver", "value",
               "currency", "business_type"),
     "one_to_ones": ("one_to_one_id", "met_on", "initiator_id", "initiator", "other_id", "other", "status"),
+    "leave": ("leave_id", "membership_id", "member", "starts_on", "ends_on"),
     "fines": ("fine_id", "membership_id", "member", "kind", "period_start", "period_end", "meeting_id", "amount",
-              "currency", "status", "created_at", "resolved_at"),
+              "currency", "status", "created_at", "resolved_at", "withdrawn_at", "rules_id", "explanation", "evidence"),
     "cases": ("case_id", "membership_id", "member", "status", "opened_at", "fines", "appealed", "decision",
-              "decided_at", "probation_until"),
+              "decided_at", "probation_until", "appealed_at", "rules_id", "fine_ids", "explanation", "evidence"),
 }
+
+
+def _rules_columns() -> tuple[str, ...]:
+    from enforcement.models import ChapterRules
+
+    return ("rules_id", *(f.name for f in plain_fields(ChapterRules)))
+
+
+EMPTY_COLUMNS["rules"] = _rules_columns
 
 
 # Requests, builds and the page -------------------------------------------------------------------

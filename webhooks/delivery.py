@@ -23,7 +23,8 @@ from django.utils import timezone
 from members.outbox import retry_wait
 from webhooks import signing, transport
 from webhooks.addresses import AddressRefused
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+from webhooks.secret_box import SecretUndecryptable
 
 log = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
@@ -62,14 +63,21 @@ def delivery_send(*, delivery_id: int) -> SendResult:
     claimed_at = delivery_claim(delivery_id=delivery_id)
     if claimed_at is None:
         return SendResult(sent=False)
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    delivery = WebhookDelivery.objects.select_related("endpoint").defer("endpoint__secret").get(pk=delivery_id)
     endpoint = delivery.endpoint
     mine = WebhookDelivery.objects.filter(pk=delivery.pk, status=Status.SENDING, claimed_at=claimed_at)
     if not endpoint.is_active:
         mine.update(status=Status.FAILED, claimed_at=None, last_error="The endpoint is paused.")
         return SendResult(sent=False)
+    try:
+        secret = WebhookEndpoint.objects.values_list("secret", flat=True).get(pk=endpoint.pk)
+    except SecretUndecryptable as exc:
+        # Its key left WEBHOOK_SECRET_KEYS: no later try would sign either, until the key or a new secret comes.
+        mine.update(status=Status.FAILED, claimed_at=None, last_response_code=None, last_error=str(exc)[:2000])
+        log.error("Webhook delivery %s not signed: %s", delivery.pk, exc)
+        return SendResult(sent=False)
     body = signing.body_bytes(envelope(delivery))
-    headers = signing.signed_headers(secret=endpoint.secret, event=delivery.event,
+    headers = signing.signed_headers(secret=secret, event=delivery.event,
                                      delivery_id=str(delivery.delivery_id), body=body)
     code, error = None, ""
     try:

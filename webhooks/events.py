@@ -96,7 +96,7 @@ def emit(event: str, objects: list) -> int:
     by_chapter = defaultdict(list)
     for obj in objects:
         by_chapter[obj.chapter_id].append(obj)
-    endpoints = [e for e in WebhookEndpoint.objects.filter(chapter_id__in=list(by_chapter), is_active=True)
+    endpoints = [e for e in WebhookEndpoint.objects.filter(chapter_id__in=list(by_chapter), is_active=True).defer("secret")
                  if e.wants(event)]
     if not endpoints:
         return 0

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from webhooks.secret_box import EncryptedSecretField
+
 
 class Event(models.TextChoices):
     """What a chapter's endpoint may subscribe to; the value is the `X-Leadsgroups-Event` header."""
@@ -25,8 +27,9 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(_("address"), max_length=500)
     description = models.CharField(_("description"), max_length=100, blank=True)
     events = models.JSONField(default=list, help_text=_("The events this endpoint is told of."))
-    # Kept to sign each delivery (an HMAC needs the key itself); shown to people once, when made.
-    secret = models.CharField(max_length=80)
+    # Kept to sign each delivery (an HMAC needs the key itself), encrypted under WEBHOOK_SECRET_KEYS
+    # (webhooks/secret_box.py); shown to people once, when made or renewed.
+    secret = EncryptedSecretField()
     is_active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -39,7 +39,7 @@ def endpoint_create(*, chapter, url: str, events: list[str], description: str, b
 @transaction.atomic
 def endpoint_update(*, endpoint: WebhookEndpoint, url: str, events: list[str], description: str,
                     is_active: bool, by) -> WebhookEndpoint:
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = WebhookEndpoint.objects.select_for_update().defer("secret").get(pk=endpoint.pk)
     if url.strip() != endpoint.url:
         url_check(url)
     before = {"url": endpoint.url, "events": endpoint.events, "is_active": endpoint.is_active}

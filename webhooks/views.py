@@ -15,7 +15,7 @@ DELIVERIES_PER_PAGE = 50
 
 
 def _endpoint(request, endpoint_id: int) -> WebhookEndpoint:
-    return get_object_or_404(request.chapter.webhook_endpoints, pk=endpoint_id)
+    return get_object_or_404(request.chapter.webhook_endpoints.defer("secret"), pk=endpoint_id)  # never on a page
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -46,7 +46,7 @@ def endpoint_list(request):
             _form_errors(form, exc)
         else:
             return _secret_page(request, endpoint, secret)
-    endpoints = chapter.webhook_endpoints.all()
+    endpoints = chapter.webhook_endpoints.defer("secret")
     return render(request, "webhooks/endpoint_list.html", {"chapter": chapter, "endpoints": endpoints, "form": form})
 
 

@@ -212,3 +212,68 @@ def test_postgresql_lets_only_an_erasure_rewrite_what_an_event_says(personas):
     with pytest.raises(IntegrityError, match="audit events cannot be changed"):
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(rewrite, [event.pk])
+
+
+# Two people of one name ------------------------------------------------------------------------------
+
+
+def _anna_world(p):
+    """Two Anna Schmidts in one chapter, each named in audit events, a testimonial, a notice and a webhook."""
+    from meetings import services as meeting_services
+    from members import services as member_services
+    from referrals import services as referral_services
+    from tests.meetings.factories import MeetingFactory
+    from webhooks.models import WebhookEndpoint
+
+    for seat, email in ((p.member, "anna.one@example.org"), (p.member2, "anna.two@example.org")):
+        User.objects.filter(pk=seat.user_id).update(full_name="Anna Schmidt", email=email, business_name="")
+        seat.refresh_from_db()
+    Membership.objects.filter(chapter=p.chapter).update(business_name="")
+    WebhookEndpoint.objects.create(chapter=p.chapter, url="https://93.184.215.14/hook", events=["referral.given"],
+                                   secret="whsec_x")
+    meeting = MeetingFactory(chapter=p.chapter, local_date=date(2026, 1, 7), status="closed")
+    for seat in (p.member, p.member2):
+        member_services.membership_change(membership=seat, by=p.president.user, status="probation",
+                                          reason="Anna Schmidt missed two meetings")
+        meeting_services.testimonial_add(meeting=meeting, given_by=p.president, about=seat, by=p.president.user,
+                                         text="Anna Schmidt sorted our VAT in a day.")
+        referral_services.referral_give(chapter=p.chapter, giver=seat, receiver=p.president, kind="inside")
+
+
+def test_a_namesake_keeps_her_name_in_her_own_rows(personas, django_capture_on_commit_callbacks):
+    from meetings.models import Testimonial
+    from webhooks.models import WebhookDelivery
+
+    p = personas
+    _anna_world(p)
+    record = _erase(p.member.user, django_capture_on_commit_callbacks)
+    pseudonym = f"Former member #{record.pk}"
+    # The other Anna: her account, the events about her seat, her testimonial and her webhook payload.
+    assert User.objects.get(pk=p.member2.user_id).full_name == "Anna Schmidt"
+    hers = AuditEvent.objects.filter(target_type="members.membership", target_id=str(p.member2.pk),
+                                     action="membership.changed")
+    assert [e.reason for e in hers] == ["Anna Schmidt missed two meetings"]
+    assert Testimonial.objects.get(about=p.member2).text == "Anna Schmidt sorted our VAT in a day."
+    assert WebhookDelivery.objects.get(payload__referral__giver__membership_id=p.member2.pk).payload["referral"][
+        "giver"]["name"] == "Anna Schmidt"
+    # The deleted Anna: the rows that are hers, told apart by ids, carry the pseudonym.
+    gone = AuditEvent.objects.filter(target_type="members.membership", target_id=str(p.member.pk),
+                                     action="membership.changed", reason__contains="missed")
+    assert [e.reason for e in gone] == [f"{pseudonym} missed two meetings"]
+    assert Testimonial.objects.get(about=p.member).text == f"{pseudonym} sorted our VAT in a day."
+    assert WebhookDelivery.objects.get(payload__referral__giver__membership_id=p.member.pk).payload["referral"][
+        "giver"]["name"] == pseudonym
+    assert traces(("anna.one@example.org",)) == []  # her email is hers alone: gone everywhere
+    # What cannot be told apart stays, as the privacy notes say: the president's notices name "Anna Schmidt" twice.
+    titles = list(Notification.objects.filter(user=p.president.user, kind="referral_received")
+                  .values_list("title", flat=True))
+    assert titles == ["Anna Schmidt passed you a referral"] * 2
+
+
+def test_without_a_namesake_her_name_goes_everywhere(personas, django_capture_on_commit_callbacks):
+    p = personas
+    _anna_world(p)
+    User.objects.filter(pk=p.member2.user_id).update(full_name="Anna Schneider")
+    _erase(p.member.user, django_capture_on_commit_callbacks)
+    assert Notification.objects.filter(user=p.president.user, title__contains="Anna Schmidt").count() == 0
+    assert not AuditEvent.objects.filter(reason__contains="Anna Schmidt").exists()
