@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
+from django.utils.translation import gettext_noop
 
 from portability.chapter_export import FORMAT, SECTIONS, VERSION, plain_fields
 
@@ -151,7 +152,7 @@ def chapter_import(*, data: dict) -> dict[str, int]:
     from chapters.models import Chapter, Classification
     from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
     from meetings.models import Attendance, Meeting, Visitor
-    from members.audit import audit_record
+    from members.audit import AuditText, audit_record
     from members.models import Membership, User
     from referrals.models import OneToOne, Referral, ThankYou
 
@@ -288,8 +289,11 @@ def chapter_import(*, data: dict) -> dict[str, int]:
     for kind in OWN_ID:
         counts[kind] = len(ids.maps[kind])
     counts["attendance"] = len(data["attendance"])
+    exported_at = parse_datetime(data.get("exported_at") or "")
     audit_record(actor=None, action="chapter.imported", target=chapter, chapter=chapter,
-                 summary=f"Chapter {chapter.name} imported from an export of {data.get('exported_at', '?')}",
+                 summary=AuditText(gettext_noop("Chapter %(name)s imported from an export of %(when)s"),
+                                   name=chapter.name, when=exported_at) if exported_at
+                 else AuditText(gettext_noop("Chapter %(name)s imported from an export"), name=chapter.name),
                  after={k: v for k, v in counts.items()})
     return dict(counts)
 
