@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 from typing import NamedTuple
@@ -826,8 +826,8 @@ WEIGHT_PLACES = Decimal("0.0001")
 
 
 def repeat_group(referral: dict) -> str:
-    """What makes a referral a repeat in a period: inside business to the same receiver, or the same
-    prospect (the keyed hash of their contact); a referral without either is its own group."""
+    """What makes a referral a repeat: inside business to the same receiver, or the same prospect (the
+    keyed hash of their contact); a referral without either is its own group."""
     if referral["kind"] == Referral.Kind.INSIDE:
         return f"i{referral['receiver_id']}"
     if referral.get("prospect_key"):
@@ -835,22 +835,37 @@ def repeat_group(referral: dict) -> str:
     return f"r{referral['pk']}"
 
 
-def quota_weights(referrals: list[dict], rules: ChapterRules) -> dict[int, tuple[Decimal, dict]]:
-    """Referral → (its worth toward a weighted quota, why) for one member's referrals in one period,
-    oldest first: the outcome's weight, halved for each earlier referral in its repeat group (1, ½, ¼ …),
-    nothing if the receiver rated it not a lead or a duplicate. `_WEIGHTED_SQL` says the same."""
+def repeat_window_start(rules: ChapterRules, period: Period) -> date:
+    """The first local day whose referrals number a period's repeats: `repeat_window_days` before it."""
+    return period.start - timedelta(days=rules.repeat_window_days)
+
+
+def quota_weights(referrals: list[dict], rules: ChapterRules, *, period_from: datetime | None = None,
+                  since: date | None = None) -> dict[int, tuple[Decimal, dict]]:
+    """Referral → (its worth toward a weighted quota, why) for one member's referrals, oldest first: the
+    outcome's weight, halved for each earlier referral in its repeat group (1, ½, ¼ …), nothing if the
+    receiver rated it not a lead or a duplicate. `_period_counts` says the same in SQL.
+
+    `referrals` may begin before the period (`period_from`), back to the repeat window's first local day
+    (`since`, `repeat_window_start`): those only number the repeats, and a repeat they number says since when.
+    """
     seen: dict[str, int] = defaultdict(int)
+    earlier: dict[str, int] = defaultdict(int)  # of them, given before the period
     out = {}
     for r in referrals:
         group = repeat_group(r)
         nth = seen[group]
         seen[group] += 1
+        if period_from is not None and r["created_at"] < period_from:
+            earlier[group] += 1
         field_name = OUTCOME_WEIGHTS.get(r["status"])
         base = getattr(rules, field_name) if field_name else Decimal(0)
         why = {"status": r["status"], "base": str(base)}
         if nth:
             why["repeat"] = nth + 1
             why["repeat_of"] = "inside" if group.startswith("i") else "prospect"
+            if earlier[group] and since is not None:
+                why["since"] = since.isoformat()  # "3rd referral of the same prospect since …"
         if r.get("rating") in WORTHLESS:
             why["rating"] = r["rating"]
             weight = Decimal(0)
@@ -884,9 +899,15 @@ def _hundredths(value) -> int:
     return int((Decimal(value) * 100).to_integral_value())
 
 
+def _since(row: tuple):
+    """A quota period row's first moment whose referrals are read: its repeat window's, else its own."""
+    return row[6] if len(row) > 6 else row[1]
+
+
 def _period_counts(rows: list[tuple]) -> dict[tuple[int, int], Decimal | int]:
     """(row index, giver) → how many referrals count (a weighted quota: what they are worth), for each quota
-    period row (chapter, [lo, hi), what counts, consent until or None, the rules' outcome weights): one
+    period row (chapter, [lo, hi), what counts, consent until or None, the rules' outcome weights, the repeat
+    window's first moment): one
     statement for the batch (a few on SQLite, which takes
     fewer parameters). A giver with none that count is left out."""
     out: dict[tuple[int, int], Decimal | int] = {}
@@ -897,36 +918,42 @@ def _period_counts(rows: list[tuple]) -> dict[tuple[int, int], Decimal | int]:
     # other rules keep their statements and their size.
     weighted = any(row[3] == ChapterRules.QuotaCounts.WEIGHTED for row in rows)
     columns = ["idx", "chapter_id", "lo", "hi", "counts", "until_at", "has_until"]
-    if weighted:
-        columns += ["w_given", "w_contacted", "w_meeting", "w_won"]
+    if weighted:  # and the repeat window's first moment: earlier referrals number the period's repeats
+        columns += ["w_given", "w_contacted", "w_meeting", "w_won", "since_at"]
     per_row = len(columns) + 1  # its values and its chapter
     chunk = ((connection.features.max_query_params or 10**9) - 2) // per_row
     for first in range(0, len(rows), chunk):
         part = rows[first:first + chunk]
         params = []
-        for i, (cid, lo, hi, counts, until, *weights) in enumerate(part, start=first):
+        for i, (cid, lo, hi, counts, until, *more) in enumerate(part, start=first):
             params += [i, cid, adapt(lo), adapt(hi), str(counts), adapt(until or hi), 0 if until is None else 1]
             if weighted:
-                params += [_hundredths(w) for w in (weights[0] if weights else (0, 0, 0, 0))]
+                params += [_hundredths(w) for w in (more[0] if more else (0, 0, 0, 0))]
+                params.append(adapt(_since(rows[i])))
         chapters = sorted({row[0] for row in part})
-        params += [*chapters, adapt(min(row[1] for row in part)), adapt(max(row[2] for row in part))]
+        params += [*chapters, adapt(min(_since(row) if weighted else row[1] for row in part)),
+                   adapt(max(row[2] for row in part))]
         values = ", ".join([f"({', '.join(['%s'] * len(columns))})"] * len(part))
         # The chapters and the overall range again on the referrals themselves: the index on
         # (chapter, created_at) then reads the batch's referrals only, not the whole table.
         cte = f"WITH p ({', '.join(columns)}) AS (VALUES {values}) "  # noqa: S608 (only placeholders)
         join = (
             f"FROM p JOIN {Referral._meta.db_table} r "
-            "ON r.chapter_id = p.chapter_id AND r.created_at >= p.lo AND r.created_at < p.hi "
+            f"ON r.chapter_id = p.chapter_id AND r.created_at >= p.{'since_at' if weighted else 'lo'} "
+            "AND r.created_at < p.hi "
             f"WHERE r.chapter_id IN ({', '.join(['%s'] * len(chapters))}) AND r.created_at >= %s AND r.created_at < %s "
         )
         if not weighted:  # as before weights: no window to number repeats in
             sql = f"{cte}SELECT p.idx, r.giver_id, SUM({_COUNTS_SQL}) {join}GROUP BY p.idx, r.giver_id"
-        else:  # in hundredths: a weighted row's referrals halved for each earlier one of their repeat group
+        else:  # in hundredths: a weighted row's referrals halved for each earlier one of their repeat group in
+            # the window (`since_at`, before the period: those only number the repeats, `j.inside` 0)
             sql = (
-                f"{cte}SELECT j.idx, j.giver_id, SUM(CASE WHEN j.counts = '{ChapterRules.QuotaCounts.WEIGHTED}' "  # noqa: S608
+                f"{cte}SELECT j.idx, j.giver_id, SUM(CASE WHEN j.inside = 0 THEN 0 "  # noqa: S608
+                f"WHEN j.counts = '{ChapterRules.QuotaCounts.WEIGHTED}' "
                 f"THEN CASE WHEN j.nth > {REPEATS_CREDITED} THEN 0 "
                 "ELSE j.w * 1.0 / (1 << CAST(j.nth - 1 AS INTEGER)) END ELSE j.c * 100 END) "
                 f"FROM (SELECT p.idx, p.counts, r.giver_id, {_COUNTS_SQL} AS c, {_OUTCOME_SQL} AS w, "
+                "CASE WHEN r.created_at >= p.lo THEN 1 ELSE 0 END AS inside, "
                 f"ROW_NUMBER() OVER (PARTITION BY p.idx, r.giver_id, {_GROUP_SQL} ORDER BY r.created_at, r.id) AS nth "
                 f"{join}) j GROUP BY j.idx, j.giver_id"
             )
@@ -974,7 +1001,11 @@ def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[
             until = Period(qp.consent_until, qp.consent_until).utc_bounds(tz)[1] if qp.consent_until else None
             row_of[(cid, qp)] = len(rows)
             weights = (qp.rules.weight_given, qp.rules.weight_contacted, qp.rules.weight_meeting, qp.rules.weight_won)
-            rows.append((cid, lo, hi, qp.rules.quota_counts, until, weights))
+            since = lo
+            if qp.rules.quota_counts == ChapterRules.QuotaCounts.WEIGHTED:
+                first = repeat_window_start(qp.rules, qp.period)
+                since = Period(first, first).utc_bounds(tz)[0]
+            rows.append((cid, lo, hi, qp.rules.quota_counts, until, weights, since))
     counted = _period_counts(rows)  # query: what counts, per member and period
     short: dict[int, list[tuple[Membership, QuotaPeriod]]] = defaultdict(list)
     for cid, periods in periods_of.items():
@@ -1000,12 +1031,13 @@ def _quota_batch(scopes, members, leave, standing, meetings) -> dict[int, tuple[
 
 
 def _referrals_of(periods_of, looked_at, rows) -> dict[int, list[dict]]:
-    """Member → the referrals they gave in their chapter's judged periods, oldest first, for the members
-    in `looked_at` (chapter → member ids); with their consent links where a quota counts consent."""
+    """Member → the referrals they gave in their chapter's judged periods (and repeat windows), oldest first,
+    for the members in `looked_at` (chapter → member ids); with their consent links where a quota counts
+    consent."""
     givers = [pk for ids in looked_at.values() for pk in ids]
     if not givers:
         return {}
-    lo = min(r[1] for r in rows)
+    lo = min(_since(r) for r in rows)  # from the earliest repeat window: earlier referrals number repeats
     hi = max(r[2] for r in rows)
     given: dict[int, list[dict]] = defaultdict(list)
     by_pk: dict[int, dict] = {}
@@ -1044,10 +1076,13 @@ def _quota_findings(s: _Scope, short, rows, row_of, cid, given) -> list[Finding]
     tz = s.chapter.tz
     out = []
     for m, qp in short:
-        _, lo_p, hi_p, _, until, _ = rows[row_of[(cid, qp)]]
+        _, lo_p, hi_p, _, until, _, since_p = rows[row_of[(cid, qp)]]
         in_period = [r for r in given.get(m.pk, []) if lo_p <= r["created_at"] < hi_p]
         weighted = qp.rules.quota_counts == ChapterRules.QuotaCounts.WEIGHTED
-        weights = quota_weights(in_period, qp.rules) if weighted else {}
+        weights = quota_weights(
+            [r for r in given.get(m.pk, []) if since_p <= r["created_at"] < hi_p], qp.rules, period_from=lo_p,
+            since=repeat_window_start(qp.rules, qp.period),
+        ) if weighted else {}
         flags = [weights[r["pk"]][0] > 0 if weighted else _counts(r, qp.rules.quota_counts, until) for r in in_period]
         counted = [r for r, ok in zip(in_period, flags, strict=True) if ok]
         not_counted = [r for r, ok in zip(in_period, flags, strict=True) if not ok]

@@ -376,15 +376,30 @@ def weight_why(why: dict) -> str:
     }]
     if why.get("repeat"):
         nth, share = why["repeat"], "1/%s" % (2 ** (why["repeat"] - 1))
-        if why.get("repeat_of") == "inside":
-            parts.append(_("inside referral no. %(nth)s to the same member this period: %(share)s") % {
-                "nth": nth, "share": share})
+        inside = why.get("repeat_of") == "inside"
+        if why.get("since"):  # numbered with referrals given before the period, in the rules' repeat window
+            words = (_("inside referral no. %(nth)s to the same member since %(since)s: %(share)s") if inside
+                     else _("referral no. %(nth)s of the same prospect since %(since)s: %(share)s"))
         else:
-            parts.append(_("referral no. %(nth)s of the same prospect this period: %(share)s") % {
-                "nth": nth, "share": share})
+            words = (_("inside referral no. %(nth)s to the same member this period: %(share)s") if inside
+                     else _("referral no. %(nth)s of the same prospect this period: %(share)s"))
+        parts.append(words % {"nth": nth, "share": share, "since": short_day(why["since"]) if why.get("since") else ""})
     if why.get("rating"):
         parts.append(str(RATINGS.get(why["rating"], why["rating"])))
     return "; ".join(parts)
+
+
+def repeat_window_words(days: int) -> str:
+    """How far back a weighted quota looks for repeats, for the rules page."""
+    if not days:
+        return _("A repeat (the same prospect again, or inside business to the same member again) counts ½, ¼ … "
+                 "when the earlier referral was given in the same period.")
+    return ngettext(
+        "A repeat (the same prospect again, or inside business to the same member again) counts ½, ¼ … when the "
+        "earlier referral was given in the same period or up to %(count)s day before it.",
+        "A repeat (the same prospect again, or inside business to the same member again) counts ½, ¼ … when the "
+        "earlier referral was given in the same period or up to %(count)s days before it.", days,
+    ) % {"count": days}
 
 
 def fine_summary(key: str, start, end, amount, currency: str) -> str:

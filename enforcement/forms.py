@@ -55,6 +55,7 @@ class RulesForm(SingleLineFormMixin, forms.ModelForm):
             "expulsion_months": gettext_lazy("… within (months)"),
             "consent_grace_days": gettext_lazy("Consent grace after a quota period (days)"),
             "late_fee_stacks_with_absence": gettext_lazy("A late fee stacks with the late's share of an absence fine"),
+            "repeat_window_days": gettext_lazy("Repeats counted over (days)"),
             "reason": gettext_lazy("Why the change"),
         }
         help_texts = {"late_weight": WEIGHT_HELP, "medical_weight": WEIGHT_HELP, "substitute_weight": WEIGHT_HELP}
@@ -80,6 +81,11 @@ class RulesForm(SingleLineFormMixin, forms.ModelForm):
             "When only consented referrals count: consent given up to this many days after a period still counts, "
             "and the period is judged after them. At most %(count)s."
         ) % {"count": limits.consent_grace_days_max}
+        self.fields["repeat_window_days"].help_text = _(
+            "Weighted quota: a referral of a prospect referred before (or inside business to the same member again) "
+            "counts ½, ¼ … when the earlier one was given in its period or this many days before it. 0: within the "
+            "period only. At most %(count)s."
+        ) % {"count": limits.repeat_window_days_max}
 
     def clean_effective_from(self):
         day = self.cleaned_data["effective_from"]

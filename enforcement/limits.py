@@ -83,6 +83,7 @@ def rules_limit_errors(*, limits: RulesLimits, data: dict, currency: str) -> dic
     over("referral_quota", limits.referral_quota_max)
     over("grace_days", limits.grace_days_max, "day")
     over("consent_grace_days", limits.consent_grace_days_max, "day")
+    over("repeat_window_days", limits.repeat_window_days_max, "day")
     for field in ("fine_absence", "fine_late", "fine_quota"):
         over(field, limits.fine_max, "money")
     if data.get("expulsion_violations") is not None and data["expulsion_violations"] < limits.expulsion_violations_min:

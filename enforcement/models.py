@@ -53,6 +53,10 @@ class RulesLimits(models.Model):
         _("longest consent grace (days)"), default=14,
         help_text=_("Longest grace after a quota period within which a prospect's consent still counts."),
     )
+    repeat_window_days_max = models.PositiveSmallIntegerField(
+        _("longest repeat window (days)"), default=730, validators=[MaxValueValidator(3660)],
+        help_text=_("Weighted quota: the most days before a period whose referrals make a referral a repeat."),
+    )
     expulsion_violations_min = models.PositiveSmallIntegerField(
         _("fewest violations before expulsion"), default=2, validators=[MinValueValidator(1)],
         help_text=_("Leadership may not make expulsion easier than this."),
@@ -166,6 +170,13 @@ class ChapterRules(models.Model):
         _("a referral won counts as"), max_digits=4, decimal_places=2, default=Decimal("2.00"),
         validators=[MinValueValidator(0), MaxValueValidator(10)],
     )
+    # Versions made before this field were migrated with 0 (repeats numbered within the period, as the app
+    # did then): the past is never edited. A chapter's new versions default to a year.
+    repeat_window_days = models.PositiveSmallIntegerField(
+        _("repeats counted over (days)"), default=365, validators=[MaxValueValidator(3660)],
+        help_text=_("Weighted quota: a referral is a repeat of the same prospect's (or of inside business to the "
+                    "same member) given in its period or this many days before it. 0: within the period only."),
+    )
     fine_absence = models.DecimalField(
         _("fine per absence over the limit"), default=Decimal("0.00"), help_text=_("Per absence over the limit."),
         **MONEY,
@@ -221,6 +232,7 @@ class ChapterRules(models.Model):
         "quota_period", "quota_counts", "fine_absence", "fine_late", "fine_quota", "grace_days",
         "exempt_on_leave", "expulsion_violations", "expulsion_months", "consent_grace_days",
         "late_fee_stacks_with_absence", "weight_given", "weight_contacted", "weight_meeting", "weight_won",
+        "repeat_window_days",
     )
 
     class Meta:

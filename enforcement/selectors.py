@@ -24,6 +24,7 @@ from enforcement.evaluation import (
     leave_spans,
     quota_period_of,
     quota_weights,
+    repeat_window_start,
     window_months,
     window_words,
 )
@@ -119,6 +120,7 @@ def rules_plain_language(rules: ChapterRules) -> list[tuple[str, str]]:
                 "given": explain.number(rules.weight_given), "contacted": explain.number(rules.weight_contacted),
                 "meeting": explain.number(rules.weight_meeting), "won": explain.number(rules.weight_won),
             }
+            text += " " + explain.repeat_window_words(rules.repeat_window_days)
         if rules.quota_counts == ChapterRules.QuotaCounts.CONSENTED:
             text += " " + ngettext(
                 "Consent the prospect gives up to %(count)s day after the period still counts; the period is judged "
@@ -296,7 +298,9 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
     quota_period, judge = current_quota(chapter=chapter, book=book, today=today)
     lo, hi = quota_period.utc_bounds(chapter.tz)
     if judge and judge.quota_counts == ChapterRules.QuotaCounts.WEIGHTED:
-        referrals = _weighted_sums(ids, lo, hi, judge)  # query: referrals this period, weighed per member
+        first = repeat_window_start(judge, quota_period)
+        since = Period(first, first).utc_bounds(chapter.tz)[0]
+        referrals = _weighted_sums(ids, lo, hi, judge, since)  # query: referrals this period, weighed per member
     else:
         quality = QUALITY[judge.quota_counts] if judge else {}
         referrals = dict(
@@ -325,18 +329,20 @@ def member_standings(*, chapter, memberships: list[Membership], today: date) -> 
     return out
 
 
-def _weighted_sums(ids, lo, hi, rules) -> dict[int, Decimal]:
-    """Member → what their referrals in [lo, hi) are worth toward a weighted quota (`quota_weights`)."""
+def _weighted_sums(ids, lo, hi, rules, since) -> dict[int, Decimal]:
+    """Member → what their referrals in [lo, hi) are worth toward a weighted quota (`quota_weights`); those
+    from `since` (the repeat window) number the repeats."""
     given: dict[int, list[dict]] = defaultdict(list)
     for r in (
-        Referral.objects.filter(giver_id__in=ids, created_at__gte=lo, created_at__lt=hi)
+        Referral.objects.filter(giver_id__in=ids, created_at__gte=min(since, lo), created_at__lt=hi)
         .order_by("created_at", "pk")
-        .values("pk", "giver_id", "receiver_id", "kind", "prospect_key", "status", "rating")
+        .values("pk", "giver_id", "receiver_id", "kind", "prospect_key", "status", "rating", "created_at")
     ):
         given[r["giver_id"]].append(r)
     out = {}
     for pk, referrals in given.items():
-        total = sum((w for w, _why in quota_weights(referrals, rules).values()), Decimal(0))
+        weights = quota_weights(referrals, rules, period_from=lo)
+        total = sum((weights[r["pk"]][0] for r in referrals if r["created_at"] >= lo), Decimal(0))
         out[pk] = int(total) if total == total.to_integral_value() else total.normalize()
     return out
 

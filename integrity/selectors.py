@@ -6,13 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, pgettext_lazy
 
+from chapters.models import Chapter
 from integrity.explanations import Explanation, flag_explanation
 from integrity.models import IntegrityCheck, IntegrityEvidence, IntegrityFlag, counting
+from meetings.models import Attendance
 from members.models import AuditEvent, Membership
+from referrals.models import OneToOne, Referral, ThankYou
 
 Status = IntegrityFlag.Status
 # The list's filter: which flags each choice shows.
@@ -190,9 +194,22 @@ def flagged_activity(*, chapter_ids) -> FlaggedActivity:
     )
 
 
+def _count(queryset) -> Coalesce:
+    """How many rows `queryset` has, as a subquery (one row: no GROUP BY a constant)."""
+    return Coalesce(Subquery(queryset.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
 def flagged_activity_counts(*, chapter) -> dict[str, int]:
-    """How many rows of each kind the figures without flagged activity leave out (one query)."""
-    return _evidence_of([chapter.pk]).aggregate(
-        referrals=Count("referral", distinct=True), thank_yous=Count("thank_you", distinct=True),
-        one_to_ones=Count("one_to_one", distinct=True), attendances=Count("attendance", distinct=True),
-    )
+    """How many rows of each kind the figures without flagged activity leave out (one query).
+
+    The TYFCB counted are those the reports leave out: flagged themselves, or thanks for a flagged referral.
+    """
+    flagged = flagged_activity(chapter_ids=[chapter.pk])
+    counts = Chapter.objects.filter(pk=chapter.pk).values(  # "n_": the chapter's relations hold the plain names
+        n_referrals=_count(Referral.objects.filter(pk__in=flagged.referrals)),
+        n_thank_yous=_count(ThankYou.objects.filter(Q(pk__in=flagged.thank_yous)
+                                                    | Q(referral_id__in=flagged.referrals))),
+        n_one_to_ones=_count(OneToOne.objects.filter(pk__in=flagged.one_to_ones)),
+        n_attendances=_count(Attendance.objects.filter(pk__in=flagged.attendances)),
+    ).get()
+    return {name.removeprefix("n_"): n for name, n in counts.items()}

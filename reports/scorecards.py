@@ -18,6 +18,10 @@ What counts, over local dates [start, end] in the chapter's timezone:
   ("given") and to the member who closed it ("received"), new and repeat apart.
 
 Rates are per week of the range the member held a seat in (from joining, to leaving), at least one week.
+
+Without flagged activity (`leave_out`, integrity.selectors.flagged_activity): referrals, TYFCB, one-to-ones and
+attendance marks that are evidence of an open or confirmed integrity flag are left out, inside the same
+queries. A TYFCB goes with its flagged referral too.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache, reduce
+from typing import TYPE_CHECKING
 
 from babel import numbers as babel_numbers
 from django.db.models import Count, F, Q, Sum, Value
@@ -43,6 +48,9 @@ from members.models import Membership
 from referrals.models import EducationCredit, OneToOne, Referral, ThankYou
 from reports.ladders import Direction, Ladder, ladder_from_json, ladder_max, ladder_points, ladder_words
 from reports.models import ScorecardRules
+
+if TYPE_CHECKING:
+    from integrity.selectors import FlaggedActivity
 
 ZERO = Decimal("0")
 SIX_MONTHS_DAYS = 26 * 7  # "the last 6 months": 26 whole weeks
@@ -270,17 +278,17 @@ def _pct(part: int, whole: int) -> str:
 
 
 def scorecards(*, chapter, memberships, start: date, end: date, rules: ScorecardRules | None = None,
-               explain: bool = True) -> dict[int, Scorecard]:
+               explain: bool = True, leave_out: FlaggedActivity | None = None) -> dict[int, Scorecard]:
     """Scorecards of `memberships` (of `chapter`) over local dates [start, end], keyed by membership id.
 
     `explain=False` leaves out the words (points, lights and bands only): `scorecard_explain` adds them to the
-    cards a page shows.
+    cards a page shows. `leave_out`: the flagged rows to leave out (None: all activity counts).
     """
     rules = rules if rules is not None else scorecard_rules_for(chapter=chapter)
     memberships = list(memberships)
     figures = {m.pk: Figures() for m in memberships}
     if memberships:
-        _collect([_Group(chapter, [m.pk for m in memberships], start, end)], figures)
+        _collect([_Group(chapter, [m.pk for m in memberships], start, end)], figures, leave_out=leave_out)
     ladders = ladders_of(rules)
     return {
         m.pk: _score(membership=m, figures=figures[m.pk], rules=rules, ladders=ladders, start=start, end=end,
@@ -332,8 +340,15 @@ def _any(groups: list[_Group], condition) -> Q:
     return reduce(operator.or_, (condition(g) for g in groups))
 
 
-def _collect(groups: list[_Group], figures: dict[int, Figures]) -> None:
-    """Eight grouped queries, whatever the number of members (or of groups)."""
+def _collect(groups: list[_Group], figures: dict[int, Figures], leave_out: FlaggedActivity | None = None) -> None:
+    """Eight grouped queries, whatever the number of members (or of groups); `leave_out` nests in them."""
+    marks, referrals, thank_yous = Attendance.objects.all(), Referral.objects.all(), ThankYou.objects.all()
+    ones = OneToOne.objects.filter(status=OneToOne.Status.CONFIRMED)
+    if leave_out is not None:
+        marks = marks.exclude(pk__in=leave_out.attendances)
+        referrals = referrals.exclude(pk__in=leave_out.referrals)
+        thank_yous = thank_yous.exclude(pk__in=leave_out.thank_yous).exclude(referral_id__in=leave_out.referrals)
+        ones = ones.exclude(pk__in=leave_out.one_to_ones)
 
     def in_range(g: _Group) -> Q:
         # the chapter too, though the seats imply it: it lets the database find the meetings by their
@@ -353,7 +368,7 @@ def _collect(groups: list[_Group], figures: dict[int, Figures]) -> None:
 
     statuses = Attendance.Status
     for row in (  # 1: marks at meetings that were held (or are being held)
-        Attendance.objects.filter(_any(groups, of("membership_id", in_range)))
+        marks.filter(_any(groups, of("membership_id", in_range)))
         .exclude(meeting__status=Meeting.Status.CANCELLED)
         .values("membership_id")
         .annotate(**{s.value: Count("pk", filter=Q(status=s.value)) for s in statuses})
@@ -364,7 +379,7 @@ def _collect(groups: list[_Group], figures: dict[int, Figures]) -> None:
             setattr(f, s.value, row[s.value])
     consented = Q(consent__in=Referral.CONSENTED)
     for row in (  # 2
-        Referral.objects.filter(_any(groups, of("giver_id", given_in))).values("giver_id")
+        referrals.filter(_any(groups, of("giver_id", given_in))).values("giver_id")
         .annotate(n=Count("pk"), consented=Count("pk", filter=consented),
                   won=Count("pk", filter=Q(status=Referral.Status.WON)))
         .order_by()
@@ -372,7 +387,7 @@ def _collect(groups: list[_Group], figures: dict[int, Figures]) -> None:
         f = figures[row["giver_id"]]
         f.given, f.given_consented, f.given_won = row["n"], row["consented"], row["won"]
     for row in (  # 3
-        Referral.objects.filter(_any(groups, of("receiver_id", given_in))).values("receiver_id")
+        referrals.filter(_any(groups, of("receiver_id", given_in))).values("receiver_id")
         .annotate(n=Count("pk"), consented=Count("pk", filter=consented))
         .order_by()
     ):
@@ -385,7 +400,7 @@ def _collect(groups: list[_Group], figures: dict[int, Figures]) -> None:
 
     def tyfcb(side):
         return (
-            ThankYou.objects.filter(_any(groups, of(f"{side}_id", closed_in)))
+            thank_yous.filter(_any(groups, of(f"{side}_id", closed_in)))
             .values(who=F(f"{side}_id"), side=Value(side))
             .annotate(new=Sum("value", filter=new), repeat=Sum("value", filter=repeat))
             .values_list("who", "side", "new", "repeat")
@@ -400,7 +415,6 @@ def _collect(groups: list[_Group], figures: dict[int, Figures]) -> None:
     def met_in(g: _Group) -> Q:
         return Q(chapter_id=g.chapter.pk) & days("met_on")(g)
 
-    ones = OneToOne.objects.filter(status=OneToOne.Status.CONFIRMED)
     by_initiator = ones.filter(_any(groups, of("initiator_id", met_in))).values(who=F("initiator_id"))
     by_other = ones.filter(_any(groups, of("other_id", met_in))).values(who=F("other_id"))
     for who, n in by_initiator.annotate(n=Count("pk")).values_list("who", "n").order_by().union(  # 5

@@ -15,6 +15,10 @@ What each week counts (local dates in the chapter's timezone):
 - visitors at that week's meetings, and those of them who became applicants since;
 - seats: members joining (their joining day; applicants not yet), leaving (resigned or expelled, by the day
   they left), and the seats held at the end of the week.
+
+Without flagged activity (`leave_out`, integrity.selectors.flagged_activity): the referrals, TYFCB, and
+attendance marks that are evidence of an open or confirmed integrity flag are left out of every figure, as
+subqueries of the same statements (no query more). A TYFCB goes with its flagged referral too.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db.models import BigIntegerField, Case, Count, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import TruncWeek
@@ -31,6 +36,9 @@ from meetings.models import Attendance, Meeting, Visitor
 from members.models import Membership
 from referrals.models import Referral, ThankYou
 from reports.scorecards import local_bounds
+
+if TYPE_CHECKING:
+    from integrity.selectors import FlaggedActivity
 
 DEPARTED = (Membership.Status.RESIGNED, Membership.Status.EXPELLED)
 # A seat counts once its member joined (not while applying), and until the day they left; a departed seat
@@ -112,7 +120,7 @@ MARKS_BASE = 1000
 MARK_PLACES = {status: MARKS_BASE ** i for i, status in enumerate(Attendance.Status.values)}
 
 
-def _packed_marks() -> Subquery:
+def _packed_marks(leave_out: FlaggedActivity | None = None) -> Subquery:
     """A meeting's marks by status in one number: present + late × 1000 + absent × 1000² + ….
 
     A subquery per meeting, which the database answers through the marks' meeting index: joined to the
@@ -122,15 +130,20 @@ def _packed_marks() -> Subquery:
     """
     packed = Sum(Case(*[When(status=status, then=Value(place)) for status, place in MARK_PLACES.items()],
                       output_field=BigIntegerField()))
+    marks = Attendance.objects.filter(meeting=OuterRef("pk"))
+    if leave_out is not None:
+        marks = marks.exclude(pk__in=leave_out.attendances)
     return Subquery(
-        Attendance.objects.filter(meeting=OuterRef("pk")).order_by().values("meeting").annotate(marks=packed)
-        .values("marks")[:1],
+        marks.order_by().values("meeting").annotate(marks=packed).values("marks")[:1],
         output_field=BigIntegerField(),
     )
 
 
-def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
-    """Each chapter's weeks over local dates [start, end], keyed by chapter id, every week present (zeros too)."""
+def weekly_series(*, chapters, start: date, end: date,
+                  leave_out: FlaggedActivity | None = None) -> dict[int, list[Week]]:
+    """Each chapter's weeks over local dates [start, end], keyed by chapter id, every week present (zeros too).
+
+    `leave_out`: the flagged rows to leave out of the figures (None: all activity counts)."""
     chapters = list(chapters)
     ids = [c.pk for c in chapters]
     weeks = {c.pk: {d: Week(start=d) for d in week_starts(start, end)} for c in chapters}
@@ -144,7 +157,7 @@ def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
     meetings = (  # 1: marks at meetings not cancelled, counted per meeting (see _packed_marks)
         Meeting.objects.filter(chapter_id__in=ids, local_date__gte=start, local_date__lte=end)
         .exclude(status=Meeting.Status.CANCELLED)
-        .annotate(marks=_packed_marks())
+        .annotate(marks=_packed_marks(leave_out))
         .values_list("chapter_id", "local_date", "marks").order_by()
     )
     for chapter_id, day, marks in meetings:
@@ -154,6 +167,10 @@ def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
         w.meetings += 1
         for status, place in MARK_PLACES.items():
             setattr(w, status, getattr(w, status) + marks // place % MARKS_BASE)
+    referrals, thank_yous = Referral.objects.all(), ThankYou.objects.all()
+    if leave_out is not None:
+        referrals = referrals.exclude(pk__in=leave_out.referrals)
+        thank_yous = thank_yous.exclude(pk__in=leave_out.thank_yous).exclude(referral_id__in=leave_out.referrals)
     by_zone = defaultdict(list)
     for c in chapters:
         by_zone[c.timezone].append(c)
@@ -161,7 +178,7 @@ def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
         tz = zone_chapters[0].tz
         after, before = local_bounds(tz, start, end)
         for row in (
-            Referral.objects.filter(chapter_id__in=[c.pk for c in zone_chapters], created_at__gte=after,
+            referrals.filter(chapter_id__in=[c.pk for c in zone_chapters], created_at__gte=after,
                                     created_at__lt=before)
             .annotate(week=TruncWeek("created_at", tzinfo=tz))
             .values("chapter_id", "week")
@@ -172,7 +189,7 @@ def weekly_series(*, chapters, start: date, end: date) -> dict[int, list[Week]]:
             w = at(row["chapter_id"], row["week"].astimezone(tz))
             w.given, w.consented, w.won = row["n"], row["consented"], row["won"]
     for row in (  # 3: closed business by its closing day
-        ThankYou.objects.filter(chapter_id__in=ids, closed_on__gte=start, closed_on__lte=end)
+        thank_yous.filter(chapter_id__in=ids, closed_on__gte=start, closed_on__lte=end)
         .annotate(week=TruncWeek("closed_on"))
         .values("chapter_id", "week")
         .annotate(new=Sum("value", filter=Q(business_type=Referral.BusinessType.NEW)),

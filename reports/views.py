@@ -18,7 +18,7 @@ from enforcement.formatting import num
 from leadsgroups.csv_export import csv_response, csv_safe
 from leadsgroups.formats import format_money, format_number
 from members.models import Membership
-from reports import charts, series, services
+from reports import charts, honest, series, services
 from reports import overview as org
 from reports.forms import OverviewForm, RangeForm, ScorecardRulesForm
 from reports.ladders import ladder_words
@@ -86,12 +86,15 @@ def scorecard(request, membership_id: int):
     if not (own or request.access.is_leadership):
         raise PermissionDenied(_("A member's scorecard is theirs and the chapter leadership's to see."))
     form, (start, end) = _range(request, last_six_months(_today(chapter)))
+    switch = honest.switch_for(request, chapter)  # leadership's and overseers' only: not a member's own view
     context = {"chapter": chapter, "membership": membership, "own": own, "form": form, "start": start, "end": end,
-               "can_configure": request.access.is_leadership}
+               "can_configure": request.access.is_leadership, "switch": switch,
+               "flagged": bool(switch and switch.exclude)}
     if start is None:
         return render(request, "reports/scorecard.html", {**context, "refused": True})
     rules = scorecard_rules_for(chapter=chapter)
-    card = scorecards(chapter=chapter, memberships=[membership], start=start, end=end, rules=rules)[membership.pk]
+    card = scorecards(chapter=chapter, memberships=[membership], start=start, end=end, rules=rules,
+                      leave_out=honest.leave_out_for(chapter, context["flagged"]))[membership.pk]
     return render(request, "reports/scorecard.html", {
         **context, "card": card, "rules": rules, "bands": bands_words(rules),
         "ladders": _rules_words(rules, chapter.currency),
@@ -148,7 +151,9 @@ def health(request):
     chapter = request.chapter
     form, (start, end) = _range(request, series.default_range(_today(chapter)))
     template = FRAGMENTS.get(request.htmx.target, "reports/health.html") if request.htmx else "reports/health.html"
-    context = {"chapter": chapter, "form": form, "start": start, "end": end}
+    switch = honest.switch_for(request, chapter)
+    context = {"chapter": chapter, "form": form, "start": start, "end": end, "switch": switch,
+               "flagged": switch.exclude}
     if template == "reports/health.html":
         counts = chapter_counts(chapter=chapter)
         context.update(health=chapter_health(counts["active"]), active=counts["active"],
@@ -156,7 +161,8 @@ def health(request):
     if start is None:
         return render(request, template, {**context, "refused": True})
     by, reverse = _sort(request)
-    keep = {"start": start.isoformat(), "end": end.isoformat()}
+    keep = {"start": start.isoformat(), "end": end.isoformat(), **switch.keep}
+    leave_out = honest.leave_out_for(chapter, switch.exclude)
     columns = []
     for key, (label, _order) in SORTS.items():
         natural = "ascending" if key == "name" else "descending"  # names A–Z, points most first
@@ -170,7 +176,7 @@ def health(request):
     rules = scorecard_rules_for(chapter=chapter)
     # Every seat's points (to sort by them), but words only for the page shown: the CSV has every row.
     cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules,
-                       explain=False).values()
+                       explain=False, leave_out=leave_out).values()
     roster = Paginator(scorecards_sorted(cards, by, descending=reverse), ROSTER_PER_PAGE).get_page(
         request.GET.get("page"))
     sort_keep = {**keep, "sort": by, **({"reverse": "1"} if reverse else {})}
@@ -181,7 +187,7 @@ def health(request):
     if template == FRAGMENTS["health-roster"]:
         context["sort_oob"] = True  # the range form keeps the new sort
     else:
-        weeks = series.weekly_series(chapters=[chapter], start=start, end=end)[chapter.pk]
+        weeks = series.weekly_series(chapters=[chapter], start=start, end=end, leave_out=leave_out)[chapter.pk]
         context.update(weeks=weeks, charts=charts.health_charts(weeks, currency=chapter.currency))
     return render(request, template, context)
 
@@ -192,8 +198,10 @@ def health_csv(request):
     form, (start, end) = _range(request, series.default_range(_today(chapter)))
     if start is None:
         return _refused(form)
-    weeks = series.weekly_series(chapters=[chapter], start=start, end=end)[chapter.pk]
-    response, writer = _csv(f"health-{chapter.slug}-{start}-{end}.csv")
+    exclude = honest.wants_exclude(request)
+    weeks = series.weekly_series(chapters=[chapter], start=start, end=end,
+                                 leave_out=honest.leave_out_for(chapter, exclude))[chapter.pk]
+    response, writer = _csv(f"health-{chapter.slug}-{start}-{end}{honest.csv_suffix(exclude)}.csv")
     currency = {"currency": chapter.currency}
     writer.writerow([  # headers for people, in their language; the cells stay plain numbers and ISO dates
         _("Week from"), _("Meetings"), _("Present"), _("Late"), _("Substitute"), _("Absent"), _("Medical"),
@@ -221,9 +229,11 @@ def scorecards_csv(request):
     if start is None:
         return _refused(form)
     by, reverse = _sort(request)
+    exclude = honest.wants_exclude(request)
     rules = scorecard_rules_for(chapter=chapter)
-    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules).values()
-    response, writer = _csv(f"scorecards-{chapter.slug}-{start}-{end}.csv")
+    cards = scorecards(chapter=chapter, memberships=_seated(chapter), start=start, end=end, rules=rules,
+                       leave_out=honest.leave_out_for(chapter, exclude)).values()
+    response, writer = _csv(f"scorecards-{chapter.slug}-{start}-{end}{honest.csv_suffix(exclude)}.csv")
     header = [_("Member"), _("Classification"), _("Status"), _("Score"), _("Out of"), _("Band")]
     for c in COMPONENTS:
         header += [_("%(figure)s: figure") % {"figure": c.label}, _("%(figure)s: points") % {"figure": c.label}]

@@ -322,7 +322,7 @@ INSERT INTO enforcement_chapterrules (chapter_id, number, effective_from, curren
   fixed_start_month, absences_allowed, late_weight, medical_weight, substitute_weight, substitutes_allowed,
   medical_allowed, referral_quota, quota_period, quota_counts, fine_absence, fine_late, fine_quota, grace_days,
   exempt_on_leave, consent_grace_days, late_fee_stacks_with_absence, expulsion_violations, expulsion_months, reason,
-  created_by_id, created_at, weight_given, weight_contacted, weight_meeting, weight_won)
+  created_by_id, created_at, weight_given, weight_contacted, weight_meeting, weight_won, repeat_window_days)
 SELECT c.id, v.number, CASE v.number WHEN 1 THEN c.local_today - 7 * %(weeks)s
          ELSE c.local_today - 30 - (c.g * 37) %% GREATEST(1, LEAST(200, 7 * %(weeks)s - 30)) END,
   c.currency,
@@ -340,7 +340,7 @@ SELECT c.id, v.number, CASE v.number WHEN 1 THEN c.local_today - 7 * %(weeks)s
   (ARRAY[90, 90, 60, 0, 120])[1 + c.g %% 5], true, 3, false,
   CASE WHEN c.g %% 4 = 0 THEN 4 ELSE 3 END, CASE WHEN c.g %% 4 = 0 THEN 12 ELSE 6 END,
   CASE v.number WHEN 1 THEN 'First rules' ELSE 'Annual review: one more absence allowed, quota set' END,
-  NULL, %(now)s::timestamptz - interval '1 year', 0.50, 1.00, 1.50, 2.00
+  NULL, %(now)s::timestamptz - interval '1 year', 0.50, 1.00, 1.50, 2.00, 365
 FROM sc_chapter c
 CROSS JOIN LATERAL generate_series(1, CASE WHEN c.g %% 4 = 1 OR c.g = 2 THEN 2 ELSE 1 END) v(number);
 """),

@@ -142,3 +142,27 @@ def test_charts_are_redrawn_after_htmx_swaps_without_piling_up(live_server, desk
     _wait_until(desktop, "window.leadsgroupsCharts.count() === 1")
     _fits(desktop, "president-desktop-health-empty")
     assert errors == []
+
+
+def test_the_switch_to_the_figures_without_flagged_activity_travels_with_htmx(live_server, desktop):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    errors = _watch(desktop)
+    browser_login(desktop, live_server, ROLES["president"], PASSWORD)
+    desktop.goto(f"{live_server.url}/c/riverside/reports/health/")
+    _wait_until(desktop, "window.leadsgroupsCharts && window.leadsgroupsCharts.count() === 6")
+    expect(desktop.get_by_role("radio", name="All activity")).to_be_checked()
+    desktop.get_by_role("radio", name="Without flagged activity").check()
+    desktop.get_by_role("button", name="Show").click()
+    desktop.wait_for_url("**flagged=exclude**")  # htmx pushes the choice it swapped in
+    expect(desktop.get_by_test_id("flagged-note")).to_contain_text("Without flagged activity: the figures leave out")
+    expect(desktop.get_by_role("radio", name="Without flagged activity")).to_be_checked()
+    _wait_until(desktop, "window.leadsgroupsCharts.count() === 6")
+    # sorting keeps it, and so do the CSV links and each member's scorecard
+    desktop.locator("th").get_by_role("link", name="Member").click()
+    desktop.wait_for_url("**sort=name**")
+    assert "flagged=exclude" in desktop.url
+    assert "flagged=exclude" in desktop.get_by_role("button", name="Weekly figures (CSV)").get_attribute("href")
+    desktop.locator("[data-testid=scorecard-row] a").first.click()
+    expect(desktop.get_by_role("radio", name="Without flagged activity")).to_be_checked()
+    _fits(desktop, "president-desktop-scorecard-without-flagged")
+    assert errors == []
