@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
+from leadsgroups.formats import format_date
 from meetings import models, services
 from members.models import AuditEvent, Notification
 from tests.meetings.factories import AttendanceFactory, MeetingFactory, meeting_started
@@ -112,21 +113,22 @@ def test_cancel_page_lists_the_booked_run_sheet_and_offers_to_move_it(client, pe
     booked = html.split('data-testid="booked-presentations"', 1)[1].split("</div>", 1)[0]
     assert "Feature presentation: Mona Member" in booked and "Education moment: Max Member" in booked
     assert 'name="move_presentations"' in html and "checked" in html.split('name="move_presentations"', 1)[1].split(">", 1)[0]
-    assert f"Move them to the next meeting, {second.local_date:%A %d %B}" in html
+    assert f"Move them to the next meeting, {format_date(second.local_date, 'MMMMEEEEd')}" in html
     # no run sheet: no checkbox
     empty = MeetingFactory(chapter=personas.chapter)
     assert 'name="move_presentations"' not in client.get(personas.url("meetings:move", empty.pk)).content.decode()
 
     response = client.post(personas.url("meetings:cancel", first.pk), {"reason": "Bank holiday",
                                                                       "move_presentations": "on"}, follow=True)
-    assert f"Moved to {second.local_date:%A %d %B}" in response.content.decode()
+    assert f"Moved to {format_date(second.local_date, 'MMMMEEEEd')}" in response.content.decode()
     assert set(second.presentations.values_list("presenter__user__full_name", "kind")) == {
         ("Mona Member", "feature"), ("Max Member", "education")}
     assert not first.presentations.exists()
     moved = AuditEvent.objects.filter(action="presentation.moved")
     assert moved.count() == 2 and all(e.actor == personas.president.user and e.reason == "Bank holiday" for e in moved)
     notice = Notification.objects.get(user=personas.member.user)
-    assert notice.title == f"Your feature presentation moves to {second.local_date:%a %d %b}"
+    # the site's English (en-gb): "Thu 3 Sept", whatever day the run lives on
+    assert notice.title == f"Your feature presentation moves to {format_date(second.local_date, 'MMMEd')}"
     assert "Roof repairs" in notice.body and notice.url == second.get_absolute_url()
     assert Notification.objects.filter(user=personas.member2.user, title__contains="education moment moves").exists()
     assert services.meeting_after(meeting=first) == second

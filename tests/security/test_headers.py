@@ -149,6 +149,10 @@ def _public_url(name, personas, walk_data) -> str:
         _, link = invitation_create(chapter=personas.chapter, email="newcomer@example.com", full_name="New Comer",
                                     role="member", classification=None, invited_by=personas.president.user)
         return _path(link)
+    if name == "javascript-catalog":
+        from leadsgroups.i18n import catalogue_url
+
+        return catalogue_url("de")
     return reverse(name)
 
 
