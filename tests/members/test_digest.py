@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
-import time_machine
 from django.core import mail
 
 from leadsgroups.celery import app
