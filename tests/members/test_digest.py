@@ -111,8 +111,8 @@ def test_the_digest_is_in_the_persons_language(personas, frozen):
     _step(user, "Schritt", personas.chapter)
     frozen.move_to(MORNING)
     email = notification_digest_send(user=user)
-    assert "Ihre tägliche Übersicht: 1 Mitteilung" in email.subject
-    assert "Alle Ihre Mitteilungen" in email.html
+    assert "Ihre tägliche Übersicht: 1 Benachrichtigung" in email.subject
+    assert "Alle Ihre Benachrichtigungen" in email.html
 
 
 def test_the_sweep_fans_out_batches_of_people(personas, frozen):
