@@ -15,6 +15,12 @@ BEAT_SCHEDULE = {
         "task": "members.tasks.outbox_sweep",
         "schedule": crontab(),  # every minute: the first retry comes one minute after a failure
     },
+    # The daily digest (members/digest.py): one email per person gathering the notices they get that way.
+    # A fixed hour, morning in Europe; each notice goes in one digest (rows claimed), so a rerun sends nothing.
+    "notifications-digest": {
+        "task": "members.tasks.notification_digests_sweep",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Each chapter's meetings for the next 8 weeks (idempotent: one meeting per schedule slot).
     "meetings-schedule": {
         "task": "meetings.tasks.meetings_schedule_all",

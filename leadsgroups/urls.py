@@ -35,7 +35,10 @@ urlpatterns = [
     path("notifications/", member_views.notification_list, name="notifications"),
     path("notifications/read/", member_views.notification_read, name="notifications-read"),
     path("notifications/<int:notification_id>/", member_views.notification_open, name="notification-open"),
+    path("notifications/unsubscribe/<str:token>/", member_views.notification_unsubscribe,
+         name="notification-unsubscribe"),
     path("profile/", member_views.profile, name="profile"),
+    path("profile/notifications/", member_views.notification_settings, name="notification-settings"),
     path("profile/photo/", member_views.profile_photo, name="profile-photo"),
     path("", include("portability.urls_global")),  # /profile/data/ and /profile/delete/
     path("directory/", directory_views.directory_search, name="directory-search"),

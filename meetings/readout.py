@@ -384,6 +384,7 @@ def meeting_readout_notify(*, meeting: Meeting) -> list[int]:
     """
     from chapters.selectors import chapter_leadership
     from members.models import Notification, OutboundEmail
+    from members.notifications import notification_delivery_fields
     from members.outbox import email_queue
 
     chapter = meeting.chapter
@@ -405,12 +406,13 @@ def meeting_readout_notify(*, meeting: Meeting) -> list[int]:
             if language not in by_language:
                 by_language[language] = readout_message(readout, url=url)
         message = by_language[language]
-        wanted = user.wants_email(Notification.Kind.READ_OUT) and bool(user.email)
+        delivery = notification_delivery_fields(user=user, kind=Notification.Kind.READ_OUT)  # app, email, digest, off
+        wanted = delivery["email_wanted"]
         try:
             with transaction.atomic():
                 notice = Notification.objects.create(
                     user=user, chapter=chapter, kind=Notification.Kind.READ_OUT, title=message.title,
-                    body=message.summary, url=url, email_wanted=wanted, dedupe_key=key,
+                    body=message.summary, url=url, dedupe_key=key, **delivery,
                 )
                 if wanted:
                     email = email_queue(

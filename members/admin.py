@@ -18,7 +18,7 @@ class UserAdmin(LargeTableAdmin, BaseUserAdmin):
     search_fields = ["^email", "^full_name", "^business_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (gettext_lazy("Person"), {"fields": ["full_name", "business_name", "phone", "language", "email_muted_kinds"]}),
+        (gettext_lazy("Person"), {"fields": ["full_name", "business_name", "phone", "language", "notification_delivery"]}),
         (gettext_lazy("Access"), {"fields": ["is_active", "is_org_admin", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         (gettext_lazy("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]

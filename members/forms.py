@@ -5,6 +5,8 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from leadsgroups.single_line import SingleLineFormMixin
+from members import delivery
+from members.delivery import Delivery
 from members.models import Notification, Profile
 from members.photos import photo_prepare
 
@@ -83,10 +85,6 @@ class ProfileForm(SingleLineFormMixin, forms.Form):
     )
     remove_photo = forms.BooleanField(required=False, label=_("Remove my photo"))
     photo_visibility = _visibility(_("Who sees your photo"))
-    email_kinds = forms.MultipleChoiceField(
-        choices=Notification.Kind.choices, required=False, widget=forms.CheckboxSelectMultiple,
-        label=_("Send me email for"), help_text=_("Unticked kinds still appear in your notifications here."),
-    )
 
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
@@ -103,3 +101,32 @@ class ProfileForm(SingleLineFormMixin, forms.Form):
                            if data[f"{f}_visibility"]},
             "photo": data["photo"], "remove_photo": data["remove_photo"] and not data["photo"],
         }
+
+
+class NotificationSettingsForm(forms.Form):
+    """How each kind of notice reaches the person: one radio group per kind (a table row on the page)."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in Notification.Kind.choices:
+            offered = delivery.choices_for(kind)
+            reason = delivery.REQUIRED.get(kind)
+            self.fields[kind] = forms.ChoiceField(
+                label=label, choices=[(c, Delivery(c).label) for c in offered], widget=forms.RadioSelect(
+                    attrs={"aria-describedby": f"kind-{kind}" + (f" kind-{kind}-why" if reason else "")}
+                ),
+                initial=user.delivery_for(kind),
+                error_messages={"invalid_choice": reason or _("Choose one of the ways offered.")},
+            )
+
+    def rows(self) -> list[dict]:
+        """Each kind with its radio in the column of each choice (None where the choice is not offered)."""
+        rows = []
+        for kind in Notification.Kind.values:
+            field = self[kind]
+            by_value = {str(radio.data["value"]): radio for radio in field}
+            rows.append({
+                "kind": kind, "field": field, "why": delivery.REQUIRED.get(kind),
+                "cells": [by_value.get(choice) for choice in Delivery.values],
+            })
+        return rows

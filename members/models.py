@@ -42,9 +42,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("organisation admin"), default=False,
         help_text=_("Organisation admin: oversees every chapter and reviews expulsion cases."),
     )
-    email_muted_kinds = models.JSONField(
-        _("notifications not emailed"), default=list, blank=True,
-        help_text=_("Notification kinds this person gets in the app only, not by email."),
+    notification_delivery = models.JSONField(
+        _("how notices reach the person"), default=dict, blank=True,
+        help_text=_("Kind of notice → app, email, digest or off; a kind not listed takes its default "
+                    "(members/delivery.py)."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     # Pages, emails and notices are in this language once chosen (the profile, or the switcher in the
@@ -80,8 +81,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return (self.full_name.split() or [self.email])[0]
 
+    def delivery_for(self, kind: str) -> str:
+        """How notices of this kind reach the person: app, email, digest or off (members/delivery.py)."""
+        from members.delivery import delivery_for
+
+        return delivery_for(self.notification_delivery, kind)
+
     def wants_email(self, kind: str) -> bool:
-        return kind not in (self.email_muted_kinds or [])
+        """Whether a notice of this kind is emailed at once."""
+        return self.delivery_for(kind) == "email"
 
 
 class Profile(models.Model):
@@ -327,6 +335,13 @@ class Notification(models.Model):
         _("parameters"), default=dict, blank=True,
         help_text=_("The facts the text is worded from: ids, counts, ISO dates, amounts and currency."),
     )
+    digest_wanted = models.BooleanField(
+        _("for the digest"), default=False, help_text=_("Goes out in the person's daily digest email."),
+    )
+    digest_sent_at = models.DateTimeField(
+        _("digest sent"), null=True, blank=True,
+        help_text=_("When a daily digest took this notice (each notice goes in one digest at most)."),
+    )
 
     class Meta:
         verbose_name = _("notification")
@@ -344,6 +359,12 @@ class Notification(models.Model):
                 fields=["created_at"],
                 condition=Q(email_wanted=True, email_sent_at__isnull=True),
                 name="members_notif_email_pending",
+            ),
+            # The digest's question: who has notices waiting for it?
+            models.Index(
+                fields=["user", "created_at"],
+                condition=Q(digest_wanted=True, digest_sent_at__isnull=True, read_at__isnull=True),
+                name="members_notif_digest_pending",
             ),
         ]
 
@@ -365,6 +386,7 @@ class OutboundEmail(models.Model):
         ACCOUNT = "account", _("Account (password, address)")
         NOTIFICATION = "notification", _("Notification")
         REMINDER = "reminder", _("Meeting reminder")
+        DIGEST = "digest", _("Daily digest of notices")
         ALERT = "alert", _("Operations alert")  # to the ADMINS: a background task failed (ops/services.py)
 
     class Status(models.TextChoices):

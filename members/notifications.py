@@ -5,14 +5,18 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from leadsgroups.i18n import for_user
-from members.models import Notification, OutboundEmail
+from members import delivery
+from members.delivery import Delivery
+from members.models import Notification, OutboundEmail, User
 from members.outbox import email_queue, email_queue_message, email_send, email_send_queue
 from members.signals import notifications_read
 
@@ -37,13 +41,13 @@ def notification_send(
     With a `message_key` (members/notice_texts.py) and its `params`, the notice is worded again in the
     reader's language whenever it is shown; `title` and `body` are its words as written now.
     """
-    wanted = email and user.wants_email(kind) and bool(user.email)
+    delivery = notification_delivery_fields(user=user, kind=kind, email=email)
+    wanted = delivery["email_wanted"]
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
                 user=user, chapter=chapter, kind=kind, title=title[:200], body=body, url=url,
-                email_wanted=wanted, dedupe_key=dedupe_key,
-                message_key=message_key, params=params or {},
+                dedupe_key=dedupe_key, message_key=message_key, params=params or {}, **delivery,
             )
             if wanted:  # the email is a row of the outbox, written with the notice
                 _notification_email_queue(notification)
@@ -52,6 +56,21 @@ def notification_send(
             raise
         return None  # already told: a rerun changes nothing
     return notification
+
+
+def notification_delivery_fields(*, user, kind: str, email: bool = True) -> dict:
+    """A new notice's fields for how it reaches the person (their choice for its kind, members/delivery.py).
+
+    `email=False`: the caller sends the notice's own email itself (a reminder's), so none is queued
+    here. "Off" writes the notice as read: it adds nothing to the unread count, and the history stays.
+    """
+    choice = user.delivery_for(kind)
+    has_address = bool(user.email)
+    return {
+        "email_wanted": email and choice == Delivery.EMAIL and has_address,
+        "digest_wanted": choice == Delivery.DIGEST and has_address,
+        "read_at": timezone.now() if choice == Delivery.OFF else None,
+    }
 
 
 def _notification_email_queue(notification: Notification) -> None:
@@ -145,3 +164,44 @@ def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     if n:
         notifications_read.send(sender=Notification, user_ids=[user.pk])
     return n
+
+
+def notification_delivery_update(*, user, choices: dict[str, str]) -> None:
+    """Save how each kind of notice reaches the person; refuses a choice not offered for its kind.
+
+    Kinds left out keep their choice. Only choices that differ from the default are stored, so a
+    default changed later reaches everyone who never chose otherwise.
+    """
+    refused = {kind: choice for kind, choice in choices.items()
+               if kind not in Notification.Kind.values or choice not in delivery.choices_for(kind)}
+    if refused:
+        raise ValidationError(
+            _("These notices cannot be set that way: %(kinds)s.")
+            % {"kinds": ", ".join(str(Notification.Kind(k).label) if k in Notification.Kind.values else k
+                                  for k in sorted(refused))}
+        )
+    stored = {kind: user.delivery_for(kind) for kind in Notification.Kind.values}
+    stored.update(choices)
+    user.notification_delivery = {kind: choice for kind, choice in stored.items() if choice != delivery.default_for(kind)}
+    user.save(update_fields=["notification_delivery"])
+
+
+def notification_unsubscribe(*, token: str) -> bool:
+    """An email's one-click unsubscribe: that kind's emails (or the digest's kinds) go to the app only.
+
+    False if the token is not ours or its person is gone; a kind a rule requires stays as it is.
+    """
+    found = delivery.unsubscribe_token_read(token)
+    if found is None:
+        return False
+    user_id, kind = found
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    if kind == delivery.DIGEST:
+        to_app = [k for k in Notification.Kind.values if user.delivery_for(k) == Delivery.DIGEST]
+    else:
+        to_app = [kind] if Delivery.APP in delivery.choices_for(kind) else []
+    if to_app:
+        notification_delivery_update(user=user, choices=dict.fromkeys(to_app, Delivery.APP.value))
+    return True

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from leadsgroups.single_line import one_line
+from members.delivery import unsubscribe_headers
 from members.models import Notification, OutboundEmail
 from members.signals import outbox_failures_changed
 
@@ -145,12 +146,18 @@ class SendResult:
 
 
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    headers = dict(email.headers or {})
+    if email.notification_id and "List-Unsubscribe" not in headers:
+        # Every notice's email, whichever path wrote its row (the sweep's bulk insert included),
+        # lets its reader stop that kind of email in one click (members/delivery.py).
+        n = email.notification
+        headers.update(unsubscribe_headers(user_id=n.user_id, kind=n.kind))
     message = EmailMultiAlternatives(
         subject=one_line(email.subject),
         body=email.body,
         from_email=email.from_email or None,
         to=[email.to],
-        headers=email.headers or None,
+        headers=headers or None,
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")
@@ -167,7 +174,7 @@ def email_send(*, email_id: int) -> SendResult:
     claimed_at = email_claim(email_id=email_id)
     if claimed_at is None:
         return SendResult(sent=False)
-    email = OutboundEmail.objects.get(pk=email_id)
+    email = OutboundEmail.objects.select_related("notification").get(pk=email_id)
     try:
         _message(email).send(fail_silently=False)
     except Exception as exc:  # noqa: BLE001 - SMTP refusals, a server that is down, a bad header: all recorded

@@ -344,7 +344,7 @@ def _refuse_reserved_classification(membership: Membership) -> None:
 
 @transaction.atomic
 def user_profile_update(
-    *, user: User, full_name: str, business_name: str, phone: str, email_muted_kinds: list[str],
+    *, user: User, full_name: str, business_name: str, phone: str,
     directory: dict | None = None, language: str | None = None,
 ) -> User:
     """Save the person's account details; `directory` (see `profile_directory_update`) their directory card too.
@@ -354,8 +354,7 @@ def user_profile_update(
     user.full_name = full_name.strip()
     user.business_name = business_name.strip()
     user.phone = phone.strip()
-    user.email_muted_kinds = sorted(set(email_muted_kinds) & set(Notification.Kind.values))
-    fields = ["full_name", "business_name", "phone", "email_muted_kinds"]
+    fields = ["full_name", "business_name", "phone"]
     if language is not None:
         if language and language not in dict(settings.LANGUAGES):
             raise ValidationError(_("Unknown language: %(code)s.") % {"code": language})

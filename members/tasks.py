@@ -1,6 +1,7 @@
 from celery import shared_task
+from django.utils import timezone
 
-from members import notifications, outbox, retention
+from members import digest, notifications, outbox, retention
 
 
 @shared_task
@@ -50,3 +51,23 @@ def retention_prune_task() -> dict:
     """Daily: delete notifications and sent emails past their retention, a batch per transaction."""
     pruned = retention.retention_prune(max_batches=100)  # at most 500,000 rows a run; the next run goes on
     return {"notifications": pruned.notifications, "emails": pruned.emails}
+
+
+@shared_task
+def notification_digests_sweep(now_iso: str | None = None) -> int:
+    """Daily: find everyone with notices waiting for their digest and queue their digests in batches of people."""
+    from django.utils.dateparse import parse_datetime
+
+    now = parse_datetime(now_iso) if now_iso else timezone.now()
+    user_ids = digest.digest_user_ids(now=now)
+    for i in range(0, len(user_ids), digest.BATCH):
+        notification_digests_send_task.delay(user_ids[i:i + digest.BATCH], now.isoformat())
+    return len(user_ids)
+
+
+@shared_task
+def notification_digests_send_task(user_ids: list[int], now_iso: str) -> int:
+    """Write the digests of a batch of people (each claims its notices: a batch run twice writes nothing twice)."""
+    from django.utils.dateparse import parse_datetime
+
+    return digest.notification_digests_send(user_ids=user_ids, now=parse_datetime(now_iso))

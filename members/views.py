@@ -4,21 +4,24 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from leadsgroups.i18n import supported
 from leadsgroups.security_headers import prospect_data
 from members import outbox, photos, selectors, services
 from members.audit_display import audit_changes_attach
-from members.forms import AcceptInvitationForm, ProfileForm
+from members.delivery import Delivery
+from members.forms import AcceptInvitationForm, NotificationSettingsForm, ProfileForm
 from members.models import Notification, Profile
-from members.notifications import notifications_mark_read
+from members.notifications import notification_delivery_update, notifications_mark_read
+from members.notifications import notification_unsubscribe as notification_unsubscribe_service
 from members.photos import photo_response
 
 
@@ -128,7 +131,6 @@ def profile(request):
     card = Profile.objects.filter(user=user).first() or Profile(user=user)
     initial = {
         "full_name": user.full_name, "business_name": user.business_name, "phone": user.phone,
-        "email_kinds": [k for k in Notification.Kind.values if user.wants_email(k)],
         "website": card.website, "ideal_referral": card.ideal_referral, "language": user.language,
         **{f"{f}_visibility": getattr(card, f"{f}_visibility") for f in ("phone", "email", "website", "photo")},
     }
@@ -137,7 +139,6 @@ def profile(request):
         data = form.cleaned_data
         services.user_profile_update(
             user=user, full_name=data["full_name"], business_name=data["business_name"], phone=data["phone"],
-            email_muted_kinds=[k for k in Notification.Kind.values if k not in data["email_kinds"]],
             directory=form.directory(), language=data["language"],
         )
         # The next page is in the language chosen (UserLanguageMiddleware reads the account); the
@@ -161,6 +162,35 @@ def profile(request):
         "form": form, "card": card, "seats": selectors.directory_seats(user=user),
         "photo_max_mb": photos.max_bytes() // 1_048_576,
     })
+
+
+@login_required
+def notification_settings(request):
+    """How each kind of notice reaches the person: in the app, by email, in the daily digest, or off."""
+    form = NotificationSettingsForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notification_delivery_update(user=request.user, choices=form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Notification settings saved."))
+            return redirect("notification-settings")
+    return render(request, "members/notification_settings.html", {
+        "form": form, "rows": form.rows(), "choices": Delivery.choices,
+    }, status=422 if form.errors else 200)
+
+
+@csrf_exempt  # an email client's one-click POST (RFC 8058) carries no cookie: the signed token is the key
+def notification_unsubscribe(request, token: str):
+    """An email's List-Unsubscribe link: a POST stops that kind's emails (to the app only); a GET shows the settings."""
+    if request.method == "POST":
+        if not notification_unsubscribe_service(token=token):
+            raise Http404(_("This link is not valid."))
+        return render(request, "members/notification_unsubscribed.html")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    return redirect("notification-settings")
 
 
 @login_required

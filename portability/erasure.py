@@ -108,7 +108,7 @@ def _account_empty(user: User, erasure: Erasure) -> None:
     user.full_name = erasure.pseudonym
     user.email = erasure.pseudonym_email
     user.phone = user.business_name = user.language = ""
-    user.email_muted_kinds = []
+    user.notification_delivery = {}
     user.is_active = user.is_staff = user.is_superuser = user.is_org_admin = False
     user.set_unusable_password()  # every session of the account ends with its password hash
     user.save()

@@ -37,7 +37,7 @@ def _account(user) -> dict:
     return {
         "id": user.pk, "email": user.email, "full_name": user.full_name, "business_name": user.business_name,
         "phone": user.phone, "language": user.language, "date_joined": user.date_joined,
-        "last_login": user.last_login, "email_muted_kinds": user.email_muted_kinds,
+        "last_login": user.last_login, "notification_delivery": user.notification_delivery,
         "is_org_admin": user.is_org_admin, "is_staff": user.is_staff,
         "email_addresses": list(EmailAddress.objects.filter(user=user).values("email", "verified", "primary")),
         "region_staff_of": list(RegionStaff.objects.filter(user=user).values_list("region__name", flat=True)),

@@ -287,7 +287,7 @@ CREATE INDEX ON sc_seat (chapter_id) WHERE stable;
 """),
     ("users and memberships", """
 INSERT INTO members_user (id, password, last_login, is_superuser, email, full_name, business_name, phone, is_active,
-  is_staff, is_org_admin, email_muted_kinds, language, date_joined)
+  is_staff, is_org_admin, notification_delivery, language, date_joined)
 SELECT s.user_id,
   CASE WHEN s.g IN (1, 2) AND s.k IN (1, 4) THEN %(demo_hash)s ELSE '!' || md5(s.id::text || random()::text) END,
   NULL, false,
@@ -295,12 +295,12 @@ SELECT s.user_id,
        WHEN s.g = 2 AND s.k = 1 THEN 'president10@' || %(domain)s WHEN s.g = 2 AND s.k = 4 THEN 'member10@' || %(domain)s
        ELSE 'c' || lpad(s.g::text, 4, '0') || 'm' || lpad(s.k::text, 3, '0') || '@' || %(domain)s END,
   s.first_name || ' ' || s.last_name, s.last_name || ' ' || cl.name, '+44 20 7946 ' || lpad((s.id %% 10000)::text, 4, '0'),
-  true, false, false, '[]'::jsonb, '', s.joined_on::timestamptz
+  true, false, false, '{}'::jsonb, '', s.joined_on::timestamptz
 FROM sc_seat s JOIN chapters_classification cl ON cl.id = s.classification_id;
 INSERT INTO members_user (password, is_superuser, email, full_name, business_name, phone, is_active, is_staff,
-  is_org_admin, email_muted_kinds, language, date_joined)
-VALUES (%(demo_hash)s, true, 'admin@' || %(domain)s, 'Olivia Admin', '', '', true, true, true, '[]', '', %(now)s),
-       (%(demo_hash)s, false, 'region@' || %(domain)s, 'Rhea Regional', '', '', true, false, false, '[]', '', %(now)s);
+  is_org_admin, notification_delivery, language, date_joined)
+VALUES (%(demo_hash)s, true, 'admin@' || %(domain)s, 'Olivia Admin', '', '', true, true, true, '{}', '', %(now)s),
+       (%(demo_hash)s, false, 'region@' || %(domain)s, 'Rhea Regional', '', '', true, false, false, '{}', '', %(now)s);
 INSERT INTO chapters_regionstaff (region_id, user_id)
 SELECT r.id, u.id FROM sc_region r, members_user u WHERE r.r = 1 AND u.email = 'region@' || %(domain)s;
 INSERT INTO account_emailaddress (user_id, email, verified, "primary")  -- the demo logins can sign in
@@ -511,10 +511,10 @@ FROM sc_meeting m JOIN sc_stable st ON st.chapter_id = m.chapter_id WHERE m.stat
 """),
     ("notifications", """
 INSERT INTO members_notification (user_id, chapter_id, kind, title, body, url, created_at, read_at, email_wanted,
-  email_sent_at, email_claimed_at, dedupe_key, message_key, params)
+  email_sent_at, email_claimed_at, dedupe_key, message_key, params, digest_wanted)
 SELECT a.user_id, a.chapter_id, k.kind, k.title, '', '', x.created_at,
   CASE WHEN x.created_at < %(now)s::timestamptz - interval '7 days' AND random() < 0.9 THEN x.created_at + interval '1 day' END,
-  true, x.created_at + interval '1 minute', x.created_at, NULL, '', '{}'::jsonb
+  true, x.created_at + interval '1 minute', x.created_at, NULL, '', '{}'::jsonb, false
 FROM sc_att a
 CROSS JOIN LATERAL generate_series(1, 1 + (random() < 0.5)::int + a.i * 0) j
 CROSS JOIN LATERAL (SELECT LEAST(a.starts_at + (j * 0.37 + a.r) * interval '2 days', %(now)s::timestamptz - interval '1 minute')

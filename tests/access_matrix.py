@@ -60,6 +60,7 @@ PUBLIC = {
     "referral-consent",  # the prospect's consent link: the token is the only key
     "switch-language",  # the language switcher: anyone (a signed-in person's choice is saved on the account)
     "javascript-catalog",  # the JavaScript translations: the same words for everyone
+    "notification-unsubscribe",  # an email's List-Unsubscribe link: the signed token is the only key
 }
 # The API's schema and its documentation page are public (they describe, and hold no data); its root
 # answers 404 (it only anchors the operations' addresses).

@@ -89,7 +89,7 @@ def test_reminder_email_has_text_and_html_parts(setup, django_capture_on_commit_
 def test_members_who_turned_off_reminder_email_still_get_the_notice(setup, django_capture_on_commit_callbacks):
     world, meeting = setup
     user = world.members["Ann Able"].user
-    user.email_muted_kinds = ["reminder"]
+    user.notification_delivery = {"reminder": "app"}
     user.save()
     with django_capture_on_commit_callbacks() as callbacks:
         services.chapter_send_reminders(chapter=world.chapter, now=_at(world, date(2026, 3, 3), 17))

@@ -204,7 +204,7 @@ def test_a_notice_to_a_german_member_is_german_though_a_french_president_acted(p
     outbox_flush()
     [message] = mail.outbox
     assert message.subject == "[Home Chapter] Ihre Mitgliedschaft in Home Chapter hat sich geändert"
-    assert "Wählen Sie, welche E-Mails Sie erhalten:" in message.body
+    assert "Wählen Sie, wie Sie jede Art von Benachrichtigung erreicht:" in message.body
     assert '<html lang="de">' in message.alternatives[0][0]
     email = OutboundEmail.objects.get(notification=notice)
     assert "In Leadsgroups öffnen" in email.html
@@ -217,14 +217,14 @@ def test_the_notification_email_is_rendered_in_the_recipients_language():
     with translation.override("de"):
         notice = notification_send(user=reader, kind=Notification.Kind.INVITATION, title="Hola", url="/")
     email = OutboundEmail.objects.get(notification=notice)
-    assert "Elige qué correos recibes:" in email.body and '<html lang="es">' in email.html
+    assert "Elija cómo le llega cada tipo de notificación:" in email.body and '<html lang="es">' in email.html
 
 
-def test_notification_kinds_on_the_profile_are_in_the_readers_language(client, personas):
+def test_notification_kinds_on_their_settings_page_are_in_the_readers_language(client, personas):
     personas.member.user.language = "fr"
     personas.member.user.save(update_fields=["language"])
     personas.login(client, "member")
-    html = client.get(reverse("profile")).content.decode()
+    html = client.get(reverse("notification-settings")).content.decode()
     assert "Rappels de réunion" in html and "Remerciement pour affaire conclue" in html
     assert "Meeting reminders" not in html
 

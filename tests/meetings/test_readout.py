@@ -238,7 +238,7 @@ def test_a_leader_appointed_before_the_second_close_is_told_then(personas, week)
 
 def test_a_leader_who_muted_read_outs_gets_the_notice_without_email(personas, week):
     user = personas.treasurer.user
-    user.email_muted_kinds = ["read_out"]
+    user.notification_delivery = {"read_out": "app"}
     user.save()
     _close(personas, week[DAYS[-1]])
     assert Notification.objects.filter(kind="read_out", user=user).exists()

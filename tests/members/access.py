@@ -8,6 +8,7 @@ ROUTES = {
         frozenset({"member"}), chapter_scoped=False, kwargs=lambda p: {"notification_id": _notice(p).pk}
     ),
     "profile": Route(SIGNED_IN, chapter_scoped=False),
+    "notification-settings": Route(SIGNED_IN, chapter_scoped=False),
     "audit": Route(OVERSIGHT | {"other_region_staff"}, chapter_scoped=False),
     # The email outbox lists every chapter's emails and account emails: organisation admins only.
     "outbox": Route(frozenset({"org_admin"}), chapter_scoped=False),

@@ -46,9 +46,9 @@ def test_email_goes_out_once_with_text_and_html(personas):
     assert n.email_sent_at is not None
 
 
-def test_muted_kinds_stay_in_app_only(personas):
+def test_kinds_set_to_the_app_stay_in_app_only(personas):
     user = personas.member.user
-    user.email_muted_kinds = ["reminder"]
+    user.notification_delivery = {"reminder": "app"}
     user.save()
     n = notification_send(user=user, kind="reminder", title="Meeting tomorrow")
     assert not n.email_wanted
@@ -102,15 +102,14 @@ def test_one_cannot_mark_another_persons_notifications(client, personas):
     assert n.read_at is None
 
 
-def test_profile_saves_email_choices(client, personas):
+def test_profile_saves_and_links_to_the_notification_settings(client, personas):
     personas.login(client, "member")
-    response = client.post(
-        reverse("profile"), {"full_name": "Mona M", "business_name": "", "phone": "", "email_kinds": ["fine"]}
-    )
+    assert reverse("notification-settings") in client.get(reverse("profile")).content.decode()
+    response = client.post(reverse("profile"), {"full_name": "Mona M", "business_name": "", "phone": ""})
     assert response.status_code == 302
     user = personas.member.user
     user.refresh_from_db()
-    assert user.wants_email("fine") and not user.wants_email("reminder")
+    assert user.full_name == "Mona M" and user.notification_delivery == {}
 
 
 # The notification centre ----------------------------------------------------------------------

@@ -143,6 +143,10 @@ def _public_url(name, personas, walk_data) -> str:
         from meetings.services import calendar_feed_for
 
         return reverse(name, kwargs={"token": calendar_feed_for(user=personas.member.user).token})
+    if name == "notification-unsubscribe":
+        from members.delivery import unsubscribe_token
+
+        return reverse(name, args=[unsubscribe_token(user_id=personas.member.user.pk, kind="referral_updated")])
     if name == "invitation-accept":
         from members.services import invitation_create
 
