@@ -132,7 +132,7 @@ def test_the_service_stores_only_what_differs_from_the_default(personas):
 
 
 def test_kinds_muted_from_email_become_app_only_except_required_ones():
-    migration = importlib.import_module("members.migrations.0015_notification_delivery_and_digest")
+    migration = importlib.import_module("members.migrations.0016_notification_delivery_and_digest")
     assert migration.delivery_from_muted(["reminder", "fine", "thank_you", "no_such_kind", "reminder"]) == {
         "reminder": "app", "thank_you": "app",
     }

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('chapters', '0006_translated_labels'),
-        ('members', '0014_reminder_notices_as_data'),
+        ('members', '0015_audit_summary_key'),
     ]
 
     operations = [
