@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from enforcement import review
 from enforcement.evaluation import expulsion_since, violations_on_record
-from enforcement.formatting import plural
 from enforcement.leave import leave_record
 from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
 from enforcement.periods import local_today
@@ -23,6 +22,11 @@ from members.demo import invitation_undelivered
 from members.models import AuditEvent, Membership
 
 FINES = {"GBP": Decimal("10.00"), "USD": Decimal("15.00"), "EUR": Decimal("10.00")}
+
+
+def plural(count: int, word: str) -> str:
+    """A count in a console line (English, as the log is): "1 fine", "2 fines"."""
+    return f"{count} {word if count == 1 else word + 's'}"
 
 
 def step(*, world, stdout) -> None:
