@@ -86,10 +86,12 @@ def read_out_text(p: dict) -> tuple[str, str]:
     def value(v):
         return None if v is None else Decimal(v)
 
-    figures = [
+    figures = [] if "figures" not in p else [
         Figure(key=key, label=LABELS[key], this=Decimal(f["this"]), last=value(f["last"]),
                average=value(f["average"]), weeks_averaged=f["weeks"], currency=f["currency"])
         for key, f in p["figures"].items()
     ]
     title = _("Weekly read-out: the meeting of %(date)s") % {"date": format_date(date.fromisoformat(p["date"]), "yMMMEd")}
+    if "figures" not in p:  # a read-out told before notices were data: its figures stay as written
+        return title, None
     return title, readout_summary(SimpleNamespace(figure=lambda key: next(f for f in figures if f.key == key)))

@@ -61,7 +61,10 @@ def thank_you_text(p: dict) -> tuple[str, str]:
     value = format_money(Decimal(p["value"]), p["currency"])
     said = THANK_YOU_NEWS[p["business_type"]] % {"name": p["receiver"], "value": value}
     note = p.get("note")
-    return (_("Thank you for closed business: %(value)s") % {"value": value},
+    title = _("Thank you for closed business: %(value)s") % {"value": value}
+    if "note" not in p:  # told before notices were data: the member's note is in the stored words only
+        return title, None
+    return (title,
             said + (" " + _("“%(note)s”") % {"note": note} if note else ""))
 
 
@@ -73,6 +76,9 @@ def stale_params(referral: Referral) -> dict:
 def stale_text(p: dict) -> tuple[str, str]:
     from referrals.services import stale_next_step
 
+    title = _("Referral #%(id)s from %(name)s is waiting for an update") % {"id": p["referral"], "name": p["giver"]}
+    if "status" not in p:  # told before notices were data: where it stood then is in the stored words only
+        return title, None
     status = dict(Referral.Status.choices).get(p["status"], p["status"])
     still = ngettext(
         "No update for %(days)s day: it is still “%(status)s”.",
@@ -80,8 +86,7 @@ def stale_text(p: dict) -> tuple[str, str]:
         p["days"],
     ) % {"days": p["days"], "status": status}
     step = stale_next_step(SimpleNamespace(prospect_declined=p["prospect_declined"], status=p["status"]))
-    return (_("Referral #%(id)s from %(name)s is waiting for an update") % {"id": p["referral"], "name": p["giver"]},
-            f"{still} {step}")
+    return title, f"{still} {step}"
 
 
 def consent_params(referral: Referral, answer: str) -> dict:

@@ -200,3 +200,49 @@ def test_a_fine_and_its_case_tell_the_member_in_words_worded_again_from_their_fa
     notifications, _, _ = _pages(client, anna)
     assert "Fine €30.00: absence over the limit (Wed, 14 Jan 2026)" in notifications
     assert "Your membership is under review" in notifications and "Strafgebühr" not in notifications
+
+
+def test_the_migration_gives_old_notices_their_keys_where_their_facts_are_found(berlin, client):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from tests.enforcement.factories import ReferralFactory
+
+    _enforced(berlin)
+    anna, ed = berlin.members["Anna Schmidt"], berlin.members["Ed English"]
+    fine, case = _fine(berlin), _case(berlin)
+    referral = ReferralFactory(chapter=berlin.chapter, giver=anna, receiver=ed)
+    Notification.objects.all().delete()
+
+    def old(key, title, body="As written"):
+        return Notification.objects.create(user=ed.user, chapter=berlin.chapter, kind="fine", dedupe_key=key,
+                                           title=title, body=body)
+
+    rows = {
+        "fine": old(f"fine:{fine.pk}", "Fine £ old"),
+        "case": old(f"case:{case.pk}", "Case old"),
+        "received": old(f"referral-received:{referral.pk}", "Referral old"),
+        "stale": old(f"referral-stale:{referral.pk}:1767225600", "Stale old", "Still accepted, as written"),
+        "gone": old("fine:999999", "Fine gone"),
+        "nokey": Notification.objects.create(user=ed.user, chapter=berlin.chapter, kind="membership",
+                                             title="Leave recorded: old words"),
+    }
+    import_module("members.migrations.0015_notices_as_data").forwards(apps, None)
+    for n in rows.values():
+        n.refresh_from_db()
+    assert rows["fine"].message_key == "enforcement.fine" and rows["fine"].params["evidence"] == fine.evidence
+    assert rows["case"].message_key == "enforcement.case_opened" and rows["case"].params["to"] == "decider"
+    assert rows["received"].params == {"referral": referral.pk, "giver": "Anna Schmidt", "kind": referral.kind,
+                                       "temperature": referral.temperature}
+    assert rows["stale"].message_key == "referrals.stale" and "status" not in rows["stale"].params
+    assert (rows["gone"].message_key, rows["nokey"].message_key) == ("", "")
+
+    ed.user.language = "de"
+    ed.user.save()
+    html, _, _ = _pages(client, ed.user)
+    assert f"Strafgebühr {EUR30}: Abwesenheit über dem Limit (Mi., 14. Jan. 2026)" in html
+    assert "Ausschlussverfahren zu entscheiden: Anna Schmidt" in html
+    assert "Anna Schmidt hat Ihnen eine Empfehlung gegeben" in html
+    assert f"Empfehlung #{referral.pk} von Anna Schmidt" in html and "Still accepted, as written" in html
+    assert "Fine gone" in html and "Leave recorded: old words" in html
