@@ -31,6 +31,8 @@ from enforcement.evaluation import (
 )
 from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
 from enforcement.models import ChapterEvaluationState, ChapterRules, ExpulsionCase, Fine, appeal_days
+from enforcement.notices import FINE as FINE_NOTICE
+from enforcement.notices import fine_params as fine_notice_params
 from enforcement.periods import local_today
 from enforcement.review import case_deciders
 from leadsgroups.i18n import for_user
@@ -487,7 +489,7 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
             user=m.user, chapter=m.chapter, kind=Notification.Kind.FINE, title=title[:200], body=body,
             url=link_maker("enforcement:fine-detail", m.chapter.slug)(fine.pk),
             email_wanted=m.user.wants_email(Notification.Kind.FINE) and bool(m.user.email),
-            dedupe_key=f"fine:{fine.pk}", message_key=notices.FINE, params=notices.fine_params(fine),
+            dedupe_key=f"fine:{fine.pk}", message_key=FINE_NOTICE, params=fine_notice_params(fine),
         ))
     AuditEvent.objects.bulk_create(events)
     Notification.objects.bulk_create(notices)
