@@ -60,6 +60,49 @@ IDEAL_REFERRALS = {
     "Web developer": "Businesses whose website is slow, old or hard to update.",
     "Wealth manager": "Business owners about to sell, and families with a pension to move.",
 }
+# The same, as a member of a German-speaking chapter writes it on their card.
+IDEAL_REFERRALS_DE = {
+    "Accountant": "Inhabergeführte Unternehmen mit 5–50 Beschäftigten, denen die Buchhaltung über den Kopf wächst.",
+    "Architect": "Eigentümer, die im nächsten Jahr einen Anbau oder einen Dachausbau planen.",
+    "Attorney": "Unternehmer, die einen Mietvertrag, eine Partnerschaft oder den Verkauf ihrer Firma verhandeln.",
+    "Banker": "Wachsende Firmen, die eine Kreditlinie brauchen oder mit ihrer Bank unzufrieden sind.",
+    "Business coach": "Gründer von Firmen mit 10–30 Leuten, die alles selbst machen und nicht weiterkommen.",
+    "Caterer": "Office-Manager, die Teamessen, Produktvorstellungen oder ein Sommerfest organisieren.",
+    "Chiropractor": "Menschen mit Rücken- oder Nackenschmerzen vom Schreibtisch, und Arbeitgeber, denen das wichtig ist.",
+    "Cleaning services": "Büros, Praxen und Geschäfte, die eine verlässliche Abendreinigung suchen.",
+    "Commercial real estate agent": "Firmen, deren Mietvertrag in 18 Monaten endet oder die schnell wachsen.",
+    "Computer consultant": "Kleine Büros mit einem alten Server, den niemand mehr versteht.",
+    "Copywriter": "Firmen mit einer neuen Website oder einem neuen Produkt, die ungern über sich selbst schreiben.",
+    "Dentist": "Neu zugezogene Familien und alle, die Angst vor dem Zahnarzt haben.",
+    "Electrician": "Vermieter, Hausverwaltungen und alle, die eine Wallbox oder eine Solaranlage installieren.",
+    "Event planner": "Firmen, die eine Konferenz, ein Jubiläum oder einen Kundenabend planen.",
+    "Financial consultant": "Paare zwischen 40 und 60, die an den Ruhestand denken.",
+    "Florist": "Hotels, Restaurants und Büros, die wöchentlich Blumen möchten; Paare, die ihre Hochzeit planen.",
+    "Graphic designer": "Start-ups, die ein Logo und eine Marke brauchen, die in einem Jahr noch passen.",
+    "HR consultant": "Firmen, die ihre ersten Mitarbeiter einstellen oder ein schwieriges Personalthema haben.",
+    "Insurance agent": "Unternehmer, deren Versicherungen in den nächsten drei Monaten verlängert werden.",
+    "Interior designer": "Eigentümer, die renovieren, und Restaurants oder Büros, die umbauen.",
+    "IT support": "Büros mit 5–40 Leuten, in denen sich niemand um die IT kümmert.",
+    "Landscaper": "Neue Hausbesitzer mit verwildertem Garten; Firmen mit Grünflächen zu pflegen.",
+    "Marketing consultant": "Inhaber, die die meisten Aufträge über Mundpropaganda bekommen und mehr wollen.",
+    "Mortgage broker": "Erstkäufer und alle, deren Zinsbindung dieses Jahr endet.",
+    "Mover": "Menschen, die ein Haus kaufen oder verkaufen, und Büros, die umziehen.",
+    "Personal trainer": "Vielbeschäftigte, die vor oder nach der Arbeit fit werden wollen.",
+    "Photographer": "Firmen, die neue Teamfotos oder Bilder für ihre Website brauchen.",
+    "Physiotherapist": "Läufer, Radfahrer und alle, die sich von einer Operation erholen.",
+    "Plumber": "Vermieter und Hausverwaltungen; Eigentümer, die ein neues Bad planen.",
+    "Printer": "Veranstalter und Geschäfte, die schnell Flyer, Schilder oder Verpackungen brauchen.",
+    "Real estate agent": "Eigentümer, die in den nächsten sechs Monaten verkaufen möchten.",
+    "Recruiter": "Firmen, die eine Stelle seit mehr als zwei Monaten nicht besetzen können.",
+    "Roofer": "Hausbesitzer mit einem undichten oder alten Dach; Hausverwaltungen.",
+    "Signage maker": "Geschäfte und Büros, die eröffnen, umziehen oder sich neu aufstellen.",
+    "Solicitor": "Menschen, die eine Wohnung kaufen, ein Testament aufsetzen oder einen Nachlass regeln.",
+    "Travel agent": "Firmen, die Mitarbeiter zu Konferenzen ins Ausland schicken; Familien mit großen Reiseplänen.",
+    "Veterinarian": "Neue Tierhalter und alle, deren Tier seit einem Jahr nicht untersucht wurde.",
+    "Videographer": "Firmen, die einen kurzen Film für ihre Website oder eine Produkteinführung wollen.",
+    "Web developer": "Firmen, deren Website langsam, veraltet oder schwer zu pflegen ist.",
+    "Wealth manager": "Unternehmer kurz vor dem Verkauf und Familien, die ihre Altersvorsorge umschichten.",
+}
 COLOURS = [(37, 99, 235), (5, 150, 105), (217, 119, 6), (190, 24, 93), (79, 70, 229), (13, 148, 136)]
 
 
@@ -79,6 +122,7 @@ def _fill(seat: Membership, rng: random.Random, n: int) -> None:
     user = seat.user
     slug = user.email.split("@")[0].replace(".", "-")
     classification = seat.classification.name if seat.classification else ""
+    ideals = IDEAL_REFERRALS_DE if (seat.chapter.language or "").startswith("de") else IDEAL_REFERRALS
     if not user.phone:
         user.phone = f"+44 7700 9{rng.randint(10000, 99999)}"
         user.save(update_fields=["phone"])
@@ -87,7 +131,7 @@ def _fill(seat: Membership, rng: random.Random, n: int) -> None:
     profile_directory_update(
         user=user,
         website=f"https://{slug}.example" if n % 3 != 2 else "",
-        ideal_referral=IDEAL_REFERRALS.get(classification, ""),
+        ideal_referral=ideals.get(classification, ""),
         visibility={
             "phone": "hidden" if hide_phone else "chapters",
             "email": "hidden" if hide_email else "chapters",
@@ -104,7 +148,7 @@ def step(*, world, stdout) -> None:
         rng = random.Random(f"directory-{chapter.slug}")
         seats = list(
             Membership.objects.filter(chapter=chapter, status__in=Membership.SEATED_STATUSES)
-            .select_related("user", "classification").order_by("pk")
+            .select_related("user", "classification", "chapter").order_by("pk")
         )
         have = set(Profile.objects.filter(user__in=[s.user_id for s in seats]).values_list("user_id", flat=True))
         filled = 0

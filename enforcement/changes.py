@@ -16,9 +16,9 @@ from datetime import date
 from decimal import Decimal
 
 from enforcement import explain
-from enforcement.formatting import num
 from enforcement.models import Fine
 from enforcement.periods import Period
+from leadsgroups.formats import plain_number
 from meetings.models import Attendance, Meeting
 from members.models import AuditEvent
 
@@ -192,7 +192,7 @@ def _recalculated(fine, finding, weights=None) -> dict:
     for meeting_id, m in before.items():
         if meeting_id not in after and (fine.membership_id, meeting_id) in (weights or {}):
             w, over = weights[(fine.membership_id, meeting_id)]
-            after[meeting_id] = {**m, "weight": num(w), **({"over": over} if over else {})}
+            after[meeting_id] = {**m, "weight": plain_number(w), **({"over": over} if over else {})}
     diffs = []
     for meeting_id, m in before.items():
         new = after.get(meeting_id)
@@ -204,7 +204,7 @@ def _recalculated(fine, finding, weights=None) -> dict:
         return {"kind": "recalculated", "weights": diffs}
     if finding is None:
         return {"kind": "recalculated"}
-    return {"kind": "recalculated", "units": num(Decimal(finding.evidence.get("units", "0") or 0)),
+    return {"kind": "recalculated", "units": plain_number(Decimal(finding.evidence.get("units", "0") or 0)),
             "title": explain.title_key(fine.kind, fine.evidence)}
 
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from enforcement import review
 from enforcement.evaluation import expulsion_since, violations_on_record
-from enforcement.formatting import plural
 from enforcement.leave import leave_record
 from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
 from enforcement.periods import local_today
@@ -25,6 +24,11 @@ from members.models import AuditEvent, Membership
 FINES = {"GBP": Decimal("10.00"), "USD": Decimal("15.00"), "EUR": Decimal("10.00")}
 
 
+def plural(count: int, word: str) -> str:
+    """A count in a console line (English, as the log is): "1 fine", "2 fines"."""
+    return f"{count} {word if count == 1 else word + 's'}"
+
+
 def step(*, world, stdout) -> None:
     now = timezone.now()
     for slug, chapter in world.chapters.items():
@@ -34,7 +38,7 @@ def step(*, world, stdout) -> None:
             # chapter had been keeping on paper (the rules page itself never backdates).
             rules_create(
                 chapter=chapter, by=None, effective_from=today - timedelta(days=200), allow_backdate=True,
-                reason="Rules carried over from the paper rule book.",
+                reason=_said(chapter, "rules"),
                 data=dict(
                     absence_window=ChapterRules.Window.ROLLING, window_months=6, absences_allowed=3,
                     late_weight=Decimal("0.5"), medical_weight=Decimal("0"), substitute_weight=Decimal("0"),
@@ -68,7 +72,7 @@ def step(*, world, stdout) -> None:
         # Members seeded "on leave" get a leave record (leave is judged by its dates), a month back.
         for m in Membership.objects.filter(chapter=chapter, status=Membership.Status.ON_LEAVE, leaves__isnull=True):
             Leave.objects.create(chapter=chapter, membership=m, starts_on=max(m.joined_on, today - timedelta(days=30)),
-                                 reason="Parental leave (demo).")
+                                 reason=_said(chapter, "leave"))
         if not Meeting.objects.filter(chapter=chapter, status=Meeting.Status.CLOSED).exists():
             _history(chapter, today)
         result = chapter_enforce(chapter=chapter, now=now)
@@ -92,6 +96,9 @@ TYPED = {
         "conditions": "No unexcused absence and the referral quota met every month until then.",
         "seat": "Missed meetings without a word; the seat is needed.",
         "hospital": "My mother was in hospital and I did not think to tell anyone. I am sorry; please keep my seat.",
+        "rules": "Rules carried over from the paper rule book.",
+        "leave": "Parental leave (demo).",
+        "left_early": "Left before the meeting began; marked present by mistake.",
     },
     "de": {
         "vouch": "Ein gutes Mitglied, das beruflich diesen Herbst unterwegs war; ich würde eine Chance geben.",
@@ -103,12 +110,19 @@ TYPED = {
         "seat": "Treffen ohne ein Wort verpasst; der Platz wird gebraucht.",
         "hospital": "Meine Mutter lag im Krankenhaus, und ich habe nicht daran gedacht, Bescheid zu sagen. Es tut "
                     "mir leid; bitte lassen Sie mir meinen Platz.",
+        "rules": "Regeln aus dem bisherigen Regelbuch auf Papier übernommen.",
+        "leave": "Elternzeit (Demo).",
+        "left_early": "Vor Beginn des Treffens gegangen; versehentlich als anwesend erfasst.",
     },
 }
 
 
 def _typed(case, key: str) -> str:
-    return TYPED.get((case.chapter.language or "")[:2], TYPED["en"])[key]
+    return _said(case.chapter, key)
+
+
+def _said(chapter, key: str) -> str:
+    return TYPED.get((chapter.language or "")[:2], TYPED["en"])[key]
 
 
 
@@ -180,7 +194,7 @@ def _one_more_case(*, chapters, world, now) -> None:
         for row in present[:6]:
             attendance_correct(
                 meeting=row.meeting, membership=membership, status=Attendance.Status.ABSENT,
-                by=vp.user if vp else None, reason="Left before the meeting began; marked present by mistake.",
+                by=vp.user if vp else None, reason=_said(chapter, "left_early"),
             )
             if chapter_enforce(chapter=chapter, now=now).cases:
                 return

@@ -31,9 +31,9 @@ from django.db import connection
 from django.db.models import Q
 
 from enforcement import changes, explain
-from enforcement.formatting import num
 from enforcement.models import ChapterRules, ExpulsionCase, Fine, Leave
 from enforcement.periods import Period, add_months, fixed_window, month_of, rolling_window, week_of
+from leadsgroups.formats import plain_number
 from meetings.models import Attendance, Meeting
 from members.models import Membership
 from referrals.models import ConsentRequest, Referral
@@ -394,10 +394,10 @@ def _absence_finding(membership, target, rules, window, weighed, total, before, 
             "allowed": rules.absences_allowed,
             "marks": [
                 {"meeting_id": m.meeting_id, "date": m.day.isoformat(), "status": m.status,
-                 "weight": num(w), **({"over": over} if over else {})}
+                 "weight": plain_number(w), **({"over": over} if over else {})}
                 for m, w, over in weighed
             ],
-            "total": num(total), "before": num(before), "units": num(units),
+            "total": plain_number(total), "before": plain_number(before), "units": plain_number(units),
             "rate": str(rules.fine_absence), "amount": str(amount), "currency": rules.currency,
             **({"also": {"kind": Fine.Kind.LATE, "amount": str(rules.fine_late), "stacked": stacked}}
                if late_fee else {}),
@@ -409,7 +409,7 @@ def _late_finding(membership: Membership, mark: Mark, rules: ChapterRules, absen
     amount = rules.fine_late
     evidence = {**rules_evidence(rules), "meeting_id": mark.meeting_id, "date": mark.day.isoformat(),
                 "status": mark.status, "rate": str(amount), "amount": str(amount), "currency": rules.currency,
-                "late_weight": num(rules.late_weight)}
+                "late_weight": plain_number(rules.late_weight)}
     if absence is not None:
         evidence["also"] = {"kind": Fine.Kind.ABSENCE, "amount": str(absence.amount), "title": absence.title_key}
     return Finding(

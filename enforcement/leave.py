@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from chapters.models import Chapter
-from enforcement import explain
+from enforcement import explain, notices
 from enforcement.limits import RULES_AHEAD_MAX_MONTHS
 from enforcement.models import Leave
 from enforcement.periods import add_months, local_today
@@ -28,6 +28,7 @@ from enforcement.services import chapter_enforce_soon, chapter_mark_dirty
 from leadsgroups.i18n import for_user
 from members.audit import AuditText, Worded, audit_record
 from members.models import Membership, Notification
+from members.notice_texts import worded
 from members.notifications import notification_send
 from members.services import membership_change
 
@@ -39,11 +40,7 @@ def _today(chapter) -> date:
     return local_today(chapter.tz, timezone.now())
 
 
-def _span(starts_on: date, ends_on: date | None) -> str:
-    """"1 Feb 2026 – 28 Feb 2026", or "from 1 Feb 2026, open-ended", in the active language."""
-    if ends_on is None:
-        return _("from %(date)s, open-ended") % {"date": explain.short_day(starts_on)}
-    return _("%(start)s – %(end)s") % {"start": explain.short_day(starts_on), "end": explain.short_day(ends_on)}
+_span = notices.leave_span
 
 
 def leave_errors(
@@ -117,7 +114,7 @@ def leave_record(*, membership: Membership, by, starts_on: date, ends_on: date |
                           name=membership.display_name, span=Worded("leave.span", starts_on, ends_on)),
         after={"starts_on": starts_on, "ends_on": ends_on}, reason=reason.strip(),
     )
-    _tell(membership, lambda: (_("Leave recorded: %(span)s") % {"span": _span(starts_on, ends_on)}, _leave_body()))
+    _tell(membership, notices.LEAVE_RECORDED, notices.leave_params(leave))
     _after_change(membership, by=by, today=today, touched_past=starts_on <= today)
     return leave
 
@@ -144,10 +141,9 @@ def leave_correct(*, leave: Leave, by, starts_on: date, ends_on: date | None, re
                           before=Worded("leave.span", *before.values()), after=Worded("leave.span", starts_on, ends_on)),
         before=before, after={"starts_on": starts_on, "ends_on": ends_on}, reason=reason.strip(),
     )
-    _tell(membership, lambda: (
-        _("Leave corrected: %(span)s") % {"span": _span(starts_on, ends_on)},
-        _("Was %(span)s. Reason: %(reason)s") % {"span": _span(*before.values()), "reason": reason.strip()}
-        + "\n\n" + _leave_body(),
+    _tell(membership, notices.LEAVE_CORRECTED, notices.leave_params(
+        leave, was_start=before["starts_on"].isoformat(),
+        was_end=before["ends_on"].isoformat() if before["ends_on"] else None, reason=reason.strip(),
     ))
     _after_change(membership, by=by, today=today, touched_past=touched_past)
     return leave
@@ -159,17 +155,11 @@ def leave_end(*, leave: Leave, by, ends_on: date, reason: str = "") -> Leave:
                          reason=reason or f"Leave ended on {explain.snapshot(explain.short_day, ends_on)}.")
 
 
-def _leave_body() -> str:
-    return _("Meetings and referral quota periods inside your leave are excused (a quota period that overlaps it, "
-             "even partly, is excused); the time before and after it is judged as usual.")
-
-
-def _tell(membership: Membership, words) -> None:
-    """Tell the member; `words()` gives (title, body), called in the member's language."""
+def _tell(membership: Membership, message: str, params: dict) -> None:
+    """Tell the member the notice `message` (enforcement/notices.py), worded in the member's language."""
     with for_user(membership.user):
-        title, body = words()
         notification_send(
-            user=membership.user, kind=Notification.Kind.MEMBERSHIP, title=title, body=body,
+            user=membership.user, kind=Notification.Kind.MEMBERSHIP, **worded(message, params),
             url=reverse("enforcement:standing", args=[membership.chapter.slug]), chapter=membership.chapter,
         )
 
@@ -273,9 +263,6 @@ def leave_status_sync(*, membership_id: int, now=None) -> bool:
     ).status
     if after != before:
         on_leave = after == Membership.Status.ON_LEAVE
-        _tell(membership, lambda: (
-            (_("You are on leave in %(chapter)s") if on_leave else _("You are back from leave in %(chapter)s"))
-            % {"chapter": membership.chapter},
-            _("As recorded by chapter leadership."),
-        ))
+        _tell(membership, notices.LEAVE_STATUS,
+              {"membership": membership.pk, "on_leave": on_leave, "chapter": str(membership.chapter)})
     return after != before

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from chapters.models import RegionStaff
-from enforcement import explain
+from enforcement import explain, notices
 from enforcement.limits import probation_until_error
 from enforcement.models import ChapterEvaluationState, ExpulsionCase
 from enforcement.periods import local_today
@@ -28,6 +28,7 @@ from leadsgroups import formats
 from leadsgroups.i18n import for_user
 from members.audit import AuditText, Label, audit_record
 from members.models import Membership, Notification, User
+from members.notice_texts import worded
 from members.notifications import notification_send
 from members.services import membership_change
 
@@ -91,8 +92,8 @@ def _overseers(case: ExpulsionCase) -> list[User]:
     return list(User.objects.filter(who, is_active=True).exclude(pk=case.membership.user_id).distinct())
 
 
-def _tell(users, *, case: ExpulsionCase, words, key: str | None) -> None:
-    """Tell each person once; `words()` gives (title, body) and is called in each one's language."""
+def _tell(users, *, case: ExpulsionCase, message: str, params: dict, key: str | None) -> None:
+    """Tell each person once; the notice `message` (enforcement/notices.py) is worded in each one's language."""
     seen = set()
     for user in users:
         if user.pk in seen:
@@ -101,10 +102,9 @@ def _tell(users, *, case: ExpulsionCase, words, key: str | None) -> None:
         # The member's link works even after an expulsion takes their seat (and chapter pages) away.
         url = reverse("my-case", args=[case.pk]) if user.pk == case.membership.user_id else case.get_absolute_url()
         with for_user(user):
-            title, body = words()
             notification_send(
-                user=user, kind=Notification.Kind.CASE, title=title, body=body, url=url,
-                chapter=case.chapter, dedupe_key=key,
+                user=user, kind=Notification.Kind.CASE, url=url, chapter=case.chapter, dedupe_key=key,
+                **worded(message, params),
             )
 
 
@@ -158,14 +158,10 @@ def case_recommend(*, case: ExpulsionCase, by, recommendation: str, note: str) -
             reason=note,
         )
 
-    def body() -> str:
-        return f"{by}: {case.get_recommendation_display()}.\n{note}"
-
-    _tell([case.membership.user], case=case, key=None,
-          words=lambda: (_("The president has recommended on your case"), body()))
-    _tell(_overseers(case), case=case, key=None, words=lambda: (
-        _("Recommendation on the case of %(name)s: %(recommendation)s") % {
-            "name": who, "recommendation": case.get_recommendation_display()}, body()))
+    params = {"case": case.pk, "name": who, "by": str(by), "recommendation": recommendation, "note": note}
+    _tell([case.membership.user], case=case, key=None, message=notices.CASE_RECOMMENDED,
+          params={**params, "to": "member"})
+    _tell(_overseers(case), case=case, key=None, message=notices.CASE_RECOMMENDED, params={**params, "to": "overseer"})
     return case
 
 
@@ -207,10 +203,8 @@ def case_appeal(
         after={"appealed_at": now, "waived_rest": waive_rest, "chars": len(text)}, reason=text,
     )
     _tell(
-        [*_presidents(case), *_overseers(case)], case=case, key=f"case-appeal:{case.pk}", words=lambda: (
-            _("%(name)s appealed the expulsion case") % {"name": who},
-            text + ("\n\n" + _("The member asked for a decision without waiting for the deadline.") if waive_rest else ""),
-        ),
+        [*_presidents(case), *_overseers(case)], case=case, key=f"case-appeal:{case.pk}",
+        message=notices.CASE_APPEALED, params={"case": case.pk, "name": who, "text": text, "waive_rest": waive_rest},
     )
     return case
 
@@ -234,10 +228,8 @@ def case_appeal_waive(*, case: ExpulsionCase, by, now: datetime | None = None) -
         actor=by, action="case.appeal_waived", target=case, chapter=case.chapter,
         summary=AuditText(gettext_noop("%(name)s waived the appeal time"), name=who), after={"appeal_waived_at": now},
     )
-    _tell(_overseers(case), case=case, key=f"case-waived:{case.pk}", words=lambda: (
-        _("The case of %(name)s is ready for a decision") % {"name": who},
-        _("%(name)s will not appeal (further); the case may be decided now.") % {"name": who},
-    ))
+    _tell(_overseers(case), case=case, key=f"case-waived:{case.pk}", message=notices.CASE_READY,
+          params={"case": case.pk, "name": who})
     return case
 
 
@@ -333,17 +325,15 @@ def case_decide(
         before={"status": ExpulsionCase.Status.OPEN}, after=after, reason=reason,
     )
 
-    def reason_words() -> str:
-        return _("Reason: %(reason)s") % {"reason": reason}  # the decider's words, as typed
-
-    _tell([membership.user], case=case, key=f"case-decided:{case.pk}", words=lambda: (
-        str(DECISION_TITLES[decision]),
-        _decision_words(case, membership, to_member=True) + "\n\n" + reason_words(),
-    ))
-    _tell(_presidents(case), case=case, key=f"case-decided:{case.pk}", words=lambda: (
-        _("Case of %(name)s decided: %(decision)s") % {"name": who, "decision": explain.DECISIONS[decision]},
-        _decision_words(case, membership, to_member=False) + "\n\n" + reason_words(),
-    ))
+    params = {
+        "case": case.pk, "decision": decision, "name": membership.display_name, "chapter": str(case.chapter),
+        "probation_until": case.probation_until.isoformat() if case.probation_until else None,
+        "conditions": case.probation_conditions, "reason": reason,
+    }
+    _tell([membership.user], case=case, key=f"case-decided:{case.pk}", message=notices.CASE_DECIDED,
+          params={**params, "to": "member"})
+    _tell(_presidents(case), case=case, key=f"case-decided:{case.pk}", message=notices.CASE_DECIDED,
+          params={**params, "to": "president"})
     return case
 
 
@@ -361,24 +351,6 @@ def membership_note(*, membership: Membership, by, note: str) -> Membership:
         before={"status_note": before}, after={"status_note": membership.status_note}, reason=note.strip(),
     )
     return membership
-
-
-def _decision_words(case: ExpulsionCase, membership: Membership, *, to_member: bool) -> str:
-    """The decision in words (the active language): to the member ("you"), or about them to the president."""
-    values = {"name": membership.display_name, "chapter": case.chapter}
-    if case.decision == ExpulsionCase.Decision.EXPEL:
-        if to_member:
-            return _("Your membership of %(chapter)s has ended: you are expelled.") % values
-        return _("The membership of %(name)s in %(chapter)s has ended (expelled); the classification is open to a "
-                 "new member.") % values
-    if case.decision == ExpulsionCase.Decision.PROBATION:
-        values["date"] = explain.short_day(case.probation_until)
-        head = _("You are on probation until %(date)s.") if to_member else _("%(name)s is on probation until %(date)s.")
-        conditions = _("Conditions: %(conditions)s") % {"conditions": case.probation_conditions}
-        return f"{head % values}\n{conditions}"
-    if to_member:
-        return _("Your case is dismissed; your membership continues as before.")
-    return _("The case of %(name)s is dismissed; the membership continues as before.") % values
 
 
 # Probation that has ended ------------------------------------------------------------------------
@@ -434,15 +406,9 @@ def probation_lift(*, case_id: int, now: datetime | None = None) -> bool:
         before={"membership_status": Membership.Status.PROBATION}, after={"membership_status": Membership.Status.ACTIVE},
     )
 
-    def ended() -> dict:
-        return {"name": who, "date": explain.short_day(case.probation_until)}
-
-    _tell([case.membership.user], case=case, key=f"probation-lifted:{case.pk}", words=lambda: (
-        _("Your probation has ended"),
-        _("Your probation ended on %(date)s; your membership is active again.") % ended(),
-    ))
-    _tell(_presidents(case), case=case, key=f"probation-lifted:{case.pk}", words=lambda: (
-        _("Probation of %(name)s has ended") % ended(),
-        _("The probation of %(name)s ended on %(date)s; the membership is active again.") % ended(),
-    ))
+    params = {"case": case.pk, "name": who, "date": case.probation_until.isoformat()}
+    _tell([case.membership.user], case=case, key=f"probation-lifted:{case.pk}", message=notices.PROBATION_LIFTED,
+          params={**params, "to": "member"})
+    _tell(_presidents(case), case=case, key=f"probation-lifted:{case.pk}", message=notices.PROBATION_LIFTED,
+          params={**params, "to": "president"})
     return True

@@ -32,15 +32,17 @@ from enforcement.evaluation import (
 )
 from enforcement.limits import rules_effective_from_error, rules_limit_errors, rules_limits_for
 from enforcement.models import ChapterEvaluationState, ChapterRules, ExpulsionCase, Fine, appeal_days
+from enforcement.notices import FINE as FINE_NOTICE
+from enforcement.notices import fine_params as fine_notice_params
 from enforcement.periods import local_today
 from enforcement.review import case_deciders
-from leadsgroups import formats
 from leadsgroups.i18n import for_user
 from leadsgroups.links import link_maker
 from leadsgroups.single_line import one_line
 from meetings.models import Meeting
 from members.audit import AuditText, Fields, Label, Money, Worded, audit_record, summary_fields
 from members.models import AuditEvent, Membership, Notification, OutboundEmail, User
+from members.notice_texts import worded
 from members.notifications import notification_email_claim, notification_email_deliver, notification_send
 from members.outbox import emails_send_queue
 from webhooks.events import emit as webhook_emit
@@ -334,11 +336,7 @@ def fine_withdraw(*, withdrawal: Withdrawal, now: datetime) -> bool:
     with for_user(m.user):
         notification_send(
             user=m.user, kind=Notification.Kind.FINE,
-            title=_("Withdrawn: %(what)s (%(amount)s, %(date)s)") % {
-                "what": explain.in_sentence(fine.title_key), "date": explain.short_day(fine.period_start),
-                "amount": explain.amount_or_warning(fine.amount, fine.currency),
-            },
-            body=fine.withdrawn_explained + "\n\n" + _("You owe nothing for it; it no longer counts toward expulsion."),
+            **worded(notices.FINE_WITHDRAWN, notices.fine_withdrawn_params(fine)),
             url=fine.get_absolute_url(), chapter=m.chapter, dedupe_key=f"fine-withdrawn:{fine.pk}",
         )
     return True
@@ -366,11 +364,7 @@ def fine_refund_flag(*, flag: RefundFlag, leaders: list[Membership], now: dateti
         with for_user(leader.user):
             notification_send(
                 user=leader.user, kind=Notification.Kind.FINE,
-                title=_("Refund to decide: %(name)s, %(amount)s paid (%(date)s)") % {
-                    "name": m.display_name, "amount": explain.money(fine.amount, fine.currency),
-                    "date": explain.short_day(fine.period_start),
-                },
-                body=fine.refund_flag_explained + "\n\n" + _("Decide on the fine's page: refund it, or keep it with a reason."),
+                **worded(notices.FINE_REFUND_FLAGGED, notices.fine_refund_flagged_params(fine, m.display_name)),
                 url=fine.get_absolute_url(), chapter=m.chapter, dedupe_key=f"fine-refund:{fine.pk}",
             )
     return True
@@ -411,12 +405,10 @@ def fine_refund_decide(*, fine: Fine, by, decision: str, reason: str) -> Fine:
             reason=reason,
         )
     with for_user(m.user):
-        values = {"amount": explain.money(fine.amount, fine.currency), "date": explain.short_day(fine.period_start)}
         notification_send(
             user=m.user, kind=Notification.Kind.FINE,
-            title=(_("Paid fine refunded: %(amount)s (%(date)s)") if refunded
-                   else _("Paid fine kept: %(amount)s (%(date)s)")) % values,
-            body=(reason or _("The evidence no longer supports it; the chapter refunds what you paid.")),
+            **worded(notices.FINE_REFUND_DECIDED, notices.fine_refund_decided_params(fine, refunded=refunded,
+                                                                                      reason=reason)),
             url=fine.get_absolute_url(), chapter=fine.chapter, dedupe_key=f"fine-refund-decided:{fine.pk}",
         )
     return fine
@@ -455,9 +447,7 @@ def case_threshold_flags(*, chapter: Chapter, flags: list[CaseFlag], now: dateti
                 with for_user(user):
                     notification_send(
                         user=user, kind=Notification.Kind.CASE,
-                        title=_("Case below its threshold: %(name)s") % {"name": case.membership.display_name},
-                        body=explain.below_threshold_text(cause) + "\n\n"
-                        + _("Review the case: dismissing it may be due."),
+                        **worded(notices.CASE_BELOW_THRESHOLD, notices.case_below_threshold_params(case, cause)),
                         url=case.get_absolute_url(), chapter=chapter,
                         dedupe_key=f"case-below:{case.pk}:{now:%Y%m%d}",  # a key, not words: ISO digits
                     )
@@ -502,7 +492,7 @@ def fines_issue(*, findings: list[Finding]) -> list[tuple[Finding, Fine]]:
             user=m.user, chapter=m.chapter, kind=Notification.Kind.FINE, title=title[:200], body=body,
             url=link_maker("enforcement:fine-detail", m.chapter.slug)(fine.pk),
             email_wanted=m.user.wants_email(Notification.Kind.FINE) and bool(m.user.email),
-            dedupe_key=f"fine:{fine.pk}",
+            dedupe_key=f"fine:{fine.pk}", message_key=FINE_NOTICE, params=fine_notice_params(fine),
         ))
     AuditEvent.objects.bulk_create(events)
     Notification.objects.bulk_create(notices)
@@ -604,7 +594,7 @@ def fine_issue(*, finding: Finding) -> Fine | None:
     with for_user(m.user):
         notification_send(
             user=m.user, kind=Notification.Kind.FINE, title=title, body=body, url=fine.get_absolute_url(),
-            chapter=m.chapter, dedupe_key=f"fine:{fine.pk}",
+            chapter=m.chapter, dedupe_key=f"fine:{fine.pk}", message_key=notices.FINE, params=notices.fine_params(fine),
         )
     webhook_emit("fine.issued", [fine])  # rows now, sent once this commits
     return fine
@@ -672,36 +662,18 @@ def _fine_issued_summary(m: Membership, finding) -> AuditText:
     ))
 
 
-def _deadline(case: ExpulsionCase) -> str:
-    """The appeal deadline in the chapter's time, as the reader writes dates and times."""
-    return formats.format_datetime(case.appeal_deadline, tz=case.chapter.tz)
-
-
 def _case_notice_to_member(case: ExpulsionCase, candidate: CaseCandidate) -> dict:
-    """The member's notice of a new case (in the active language: call inside `for_user`)."""
-    return {
-        "title": _("Your membership is under review"),
-        "body": candidate.explained + "\n\n" + _(
-            "You may write an appeal on the case page until %(deadline)s; an admin decides after that, with a "
-            "written reason."
-        ) % {"deadline": _deadline(case)},
-    }
+    """The member's notice of a new case (its snapshot in the active language: call inside `for_user`)."""
+    return worded(notices.CASE_OPENED, notices.case_opened_params(case, candidate, "member"))
 
 
 def _case_notice_to_president(case: ExpulsionCase, candidate: CaseCandidate) -> dict:
-    name = candidate.membership.display_name
-    return {"title": _("Expulsion case opened: %(name)s") % {"name": name}, "body": candidate.explained}
+    return worded(notices.CASE_OPENED, notices.case_opened_params(case, candidate, "president"))
 
 
 def _case_notice_to_decider(case: ExpulsionCase, candidate: CaseCandidate) -> dict:
-    name = candidate.membership.display_name
-    return {
-        "title": _("Expulsion case to decide: %(name)s") % {"name": name},  # the chapter heads the email and the notice
-        "body": candidate.explained + "\n\n" + _(
-            "%(name)s may appeal until %(deadline)s (%(timezone)s); you can decide after that, or earlier if they "
-            "waive it."
-        ) % {"name": name, "deadline": _deadline(case), "timezone": case.chapter.timezone},
-    }
+    # the chapter heads the email and the notice
+    return worded(notices.CASE_OPENED, notices.case_opened_params(case, candidate, "decider"))
 
 
 def cases_open(*, items: list[tuple]) -> list[ExpulsionCase | None]:

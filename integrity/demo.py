@@ -36,6 +36,11 @@ COLLEAGUE_FIRST = ["Ada", "Basil", "Cora", "Dylan", "Edie", "Flynn", "Gwen", "Ha
                    "Milo", "Nell", "Otto", "Pia", "Rhys", "Sian", "Theo", "Vera"]
 COLLEAGUE_LAST = ["Ashby", "Brook", "Carver", "Dale", "Ellison", "Frost", "Gale", "Hartley", "Irwin", "Judd",
                   "Keane", "Lowry", "Marsh", "Nolan", "Orme", "Pryor", "Quint", "Rowe", "Sutton", "Tate"]
+# A German-speaking chapter's colleagues (the same number: each member draws the same place in the list).
+COLLEAGUE_FIRST_DE = ["Anke", "Bodo", "Carla", "Detlef", "Edda", "Falk", "Gesa", "Harald", "Ilse", "Jens", "Karin",
+                      "Lars", "Marlene", "Nils", "Olaf", "Paula", "Rainer", "Silke", "Till", "Vera"]
+COLLEAGUE_LAST_DE = ["Albrecht", "Brandt", "Conrad", "Dietrich", "Engel", "Franke", "Graf", "Haas", "Jäger", "Kaiser",
+                     "Lorenz", "Möller", "Nagel", "Otto", "Pohl", "Roth", "Seidel", "Thiel", "Vogt", "Winkler"]
 INSIDE_AS_OUTSIDE = ["Colm Byrne", "Nina Petrova", "Theo Marsh", "Ava Lindqvist"]
 
 
@@ -74,9 +79,12 @@ def _background_made_honest(*, chapters, now) -> None:
         Attendance.objects.filter(meeting__chapter__in=chapters, status=Attendance.Status.SUBSTITUTE)
         .exclude(substitute_name=DEMO_SUBSTITUTE).select_related("membership")
     )
+    german = {c.pk for c in chapters if (c.language or "").startswith("de")}
     for mark in marks:
         pk = mark.membership_id
-        mark.substitute_name = f"{COLLEAGUE_FIRST[pk % 20]} {COLLEAGUE_LAST[(pk // 20) % 20]}"
+        first, last = ((COLLEAGUE_FIRST_DE, COLLEAGUE_LAST_DE) if mark.membership.chapter_id in german
+                       else (COLLEAGUE_FIRST, COLLEAGUE_LAST))
+        mark.substitute_name = f"{first[pk % 20]} {last[(pk // 20) % 20]}"
         mark.substitute_business = mark.membership.business_name
     Attendance.objects.bulk_update(marks, ["substitute_name", "substitute_business"])
     # A one-to-one recorded the evening after the meeting (never later than now).

@@ -94,6 +94,13 @@ def format_number(value, decimals: int | None = None) -> str:
     return babel_numbers.format_decimal(value, format=pattern, locale=current_locale())
 
 
+def plain_number(value) -> str:
+    """A number for stored data, a log, a form field or a spreadsheet, as code reads it back (no locale):
+    1 → "1", 0.50 → "0.5", 2.25 → "2.25" (to the cent)."""
+    text = format(Decimal(value).quantize(Decimal("0.01")), "f").rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
 def format_percent(value, decimals: int = 0) -> str:
     """A share (0.42) as the locale writes a percentage ("42 %" in de and fr, "42%" in en)."""
     if value in (None, ""):

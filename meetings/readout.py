@@ -383,6 +383,7 @@ def meeting_readout_notify(*, meeting: Meeting) -> list[int]:
     already told about this meeting is not told again.
     """
     from chapters.selectors import chapter_leadership
+    from meetings import notices
     from members.models import Notification, OutboundEmail
     from members.notifications import notification_delivery_fields
     from members.outbox import email_queue
@@ -397,6 +398,7 @@ def meeting_readout_notify(*, meeting: Meeting) -> list[int]:
         return []
     readout = meeting_readout(meeting=meeting)
     url = readout_url(meeting)
+    params = notices.read_out_params(readout)
     by_language: dict[str, ReadOutMessage] = {}  # the figures are read once; the words once per language
     email_ids = []
     for leader in to_tell:
@@ -413,6 +415,7 @@ def meeting_readout_notify(*, meeting: Meeting) -> list[int]:
                 notice = Notification.objects.create(
                     user=user, chapter=chapter, kind=Notification.Kind.READ_OUT, title=message.title,
                     body=message.summary, url=url, dedupe_key=key, **delivery,
+                    message_key=notices.READ_OUT, params=params,  # worded again in the reader's language
                 )
                 if wanted:
                     email = email_queue(

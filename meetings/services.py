@@ -20,6 +20,7 @@ from chapters.models import Chapter
 from chapters.selectors import classification_reservation, classification_reserved_message
 from leadsgroups.formats import format_date, format_time
 from leadsgroups.i18n import for_chapter, for_user
+from meetings import notices
 from meetings.models import (
     MARK_IN_SENTENCE,
     MAX_VISITS_LIMIT,
@@ -35,6 +36,7 @@ from meetings.models import (
 from meetings.selectors import held_to
 from members.audit import AuditText, Label, Worded, audit_record
 from members.models import Invitation, Membership, Notification, User
+from members.notice_texts import worded
 from members.notifications import notification_send
 from members.services import invitation_create
 from webhooks.events import emit as webhook_emit
@@ -284,35 +286,12 @@ def _cancelled_run_sheet(*, meeting: Meeting, by, move: bool) -> tuple[list, lis
             kept.append(presentation)
             url = reverse("meetings:rota", args=[chapter.slug])
         with for_user(presentation.presenter.user):  # the presenter's language, whoever cancelled
-            title, body = _run_sheet_notice(meeting=meeting, presentation=presentation, target=target if fits else None)
             notification_send(
-                user=presentation.presenter.user, chapter=chapter, kind=Notification.Kind.REMINDER,
-                title=title, body=body, url=url,
+                user=presentation.presenter.user, chapter=chapter, kind=Notification.Kind.REMINDER, url=url,
+                **worded(notices.RUN_SHEET, notices.run_sheet_params(
+                    meeting=meeting, presentation=presentation, target=target if fits else None)),
             )
     return moved, kept
-
-
-def _run_sheet_notice(*, meeting: Meeting, presentation: Presentation, target: Meeting | None) -> tuple[str, str]:
-    """A presenter's notice of a cancelled meeting (title, body) in the active language: moved to `target`, or off."""
-    values = {
-        "slot": presentation.kind_in_sentence, "reason": meeting.cancel_reason,
-        "when": format_date(meeting.local_date, "yMMMEd"), "day": format_date(meeting.local_date, "MMMEd"),
-    }
-    if target is None:
-        title = _("Meeting of %(day)s cancelled: your %(slot)s is off") % values
-        body = _("The meeting of %(when)s is cancelled (%(reason)s), so your %(slot)s there does not take place. "
-                 "Leadership will give you a new date on the rota.") % values
-        return title, body
-    values.update(target_day=format_date(target.local_date, "MMMEd"), target_date=format_date(target.local_date, "full"),
-                  topic=presentation.topic)
-    title = _("Your %(slot)s moves to %(target_day)s") % values
-    if presentation.topic:
-        body = _("The meeting of %(when)s is cancelled (%(reason)s). Your %(slot)s (“%(topic)s”) moves to the next "
-                 "meeting, %(target_date)s.") % values
-    else:
-        body = _("The meeting of %(when)s is cancelled (%(reason)s). Your %(slot)s moves to the next meeting, "
-                 "%(target_date)s.") % values
-    return title, body
 
 
 @transaction.atomic
@@ -698,12 +677,9 @@ def meeting_visitor_followups(*, meeting: Meeting) -> int:
     for visitor in visitors:
         chapter = visitor.meeting.chapter
         with for_user(visitor.invited_by.user):  # the inviting member's language
-            values = {"name": visitor.name, "chapter": chapter, "date": format_date(visitor.meeting.local_date)}
             notice = notification_send(
                 user=visitor.invited_by.user, chapter=chapter, kind=Notification.Kind.REMINDER,
-                title=_("Follow up with your visitor %(name)s") % values,
-                body=_("%(name)s visited %(chapter)s on %(date)s. "
-                       "Thank them and ask whether they would like to apply.") % values,
+                **worded(notices.VISITOR_FOLLOW_UP, notices.visitor_follow_up_params(visitor, chapter)),
                 # Only leadership may open the follow-up list; a member who brought the visitor gets the meeting.
                 url=reverse("meetings:visitors", args=[chapter.slug]) if visitor.invited_by.is_leadership
                 else reverse("meetings:detail", args=[chapter.slug, visitor.meeting_id]),

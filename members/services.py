@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from leadsgroups.i18n import for_chapter, for_user
+from members import notices
 from members.audit import AuditText, Fields, Label, audit_record
 from members.models import Invitation, Membership, Notification, OutboundEmail, Profile, User
+from members.notice_texts import worded
 from members.notifications import notification_send
 from members.outbox import email_queue, emails_cancel, emails_retry
 
@@ -184,8 +186,7 @@ def invitation_accept(
         with for_user(invitation.invited_by):
             notification_send(
                 user=invitation.invited_by, chapter=invitation.chapter, kind=Notification.Kind.INVITATION,
-                title=_("%(person)s accepted the invitation to %(chapter)s")
-                % {"person": user, "chapter": invitation.chapter},
+                **worded(notices.INVITATION_ACCEPTED, notices.invitation_accepted_params(invitation, user)),
                 url=reverse("chapters:roster", args=[invitation.chapter.slug]),
             )
     return membership
@@ -212,8 +213,7 @@ def _presidency_hand_over(*, chapter, to: Membership | None, by) -> None:
         with for_user(old.user):
             notification_send(
                 user=old.user, chapter=chapter, kind=Notification.Kind.MEMBERSHIP,
-                title=_("You handed the presidency of %(chapter)s over") % {"chapter": chapter},
-                body=_("Another member has been appointed president; you are now a member of the chapter."),
+                **worded(notices.PRESIDENCY_HANDED_OVER, notices.presidency_handed_over_params(chapter)),
                 url=reverse("chapters:home", args=[chapter.slug]),
             )
 
@@ -315,18 +315,9 @@ def membership_change(
 def _membership_change_tell(*, membership: Membership, before: dict, after: dict, reason: str) -> None:
     """The member's notice of a change to their seat, in their language."""
     with for_user(membership.user):
-        body = _changes_told(before, after) + "."
-        if reason:
-            body += "\n" + _("Reason: %(reason)s") % {"reason": reason}
-        if membership.is_seated and not membership.user.has_usable_password():
-            # an applicant made from a visitor has an account without a password yet
-            body += "\n" + _(
-                "You have no password yet: choose one at %(link)s with this email address, then sign in."
-            ) % {"link": settings.SITE_URL + reverse("account_reset_password")}
         notification_send(
             user=membership.user, chapter=membership.chapter, kind=Notification.Kind.MEMBERSHIP,
-            title=_("Your membership of %(chapter)s changed") % {"chapter": membership.chapter},
-            body=body,
+            **worded(notices.MEMBERSHIP_CHANGED, notices.membership_changed_params(membership, before, after, reason)),
             url=reverse("chapters:home", args=[membership.chapter.slug]),
         )
 

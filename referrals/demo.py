@@ -42,6 +42,11 @@ PROSPECTS = [
     "Ava Lindqvist",
     "Yusuf Demir",
 ]
+# A German-speaking chapter's prospects (as many, so the demo draws the same referrals in every chapter).
+PROSPECTS_DE = [
+    "Hilde Brockmann", "Omar Said", "Jessica Lang", "Tomasz Wolak", "Rita Moser", "Kwame Mensah", "Lena Vogel",
+    "Arjun Rao", "Nina Petrowa", "Konrad Bayer", "Sofia Ruiz", "Theo Marschall", "Ava Lindqvist", "Yusuf Demir",
+]
 COURSES = [
     _("Networking that works"),
     _("Giving a 60-second pitch"),
@@ -161,7 +166,7 @@ def _final_state(rng, age_days: int):
 
 def _referral(rng, chapter, giver, receiver, created, final, now):
     inside = rng.random() < 0.25
-    name = rng.choice(PROSPECTS)
+    name = rng.choice(PROSPECTS_DE if (chapter.language or "").startswith("de") else PROSPECTS)
     referral = Referral.objects.create(
         chapter=chapter,
         giver=giver,

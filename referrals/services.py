@@ -16,14 +16,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
-from leadsgroups.formats import format_date, format_money, format_number
+from leadsgroups.formats import format_number
 from leadsgroups.i18n import for_chapter, for_user
 from members.audit import AuditText, Label, audit_record
 from members.models import Membership, Notification, OutboundEmail
+from members.notice_texts import worded as _worded
 from members.notifications import notification_send
 from members.outbox import email_queue, emails_erase
 from members.signals import notifications_read
-from referrals import selectors
+from referrals import notices, selectors
 from referrals.models import (
     MAX_CLOSED_VALUE,
     NOTE_CONFIRMED,
@@ -142,9 +143,7 @@ def referral_give(
             user=receiver.user,
             chapter=chapter,
             kind=Notification.Kind.REFERRAL_RECEIVED,
-            title=_("%(name)s passed you a referral") % {"name": giver.display_name},
-            body=_("%(kind)s, temperature %(temperature)s/5. Accept or decline it.")
-            % {"kind": referral.get_kind_display(), "temperature": referral.temperature},
+            **_worded(notices.RECEIVED, notices.received_params(referral)),
             url=_url(referral),
             dedupe_key=f"referral-received:{referral.pk}",
         )
@@ -231,8 +230,7 @@ def referral_move(
                 user=referral.giver.user,
                 chapter=referral.chapter,
                 kind=Notification.Kind.REFERRAL_UPDATED,
-                title=STATUS_NEWS[to] % {"name": referral.receiver.display_name},
-                body=_("Reason: %(reason)s") % {"reason": referral.decline_reason} if to == Status.DECLINED else "",
+                **_worded(notices.STATUS, notices.status_params(referral, to)),
                 url=_url(referral),
                 dedupe_key=f"referral-status:{referral.pk}:{to}",
             )
@@ -363,14 +361,11 @@ def _thank_you_record(*, referral: Referral, note: str = "") -> ThankYou:
         business_type=referral.business_type,
     )
     with for_user(referral.giver.user):  # the giver's language and money format, whatever the receiver's
-        value = format_money(referral.closed_value, referral.chapter.currency)
-        said = THANK_YOU_NEWS[referral.business_type] % {"name": referral.receiver.display_name, "value": value}
         notification_send(
             user=referral.giver.user,
             chapter=referral.chapter,
             kind=Notification.Kind.THANK_YOU,
-            title=_("Thank you for closed business: %(value)s") % {"value": value},
-            body=said + (" " + _("“%(note)s”") % {"note": note} if note else ""),
+            **_worded(notices.THANK_YOU, notices.thank_you_params(referral, note)),
             url=_url(referral),
             dedupe_key=f"thank-you:{referral.pk}",
         )
@@ -416,23 +411,11 @@ def referrals_mark_stale(*, chapter_id: int, now=None) -> int:
                     user=referral.receiver.user,
                     chapter=referral.chapter,
                     kind=Notification.Kind.STALE_REFERRAL,
-                    title=_("Referral #%(id)s from %(name)s is waiting for an update")
-                    % {"id": referral.pk, "name": referral.giver.display_name},
-                    body=_stale_body(referral),
+                    **_worded(notices.STALE, notices.stale_params(referral)),
                     url=_url(referral),
                     dedupe_key=f"referral-stale:{pk}:{int(referral.stale_since.timestamp())}",
                 )
     return marked
-
-
-def _stale_body(referral: Referral) -> str:
-    days = settings.STALE_REFERRAL_DAYS
-    still = ngettext(
-        "No update for %(days)s day: it is still “%(status)s”.",
-        "No update for %(days)s days: it is still “%(status)s”.",
-        days,
-    ) % {"days": days, "status": referral.get_status_display()}
-    return f"{still} {stale_next_step(referral)}"
 
 
 def stale_next_step(referral: Referral) -> str:
@@ -610,8 +593,7 @@ def consent_answer(*, token: str, answer: str) -> ConsentRequest:
                 user=membership.user,
                 chapter=referral.chapter,
                 kind=Notification.Kind.CONSENT_ANSWERED,
-                title=CONSENT_NEWS[answer] % {"id": referral.pk},
-                body=_("Do not contact the prospect.") if answer != "confirm" else "",
+                **_worded(notices.CONSENT, notices.consent_params(referral, answer)),
                 url=_url(referral),
                 dedupe_key=f"consent:{consent_request.pk}:{answer}",
             )
@@ -783,9 +765,7 @@ def one_to_one_record(
             user=other.user,
             chapter=chapter,
             kind=Notification.Kind.ONE_TO_ONE,
-            title=_("%(name)s recorded a one-to-one with you on %(date)s")
-            % {"name": by.display_name, "date": format_date(met_on)},
-            body=_("Confirm it so it counts for both of you."),
+            **_worded(notices.ONE_TO_ONE, notices.one_to_one_params(one, by.display_name)),
             url=reverse("referrals:one-to-ones", args=[chapter.slug]),
             dedupe_key=f"one-to-one:{one.pk}",
         )

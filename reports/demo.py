@@ -23,8 +23,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from chapters.demo import DOMAIN, _user
+from chapters.demo import DOMAIN, _local_part, _user
 from chapters.models import Classification
+from leadsgroups.i18n import for_chapter, language
 from meetings.demo import _run_sheet
 from meetings.models import Attendance, Meeting, Testimonial, Visitor
 from meetings.services import meeting_local_start, schedule_slots, visitor_convert
@@ -44,6 +45,35 @@ LEAVERS = [
     (400, 17, "Gareth", "Lowe", "Moved to another city for work."),
     (140, 8, "Helen", "Marsh", "Resigned: the business closed."),
 ]
+ONE_TO_ONE_NOTE = "Coffee; learned about their best clients."
+COURSE, SKILLS_COURSE = "Networking that works", "Referral skills"
+TESTIMONIAL = "Looked after my client from the first call to the last invoice."
+
+# A German-speaking chapter's history is written as its members would write it (as meetings.demo does):
+# the same number of visitors and leavers, so the demo draws the same figures in every chapter.
+GERMAN = {
+    "visitors": [
+        ("Marta Lind", "Lind Buchhaltung"), ("Oskar Preuß", "Preuß Sanitär"), ("Nadia Ferreira", "Kanzlei Ferreira"),
+        ("Pavel Novak", "Novak Tischlerei"), ("Ruth Okafor", "Physiotherapie Okafor"), ("Simon Haller", "Haller Fotografie"),
+        ("Tessa Wong", "Wong Reisen"), ("Umar Scheich", "Scheich Autohaus"),
+    ],
+    "leavers": [
+        (400, 17, "Gerd", "Lohmann", "Beruflich in eine andere Stadt gezogen."),
+        (140, 8, "Helga", "Marx", "Ausgetreten: Das Geschäft wurde geschlossen."),
+    ],
+    "one_to_one": "Kaffee; etwas über die besten Kunden erfahren.",
+    "course": "Networking, das funktioniert",
+    "skills_course": "Empfehlungen geben und bekommen",
+    "testimonial": "Hat sich vom ersten Anruf bis zur letzten Rechnung um meinen Kunden gekümmert.",
+}
+
+
+def _texts(chapter) -> dict:
+    """The step's visitors, leavers, notes, courses and testimonial in the chapter's language (English unless German)."""
+    if (chapter.language or "").startswith("de"):
+        return GERMAN
+    return {"visitors": EARLIER_VISITORS, "leavers": LEAVERS, "one_to_one": ONE_TO_ONE_NOTE, "course": COURSE,
+            "skills_course": SKILLS_COURSE, "testimonial": TESTIMONIAL}
 
 
 def step(*, world, stdout) -> None:
@@ -58,8 +88,9 @@ def step(*, world, stdout) -> None:
             continue
         rng = random.Random(f"reports-{chapter.slug}")
         leavers = _leavers(chapter, today)
-        written = _earlier_history(chapter, today, slots, leavers, rng, now)
-        stars, steady = _scorecard_spread(chapter, today, rng, now)
+        with for_chapter(chapter):  # the referrals' notes and reasons in the members' language, as referrals.demo
+            written = _earlier_history(chapter, today, slots, leavers, rng, now)
+            stars, steady = _scorecard_spread(chapter, today, rng, now)
         stdout.write(f"  {chapter.name}: {written} earlier meetings for the health trends, "
                      f"{len(leavers)} members who left, {stars} busy and {steady} steady members")
 
@@ -70,9 +101,10 @@ def _leavers(chapter, today) -> list[Membership]:
     taken = Membership.objects.filter(chapter=chapter).values("classification")
     free = list(Classification.objects.exclude(pk__in=taken).order_by("name")[: len(LEAVERS)])
     leavers = []
-    for (joined_days, left_weeks, first, last, why), classification in zip(LEAVERS, free, strict=False):
-        user = _user(f"former.{first}.{last}.{chapter.slug}@{DOMAIN}".lower(), f"{first} {last}",
-                     f"{last} {classification.name}")
+    for (joined_days, left_weeks, first, last, why), classification in zip(_texts(chapter)["leavers"], free,
+                                                                           strict=False):
+        user = _user(f"former.{_ascii(first)}.{_ascii(last)}.{chapter.slug}@{DOMAIN}".lower(), f"{first} {last}",
+                     _business(chapter, last, classification))
         membership, _ = Membership.objects.get_or_create(
             user=user, chapter=chapter,
             defaults=dict(classification=classification, business_name=user.business_name,
@@ -89,6 +121,18 @@ def _leavers(chapter, today) -> list[Membership]:
                 marks.append(Attendance(meeting=meeting, membership=m, status=status))
     Attendance.objects.bulk_create(marks, ignore_conflicts=True)
     return leavers
+
+
+def _ascii(name: str) -> str:
+    return _local_part(name, "", "").strip(".")
+
+
+def _business(chapter, last: str, classification) -> str:
+    """"Lowe Plumber", or as a German member names it: "Klempner Lohmann"."""
+    if (chapter.language or "").startswith("de"):
+        with language("de"):
+            return f"{classification.label} {last}"
+    return f"{last} {classification.name}"
 
 
 def _budgets(chapter) -> dict[int, Decimal]:
@@ -113,6 +157,7 @@ def _earlier_history(chapter, today, slots, leavers, rng, now) -> int:
     president = next((m for m in seated if m.role == Membership.Role.PRESIDENT), seated[0])
     per_week = max(3, len([m for m in seated if m.status == Membership.Status.ACTIVE]) // 3)
     weeks = len(slots)
+    texts = _texts(chapter)
     for n, day in enumerate(slots):
         growth = 0.35 + 0.55 * n / max(weeks - 1, 1)  # the chapter grows into the recent weeks' pace
         meeting, _ = Meeting.objects.get_or_create(
@@ -140,10 +185,10 @@ def _earlier_history(chapter, today, slots, leavers, rng, now) -> int:
         present = here
         _run_sheet(meeting, present, rng, n)
         if n < len(EARLIER_VISITORS) and (n % 3 == 1 or rng.random() < 0.2 + 0.3 * growth):
-            name, business = EARLIER_VISITORS[n]
+            name, business = texts["visitors"][n]
             Visitor.objects.create(
                 meeting=meeting, name=name, business=business, invited_by=rng.choice(present),
-                email=f"{name.lower().replace(' ', '.')}.{chapter.slug}@example.com",
+                email=f"{_ascii(name).replace(' ', '.')}.{chapter.slug}@example.com",
                 follow_up=rng.choice([Visitor.FollowUp.THANKED, Visitor.FollowUp.NOT_INTERESTED,
                                       Visitor.FollowUp.INTERESTED]),
             )
@@ -159,11 +204,11 @@ def _earlier_history(chapter, today, slots, leavers, rng, now) -> int:
             OneToOne.objects.get_or_create(
                 initiator=a, other=b, met_on=day - timedelta(days=rng.randint(1, 5)),
                 defaults={"chapter": chapter, "status": OneToOne.Status.CONFIRMED, "answered_at": now,
-                          "notes": "Coffee; learned about their best clients."},
+                          "notes": texts["one_to_one"]},
             )
         if n % 3 == 1:
             EducationCredit.objects.create(chapter=chapter, membership=rng.choice(present),
-                                           completed_on=day - timedelta(days=2), title="Networking that works",
+                                           completed_on=day - timedelta(days=2), title=texts["course"],
                                            hours=Decimal(rng.choice(["1", "2", "3"])))
     _applications(chapter, president)
     return weeks
@@ -171,7 +216,7 @@ def _earlier_history(chapter, today, slots, leavers, rng, now) -> int:
 
 def _applications(chapter, president) -> None:
     """Two of the earlier visitors applied to join: the real conversion, an applicant seat for each."""
-    visitors = (Visitor.objects.filter(meeting__chapter=chapter, name__in=[n for n, _ in EARLIER_VISITORS],
+    visitors = (Visitor.objects.filter(meeting__chapter=chapter, name__in=[n for n, _ in _texts(chapter)["visitors"]],
                                        applicant_membership__isnull=True)
                 .order_by("-meeting__local_date", "pk"))  # the latest: inside the health page's 26 weeks
     for visitor in visitors[:2]:
@@ -193,6 +238,7 @@ def _scorecard_spread(chapter, today, rng, now) -> tuple[int, int]:
     if len(active) < 6:
         return 0, 0
     budgets = _budgets(chapter)
+    texts = _texts(chapter)
     # Busy members come to every meeting (one late arrival at most); the first member, whose login the
     # demo prints (member of two chapters), is a steady one: their own scorecard shows every colour.
     clean = [m for m in active[1:] if budgets.get(m.pk, 0) >= Decimal("0.5")]  # no absence, one late at most
@@ -214,15 +260,15 @@ def _scorecard_spread(chapter, today, rng, now) -> tuple[int, int]:
                 _referral(rng, chapter, m, receiver, created, _final_state(rng, (now - created).days), now)
             for n in range(visitors - m.visitors_invited.filter(meeting__local_date__gte=since).count()):
                 meeting = rng.choice(meetings)
-                name, business = rng.choice(EARLIER_VISITORS)
+                name, business = rng.choice(texts["visitors"])
                 Visitor.objects.create(
                     meeting=meeting, name=f"{name.split()[0]} {chr(65 + n)}. {name.split()[1]}", business=business,
                     invited_by=m, follow_up=rng.choice([Visitor.FollowUp.THANKED, Visitor.FollowUp.NOT_INTERESTED]),
                 )
             for _ in range(hours // 3):
                 EducationCredit.objects.create(chapter=chapter, membership=m, hours=Decimal(3),
-                                               completed_on=rng.choice(meetings).local_date, title="Referral skills")
+                                               completed_on=rng.choice(meetings).local_date, title=texts["skills_course"])
             for meeting in rng.sample(meetings, testimonials):
                 Testimonial.objects.create(meeting=meeting, given_by=m, about=rng.choice([o for o in everyone if o != m]),
-                                           text="Looked after my client from the first call to the last invoice.")
+                                           text=texts["testimonial"])
     return len(busy), len(steady)

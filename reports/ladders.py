@@ -19,8 +19,7 @@ from functools import lru_cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from enforcement.formatting import num
-from leadsgroups.formats import format_number
+from leadsgroups.formats import format_number, plain_number
 
 MAX_STEPS = 6
 
@@ -68,7 +67,7 @@ def ladder_points(steps: Ladder, value, direction: Direction) -> int:
 
 def ladder_text(steps: Ladder) -> str:
     """The form's way of writing a ladder: "0=15, 1=10, 2=5"."""
-    return ", ".join(f"{num(s.threshold)}={s.points}" for s in steps)
+    return ", ".join(f"{plain_number(s.threshold)}={s.points}" for s in steps)
 
 
 _ITEM = re.compile(r"^\s*(?:≥|>=|<=|≤)?\s*([0-9]+(?:\.[0-9]+)?)\s*(?:=|→|->|:)\s*([0-9]+)\s*$")

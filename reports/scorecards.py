@@ -41,8 +41,14 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext, pgettext
 from django.utils.translation import gettext as _
 
-from enforcement.formatting import num
-from leadsgroups.formats import current_locale, format_date, format_money, format_number, format_percent
+from leadsgroups.formats import (
+    current_locale,
+    format_date,
+    format_money,
+    format_number,
+    format_percent,
+    plain_number,
+)
 from meetings.models import Attendance, Meeting, Testimonial, Visitor
 from members.models import Membership
 from referrals.models import EducationCredit, OneToOne, Referral, ThankYou
@@ -193,8 +199,8 @@ class Light:
     def value_text(self) -> str:
         """The judged figure as a plain number (the CSV's): a rate to two decimals (never rounded up)."""
         if isinstance(self.value, Fraction):
-            return num(_floor_cents(self.value))
-        return num(self.value)
+            return plain_number(_floor_cents(self.value))
+        return plain_number(self.value)
 
 
 @dataclass
@@ -256,7 +262,7 @@ def _figure(value) -> str:
     under a thousand with at most two decimals, without Babel's cost for each of a roster's hundreds."""
     if abs(value) >= 1000:
         return format_number(value)
-    return num(value).replace(".", _decimal_sign(get_language()))
+    return plain_number(value).replace(".", _decimal_sign(get_language()))
 
 
 def _plural_n(count) -> int:

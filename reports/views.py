@@ -14,9 +14,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from chapters.access import Need, chapter_view, regions_overseen_by
 from chapters.selectors import chapter_counts, chapter_health, chapter_health_rule
-from enforcement.formatting import num
 from leadsgroups.csv_export import csv_response, csv_safe
-from leadsgroups.formats import format_money, format_number
+from leadsgroups.formats import format_money, format_number, plain_number
 from members.models import Membership
 from reports import charts, honest, series, services
 from reports import overview as org
@@ -245,7 +244,7 @@ def scorecards_csv(request):
         row = [m.display_name, m.classification or "", m.get_status_display(), card.total, card.max_total, card.band]
         for light in card.lights:
             row += [light.value_text, light.points]
-        row += [f.received, f.given_consented, f.tyfcb_received, num(Decimal(card.days) / 7)]
+        row += [f.received, f.given_consented, f.tyfcb_received, plain_number(Decimal(card.days) / 7)]
         writer.writerow([csv_safe(v) for v in row])
     return response
 

@@ -2,10 +2,13 @@ from django.core.management import call_command
 
 from chapters.demo import LAST_DE
 from chapters.models import Chapter, Region, RegionStaff
-from enforcement.models import Fine
-from meetings.models import Attendance, Meeting
-from members.models import Membership, User
-from referrals.models import Referral, ThankYou
+from directory.demo import IDEAL_REFERRALS_DE
+from enforcement.models import ChapterRules, Fine
+from integrity.demo import COLLEAGUE_FIRST_DE, INSIDE_AS_OUTSIDE
+from meetings.models import Attendance, Meeting, Testimonial, Visitor
+from members.models import Membership, Profile, User
+from referrals.demo import PROSPECTS_DE
+from referrals.models import EducationCredit, OneToOne, Referral, ThankYou
 
 
 def test_seed_demo_builds_the_organisation_and_duplicates_nothing_on_rerun(db, capsys):
@@ -37,10 +40,34 @@ def test_the_demo_has_a_german_speaking_chapter_with_a_history_of_its_own(db):
     assert Meeting.objects.filter(chapter=berlin, status=Meeting.Status.CLOSED).count() >= 10
     assert Attendance.objects.filter(meeting__chapter=berlin).exists()
     assert ThankYou.objects.filter(chapter=berlin).exists()
-    # The referrals step's notes are the members' own words, in German (reports' earlier history, written
-    # through the referrals demo outside the chapter's language, still has English ones).
+    # What its members wrote is in German, the reports' earlier history too: notes, reasons, courses, testimonials,
+    # visitors, prospects, substitutes, leavers and directory cards.
     notes = set(Referral.objects.filter(chapter=berlin).exclude(notes="").values_list("notes", flat=True))
-    assert {"Braucht es vor Quartalsende.", "Nach 17 Uhr anrufen.", "Meinen Namen erwähnen."} <= notes
+    assert notes == {"Braucht es vor Quartalsende.", "Nach 17 Uhr anrufen.", "Meinen Namen erwähnen."}
+    assert set(Referral.objects.filter(chapter=berlin).exclude(decline_reason="")
+               .values_list("decline_reason", flat=True)) == {"Hat bereits einen Anbieter"}
+    assert set(Referral.objects.filter(chapter=berlin).exclude(prospect_name="")
+               .values_list("prospect_name", flat=True)) <= set(PROSPECTS_DE) | set(INSIDE_AS_OUTSIDE)
+    assert set(OneToOne.objects.filter(chapter=berlin).values_list("notes", flat=True)) <= {
+        "", "Kaffee; etwas über die besten Kunden erfahren."}
+    titles = set(EducationCredit.objects.filter(chapter=berlin).values_list("title", flat=True))
+    assert {"Networking, das funktioniert", "Empfehlungen geben und bekommen"} <= titles
+    assert "Networking that works" not in titles and "Referral skills" not in titles
+    texts = set(Testimonial.objects.filter(meeting__chapter=berlin).values_list("text", flat=True))
+    assert "Hat sich vom ersten Anruf bis zur letzten Rechnung um meinen Kunden gekümmert." in texts
+    assert "Looked after my client from the first call to the last invoice." not in texts
+    visitors = set(Visitor.objects.filter(meeting__chapter=berlin).values_list("business", flat=True))
+    assert "Lind Buchhaltung" in visitors and "Lind Bookkeeping" not in visitors
+    substitutes = Attendance.objects.filter(meeting__chapter=berlin, status="substitute").values_list(
+        "substitute_name", flat=True)
+    assert substitutes and all(name.split()[0] in COLLEAGUE_FIRST_DE for name in substitutes)
+    leavers = set(berlin.memberships.filter(status="resigned").values_list("status_note", flat=True))
+    assert leavers == {"Beruflich in eine andere Stadt gezogen.", "Ausgetreten: Das Geschäft wurde geschlossen."}
+    ideals = set(Profile.objects.filter(user__memberships__chapter=berlin).exclude(ideal_referral="")
+                 .values_list("ideal_referral", flat=True))
+    assert ideals and ideals <= set(IDEAL_REFERRALS_DE.values())
+    assert set(ChapterRules.objects.filter(chapter=berlin).values_list("reason", flat=True)) == {
+        "Regeln aus dem bisherigen Regelbuch auf Papier übernommen."}
     assert Fine.objects.filter(chapter=berlin).exists()
     # The English-speaking chapters keep their people and words.
     assert not User.objects.filter(memberships__chapter__slug="riverside", language="de").exists()

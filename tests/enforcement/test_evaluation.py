@@ -277,12 +277,12 @@ def test_explanations_pluralise_counts_of_one(world):
     assert "absences" not in fine.explanation.split("\n")[0] and "violations" not in case.explanation.split("\n")[0]
 
 
-def test_plural_words():
-    from enforcement.formatting import plural
+def test_plain_numbers_in_evidence():
+    """Numbers in stored evidence and logs are plain (no locale): worded in the reader's locale when shown."""
+    from leadsgroups.formats import plain_number
 
-    assert [plural(1, "absence"), plural(2, "absence"), plural(D("0.5"), "absence"), plural(D("1.00"), "day")] == [
-        "1 absence", "2 absences", "0.5 absences", "1 day"]
-    assert plural(1, "more referral", "more referrals") == "1 more referral"
+    assert [plain_number(1), plain_number(D("0.50")), plain_number(D("2.25")), plain_number(D("1.00")),
+            plain_number(0)] == ["1", "0.5", "2.25", "1", "0"]
 
 
 def test_per_meeting_quota_with_two_meetings_on_one_day_judges_that_day_once(world):

@@ -1,9 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from chapters.models import Chapter
-from enforcement.formatting import plural
 from enforcement.services import chapter_enforce
 from enforcement.sweep import sweep
+
+
+def plural(count: int, word: str) -> str:
+    """A count in a console line (English, as the log is): "1 fine", "2 fines"."""
+    return f"{count} {word if count == 1 else word + 's'}"
 
 
 class Command(BaseCommand):
