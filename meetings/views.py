@@ -34,7 +34,8 @@ from meetings.forms import (
     VisitorForm,
 )
 from meetings.models import Attendance, CalendarFeed, Meeting, mark_codes
-from members.models import Membership
+from members.models import Invitation, Membership
+from members.selectors import with_email_state
 
 
 def _meeting(request, meeting_id: int) -> Meeting:
@@ -571,8 +572,11 @@ def visitor_edit(request, visitor_id: int):
         visitor.refresh_from_db()
     max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
     selectors.visitors_flagged(chapter=chapter, visitors=[visitor], max_visits=max_visits)
+    # The invitation's email as the members page shows it: queued, sent or failed (one query).
+    invitation = with_email_state(Invitation.objects.filter(pk=visitor.invitation_id),
+                                  cause="invitation").first() if visitor.invitation_id else None
     return render(request, "meetings/visitor_edit.html", {
-        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": max_visits,
+        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": max_visits, "invitation": invitation,
     })
 
 
@@ -595,7 +599,10 @@ def visitor_convert(request, visitor_id: int):
         messages.error(request, " ".join(exc.messages))
         return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
     if isinstance(result, Membership):
-        messages.success(request, _("%(name)s is now an applicant of the chapter.") % {"name": result.display_name})
+        messages.success(request, _(
+            "%(name)s is now an applicant of the chapter. An invitation to set a password and see the chapter is "
+            "queued for %(email)s (this page shows when its email has gone)."
+        ) % {"name": result.display_name, "email": result.user.email})
     else:  # an account exists for the address: its owner is invited, never seated for them
         messages.success(request, _(
             "%(email)s already has an account, so %(name)s is not seated by this: an invitation "
