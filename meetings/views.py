@@ -58,6 +58,7 @@ def _local(meeting: Meeting, chapter):
 
 
 UPCOMING_PER_PAGE = 10
+PAST_PER_PAGE = 12
 
 
 def _upcoming_page(request):
@@ -70,10 +71,15 @@ def _upcoming_page(request):
 def meeting_list(request):
     chapter = request.chapter
     membership = request.access.membership
+    # The past pages apart from the upcoming list (`?past=`), each pager keeping the other's place.
+    past = Paginator(selectors.meetings_past(chapter=chapter, limit=None), PAST_PER_PAGE).get_page(
+        request.GET.get("past"))
+    upcoming_page = _upcoming_page(request)
     return render(request, "meetings/meeting_list.html", {
         "chapter": chapter,
-        "upcoming": (page := _upcoming_page(request)), "page": page,
-        "past": selectors.meetings_past(chapter=chapter),
+        "upcoming": upcoming_page, "page": upcoming_page,
+        "keep": f"past={past.number}&" if past.number > 1 else "",
+        "past": past, "past_keep": f"page={upcoming_page.number}&" if upcoming_page.number > 1 else "",
         "my_next": selectors.presentation_next(membership=membership) if membership else None,
         "can_edit": request.access.is_leadership,
     })
@@ -520,6 +526,9 @@ def visitor_add(request, meeting_id: int):
     return render(request, template, {"chapter": chapter, "meeting": meeting, "form": form})
 
 
+VISITORS_DONE_PER_PAGE = 30
+
+
 @chapter_view(Need.LEADERSHIP)
 def visitor_list(request):
     chapter = request.chapter
@@ -527,7 +536,9 @@ def visitor_list(request):
     return render(request, "meetings/visitor_list.html", {
         "chapter": chapter,
         "awaiting": selectors.visitors_awaiting_follow_up(chapter=chapter, max_visits=max_visits),
-        "done": selectors.visitors_recent(chapter=chapter),
+        # paged, not cut at 30: every visitor followed up stays reachable (issue 17)
+        "done": Paginator(selectors.visitors_recent(chapter=chapter, limit=None), VISITORS_DONE_PER_PAGE).get_page(
+            request.GET.get("done")),
         "max_visits": max_visits,
     })
 
