@@ -39,6 +39,7 @@ def chapter_home(request):
 
 
 MEMBERS_PER_PAGE = 50
+HISTORY_PER_PAGE = 20  # a seat's history on its page
 
 
 def _members_page(request, qs):
@@ -213,14 +214,16 @@ def member_edit(request, membership_id: int):
         else:
             messages.success(request, _("%(person)s updated.") % {"person": membership.user})
             return redirect("chapters:members", chapter.slug)
-    history = audit_changes_attach(
+    # Paged, not cut at 20: a long-standing member's whole history stays reachable (issue 17).
+    history = Paginator(
         AuditEvent.objects.filter(target_type="members.membership", target_id=str(membership.pk)).select_related(
             "actor", "chapter"
-        )[:20]
-    )
+        ), HISTORY_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    history.object_list = audit_changes_attach(history.object_list)
     return render(
         request, "chapters/member_edit.html",
-        {"chapter": chapter, "membership": membership, "form": form, "history": history},
+        {"chapter": chapter, "membership": membership, "form": form, "history": history, "page": history},
     )
 
 

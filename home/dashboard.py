@@ -306,12 +306,16 @@ def _cases_to_decide(*, user, region_ids: list[int] | None) -> list[Attention]:
     queue = url_for("case-queue")
     rows = (
         ready.values("chapter", "chapter__name", "chapter__slug").annotate(n=Count("pk"))
-        .order_by("-n", "chapter__name")[:CASE_CHAPTERS_SHOWN]
+        .order_by("-n", "chapter__name")[:CASE_CHAPTERS_SHOWN + 1]  # one more: to say that there are more
     )
-    return [
+    items = [
         Attention(Chapter(pk=row["chapter"], name=row["chapter__name"], slug=row["chapter__slug"]),
                   ngettext("%(count)s expulsion case ready for your decision",
                            "%(count)s expulsion cases ready for your decision", row["n"]) % {"count": row["n"]},
                   f"{queue}?stage=ready&chapter={row['chapter']}")
         for row in rows
     ]
+    if len(items) > CASE_CHAPTERS_SHOWN:
+        items[CASE_CHAPTERS_SHOWN:] = [Attention(Chapter(name=""), _(
+            "Cases ready for your decision in more chapters: the whole queue"), f"{queue}?stage=ready")]
+    return items

@@ -35,6 +35,9 @@ _AGO = {
 }
 
 
+UNREAD_SHOWN = 8  # the dashboard's "New for me" lists this many, says how many more, and links to them all
+
+
 def _latest_unread(user) -> list[dict]:
     return [
         # the link is reversed here, once per change of the person's navigation, not on every page
@@ -42,7 +45,7 @@ def _latest_unread(user) -> list[dict]:
          "created_at": n.created_at,
          "chapter": n.chapter.name if n.chapter else ""}
         for n in Notification.objects.filter(user=user, read_at__isnull=True).select_related("chapter")
-        .order_by("-created_at")[:8]
+        .order_by("-created_at")[:UNREAD_SHOWN]
     ]
 
 
@@ -68,9 +71,9 @@ def dashboard(request):
     chapters_shown = (
         tuple((c.active_count, c.next_meeting.shown if c.next_meeting else None) for c in chapters), bool(overseen),
     )
-    unread_shown = tuple(notice["ago"] for notice in unread)
+    unread_shown = (tuple(notice["ago"] for notice in unread), nav["unread"])
     return render(
         request, "home/dashboard.html",
         {"chapters": chapters, "unread": unread, "attention": attention, "overseen": overseen, "q": q,
-         "chapters_shown": chapters_shown, "unread_shown": unread_shown, "lights_url": url_for("my-lights")},
+         "chapters_shown": chapters_shown, "unread_shown": unread_shown, "unread_total": nav["unread"], "lights_url": url_for("my-lights")},
     )

@@ -75,9 +75,10 @@ def meetings_upcoming(*, chapter, limit: int | None = 10):
     return qs if limit is None else qs[:limit]
 
 
-def meetings_past(*, chapter, limit: int = 12):
+def meetings_past(*, chapter, limit: int | None = 12):
+    """The meetings held (or whose time is over), latest first; `limit=None`: all of them, for a page to paginate."""
     cutoff = timezone.now() - timedelta(hours=3)
-    return (
+    qs = (
         Meeting.objects.filter(chapter=chapter)
         .filter(Q(starts_at__lt=cutoff) | Q(status=Meeting.Status.CLOSED))
         .select_related("chapter")
@@ -85,8 +86,9 @@ def meetings_past(*, chapter, limit: int = 12):
             marked=Count("attendances"),
             present=Count("attendances", filter=Q(attendances__status__in=["present", "late", "substitute"])),
         )
-        .order_by("-starts_at")[:limit]
+        .order_by("-starts_at", "-pk")
     )
+    return qs if limit is None else qs[:limit]
 
 
 # Roll call ---------------------------------------------------------------------------------------
@@ -318,14 +320,15 @@ def visitors_awaiting_follow_up(*, chapter, max_visits: int | None = None) -> li
     return [v for v in flagged if not v.visited_again]
 
 
-def visitors_recent(*, chapter, limit: int = 30) -> list[Visitor]:
-    """Visitors whose follow-up is done (applied or not interested), newest first."""
-    return list(
+def visitors_recent(*, chapter, limit: int | None = 30):
+    """Visitors whose follow-up is done (applied or not interested), newest first; `limit=None`: all, to page."""
+    qs = (
         Visitor.objects.filter(meeting__chapter=chapter)
         .exclude(follow_up__in=Visitor.AWAITING)
         .select_related("classification", "invited_by__user", "meeting", "applicant_membership__user")
-        .order_by("-meeting__starts_at", "name")[:limit]
+        .order_by("-meeting__starts_at", "name", "pk")
     )
+    return qs if limit is None else list(qs[:limit])
 
 
 # Run sheet ---------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from members.audit import AuditText, Label, Worded, audit_record
 from members.models import Invitation, Membership, Notification, User
 from members.notice_texts import worded
 from members.notifications import notification_send
-from members.services import invitation_create
+from members.services import invitation_create, invitation_for_applicant
 from webhooks.events import emit as webhook_emit
 
 log = logging.getLogger(__name__)
@@ -805,12 +805,15 @@ def visitor_convert(*, visitor: Visitor, by) -> Membership | Invitation:
                               code="integrity") from exc
     visitor.applicant_membership = membership
     visitor.follow_up = Visitor.FollowUp.APPLIED
-    visitor.save(update_fields=["applicant_membership", "follow_up"])
     audit_record(
         actor=by, action="visitor.converted", target=membership, chapter=chapter,
         summary=AuditText(gettext_noop("%(name)s became an applicant after visiting"), name=visitor.name),
         after={"status": membership.status, "classification": membership.classification, "visitor": visitor.pk},
     )
+    # The account has no password: an invitation (an outbox row, sent by a task) lets them set one and
+    # see the chapter, accepted as any invitation is. Reached once: a second conversion returns above.
+    visitor.invitation, _created = invitation_for_applicant(membership=membership, by=by)
+    visitor.save(update_fields=["applicant_membership", "follow_up", "invitation"])
     return membership
 
 

@@ -34,7 +34,8 @@ from meetings.forms import (
     VisitorForm,
 )
 from meetings.models import Attendance, CalendarFeed, Meeting, mark_codes
-from members.models import Membership
+from members.models import Invitation, Membership
+from members.selectors import with_email_state
 
 
 def _meeting(request, meeting_id: int) -> Meeting:
@@ -57,6 +58,7 @@ def _local(meeting: Meeting, chapter):
 
 
 UPCOMING_PER_PAGE = 10
+PAST_PER_PAGE = 12
 
 
 def _upcoming_page(request):
@@ -69,10 +71,15 @@ def _upcoming_page(request):
 def meeting_list(request):
     chapter = request.chapter
     membership = request.access.membership
+    # The past pages apart from the upcoming list (`?past=`), each pager keeping the other's place.
+    past = Paginator(selectors.meetings_past(chapter=chapter, limit=None), PAST_PER_PAGE).get_page(
+        request.GET.get("past"))
+    upcoming_page = _upcoming_page(request)
     return render(request, "meetings/meeting_list.html", {
         "chapter": chapter,
-        "upcoming": (page := _upcoming_page(request)), "page": page,
-        "past": selectors.meetings_past(chapter=chapter),
+        "upcoming": upcoming_page, "page": upcoming_page,
+        "keep": f"past={past.number}&" if past.number > 1 else "",
+        "past": past, "past_keep": f"page={upcoming_page.number}&" if upcoming_page.number > 1 else "",
         "my_next": selectors.presentation_next(membership=membership) if membership else None,
         "can_edit": request.access.is_leadership,
     })
@@ -519,6 +526,9 @@ def visitor_add(request, meeting_id: int):
     return render(request, template, {"chapter": chapter, "meeting": meeting, "form": form})
 
 
+VISITORS_DONE_PER_PAGE = 30
+
+
 @chapter_view(Need.LEADERSHIP)
 def visitor_list(request):
     chapter = request.chapter
@@ -526,7 +536,9 @@ def visitor_list(request):
     return render(request, "meetings/visitor_list.html", {
         "chapter": chapter,
         "awaiting": selectors.visitors_awaiting_follow_up(chapter=chapter, max_visits=max_visits),
-        "done": selectors.visitors_recent(chapter=chapter),
+        # paged, not cut at 30: every visitor followed up stays reachable (issue 17)
+        "done": Paginator(selectors.visitors_recent(chapter=chapter, limit=None), VISITORS_DONE_PER_PAGE).get_page(
+            request.GET.get("done")),
         "max_visits": max_visits,
     })
 
@@ -571,8 +583,11 @@ def visitor_edit(request, visitor_id: int):
         visitor.refresh_from_db()
     max_visits = selectors.meeting_settings(chapter=chapter).max_visits_before_applying
     selectors.visitors_flagged(chapter=chapter, visitors=[visitor], max_visits=max_visits)
+    # The invitation's email as the members page shows it: queued, sent or failed (one query).
+    invitation = with_email_state(Invitation.objects.filter(pk=visitor.invitation_id),
+                                  cause="invitation").first() if visitor.invitation_id else None
     return render(request, "meetings/visitor_edit.html", {
-        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": max_visits,
+        "chapter": chapter, "visitor": visitor, "form": form, "max_visits": max_visits, "invitation": invitation,
     })
 
 
@@ -595,7 +610,10 @@ def visitor_convert(request, visitor_id: int):
         messages.error(request, " ".join(exc.messages))
         return redirect("meetings:visitor-edit", request.chapter.slug, visitor.pk)
     if isinstance(result, Membership):
-        messages.success(request, _("%(name)s is now an applicant of the chapter.") % {"name": result.display_name})
+        messages.success(request, _(
+            "%(name)s is now an applicant of the chapter. An invitation to set a password and see the chapter is "
+            "queued for %(email)s (this page shows when its email has gone)."
+        ) % {"name": result.display_name, "email": result.user.email})
     else:  # an account exists for the address: its owner is invited, never seated for them
         messages.success(request, _(
             "%(email)s already has an account, so %(name)s is not seated by this: an invitation "

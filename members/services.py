@@ -90,6 +90,35 @@ def invitation_create(*, chapter, email: str, full_name: str, role: str, classif
     return invitation, link
 
 
+@transaction.atomic
+def invitation_for_applicant(*, membership: Membership, by) -> tuple[Invitation, bool]:
+    """Invite an applicant seated without a password (a converted visitor) to set one and see the chapter.
+
+    Returns the invitation and whether a new one (and its email) was made: an open invitation of the
+    address in the chapter already carries a link, so it is reused and nothing is sent twice.
+    """
+    chapter, email = membership.chapter, membership.user.email.strip().lower()
+    now = timezone.now()
+    unanswered = Invitation.objects.filter(chapter=chapter, email__iexact=email, accepted_at__isnull=True,
+                                           revoked_at__isnull=True)
+    open_one = unanswered.filter(expires_at__gt=now).first()
+    if open_one is not None:
+        return open_one, False
+    unanswered.update(revoked_at=now)  # expired ones only: the one-open-per-address constraint knows no expiry
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        chapter=chapter, email=email, full_name=membership.user.full_name, role=Membership.Role.MEMBER,
+        classification=membership.classification, token_hash=_token_hash(token), invited_by=by,
+        expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    with language(None):  # the trail is a record, written in the site's language whoever acted
+        summary = f"Invited {email} to set a password after becoming an applicant"
+    audit_record(actor=by, action="invitation.created", target=invitation, chapter=chapter, summary=summary,
+                 after={"email": email, "role": invitation.role, "classification": invitation.classification})
+    _invitation_email(invitation=invitation, link=settings.SITE_URL + reverse("invitation-accept", args=[token]))
+    return invitation, True
+
+
 def _invitation_email(*, invitation: Invitation, link: str) -> None:
     """The invitation's email, as an outbox row written with the invitation; a task sends it.
 
@@ -146,10 +175,21 @@ def invitation_accept(
     if not invitation.is_open:
         raise ValidationError(_("This invitation has expired, was withdrawn or was already used."))
     if user is None:
-        if User.objects.filter(email__iexact=invitation.email).exists():
+        existing = User.objects.filter(email__iexact=invitation.email).first()
+        if existing is not None and existing.has_usable_password():
             raise ValidationError(_("An account with this email exists: sign in first, then open the link again."))
-        user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name,
-                                        language=language if language in dict(settings.LANGUAGES) else "")
+        if existing is not None:
+            # An account made for them without a password (a visitor made an applicant): the link that
+            # reached the address proves it theirs, as a password reset would, so they set its password.
+            user = existing
+            user.set_password(password)
+            user.full_name = full_name or user.full_name
+            if not user.language and language in dict(settings.LANGUAGES):
+                user.language = language
+            user.save(update_fields=["password", "full_name", "language"])
+        else:
+            user = User.objects.create_user(email=invitation.email, password=password, full_name=full_name,
+                                            language=language if language in dict(settings.LANGUAGES) else "")
         _mark_email_verified(user)
     elif user.email.lower() != invitation.email.lower():
         raise ValidationError(_("This invitation is for %(invited)s; you are signed in as %(email)s.")

@@ -43,7 +43,8 @@ def dev_outbox(request):
         with (folder / f"{name}.eml").open("rb") as f:
             headers = parser.parse(f)
         rows.append({"name": name, "to": headers["To"], "subject": headers["Subject"], "date": headers["Date"]})
-    return render(request, "ops/dev_outbox.html", {"rows": rows, "total": len(names), "folder": folder})
+    return render(request, "ops/dev_outbox.html", {"rows": rows, "total": len(names), "folder": folder,
+                                                   "listed": LISTED})
 
 
 @dev_staff_only

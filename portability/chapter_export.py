@@ -362,10 +362,13 @@ def exports_stale_ids(*, now=None) -> list[int]:
     ).values_list("pk", flat=True)[:100])
 
 
+EXPORTS_SHOWN = 10
+
+
 def exports_for_page(*, chapter, now=None):
-    """The chapter's exports still kept, newest first."""
+    """The chapter's exports still kept, newest first: EXPORTS_SHOWN of them and one more, to tell there are more."""
     now = now or timezone.now()
     return ChapterExport.objects.filter(chapter=chapter).filter(
         Q(status__in=ChapterExport.PENDING) | Q(expires_at__gt=now) | Q(status=ChapterExport.Status.FAILED,
                                                                          created_at__gt=now - timedelta(days=1))
-    ).select_related("requested_by")[:10]
+    ).select_related("requested_by")[:EXPORTS_SHOWN + 1]

@@ -59,8 +59,11 @@ def export_page(request):
         messages.success(request, _("The export is being prepared: it appears below when it is ready."))
         return redirect("portability:export", chapter.slug)
     exports = list(chapter_export.exports_for_page(chapter=chapter))
+    more = len(exports) > chapter_export.EXPORTS_SHOWN  # older ones still kept are said, not silently left out
+    exports = exports[:chapter_export.EXPORTS_SHOWN]
     context = {"chapter": chapter, "exports": exports, "hours": settings.CHAPTER_EXPORT_RETENTION_HOURS,
-               "preparing": any(e.is_pending for e in exports)}
+               "preparing": any(e.is_pending for e in exports), "more": more,
+               "shown": chapter_export.EXPORTS_SHOWN}
     template = "portability/export.html#exports" if request.htmx else "portability/export.html"
     return render(request, template, context)
 

@@ -135,6 +135,7 @@ def referral_new(request):
 
 
 REFERRALS_PER_PAGE = 30
+ITEMS_PER_PAGE = 50  # one-to-ones and education credits
 
 
 def _list(request, box: str):
@@ -577,11 +578,12 @@ def one_to_ones(request):
                 text = _("%(name)s had recorded this one-to-one: it is now confirmed.")
             messages.success(request, text % {"name": data["other"].display_name})
             return redirect("referrals:one-to-ones", chapter.slug)
-    mine = selectors.one_to_ones_of(chapter=chapter, membership=me)[:100]
+    mine = Paginator(selectors.one_to_ones_of(chapter=chapter, membership=me), ITEMS_PER_PAGE).get_page(
+        request.GET.get("page"))  # paged, not cut at 100 (issue 17)
     return render(
         request,
         "referrals/one_to_ones.html",
-        {"chapter": chapter, "form": form, "items": mine, "me": me},
+        {"chapter": chapter, "form": form, "items": mine, "page": mine, "me": me},
         status=422 if form.is_bound and form.errors else 200,
     )
 
@@ -682,11 +684,12 @@ def education(request):
         else:
             messages.success(request, _("Education credit recorded."))
             return redirect("referrals:education", chapter.slug)
-    items = selectors.education_credits_of(chapter=chapter, membership=me)[:100]
+    items = Paginator(selectors.education_credits_of(chapter=chapter, membership=me), ITEMS_PER_PAGE).get_page(
+        request.GET.get("page"))  # paged, not cut at 100 (issue 17)
     return render(
         request,
         "referrals/education.html",
-        {"chapter": chapter, "form": form, "items": items},
+        {"chapter": chapter, "form": form, "items": items, "page": items},
         status=422 if form.is_bound and form.errors else 200,
     )
 

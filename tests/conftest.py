@@ -177,6 +177,15 @@ def browser_login(page, live_server, email: str, password: str = "pw-for-tests-1
     page.wait_for_url(f"{live_server.url}/**")
 
 
+def chapter_menu(page):
+    """The chapter's navigation, opened first on a phone (where its links fold behind a "Menu" button)."""
+    nav = page.get_by_role("navigation", name="Chapter")
+    button = nav.locator(".chapter-menu > summary")
+    if button.is_visible() and button.locator("xpath=..").get_attribute("open") is None:
+        button.click()
+    return nav
+
+
 def pytest_sessionstart(session):
     """The translations' .mo files, compiled when a .po changed (as `make test` does), once per run."""
     if not hasattr(session.config, "workerinput"):  # the xdist controller, or a run without xdist

@@ -27,3 +27,15 @@
     if (box && event.detail.successful) box.hidden = true;
   });
 })();
+
+// The chapter menu (templates/_nav_chapter.html) is the bar itself wider than a phone: app.css shows its closed
+// content through ::details-content; a browser without that gets it opened here, and closed again on a phone.
+(function () {
+  if (!window.CSS || !CSS.supports || CSS.supports("selector(::details-content)")) return;
+  var menu = document.querySelector(".chapter-menu");
+  if (!menu || !window.matchMedia) return;
+  var phone = window.matchMedia("(max-width: 600px)");
+  function follow() { menu.open = !phone.matches; }
+  follow();
+  if (phone.addEventListener) phone.addEventListener("change", follow);
+})();

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from meetings.models import Meeting
-from tests.conftest import browser_login
+from tests.conftest import browser_login, chapter_menu
 from tests.directory.photos import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,7 +61,7 @@ def test_a_member_searches_the_directory(live_server, demo, request, device):
     page = request.getfixturevalue(device)
     browser_login(page, live_server, "maya.evans.riverside@demo.leadsgroups.org", PASSWORD)
     page.goto(f"{live_server.url}/c/riverside/")
-    page.get_by_role("link", name="Directory").click()
+    chapter_menu(page).get_by_role("link", name="Directory").click()
     page.wait_for_url("**/c/riverside/directory/")
     assert page.locator('[data-testid="dir-card"]').count() >= 20
     assert page.locator(".dir-photo img").count() >= 3  # the demo's generated photos load through the view

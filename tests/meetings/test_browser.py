@@ -6,7 +6,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from meetings.models import Attendance, Meeting, Visitor
-from tests.conftest import browser_login
+from tests.conftest import browser_login, chapter_menu
 from tests.factories import ChapterFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +25,7 @@ def test_president_runs_roll_call_on_a_phone(live_server, phone):
 
     browser_login(phone, live_server, president.user.email)
     phone.goto(f"{live_server.url}/c/riverside/")
-    phone.get_by_role("navigation", name="Chapter").get_by_role("link", name="Next meeting").click()
+    chapter_menu(phone).get_by_role("link", name="Next meeting").click()
     expect(phone).to_have_url(re.compile(rf"/c/riverside/meetings/{meeting.pk}/$"))
     phone.evaluate("window.__samePage = true")
 

@@ -96,7 +96,8 @@ def test_a_visitor_without_an_account_still_becomes_an_applicant(personas):
     visitor = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter), email="new.face@example.com")
     membership = services.visitor_convert(visitor=visitor, by=personas.president.user)
     assert isinstance(membership, Membership) and membership.status == "applicant"
-    assert not Invitation.objects.exists()
+    # ... and is invited to set a password (issue 17, item 6): test_visitor_invitation.py
+    assert list(Invitation.objects.values_list("email", flat=True)) == ["new.face@example.com"]
 
 
 def test_the_president_cannot_seat_the_account_without_its_owner_accepting(client, personas, otto_visits):
@@ -120,5 +121,5 @@ def test_an_applicant_made_from_an_earlier_visit_keeps_todays_path(personas):
     again = VisitorFactory(meeting=MeetingFactory(chapter=personas.chapter), email="abe@example.com",
                            classification=None)
     assert services.visitor_convert(visitor=again, by=personas.president.user) == applicant
-    assert not Invitation.objects.exists()
+    assert Invitation.objects.count() == 1  # the first conversion's invitation stands: no second email
     membership_change(membership=applicant, by=personas.president.user, status="active", reason="Approved")

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from chapters.models import Chapter
 from members.models import Membership
-from tests.conftest import browser_login
+from tests.conftest import browser_login, chapter_menu
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,7 +91,7 @@ def test_each_role_opens_the_reports_it_may_see(live_server, request, device):
     # the member: their own scorecard, from the chapter's menu
     browser_login(page, live_server, member.user.email, PASSWORD)
     page.goto(f"{live_server.url}/c/riverside/")
-    page.get_by_role("navigation", name="Chapter").get_by_text("More").click()
+    chapter_menu(page).get_by_text("More").click()
     page.get_by_role("link", name="My scorecard").click()
     expect(page.get_by_role("heading", name="My scorecard", level=1)).to_be_visible()
     _scorecard(page, live_server.url, member, f"member-{device}", own=True)
