@@ -111,8 +111,7 @@ def invitation_for_applicant(*, membership: Membership, by) -> tuple[Invitation,
         classification=membership.classification, token_hash=_token_hash(token), invited_by=by,
         expires_at=now + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    with language(None):  # the trail is a record, written in the site's language whoever acted
-        summary = f"Invited {email} to set a password after becoming an applicant"
+    summary = AuditText(gettext_noop("Invited %(email)s to set a password after becoming an applicant"), email=email)
     audit_record(actor=by, action="invitation.created", target=invitation, chapter=chapter, summary=summary,
                  after={"email": email, "role": invitation.role, "classification": invitation.classification})
     _invitation_email(invitation=invitation, link=settings.SITE_URL + reverse("invitation-accept", args=[token]))
