@@ -25,6 +25,7 @@ from enforcement.limits import RULES_AHEAD_MAX_MONTHS
 from enforcement.models import Leave
 from enforcement.periods import add_months, local_today
 from enforcement.services import chapter_enforce_soon, chapter_mark_dirty
+from leadsgroups.formats import format_date
 from leadsgroups.i18n import for_user
 from members.audit import AuditText, Worded, audit_record
 from members.models import Membership, Notification
@@ -152,7 +153,8 @@ def leave_correct(*, leave: Leave, by, starts_on: date, ends_on: date | None, re
 def leave_end(*, leave: Leave, by, ends_on: date, reason: str = "") -> Leave:
     """End a leave on `ends_on` (its last day)."""
     return leave_correct(leave=leave, by=by, starts_on=leave.starts_on, ends_on=ends_on,
-                         reason=reason or f"Leave ended on {explain.snapshot(explain.short_day, ends_on)}.")
+                         # the reason as the person ending it would write it: in their language
+                         reason=reason or _("Leave ended on %(day)s.") % {"day": format_date(ends_on)})
 
 
 def _tell(membership: Membership, message: str, params: dict) -> None:
