@@ -39,6 +39,24 @@ def test_on_a_phone_the_page_starts_within_120_px(live_server, phone, personas, 
         assert box["x"] + box["width"] <= 390
 
 
+@pytest.mark.parametrize("language", ["de", "fr", "es"])
+def test_the_header_stays_one_row_in_every_language(live_server, phone, personas, language):
+    """Longer words ("+ Recommandation", "Meine Chapter") cut the chapter switcher and the person's menu
+    short with an ellipsis; nothing wraps onto a second row and nothing leaves the screen."""
+    for who in ("president", "org_admin"):
+        user = personas.user(who)
+        user.language = language
+        user.save(update_fields=["language"])
+    for who in ("president", "org_admin"):
+        phone.context.clear_cookies()
+        _sign_in(phone, live_server, personas, who)
+        for path in ("/", "/notifications/", personas.url("meetings:list")):
+            phone.goto(live_server.url + path)
+            assert phone.locator("html").get_attribute("lang") == language
+            assert _h1_top(phone) <= TOP, (language, who, path, _h1_top(phone))
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390, (language, who, path)
+
+
 def _tab_to(page, text: str, limit: int = 40):
     for _ in range(limit):
         page.keyboard.press("Tab")
