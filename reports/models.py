@@ -99,20 +99,24 @@ class ScorecardRules(models.Model):
         NEW = "new", _("New business only")
 
     chapter = models.OneToOneField("chapters.Chapter", on_delete=models.CASCADE, related_name="scorecard_rules")
-    absences = models.JSONField(default=default_absences_ladder, blank=True)
-    lates = models.JSONField(default=default_lates_ladder, blank=True)
-    referrals = models.JSONField(default=default_referrals_ladder, blank=True)
-    visitors = models.JSONField(default=default_visitors_ladder, blank=True)
-    one_to_ones = models.JSONField(default=default_one_to_ones_ladder, blank=True)
-    education = models.JSONField(default=default_education_ladder, blank=True)
-    testimonials = models.JSONField(default=default_testimonials_ladder, blank=True)
-    tyfcb = models.JSONField(default=default_tyfcb_ladder, blank=True)
-    referrals_count = models.CharField(max_length=10, choices=ReferralsCount.choices, default=ReferralsCount.ALL)
-    tyfcb_counts = models.CharField(max_length=10, choices=TyfcbCounts.choices, default=TyfcbCounts.GIVEN)
-    tyfcb_business = models.CharField(max_length=10, choices=TyfcbBusiness.choices, default=TyfcbBusiness.ALL)
-    green_from = models.PositiveSmallIntegerField(default=70, validators=PERCENT)
-    amber_from = models.PositiveSmallIntegerField(default=50, validators=PERCENT)
-    red_from = models.PositiveSmallIntegerField(default=30, validators=PERCENT, help_text=_("Below this: grey."))
+    absences = models.JSONField(_("Absences"), default=default_absences_ladder, blank=True)
+    lates = models.JSONField(_("Never late"), default=default_lates_ladder, blank=True)
+    referrals = models.JSONField(_("Referrals given"), default=default_referrals_ladder, blank=True)
+    visitors = models.JSONField(_("Visitors invited"), default=default_visitors_ladder, blank=True)
+    one_to_ones = models.JSONField(_("One-to-ones"), default=default_one_to_ones_ladder, blank=True)
+    education = models.JSONField(_("Education"), default=default_education_ladder, blank=True)
+    testimonials = models.JSONField(_("Testimonials given"), default=default_testimonials_ladder, blank=True)
+    tyfcb = models.JSONField("TYFCB", default=default_tyfcb_ladder, blank=True)  # the same word in every language
+    referrals_count = models.CharField(_("Referrals that count"), max_length=10, choices=ReferralsCount.choices,
+                                       default=ReferralsCount.ALL)
+    tyfcb_counts = models.CharField(_("TYFCB that counts"), max_length=10, choices=TyfcbCounts.choices,
+                                    default=TyfcbCounts.GIVEN)
+    tyfcb_business = models.CharField(_("TYFCB business"), max_length=10, choices=TyfcbBusiness.choices,
+                                      default=TyfcbBusiness.ALL)
+    green_from = models.PositiveSmallIntegerField(_("Green from (points)"), default=70, validators=PERCENT)
+    amber_from = models.PositiveSmallIntegerField(_("Amber from (points)"), default=50, validators=PERCENT)
+    red_from = models.PositiveSmallIntegerField(_("Red from (points; grey below)"), default=30, validators=PERCENT,
+                                                help_text=_("Below this: grey."))
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from meetings.models import Attendance, Meeting
 from members.models import AuditEvent
@@ -227,6 +228,8 @@ def test_leadership_sets_the_scorecard_and_the_audit_trail_says_what_changed(cli
     event = AuditEvent.objects.get(action="scorecard.rules_changed")
     assert event.actor == personas.president.user and "one_to_ones" in event.summary_params["fields"]["names"]
     assert event.before["one_to_ones"] == [] and event.after["green_from"] == 75
+    with translation.override("de"):  # the fields changed, named as the scorecard form names them
+        assert "One-to-Ones" in event.summary_text and "Grün ab (Punkte)" in event.summary_text, event.summary_text
     html = client.get(_scorecard(personas, personas.member)).content.decode()
     assert "green from 75, amber from 55, red from 35" in html
     assert "0 one-to-ones (confirmed) in 26 weeks = 0 a week: 0 of 10 points (&lt; 0.25 → 0, ≥ 0.25 → 5, ≥ 0.5 → 10)" in html
