@@ -51,10 +51,32 @@ def format_date(value, fmt: str = "medium", *, tz=None) -> str:
         return ""
     value = _as_local(value, tz)
     day = value.date() if isinstance(value, dt.datetime) else value
-    locale = current_locale()
+    return _date_text(day, fmt, _language())
+
+
+# Babel works a pattern out on every call; a sweep words the same few dates and amounts thousands of
+# times (every fine's explanation), and a page its meetings' dates. The words of a value in a language
+# never change, so they are kept: a bounded cache per process.
+@lru_cache(maxsize=8192)
+def _date_text(day: dt.date, fmt: str, code: str) -> str:
+    locale = _locale(code)
     if fmt in WIDTHS:
         return babel_dates.format_date(day, fmt, locale=locale)
     return babel_dates.format_skeleton(fmt, day, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _time_text(moment: dt.time, code: str) -> str:
+    return babel_dates.format_time(moment, "short", locale=_locale(code))
+
+
+@lru_cache(maxsize=8192)
+def _money_text(amount: Decimal, currency: str, code: str) -> str:
+    return babel_numbers.format_currency(amount, currency, locale=_locale(code))
+
+
+def _language() -> str:
+    return translation.get_language() or "en-gb"
 
 
 def format_time(value, *, tz=None) -> str:
@@ -63,7 +85,7 @@ def format_time(value, *, tz=None) -> str:
         return ""
     value = _as_local(value, tz)
     moment = value.time() if isinstance(value, dt.datetime) else value
-    return babel_dates.format_time(moment, "short", locale=current_locale())
+    return _time_text(moment, _language())
 
 
 def format_datetime(value, fmt: str = "medium", *, tz=None) -> str:
@@ -81,7 +103,7 @@ def format_money(amount, currency: str) -> str:
     """"£30.00", "30,00 €", "30,00 $US": the reader's locale, the chapter's currency."""
     if amount in (None, ""):
         return ""
-    return babel_numbers.format_currency(Decimal(str(amount)), currency, locale=current_locale())
+    return _money_text(Decimal(str(amount)), currency, _language())
 
 
 def format_number(value, decimals: int | None = None) -> str:
