@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from chapters.models import Chapter
+from enforcement.tasks import RETRY  # enforcement's policy: transient database trouble retried with backoff
 from integrity import services
-
-# Transient database trouble (a restart, a failover, a lock timeout) is retried with backoff.
-RETRY = dict(
-    autoretry_for=(OperationalError, InterfaceError), retry_backoff=5, retry_backoff_max=300, retry_jitter=True,
-    max_retries=6, acks_late=True, reject_on_worker_lost=True,
-)
 
 
 @shared_task(**RETRY, soft_time_limit=240, time_limit=300)
